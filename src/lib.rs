@@ -1,0 +1,3 @@
+//! rcompose: a Docker-Compose-compatible multi-container orchestrator.
+
+pub mod loader;

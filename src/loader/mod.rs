@@ -1,0 +1,8 @@
+//! The compose loader: files in, typed [`crate::model::Project`] out, as a pipeline of passes.
+//! See `ARCHITECTURE.md` for the order of the passes and why.
+
+pub mod diagnostic;
+pub mod yaml;
+
+pub use diagnostic::{Diagnostic, FileId, Pos};
+pub use yaml::{Map, Node, Tag, Value};
