@@ -1,3 +1,4 @@
 //! rcompose: a Docker-Compose-compatible multi-container orchestrator.
 
+pub mod engine;
 pub mod loader;

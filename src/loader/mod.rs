@@ -6,3 +6,8 @@ pub mod yaml;
 
 pub use diagnostic::{Diagnostic, FileId, Pos};
 pub use yaml::{Map, Node, Tag, Value};
+
+pub mod dotenv;
+pub mod interpolate;
+pub mod merge;
+pub mod validate;
