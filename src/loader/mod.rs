@@ -2,6 +2,8 @@
 //! See `ARCHITECTURE.md` for the order of the passes and why.
 
 pub mod diagnostic;
+pub mod canonical;
+pub mod syntax;
 pub mod yaml;
 
 pub use diagnostic::{Diagnostic, FileId, Pos};

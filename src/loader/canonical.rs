@@ -1,0 +1,565 @@
+//! Canonical form: every short syntax rewritten to its long form, on the tree.
+//!
+//! Runs after merging and validation, so shapes are known to be ones the schema accepts; what
+//! remains to check here is the content of strings (a port spec, a volume spec, a shell
+//! command). The rewrites are listed in [`SERVICE_RULES`] and [`RESOURCE_RULES`], keyed by path.
+
+use super::diagnostic::{index, join, Diagnostic};
+use super::syntax;
+use super::yaml::{Map, Node, Value};
+
+type Rule = fn(&mut Node, &str) -> Result<(), Diagnostic>;
+
+/// Rewrites applied to keys of each service (`services.<name>.<key>`), by dotted path below the
+/// service.
+const SERVICE_RULES: &[(&str, Rule)] = &[
+    ("build", build),
+    ("build.args", mapping_with_equals),
+    ("build.labels", mapping),
+    ("build.additional_contexts", mapping),
+    ("build.extra_hosts", extra_hosts),
+    ("build.secrets", file_references),
+    ("build.ssh", ssh),
+    ("build.tags", string_list),
+    ("command", shell_command),
+    ("entrypoint", shell_command),
+    ("environment", mapping_with_equals),
+    ("labels", mapping),
+    ("annotations", mapping),
+    ("sysctls", mapping),
+    ("storage_opt", mapping),
+    ("deploy.labels", mapping),
+    ("logging.options", mapping),
+    ("extra_hosts", extra_hosts),
+    ("depends_on", depends_on),
+    ("networks", service_networks),
+    ("ports", ports),
+    ("expose", string_list),
+    ("volumes", volumes),
+    ("secrets", file_references),
+    ("configs", file_references),
+    ("env_file", env_file),
+    ("label_file", string_list),
+    ("dns", string_list),
+    ("dns_search", string_list),
+    ("dns_opt", string_list),
+    ("tmpfs", string_list),
+    ("devices", devices),
+    ("healthcheck.test", healthcheck_test),
+    ("extends", extends),
+    ("volumes_from", string_list),
+];
+
+/// Rewrites applied to each entry of the top-level sections.
+const RESOURCE_RULES: &[(&str, Rule)] = &[
+    ("networks", external_resource),
+    ("volumes", external_resource),
+    ("secrets", external_resource),
+    ("configs", external_resource),
+];
+
+/// Rewrites the whole document in place.
+pub fn canonicalize(root: &mut Node) -> Result<(), Diagnostic> {
+    let Some(top) = root.as_map_mut() else { return Ok(()) };
+    if let Some(services) = top.get_mut("services").and_then(Node::as_map_mut) {
+        for (name, service) in services.iter_mut() {
+            let base = join("services", name);
+            if service.is_null() {
+                service.value = Value::Map(Map::new());
+            }
+            for (path, rule) in SERVICE_RULES {
+                if let Some(node) = find_mut(service, path) {
+                    rule(node, &join(&base, path))?;
+                }
+            }
+        }
+    }
+    for (section, rule) in RESOURCE_RULES {
+        if let Some(entries) = top.get_mut(*section).and_then(Node::as_map_mut) {
+            for (name, node) in entries.iter_mut() {
+                if name.starts_with("x-") {
+                    continue;
+                }
+                rule(node, &join(&join(section, name), ""))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn find_mut<'a>(node: &'a mut Node, path: &str) -> Option<&'a mut Node> {
+    let mut cur = node;
+    for seg in path.split('.') {
+        cur = cur.get_mut(seg)?;
+    }
+    Some(cur)
+}
+
+fn err(node: &Node, path: &str, msg: impl Into<String>) -> Diagnostic {
+    Diagnostic::new(node.report_pos(), path, msg)
+}
+
+/// Replaces a node's value, keeping its positions.
+fn set(node: &mut Node, value: Value) {
+    node.value = value;
+}
+
+fn str_node(template: &Node, s: impl Into<String>) -> Node {
+    Node { value: Value::Str(s.into()), pos: template.pos, key_pos: None, tag: Default::default() }
+}
+
+fn map_node(template: &Node, m: Map) -> Node {
+    Node { value: Value::Map(m), pos: template.pos, key_pos: None, tag: Default::default() }
+}
+
+/// `build: ./dir` → `build: {context: ./dir}`.
+fn build(node: &mut Node, _path: &str) -> Result<(), Diagnostic> {
+    if let Some(ctx) = node.as_str() {
+        let mut m = Map::new();
+        m.insert("context".into(), str_node(node, ctx));
+        set(node, Value::Map(m));
+    }
+    Ok(())
+}
+
+/// A string becomes a one-item list; scalars in a list become strings.
+fn string_list(node: &mut Node, _path: &str) -> Result<(), Diagnostic> {
+    match &mut node.value {
+        Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
+            let item = str_node(node, node.scalar_text().unwrap_or_default());
+            set(node, Value::Seq(vec![item]));
+        }
+        Value::Seq(items) => {
+            for item in items.iter_mut() {
+                if let Some(t) = item.scalar_text() {
+                    item.value = Value::Str(t);
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// `command: echo "a b"` → `["echo", "a b"]`, split as a POSIX shell would.
+fn shell_command(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
+    if let Some(s) = node.as_str() {
+        let words = shell_words::split(s).map_err(|e| err(node, path, format!("invalid command line {s:?}: {e}")))?;
+        let items = words.into_iter().map(|w| str_node(node, w)).collect();
+        set(node, Value::Seq(items));
+    } else {
+        string_list(node, path)?;
+    }
+    Ok(())
+}
+
+/// `healthcheck.test: cmd` → `["CMD-SHELL", "cmd"]`.
+fn healthcheck_test(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
+    if let Some(s) = node.as_str() {
+        let items = vec![str_node(node, "CMD-SHELL"), str_node(node, s)];
+        set(node, Value::Seq(items));
+    } else {
+        string_list(node, path)?;
+    }
+    Ok(())
+}
+
+/// A `KEY=VALUE` list or a mapping → a mapping of strings (a missing value becomes `""`).
+fn mapping(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
+    to_mapping(node, path, false)
+}
+
+/// Like [`mapping`], but a key with no value stays `null` (environment, build args).
+fn mapping_with_equals(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
+    to_mapping(node, path, true)
+}
+
+fn to_mapping(node: &mut Node, path: &str, keep_null: bool) -> Result<(), Diagnostic> {
+    let mut out = Map::new();
+    match &node.value {
+        Value::Seq(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let Some(text) = item.scalar_text() else {
+                    return Err(err(item, &index(path, i), "expected a KEY=VALUE string"));
+                };
+                let (k, v) = match text.split_once('=') {
+                    Some((k, v)) => (k.to_string(), Node { value: Value::Str(v.to_string()), ..item.clone() }),
+                    None if keep_null => (text.clone(), Node { value: Value::Null, ..item.clone() }),
+                    None => (text.clone(), Node { value: Value::Str(String::new()), ..item.clone() }),
+                };
+                out.insert(k, v);
+            }
+        }
+        Value::Map(m) => {
+            for (k, v) in m {
+                let mut v = v.clone();
+                v.value = match &v.value {
+                    Value::Null if keep_null => Value::Null,
+                    Value::Null => Value::Str(String::new()),
+                    _ => match v.scalar_text() {
+                        Some(t) => Value::Str(t),
+                        None => return Err(err(&v, &join(path, k), format!("must be a string, a number or a boolean, not {}", v.kind_name()))),
+                    },
+                };
+                out.insert(k.clone(), v);
+            }
+        }
+        Value::Null => {}
+        _ => return Err(err(node, path, "must be a mapping or a list of KEY=VALUE strings")),
+    }
+    set(node, Value::Map(out));
+    Ok(())
+}
+
+/// `extra_hosts` → a list of `host=ip`; a mapping value may itself be a list of addresses.
+fn extra_hosts(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
+    let mut out = Vec::new();
+    match &node.value {
+        Value::Seq(items) => {
+            for item in items {
+                let text = item.scalar_text().unwrap_or_default();
+                // `host=ip` is the canonical form; `host:ip` the legacy one (ip may hold colons).
+                let entry = match (text.find('='), text.find(':')) {
+                    (Some(_), _) => text,
+                    (None, Some(c)) => format!("{}={}", &text[..c], &text[c + 1..]),
+                    (None, None) => text,
+                };
+                out.push(str_node(item, entry));
+            }
+        }
+        Value::Map(m) => {
+            for (host, v) in m {
+                match &v.value {
+                    Value::Seq(ips) => {
+                        for ip in ips {
+                            out.push(str_node(ip, format!("{host}={}", ip.scalar_text().unwrap_or_default())));
+                        }
+                    }
+                    _ => out.push(str_node(v, format!("{host}={}", v.scalar_text().unwrap_or_default()))),
+                }
+            }
+        }
+        _ => return Err(err(node, path, "must be a mapping or a list of host:ip strings")),
+    }
+    set(node, Value::Seq(out));
+    Ok(())
+}
+
+/// `depends_on: [a]` → `{a: {condition: service_started, required: true}}`; defaults filled
+/// in for the long form.
+fn depends_on(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
+    let mut out = Map::new();
+    match &node.value {
+        Value::Seq(items) => {
+            for item in items {
+                let Some(name) = item.as_str() else {
+                    return Err(err(item, path, "expected a service name"));
+                };
+                out.insert(name.to_string(), map_node(item, Map::new()));
+            }
+        }
+        Value::Map(m) => {
+            for (k, v) in m {
+                let mut v = v.clone();
+                if v.is_null() {
+                    v.value = Value::Map(Map::new());
+                }
+                out.insert(k.clone(), v);
+            }
+        }
+        _ => return Err(err(node, path, "must be a list of service names or a mapping")),
+    }
+    for v in out.values_mut() {
+        if let Some(m) = v.as_map_mut() {
+            if !m.contains_key("condition") {
+                m.insert("condition".into(), Node::string("service_started"));
+            }
+            if !m.contains_key("required") {
+                m.insert("required".into(), Node::synthetic(Value::Bool(true)));
+            }
+        }
+    }
+    set(node, Value::Map(out));
+    Ok(())
+}
+
+/// `networks: [a, b]` → `{a: null, b: null}`.
+fn service_networks(node: &mut Node, _path: &str) -> Result<(), Diagnostic> {
+    if let Value::Seq(items) = &node.value {
+        let mut out = Map::new();
+        for item in items {
+            let name = item.scalar_text().unwrap_or_default();
+            out.insert(name, Node { value: Value::Null, ..item.clone() });
+        }
+        set(node, Value::Map(out));
+    }
+    Ok(())
+}
+
+/// Short port specs become one long entry per port; long entries get their defaults.
+fn ports(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
+    let Some(items) = node.as_seq() else { return Ok(()) };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let p = index(path, i);
+        match &item.value {
+            Value::Map(m) => {
+                let mut m = m.clone();
+                if let Some(published) = m.get_mut("published") {
+                    if let Some(t) = published.scalar_text() {
+                        published.value = Value::Str(t);
+                    }
+                }
+                if let Some(target) = m.get_mut("target") {
+                    if let Some(t) = target.as_str() {
+                        let n: u32 = t.parse().map_err(|_| err(target, &join(&p, "target"), format!("invalid port {t:?}: expected a number")))?;
+                        target.value = Value::Int(n as i64);
+                    }
+                }
+                m.entry("mode".into()).or_insert_with(|| Node::string("ingress"));
+                m.entry("protocol".into()).or_insert_with(|| Node::string("tcp"));
+                out.push(map_node(item, m));
+            }
+            _ => {
+                let text = item.scalar_text().unwrap_or_default();
+                let specs = syntax::parse_port(&text).map_err(|e| err(item, &p, e))?;
+                for spec in specs {
+                    let mut m = Map::new();
+                    m.insert("mode".into(), str_node(item, "ingress"));
+                    if !spec.host_ip.is_empty() {
+                        m.insert("host_ip".into(), str_node(item, spec.host_ip));
+                    }
+                    m.insert("target".into(), Node { value: Value::Int(spec.target as i64), ..str_node(item, "") });
+                    if !spec.published.is_empty() {
+                        m.insert("published".into(), str_node(item, spec.published));
+                    }
+                    m.insert("protocol".into(), str_node(item, spec.protocol));
+                    out.push(map_node(item, m));
+                }
+            }
+        }
+    }
+    set(node, Value::Seq(out));
+    Ok(())
+}
+
+/// Short volume specs (`src:dst:ro`) become long mounts.
+fn volumes(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
+    let Some(items) = node.as_seq_mut() else { return Ok(()) };
+    for (i, item) in items.iter_mut().enumerate() {
+        if let Some(text) = item.as_str() {
+            let spec = syntax::parse_volume(text).map_err(|e| err(item, &index(path, i), e))?;
+            let json = serde_json::to_value(&spec).unwrap_or_default();
+            let mut new = Node::from_json(&json);
+            reposition(&mut new, item.pos);
+            *item = new;
+        }
+    }
+    Ok(())
+}
+
+/// Gives every node of a synthetic subtree the position it was made from.
+fn reposition(node: &mut Node, pos: super::diagnostic::Pos) {
+    node.pos = pos;
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|n| reposition(n, pos)),
+        Value::Map(m) => m.values_mut().for_each(|n| reposition(n, pos)),
+        _ => {}
+    }
+}
+
+/// `secrets: [name]` → `[{source: name}]`; `mode` written as a string becomes a number.
+fn file_references(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
+    let Some(items) = node.as_seq_mut() else { return Ok(()) };
+    for (i, item) in items.iter_mut().enumerate() {
+        if let Some(name) = item.as_str() {
+            let mut m = Map::new();
+            m.insert("source".into(), str_node(item, name));
+            item.value = Value::Map(m);
+        } else if let Some(m) = item.as_map_mut() {
+            for key in ["uid", "gid"] {
+                if let Some(v) = m.get_mut(key) {
+                    if let Some(t) = v.scalar_text() {
+                        v.value = Value::Str(t);
+                    }
+                }
+            }
+            if let Some(mode) = m.get_mut("mode") {
+                if let Some(t) = mode.as_str() {
+                    let n = u32::from_str_radix(t.trim_start_matches("0o"), 8)
+                        .map_err(|_| err(mode, &join(&index(path, i), "mode"), format!("invalid file mode {t:?}: expected an octal number such as 0440")))?;
+                    mode.value = Value::Int(n as i64);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `env_file: a.env` or `[a.env, {path: b.env, required: false}]` → long entries.
+fn env_file(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
+    string_list_keep_maps(node);
+    let Some(items) = node.as_seq_mut() else { return Ok(()) };
+    for item in items.iter_mut() {
+        if let Some(p) = item.as_str() {
+            let mut m = Map::new();
+            m.insert("path".into(), str_node(item, p));
+            m.insert("required".into(), Node::synthetic(Value::Bool(true)));
+            item.value = Value::Map(m);
+        } else if let Some(m) = item.as_map_mut() {
+            m.entry("required".into()).or_insert_with(|| Node::synthetic(Value::Bool(true)));
+        }
+    }
+    let _ = path;
+    Ok(())
+}
+
+fn string_list_keep_maps(node: &mut Node) {
+    if let Some(s) = node.as_str() {
+        let item = str_node(node, s);
+        node.value = Value::Seq(vec![item]);
+    }
+}
+
+/// `build.ssh`: a mapping `{id: path}` → `["id=path"]`.
+fn ssh(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
+    if let Some(m) = node.as_map() {
+        let items = m
+            .iter()
+            .map(|(k, v)| match v.scalar_text() {
+                Some(p) if !p.is_empty() => str_node(v, format!("{k}={p}")),
+                _ => str_node(v, k.clone()),
+            })
+            .collect();
+        node.value = Value::Seq(items);
+        return Ok(());
+    }
+    string_list(node, path)
+}
+
+/// `devices: ["/dev/a:/dev/b:rwm"]` → `[{source, target, permissions}]`.
+fn devices(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
+    let Some(items) = node.as_seq_mut() else { return Ok(()) };
+    for (i, item) in items.iter_mut().enumerate() {
+        if let Some(text) = item.as_str() {
+            let parts: Vec<&str> = text.split(':').collect();
+            let (source, target, perms) = match parts.as_slice() {
+                [s] => (*s, *s, "rwm"),
+                [s, t] => {
+                    if is_device_permissions(t) {
+                        (*s, *s, *t)
+                    } else {
+                        (*s, *t, "rwm")
+                    }
+                }
+                [s, t, p] => (*s, *t, *p),
+                _ => return Err(err(item, &index(path, i), format!("invalid device {text:?}: expected source[:target[:permissions]]"))),
+            };
+            let mut m = Map::new();
+            m.insert("source".into(), str_node(item, source));
+            m.insert("target".into(), str_node(item, target));
+            m.insert("permissions".into(), str_node(item, perms));
+            item.value = Value::Map(m);
+        }
+    }
+    Ok(())
+}
+
+fn is_device_permissions(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| matches!(c, 'r' | 'w' | 'm'))
+}
+
+/// `extends: web` → `extends: {service: web}`.
+fn extends(node: &mut Node, _path: &str) -> Result<(), Diagnostic> {
+    if let Some(s) = node.as_str() {
+        let mut m = Map::new();
+        m.insert("service".into(), str_node(node, s));
+        node.value = Value::Map(m);
+    }
+    Ok(())
+}
+
+/// A top-level resource: `null` → `{}`; the legacy `external: {name: x}` → `name: x` and
+/// `external: true`.
+fn external_resource(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
+    if node.is_null() {
+        node.value = Value::Map(Map::new());
+        return Ok(());
+    }
+    let Some(m) = node.as_map_mut() else { return Ok(()) };
+    let legacy_name = m.get("external").and_then(|e| e.get("name")).and_then(|n| n.scalar_text());
+    if let Some(ext) = m.get_mut("external") {
+        if ext.as_map().is_some() {
+            ext.value = Value::Bool(true);
+        }
+    }
+    if let Some(name) = legacy_name {
+        if let Some(existing) = m.get("name").and_then(|n| n.as_str()) {
+            if existing != name {
+                let at = m.get("name").unwrap();
+                return Err(err(at, path.trim_end_matches('.'), format!("name {existing:?} conflicts with external.name {name:?}")));
+            }
+        }
+        m.insert("name".into(), Node::string(name));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loader::diagnostic::FileId;
+    use crate::loader::yaml::parse_one;
+
+    fn canon(text: &str) -> serde_json::Value {
+        let mut n = parse_one(text, FileId::NONE).unwrap();
+        canonicalize(&mut n).unwrap();
+        n.to_json()
+    }
+
+    #[test]
+    fn short_forms_become_long() {
+        let j = canon(
+            "services:\n  a:\n    build: .\n    command: echo \"a b\" c\n    environment: [A=1, B]\n    depends_on: [db]\n    networks: [n]\n    healthcheck: {test: curl x}\n    labels: {n: 42, e: null}\n",
+        );
+        let a = &j["services"]["a"];
+        assert_eq!(a["build"]["context"], ".");
+        assert_eq!(a["command"], serde_json::json!(["echo", "a b", "c"]));
+        assert_eq!(a["environment"], serde_json::json!({"A": "1", "B": null}));
+        assert_eq!(a["depends_on"]["db"], serde_json::json!({"condition": "service_started", "required": true}));
+        assert_eq!(a["networks"], serde_json::json!({"n": null}));
+        assert_eq!(a["healthcheck"]["test"], serde_json::json!(["CMD-SHELL", "curl x"]));
+        assert_eq!(a["labels"], serde_json::json!({"n": "42", "e": ""}));
+    }
+
+    #[test]
+    fn port_ranges_expand() {
+        let j = canon("services:\n  a:\n    ports: [\"9090-9091:8080-8081\", 3000]\n");
+        let ports = j["services"]["a"]["ports"].as_array().unwrap();
+        assert_eq!(ports.len(), 3);
+        assert_eq!(ports[1]["published"], "9091");
+        assert_eq!(ports[1]["target"], 8081);
+        assert_eq!(ports[2]["target"], 3000);
+    }
+
+    #[test]
+    fn bad_port_names_the_item() {
+        let mut n = parse_one("services:\n  a:\n    ports:\n      - \"80800:80\"\n", FileId::NONE).unwrap();
+        let e = canonicalize(&mut n).unwrap_err();
+        assert_eq!(e.path, "services.a.ports[0]");
+        assert_eq!(e.pos.line, 4);
+    }
+
+    #[test]
+    fn legacy_external_name() {
+        let j = canon("volumes:\n  v:\n    external:\n      name: real\n");
+        assert_eq!(j["volumes"]["v"], serde_json::json!({"external": true, "name": "real"}));
+    }
+
+    #[test]
+    fn unbalanced_quotes_in_command_are_errors() {
+        let mut n = parse_one("services:\n  a:\n    command: echo \"oops\n", FileId::NONE).unwrap();
+        let e = canonicalize(&mut n).unwrap_err();
+        assert_eq!(e.path, "services.a.command");
+    }
+}

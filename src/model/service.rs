@@ -1,0 +1,530 @@
+//! One service, in canonical (long) form.
+//!
+//! Field order and `skip_serializing_if` rules follow what Docker Compose prints, so that
+//! `config` output compares equal. Fields the runtime does not use yet and whose shape is free
+//! are kept as JSON values; anything not modelled at all lands in `other` and is printed back.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+use std::collections::BTreeMap;
+
+use super::units::{Bytes, Duration};
+
+pub type Mapping = BTreeMap<String, String>;
+/// `environment` and `build.args`: a variable may be declared without a value.
+pub type MappingWithEquals = BTreeMap<String, Option<String>>;
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+fn is_zero_i64(v: &i64) -> bool {
+    *v == 0
+}
+fn is_zero_f32(v: &f32) -> bool {
+    *v == 0.0
+}
+fn is_zero_bytes(v: &Bytes) -> bool {
+    v.0 == 0
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Service {
+    /// The key under `services:`; filled in by the loader.
+    #[serde(skip)]
+    pub name: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub profiles: Vec<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: Mapping,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attach: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build: Option<Build>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub develop: Option<Develop>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blkio_config: Option<Json>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cap_add: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cap_drop: Vec<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub cgroup_parent: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub cgroup: String,
+    #[serde(skip_serializing_if = "is_zero_i64")]
+    pub cpu_count: i64,
+    #[serde(skip_serializing_if = "is_zero_f32")]
+    pub cpu_percent: f32,
+    #[serde(skip_serializing_if = "is_zero_i64")]
+    pub cpu_period: i64,
+    #[serde(skip_serializing_if = "is_zero_i64")]
+    pub cpu_quota: i64,
+    #[serde(skip_serializing_if = "is_zero_i64")]
+    pub cpu_rt_period: i64,
+    #[serde(skip_serializing_if = "is_zero_i64")]
+    pub cpu_rt_runtime: i64,
+    #[serde(skip_serializing_if = "is_zero_f32")]
+    pub cpus: f32,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub cpuset: String,
+    #[serde(skip_serializing_if = "is_zero_i64")]
+    pub cpu_shares: i64,
+    /// `None` means "the image's default"; printed as `null` as Compose does.
+    pub command: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub configs: Vec<FileReference>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub container_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential_spec: Option<Json>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub depends_on: BTreeMap<String, DependsOn>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deploy: Option<Deploy>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub device_cgroup_rules: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<Device>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dns: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dns_opt: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dns_search: Vec<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub dockerfile: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub domainname: String,
+    pub entrypoint: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub environment: MappingWithEquals,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub env_file: Vec<EnvFile>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expose: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extends: Option<Json>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub external_links: Vec<String>,
+    /// `host=ip` entries, in the order written.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extra_hosts: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub group_add: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gpus: Option<Json>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub hostname: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub healthcheck: Option<Healthcheck>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub image: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub init: Option<bool>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub ipc: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub isolation: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: Mapping,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub label_file: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logging: Option<Logging>,
+    #[serde(skip_serializing_if = "is_zero_bytes")]
+    pub mem_limit: Bytes,
+    #[serde(skip_serializing_if = "is_zero_bytes")]
+    pub mem_reservation: Bytes,
+    #[serde(skip_serializing_if = "is_zero_bytes")]
+    pub memswap_limit: Bytes,
+    #[serde(skip_serializing_if = "is_zero_bytes")]
+    pub mem_swappiness: Bytes,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub mac_address: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub network_mode: String,
+    /// Networks the service joins; `None` values are attachments with no options.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub networks: BTreeMap<String, Option<ServiceNetwork>>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub oom_kill_disable: bool,
+    #[serde(skip_serializing_if = "is_zero_i64")]
+    pub oom_score_adj: i64,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub pid: String,
+    #[serde(skip_serializing_if = "is_zero_i64")]
+    pub pids_limit: i64,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub platform: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<Port>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub privileged: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub pull_policy: String,
+    #[serde(skip_serializing_if = "is_false")]
+    pub read_only: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub restart: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub runtime: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scale: Option<i64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<FileReference>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub security_opt: Vec<String>,
+    #[serde(skip_serializing_if = "is_zero_bytes")]
+    pub shm_size: Bytes,
+    #[serde(skip_serializing_if = "is_false")]
+    pub stdin_open: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop_grace_period: Option<Duration>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub stop_signal: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub storage_opt: Mapping,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub sysctls: Mapping,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tmpfs: Vec<String>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub tty: bool,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub ulimits: BTreeMap<String, Ulimit>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub user: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub userns_mode: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub uts: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub volume_driver: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<Mount>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub volumes_from: Vec<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub working_dir: String,
+    /// `x-*` extensions and any key the model does not name, printed back as read.
+    #[serde(flatten)]
+    pub other: IndexMap<String, Json>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Build {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub context: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub dockerfile: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub dockerfile_inline: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub entitlements: Vec<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: MappingWithEquals,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ssh: Vec<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: Mapping,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cache_from: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cache_to: Vec<String>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub no_cache: bool,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub additional_contexts: Mapping,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub network: String,
+    #[serde(skip_serializing_if = "is_false")]
+    pub pull: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub target: String,
+    #[serde(skip_serializing_if = "is_zero_bytes")]
+    pub shm_size: Bytes,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extra_hosts: Vec<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub isolation: String,
+    #[serde(skip_serializing_if = "is_false")]
+    pub privileged: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<FileReference>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ulimits: Option<BTreeMap<String, Ulimit>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<String>,
+    #[serde(flatten)]
+    pub other: IndexMap<String, Json>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct DependsOn {
+    pub condition: String,
+    #[serde(skip_serializing_if = "is_false")]
+    pub restart: bool,
+    pub required: bool,
+}
+
+pub const SERVICE_STARTED: &str = "service_started";
+pub const SERVICE_HEALTHY: &str = "service_healthy";
+pub const SERVICE_COMPLETED: &str = "service_completed_successfully";
+
+/// A service's use of a secret or config.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct FileReference {
+    pub source: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub target: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub uid: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub gid: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<u32>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Device {
+    pub source: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub target: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub permissions: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct EnvFile {
+    pub path: String,
+    pub required: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub format: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Healthcheck {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub test: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Duration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval: Option<Duration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retries: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_period: Option<Duration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_interval: Option<Duration>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub disable: bool,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Logging {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub driver: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: Mapping,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct ServiceNetwork {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub ipv4_address: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub ipv6_address: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub link_local_ips: Vec<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub mac_address: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i64>,
+    #[serde(flatten)]
+    pub other: IndexMap<String, Json>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Port {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub mode: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub host_ip: String,
+    pub target: u32,
+    /// A port or a range (`8000-8010`) on the host; empty means "any free port".
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub published: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub protocol: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub app_protocol: String,
+}
+
+pub const MOUNT_BIND: &str = "bind";
+pub const MOUNT_VOLUME: &str = "volume";
+pub const MOUNT_TMPFS: &str = "tmpfs";
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Mount {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub source: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub target: String,
+    #[serde(skip_serializing_if = "is_false")]
+    pub read_only: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub consistency: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind: Option<BindOptions>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volume: Option<VolumeOptions>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tmpfs: Option<TmpfsOptions>,
+    #[serde(flatten)]
+    pub other: IndexMap<String, Json>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct BindOptions {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub propagation: String,
+    #[serde(skip_serializing_if = "is_false")]
+    pub create_host_path: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub selinux: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct VolumeOptions {
+    #[serde(skip_serializing_if = "is_false")]
+    pub nocopy: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub subpath: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct TmpfsOptions {
+    #[serde(skip_serializing_if = "is_zero_bytes")]
+    pub size: Bytes,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<u32>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum Ulimit {
+    Single(i64),
+    Range { soft: i64, hard: i64 },
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Deploy {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub mode: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<i64>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: Mapping,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub update_config: Option<Json>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollback_config: Option<Json>,
+    pub resources: Resources,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restart_policy: Option<RestartPolicy>,
+    /// Printed even when empty, as Compose does.
+    pub placement: IndexMap<String, Json>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub endpoint_mode: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Resources {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limits: Option<Resource>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reservations: Option<Resource>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Resource {
+    #[serde(skip_serializing_if = "is_zero_f32")]
+    pub cpus: f32,
+    #[serde(skip_serializing_if = "is_zero_bytes")]
+    pub memory: Bytes,
+    #[serde(skip_serializing_if = "is_zero_i64")]
+    pub pids: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub devices: Option<Json>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generic_resources: Option<Json>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct RestartPolicy {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub condition: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delay: Option<Duration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_attempts: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<Duration>,
+}
+
+/// `develop:` — the rules `watch` follows.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Develop {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub watch: Vec<WatchRule>,
+    #[serde(flatten)]
+    pub other: IndexMap<String, Json>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct WatchRule {
+    pub path: String,
+    pub action: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub target: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignore: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub initial_sync: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exec: Option<Json>,
+}

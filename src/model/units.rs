@@ -1,0 +1,233 @@
+//! Value types whose text form follows Docker Compose: durations printed as Go prints them
+//! (`1m30s`), byte sizes read with units (`512m`) and printed as a plain number.
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+use std::fmt;
+
+/// A duration in nanoseconds, written and read in Go's `time.Duration` syntax.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Duration(pub i64);
+
+impl Duration {
+    pub fn from_secs(s: i64) -> Duration {
+        Duration(s * 1_000_000_000)
+    }
+
+    pub fn as_std(self) -> std::time::Duration {
+        std::time::Duration::from_nanos(self.0.max(0) as u64)
+    }
+
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / 1e9
+    }
+
+    /// Parses Go's duration syntax: a sequence of decimal numbers with units
+    /// `ns`, `us`/`µs`, `ms`, `s`, `m`, `h` (`1h30m`, `1.5s`, `-2m`). `0` alone is allowed.
+    pub fn parse(s: &str) -> Result<Duration, String> {
+        let err = || format!("invalid duration {s:?}: expected a number with a unit such as 10s, 1m30s or 500ms");
+        let (neg, mut rest) = match s.strip_prefix('-') {
+            Some(r) => (true, r),
+            None => (false, s.strip_prefix('+').unwrap_or(s)),
+        };
+        if rest == "0" {
+            return Ok(Duration(0));
+        }
+        if rest.is_empty() {
+            return Err(err());
+        }
+        let mut total: f64 = 0.0;
+        while !rest.is_empty() {
+            let num_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or_else(err)?;
+            if num_end == 0 {
+                return Err(err());
+            }
+            let num: f64 = rest[..num_end].parse().map_err(|_| err())?;
+            rest = &rest[num_end..];
+            let unit_end = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+            let unit = match &rest[..unit_end] {
+                "ns" => 1.0,
+                "us" | "µs" | "μs" => 1e3,
+                "ms" => 1e6,
+                "s" => 1e9,
+                "m" => 60e9,
+                "h" => 3600e9,
+                _ => return Err(err()),
+            };
+            total += num * unit;
+            rest = &rest[unit_end..];
+        }
+        let n = total.round() as i64;
+        Ok(Duration(if neg { -n } else { n }))
+    }
+}
+
+impl fmt::Display for Duration {
+    /// Go's `time.Duration.String()`: `1h2m3.5s`, `1m30s`, `500ms`, `0s`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0;
+        if n == 0 {
+            return write!(f, "0s");
+        }
+        let sign = if n < 0 { "-" } else { "" };
+        let u = n.unsigned_abs();
+        if u < 1_000_000_000 {
+            // Sub-second: pick the largest unit that keeps an integer part.
+            let (div, unit) = if u < 1_000 {
+                (1, "ns")
+            } else if u < 1_000_000 {
+                (1_000, "µs")
+            } else {
+                (1_000_000, "ms")
+            };
+            return write!(f, "{sign}{}{unit}", frac(u, div));
+        }
+        let hours = u / 3_600_000_000_000;
+        let rem = u % 3_600_000_000_000;
+        let mins = rem / 60_000_000_000;
+        let secs_ns = rem % 60_000_000_000;
+        let secs = frac(secs_ns, 1_000_000_000);
+        if hours > 0 {
+            write!(f, "{sign}{hours}h{mins}m{secs}s")
+        } else if mins > 0 {
+            write!(f, "{sign}{mins}m{secs}s")
+        } else {
+            write!(f, "{sign}{secs}s")
+        }
+    }
+}
+
+/// `v / div` as a decimal without trailing zeros.
+fn frac(v: u64, div: u64) -> String {
+    let whole = v / div;
+    let rest = v % div;
+    if rest == 0 {
+        return whole.to_string();
+    }
+    let width = div.to_string().len() - 1;
+    let digits = format!("{rest:0width$}");
+    format!("{whole}.{}", digits.trim_end_matches('0'))
+}
+
+impl Serialize for Duration {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Duration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Duration;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a duration such as 10s or 1m30s")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Duration, E> {
+                Duration::parse(v).map_err(E::custom)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Duration, E> {
+                Ok(Duration(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Duration, E> {
+                Ok(Duration(v as i64))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A size in bytes. Read from a number or a string with a unit (`512m`, `1gb`, `64k`, binary
+/// multiples as Docker reads them); printed as the number of bytes, in quotes as Compose does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Bytes(pub i64);
+
+impl Bytes {
+    pub fn parse(s: &str) -> Result<Bytes, String> {
+        let t = s.trim();
+        let err = || format!("invalid size {s:?}: expected a number of bytes or a number with a unit (b, k, m, g)");
+        let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+        let (num, unit) = t.split_at(split);
+        let num: f64 = num.parse().map_err(|_| err())?;
+        let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+            "" | "b" => 1.0,
+            "k" | "kb" | "kib" => 1024.0,
+            "m" | "mb" | "mib" => 1024.0 * 1024.0,
+            "g" | "gb" | "gib" => 1024.0 * 1024.0 * 1024.0,
+            "t" | "tb" | "tib" => 1024f64.powi(4),
+            "p" | "pb" | "pib" => 1024f64.powi(5),
+            _ => return Err(err()),
+        };
+        Ok(Bytes((num * mult) as i64))
+    }
+}
+
+impl Serialize for Bytes {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Bytes {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Bytes, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Bytes;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a size such as 512m or a number of bytes")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Bytes, E> {
+                Bytes::parse(v).map_err(E::custom)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Bytes, E> {
+                Ok(Bytes(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Bytes, E> {
+                Ok(Bytes(v as i64))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Bytes, E> {
+                Ok(Bytes(v as i64))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_print_like_go() {
+        for (input, want) in [
+            ("90s", "1m30s"),
+            ("120s", "2m0s"),
+            ("10s", "10s"),
+            ("1h", "1h0m0s"),
+            ("1.5s", "1.5s"),
+            ("500ms", "500ms"),
+            ("0", "0s"),
+            ("1m0.25s", "1m0.25s"),
+            ("1500us", "1.5ms"),
+        ] {
+            assert_eq!(Duration::parse(input).unwrap().to_string(), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn bad_durations_are_rejected() {
+        for bad in ["", "10", "s", "1x", "1.2.3s"] {
+            assert!(Duration::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn sizes_read_units() {
+        assert_eq!(Bytes::parse("50M").unwrap().0, 52_428_800);
+        assert_eq!(Bytes::parse("1g").unwrap().0, 1_073_741_824);
+        assert_eq!(Bytes::parse("64k").unwrap().0, 65_536);
+        assert_eq!(Bytes::parse("10000").unwrap().0, 10_000);
+        assert_eq!(Bytes::parse("1.5kb").unwrap().0, 1536);
+        assert!(Bytes::parse("12q").is_err());
+    }
+}
