@@ -1,1 +1,163 @@
-//! (in progress)
+//! The container engine, behind our own trait.
+//!
+//! Everything above this module speaks `Engine` and the plain types defined here; only
+//! `docker` knows bollard and the Docker wire format, and `fake` is an in-memory stand-in for
+//! planner and executor unit tests. Behaviour on a real engine is proven by the integration
+//! tests, never by the fake.
+//!
+//! The trait returns boxed futures and streams rather than using `async fn` so that it stays
+//! dyn-compatible: the CLI builds one `Arc<dyn Engine>` and hands it to the reconciler, the log
+//! follower and the watcher, which run as tasks of their own; tests put a `FakeEngine` in the
+//! same slot. One allocation per call is nothing next to an HTTP round trip. Futures and
+//! streams borrow the engine and their arguments (`'a`); a task that needs a stream owns an
+//! `Arc<dyn Engine>` clone and opens the stream inside itself.
+
+mod container;
+pub mod docker;
+mod error;
+pub mod fake;
+mod filter;
+mod image;
+mod inspect;
+mod io;
+mod network;
+mod volume;
+
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use futures_util::stream::BoxStream;
+
+pub use container::{
+    BindOptions, ContainerConfig, ContainerSpec, DeviceMapping, EndpointSpec, Healthcheck,
+    HostConfig, LogConfig, Mount, MountKind, PortBinding, Resources, RestartPolicy, TmpfsOptions,
+    Ulimit, VolumeMountOptions,
+};
+pub use docker::DockerEngine;
+pub use error::EngineError;
+pub use fake::FakeEngine;
+pub use filter::LabelFilter;
+pub use image::{BuildOptions, ImageFilter, ImageInfo, ImageRemoved, ImageSummary, Progress};
+pub use inspect::{
+    ContainerDetails, ContainerState, ContainerStatus, ContainerSummary, EndpointInfo, HealthProbe,
+    HealthState, HealthStatus, MountPoint, PortSummary,
+};
+pub use io::{
+    byte_stream, ByteStream, EngineEvent, EngineVersion, EventFilter, ExecOutput, ExecSpec,
+    LogChunk, LogOptions, LogStream, RemoveContainerOptions, TopResult, WaitCondition, WaitResult,
+};
+pub use network::{Ipam, IpamPool, NetworkInfo, NetworkMember, NetworkSpec};
+pub use volume::{VolumeInfo, VolumeSpec};
+
+pub type EngineResult<T> = Result<T, EngineError>;
+/// The future every engine call returns.
+pub type EngineFuture<'a, T> = BoxFuture<'a, EngineResult<T>>;
+/// A stream of engine items; an `Err` item reports a failure (the stream may end after it).
+pub type EngineStream<'a, T> = BoxStream<'a, EngineResult<T>>;
+
+/// A container engine. Object names may be given by name or id wherever the engine accepts
+/// both.
+pub trait Engine: Send + Sync {
+    // ---- the engine itself
+
+    /// Succeeds when the engine answers.
+    fn ping(&self) -> EngineFuture<'_, ()>;
+    fn version(&self) -> EngineFuture<'_, EngineVersion>;
+    /// Live events; never ends on its own unless `filter.until` is set.
+    fn events<'a>(&'a self, filter: &'a EventFilter) -> EngineStream<'a, EngineEvent>;
+
+    // ---- containers
+
+    /// Containers whose labels match; `all` includes stopped ones.
+    fn list_containers<'a>(
+        &'a self,
+        all: bool,
+        filter: &'a LabelFilter,
+    ) -> EngineFuture<'a, Vec<ContainerSummary>>;
+    fn inspect_container<'a>(&'a self, id: &'a str) -> EngineFuture<'a, ContainerDetails>;
+    /// Creates the container and joins all its networks; returns the new id. A taken name is
+    /// `Conflict`, a missing image `NotFound`.
+    fn create_container<'a>(&'a self, spec: &'a ContainerSpec) -> EngineFuture<'a, String>;
+    /// Succeeds, doing nothing, on a running container.
+    fn start_container<'a>(&'a self, id: &'a str) -> EngineFuture<'a, ()>;
+    /// Sends the stop signal, then kills after `timeout` (`None`: the container's own
+    /// stop timeout). Succeeds, doing nothing, on a stopped container.
+    fn stop_container<'a>(&'a self, id: &'a str, timeout: Option<Duration>)
+        -> EngineFuture<'a, ()>;
+    /// `signal` defaults to SIGKILL. A container that is not running is `Conflict`.
+    fn kill_container<'a>(&'a self, id: &'a str, signal: Option<&'a str>) -> EngineFuture<'a, ()>;
+    fn remove_container<'a>(
+        &'a self,
+        id: &'a str,
+        options: RemoveContainerOptions,
+    ) -> EngineFuture<'a, ()>;
+    fn rename_container<'a>(&'a self, id: &'a str, new_name: &'a str) -> EngineFuture<'a, ()>;
+    fn wait_container<'a>(
+        &'a self,
+        id: &'a str,
+        condition: WaitCondition,
+    ) -> EngineFuture<'a, WaitResult>;
+    fn connect_network<'a>(
+        &'a self,
+        container: &'a str,
+        endpoint: &'a EndpointSpec,
+    ) -> EngineFuture<'a, ()>;
+    fn disconnect_network<'a>(
+        &'a self,
+        network: &'a str,
+        container: &'a str,
+        force: bool,
+    ) -> EngineFuture<'a, ()>;
+    fn logs<'a>(&'a self, id: &'a str, options: &'a LogOptions) -> EngineStream<'a, LogChunk>;
+    /// Runs a command and collects its output; a non-zero exit is not an error.
+    fn exec<'a>(&'a self, id: &'a str, spec: &'a ExecSpec) -> EngineFuture<'a, ExecOutput>;
+    /// Extracts a tar archive into the directory `path` of the container, which must exist.
+    fn put_archive<'a>(
+        &'a self,
+        id: &'a str,
+        path: &'a str,
+        tar: ByteStream,
+    ) -> EngineFuture<'a, ()>;
+    /// `ps_args` defaults to the engine's (`-ef`).
+    fn top<'a>(&'a self, id: &'a str, ps_args: Option<&'a str>) -> EngineFuture<'a, TopResult>;
+
+    // ---- networks
+
+    fn list_networks<'a>(&'a self, filter: &'a LabelFilter) -> EngineFuture<'a, Vec<NetworkInfo>>;
+    fn inspect_network<'a>(&'a self, id: &'a str) -> EngineFuture<'a, NetworkInfo>;
+    /// Returns the new network's id.
+    fn create_network<'a>(&'a self, spec: &'a NetworkSpec) -> EngineFuture<'a, String>;
+    fn remove_network<'a>(&'a self, id: &'a str) -> EngineFuture<'a, ()>;
+
+    // ---- volumes
+
+    fn list_volumes<'a>(&'a self, filter: &'a LabelFilter) -> EngineFuture<'a, Vec<VolumeInfo>>;
+    fn inspect_volume<'a>(&'a self, name: &'a str) -> EngineFuture<'a, VolumeInfo>;
+    fn create_volume<'a>(&'a self, spec: &'a VolumeSpec) -> EngineFuture<'a, VolumeInfo>;
+    /// A volume in use is `Conflict` unless `force`.
+    fn remove_volume<'a>(&'a self, name: &'a str, force: bool) -> EngineFuture<'a, ()>;
+
+    // ---- images
+
+    fn inspect_image<'a>(&'a self, name: &'a str) -> EngineFuture<'a, ImageInfo>;
+    fn list_images<'a>(&'a self, filter: &'a ImageFilter) -> EngineFuture<'a, Vec<ImageSummary>>;
+    fn remove_image<'a>(
+        &'a self,
+        name: &'a str,
+        force: bool,
+    ) -> EngineFuture<'a, Vec<ImageRemoved>>;
+    /// Gives `source` the reference `target` (`repo:tag`, the tag defaults to `latest`).
+    fn tag_image<'a>(&'a self, source: &'a str, target: &'a str) -> EngineFuture<'a, ()>;
+    /// Builds from a tar context; the stream ends after `Progress::ImageId` or an error.
+    fn build_image<'a>(
+        &'a self,
+        context: ByteStream,
+        options: &'a BuildOptions,
+    ) -> EngineStream<'a, Progress>;
+    /// Pulls `reference` (`name[:tag|@digest]`, tag defaults to `latest`).
+    fn pull_image<'a>(
+        &'a self,
+        reference: &'a str,
+        platform: Option<&'a str>,
+    ) -> EngineStream<'a, Progress>;
+}

@@ -1,0 +1,178 @@
+//! Images: inspect, list, remove, tag, build and pull.
+
+use bollard::models::BuildInfo;
+use bollard::query_parameters as q;
+use futures_util::{stream, StreamExt, TryStreamExt};
+
+use super::{filters, observe, spec::map, DockerEngine};
+use crate::engine::{
+    BuildOptions, ByteStream, EngineError, EngineResult, EngineStream, ImageFilter, ImageInfo,
+    ImageRemoved, ImageSummary, Progress,
+};
+
+pub(super) async fn inspect(e: &DockerEngine, name: &str) -> EngineResult<ImageInfo> {
+    let i = e.docker.inspect_image(name).await.map_err(|x| e.err(x))?;
+    Ok(observe::image(i))
+}
+
+pub(super) async fn list(e: &DockerEngine, f: &ImageFilter) -> EngineResult<Vec<ImageSummary>> {
+    let mut map = filters(&f.labels);
+    if !f.references.is_empty() {
+        map.insert("reference".into(), f.references.clone());
+    }
+    if let Some(dangling) = f.dangling {
+        map.insert("dangling".into(), vec![dangling.to_string()]);
+    }
+    let options = q::ListImagesOptions {
+        filters: Some(map),
+        ..Default::default()
+    };
+    let list = e
+        .docker
+        .list_images(Some(options))
+        .await
+        .map_err(|x| e.err(x))?;
+    Ok(list.into_iter().map(observe::image_summary).collect())
+}
+
+pub(super) async fn remove(
+    e: &DockerEngine,
+    name: &str,
+    force: bool,
+) -> EngineResult<Vec<ImageRemoved>> {
+    let options = q::RemoveImageOptions {
+        force,
+        ..Default::default()
+    };
+    let items = e
+        .docker
+        .remove_image(name, Some(options), None)
+        .await
+        .map_err(|x| e.err(x))?;
+    Ok(items
+        .into_iter()
+        .flat_map(|i| {
+            let untagged = i.untagged.map(ImageRemoved::Untagged);
+            untagged
+                .into_iter()
+                .chain(i.deleted.map(ImageRemoved::Deleted))
+        })
+        .collect())
+}
+
+pub(super) async fn tag(e: &DockerEngine, source: &str, target: &str) -> EngineResult<()> {
+    let (repo, tag) = split_reference(target);
+    let options = q::TagImageOptions {
+        repo: Some(repo.into()),
+        tag: Some(tag.into()),
+    };
+    e.docker
+        .tag_image(source, Some(options))
+        .await
+        .map_err(|x| e.err(x))
+}
+
+/// `registry:5000/a/b:tag` into (`registry:5000/a/b`, `tag`); the tag defaults to `latest`.
+fn split_reference(reference: &str) -> (&str, &str) {
+    match reference.rsplit_once(':') {
+        Some((repo, tag)) if !tag.contains('/') => (repo, tag),
+        _ => (reference, "latest"),
+    }
+}
+
+pub(super) fn build<'a>(
+    e: &'a DockerEngine,
+    context: ByteStream,
+    o: &'a BuildOptions,
+) -> EngineStream<'a, Progress> {
+    // The API takes one `extrahosts` value per host, bollard sends a single one.
+    if o.extra_hosts.len() > 1 {
+        let message = format!(
+            "building with {} extra hosts (at most one)",
+            o.extra_hosts.len()
+        );
+        return stream::once(async { Err(EngineError::Unsupported { message }) }).boxed();
+    }
+    let options = q::BuildImageOptions {
+        dockerfile: o.dockerfile.clone(),
+        t: o.tag.clone(),
+        extrahosts: o.extra_hosts.first().cloned(),
+        nocache: o.no_cache,
+        pull: o.pull.then(|| "true".to_string()),
+        rm: true,
+        forcerm: true,
+        buildargs: (!o.build_args.is_empty()).then(|| map(&o.build_args)),
+        labels: (!o.labels.is_empty()).then(|| map(&o.labels)),
+        networkmode: o.network_mode.clone(),
+        shmsize: o.shm_size.map(|s| i32::try_from(s).unwrap_or(i32::MAX)),
+        target: o.target.clone().unwrap_or_default(),
+        platform: o.platform.clone().unwrap_or_default(),
+        cachefrom: (!o.cache_from.is_empty()).then(|| o.cache_from.clone()),
+        ..Default::default()
+    };
+    e.docker
+        .build_image(options, None, Some(bollard::body_try_stream(context)))
+        .map_err(|x| e.err(x))
+        .map_ok(|info| stream::iter(build_progress(info).into_iter().map(Ok)))
+        .try_flatten()
+        .boxed()
+}
+
+/// One build message can carry output, a status and the final image id at once.
+fn build_progress(info: BuildInfo) -> Vec<Progress> {
+    let mut out = Vec::new();
+    if let Some(text) = info.stream.filter(|s| !s.is_empty()) {
+        out.push(Progress::Output(text));
+    }
+    if let Some(status) = info.status {
+        let detail = info.progress_detail.unwrap_or_default();
+        out.push(Progress::Status {
+            id: info.id,
+            status,
+            current: detail.current,
+            total: detail.total,
+        });
+    }
+    if let Some(id) = info.aux.and_then(|a| a.id) {
+        out.push(Progress::ImageId(id));
+    }
+    out
+}
+
+pub(super) fn pull<'a>(
+    e: &'a DockerEngine,
+    reference: &'a str,
+    platform: Option<&'a str>,
+) -> EngineStream<'a, Progress> {
+    let options = q::CreateImageOptions {
+        from_image: Some(reference.to_string()),
+        platform: platform.unwrap_or_default().to_string(),
+        ..Default::default()
+    };
+    e.docker
+        .create_image(Some(options), None, None)
+        .map_err(|x| e.err(x))
+        .map_ok(|info| {
+            let detail = info.progress_detail.unwrap_or_default();
+            Progress::Status {
+                id: info.id,
+                status: info.status.unwrap_or_default(),
+                current: detail.current,
+                total: detail.total,
+            }
+        })
+        .boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_reference;
+
+    #[test]
+    fn references_split_at_the_tag_colon_only() {
+        assert_eq!(split_reference("busybox"), ("busybox", "latest"));
+        assert_eq!(split_reference("busybox:1.36"), ("busybox", "1.36"));
+        assert_eq!(split_reference("reg:5000/a/b"), ("reg:5000/a/b", "latest"));
+        assert_eq!(split_reference("reg:5000/a/b:v1"), ("reg:5000/a/b", "v1"));
+    }
+}

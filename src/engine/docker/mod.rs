@@ -1,0 +1,282 @@
+//! The Docker engine through bollard: the only code in rcompose that knows bollard.
+//!
+//! Each area lives in its own file (`containers`, `runtime`, `resources`, `images`) as plain
+//! async functions; the `Engine` impl below only boxes them. `spec` and `observe` translate
+//! between our types and the wire models, `error` maps failures to `EngineError`.
+
+mod containers;
+mod error;
+mod images;
+mod observe;
+mod resources;
+mod runtime;
+mod spec;
+
+use std::time::Duration;
+
+use bollard::Docker;
+use futures_util::FutureExt;
+
+use super::{
+    BuildOptions, ByteStream, ContainerDetails, ContainerSpec, ContainerSummary, EndpointSpec,
+    Engine, EngineError, EngineEvent, EngineFuture, EngineResult, EngineStream, EngineVersion,
+    EventFilter, ExecOutput, ExecSpec, ImageFilter, ImageInfo, ImageRemoved, ImageSummary,
+    LabelFilter, LogChunk, LogOptions, NetworkInfo, NetworkSpec, Progress, RemoveContainerOptions,
+    TopResult, VolumeInfo, VolumeSpec, WaitCondition, WaitResult,
+};
+
+/// Where the engine listens when `DOCKER_HOST` is unset.
+pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
+
+/// Time allowed for the engine to start answering one request. Streams (logs, events, build
+/// output) are not bound by it once they have started; cancellation is the caller's business.
+/// Generous because `stop` answers only once the container is down.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+const USER_AGENT: &str = concat!("rcompose/", env!("CARGO_PKG_VERSION"));
+
+/// A connection to a Docker engine. Cheap to clone (the connection pool is shared).
+#[derive(Clone)]
+pub struct DockerEngine {
+    docker: Docker,
+    /// The address we connected to, for error messages.
+    host: String,
+}
+
+impl std::fmt::Debug for DockerEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DockerEngine")
+            .field("host", &self.host)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DockerEngine {
+    /// Connects to `DOCKER_HOST` (default `unix:///var/run/docker.sock`; `tcp://` too) and
+    /// negotiates the API version, which fails with `Unavailable` if nothing answers.
+    pub async fn connect() -> EngineResult<Self> {
+        let host = std::env::var("DOCKER_HOST")
+            .ok()
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| DEFAULT_HOST.to_string());
+        Self::connect_to(&host).await
+    }
+
+    /// Connects to an explicit address (`unix:///path`, `tcp://host:port`).
+    pub async fn connect_to(host: &str) -> EngineResult<Self> {
+        let docker = Docker::connect_with_host(host)
+            .map_err(|e| error::convert(host, e))?
+            .with_timeout(REQUEST_TIMEOUT)
+            .with_request_modifier(|mut req| {
+                req.headers_mut()
+                    .insert("user-agent", USER_AGENT.parse().expect("ascii header"));
+                req
+            });
+        // bollard speaks a newer API than many engines (20.10 tops out at 1.41): settle on the
+        // lower of the two so that version-dependent behaviour below is decided correctly.
+        let docker = docker
+            .negotiate_version()
+            .await
+            .map_err(|e| error::convert(host, e))?;
+        Ok(DockerEngine {
+            docker,
+            host: host.to_string(),
+        })
+    }
+
+    /// The address this engine was reached at.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The negotiated API version as (major, minor).
+    pub fn api_version(&self) -> (usize, usize) {
+        let v = self.docker.client_version();
+        (v.major_version, v.minor_version)
+    }
+
+    fn err(&self, e: bollard::errors::Error) -> EngineError {
+        error::convert(&self.host, e)
+    }
+}
+
+impl Engine for DockerEngine {
+    fn ping(&self) -> EngineFuture<'_, ()> {
+        async move { self.docker.ping().await.map(drop).map_err(|e| self.err(e)) }.boxed()
+    }
+
+    fn version(&self) -> EngineFuture<'_, EngineVersion> {
+        runtime::version(self).boxed()
+    }
+
+    fn events<'a>(&'a self, filter: &'a EventFilter) -> EngineStream<'a, EngineEvent> {
+        runtime::events(self, filter)
+    }
+
+    fn list_containers<'a>(
+        &'a self,
+        all: bool,
+        filter: &'a LabelFilter,
+    ) -> EngineFuture<'a, Vec<ContainerSummary>> {
+        containers::list(self, all, filter).boxed()
+    }
+
+    fn inspect_container<'a>(&'a self, id: &'a str) -> EngineFuture<'a, ContainerDetails> {
+        containers::inspect(self, id).boxed()
+    }
+
+    fn create_container<'a>(&'a self, spec: &'a ContainerSpec) -> EngineFuture<'a, String> {
+        containers::create(self, spec).boxed()
+    }
+
+    fn start_container<'a>(&'a self, id: &'a str) -> EngineFuture<'a, ()> {
+        containers::start(self, id).boxed()
+    }
+
+    fn stop_container<'a>(
+        &'a self,
+        id: &'a str,
+        timeout: Option<Duration>,
+    ) -> EngineFuture<'a, ()> {
+        containers::stop(self, id, timeout).boxed()
+    }
+
+    fn kill_container<'a>(&'a self, id: &'a str, signal: Option<&'a str>) -> EngineFuture<'a, ()> {
+        containers::kill(self, id, signal).boxed()
+    }
+
+    fn remove_container<'a>(
+        &'a self,
+        id: &'a str,
+        options: RemoveContainerOptions,
+    ) -> EngineFuture<'a, ()> {
+        containers::remove(self, id, options).boxed()
+    }
+
+    fn rename_container<'a>(&'a self, id: &'a str, new_name: &'a str) -> EngineFuture<'a, ()> {
+        containers::rename(self, id, new_name).boxed()
+    }
+
+    fn wait_container<'a>(
+        &'a self,
+        id: &'a str,
+        condition: WaitCondition,
+    ) -> EngineFuture<'a, WaitResult> {
+        containers::wait(self, id, condition).boxed()
+    }
+
+    fn connect_network<'a>(
+        &'a self,
+        container: &'a str,
+        endpoint: &'a EndpointSpec,
+    ) -> EngineFuture<'a, ()> {
+        containers::connect(self, container, endpoint).boxed()
+    }
+
+    fn disconnect_network<'a>(
+        &'a self,
+        network: &'a str,
+        container: &'a str,
+        force: bool,
+    ) -> EngineFuture<'a, ()> {
+        containers::disconnect(self, network, container, force).boxed()
+    }
+
+    fn logs<'a>(&'a self, id: &'a str, options: &'a LogOptions) -> EngineStream<'a, LogChunk> {
+        runtime::logs(self, id, options)
+    }
+
+    fn exec<'a>(&'a self, id: &'a str, spec: &'a ExecSpec) -> EngineFuture<'a, ExecOutput> {
+        runtime::exec(self, id, spec).boxed()
+    }
+
+    fn put_archive<'a>(
+        &'a self,
+        id: &'a str,
+        path: &'a str,
+        tar: ByteStream,
+    ) -> EngineFuture<'a, ()> {
+        runtime::put_archive(self, id, path, tar).boxed()
+    }
+
+    fn top<'a>(&'a self, id: &'a str, ps_args: Option<&'a str>) -> EngineFuture<'a, TopResult> {
+        runtime::top(self, id, ps_args).boxed()
+    }
+
+    fn list_networks<'a>(&'a self, filter: &'a LabelFilter) -> EngineFuture<'a, Vec<NetworkInfo>> {
+        resources::list_networks(self, filter).boxed()
+    }
+
+    fn inspect_network<'a>(&'a self, id: &'a str) -> EngineFuture<'a, NetworkInfo> {
+        resources::inspect_network(self, id).boxed()
+    }
+
+    fn create_network<'a>(&'a self, spec: &'a NetworkSpec) -> EngineFuture<'a, String> {
+        resources::create_network(self, spec).boxed()
+    }
+
+    fn remove_network<'a>(&'a self, id: &'a str) -> EngineFuture<'a, ()> {
+        resources::remove_network(self, id).boxed()
+    }
+
+    fn list_volumes<'a>(&'a self, filter: &'a LabelFilter) -> EngineFuture<'a, Vec<VolumeInfo>> {
+        resources::list_volumes(self, filter).boxed()
+    }
+
+    fn inspect_volume<'a>(&'a self, name: &'a str) -> EngineFuture<'a, VolumeInfo> {
+        resources::inspect_volume(self, name).boxed()
+    }
+
+    fn create_volume<'a>(&'a self, spec: &'a VolumeSpec) -> EngineFuture<'a, VolumeInfo> {
+        resources::create_volume(self, spec).boxed()
+    }
+
+    fn remove_volume<'a>(&'a self, name: &'a str, force: bool) -> EngineFuture<'a, ()> {
+        resources::remove_volume(self, name, force).boxed()
+    }
+
+    fn inspect_image<'a>(&'a self, name: &'a str) -> EngineFuture<'a, ImageInfo> {
+        images::inspect(self, name).boxed()
+    }
+
+    fn list_images<'a>(&'a self, filter: &'a ImageFilter) -> EngineFuture<'a, Vec<ImageSummary>> {
+        images::list(self, filter).boxed()
+    }
+
+    fn remove_image<'a>(
+        &'a self,
+        name: &'a str,
+        force: bool,
+    ) -> EngineFuture<'a, Vec<ImageRemoved>> {
+        images::remove(self, name, force).boxed()
+    }
+
+    fn tag_image<'a>(&'a self, source: &'a str, target: &'a str) -> EngineFuture<'a, ()> {
+        images::tag(self, source, target).boxed()
+    }
+
+    fn build_image<'a>(
+        &'a self,
+        context: ByteStream,
+        options: &'a BuildOptions,
+    ) -> EngineStream<'a, Progress> {
+        images::build(self, context, options)
+    }
+
+    fn pull_image<'a>(
+        &'a self,
+        reference: &'a str,
+        platform: Option<&'a str>,
+    ) -> EngineStream<'a, Progress> {
+        images::pull(self, reference, platform)
+    }
+}
+
+/// The engine's `filters` map holding a label filter; callers add other keys.
+fn filters(labels: &LabelFilter) -> std::collections::HashMap<String, Vec<String>> {
+    let mut f = std::collections::HashMap::new();
+    if !labels.is_empty() {
+        f.insert("label".to_string(), labels.to_engine_terms());
+    }
+    f
+}

@@ -1,0 +1,105 @@
+//! Images: what is known about them, and the options and progress of build and pull.
+
+use std::collections::BTreeMap;
+
+use super::filter::LabelFilter;
+
+/// An image as inspected.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageInfo {
+    /// `sha256:...`.
+    pub id: String,
+    pub repo_tags: Vec<String>,
+    pub repo_digests: Vec<String>,
+    /// The image config's labels (what `LABEL` set).
+    pub labels: BTreeMap<String, String>,
+    pub created: Option<String>,
+    pub size: i64,
+    pub os: String,
+    pub architecture: String,
+}
+
+/// One row of an image listing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageSummary {
+    pub id: String,
+    pub repo_tags: Vec<String>,
+    pub repo_digests: Vec<String>,
+    pub labels: BTreeMap<String, String>,
+    /// Unix seconds.
+    pub created: i64,
+    pub size: i64,
+}
+
+/// Which images to list; the empty filter lists every tagged image.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageFilter {
+    /// Reference patterns such as `busybox` or `example/*:1.0`; any of them may match.
+    pub references: Vec<String>,
+    pub labels: LabelFilter,
+    pub dangling: Option<bool>,
+}
+
+/// Options of a classic (non-BuildKit) build from a tar context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildOptions {
+    /// Path of the Dockerfile inside the context.
+    pub dockerfile: String,
+    /// `name:tag` for the result; further tags are added with `tag_image`.
+    pub tag: Option<String>,
+    pub build_args: BTreeMap<String, String>,
+    pub target: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    pub network_mode: Option<String>,
+    /// Bytes of /dev/shm for RUN steps.
+    pub shm_size: Option<u64>,
+    /// `host:ip` entries. The adapter can send only one (see `EngineError::Unsupported`).
+    pub extra_hosts: Vec<String>,
+    pub no_cache: bool,
+    /// Always try to pull newer base images.
+    pub pull: bool,
+    pub cache_from: Vec<String>,
+    pub platform: Option<String>,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions {
+            dockerfile: "Dockerfile".into(),
+            tag: None,
+            build_args: BTreeMap::new(),
+            target: None,
+            labels: BTreeMap::new(),
+            network_mode: None,
+            shm_size: None,
+            extra_hosts: Vec::new(),
+            no_cache: false,
+            pull: false,
+            cache_from: Vec::new(),
+            platform: None,
+        }
+    }
+}
+
+/// One message of a build or pull stream. Failures arrive as `Err(EngineError::Stream)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    /// Build output, a line or a fragment of one (`Step 2/4 : ARG X\n`).
+    Output(String),
+    /// Layer or phase status (`Downloading`, `Pull complete`), with byte counts when known.
+    Status {
+        id: Option<String>,
+        status: String,
+        current: Option<i64>,
+        total: Option<i64>,
+    },
+    /// The id of the image a build produced.
+    ImageId(String),
+}
+
+/// What removing an image did to one reference or layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageRemoved {
+    Untagged(String),
+    Deleted(String),
+}
