@@ -286,3 +286,283 @@ fn octal(digits: &str) -> String {
     format!("\\{digits}")
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value as J;
+    use std::collections::HashMap;
+
+    const CORPUS: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/dotenv-cases.json"));
+
+    fn corpus() -> J {
+        serde_json::from_str(CORPUS).expect("dotenv-cases.json parses")
+    }
+
+    fn no_lookup(_: &str) -> Option<String> {
+        None
+    }
+
+    fn vars(v: &J) -> HashMap<String, String> {
+        v.as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string())).collect()
+    }
+
+    fn parse_with(text: &str, env: &[(&str, &str)]) -> Result<IndexMap<String, String>, DotenvError> {
+        let env: HashMap<&str, &str> = env.iter().copied().collect();
+        parse(text, &|k| env.get(k).map(|v| v.to_string()))
+    }
+
+    fn pairs(m: &IndexMap<String, String>) -> Vec<(&str, &str)> {
+        m.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+    }
+
+    #[test]
+    fn corpus_parse_line_cases() {
+        let corpus = corpus();
+        let cases = corpus["parse_line_cases"].as_array().unwrap();
+        let mut failed = Vec::new();
+        for (i, case) in cases.iter().enumerate() {
+            let input = case["input"].as_str().unwrap();
+            let got = parse(input, &no_lookup);
+            let want = case["expected"].as_str().unwrap();
+            if got.as_ref().ok().and_then(|m| m.get(case["key"].as_str().unwrap())).map(String::as_str) != Some(want) {
+                failed.push(format!("parse_line case {i}: {input:?} -> {got:?}, want {want:?}"));
+            }
+        }
+        assert_eq!(cases.len(), 51);
+        assert!(failed.is_empty(), "{} of {} failed:\n{}", failed.len(), cases.len(), failed.join("\n"));
+    }
+
+    #[test]
+    fn corpus_parse_error_cases() {
+        let corpus = corpus();
+        let cases = corpus["parse_error_cases"].as_array().unwrap();
+        let mut failed = Vec::new();
+        for (i, case) in cases.iter().enumerate() {
+            let input = case["input"].as_str().unwrap();
+            match parse(input, &no_lookup) {
+                Err(e) if e.message.contains(case["error_contains"].as_str().unwrap()) => {}
+                got => failed.push(format!("parse_error case {i}: {input:?} -> {got:?}")),
+            }
+        }
+        assert_eq!(cases.len(), 9);
+        assert!(failed.is_empty(), "{}", failed.join("\n"));
+    }
+
+    #[test]
+    fn corpus_expand_cases() {
+        let corpus = corpus();
+        let cases = corpus["expand_cases"].as_array().unwrap();
+        let mut failed = Vec::new();
+        for case in cases {
+            let got = parse(case["input"].as_str().unwrap(), &no_lookup);
+            if got.as_ref().map(|m| m.clone().into_iter().collect::<HashMap<_, _>>()) != Ok(vars(&case["expected"])) {
+                failed.push(format!("{}: {got:?}", case["name"]));
+            }
+        }
+        assert_eq!(cases.len(), 8);
+        assert!(failed.is_empty(), "{}", failed.join("\n"));
+    }
+
+    /// The fixture files of compose-go's dotenv tests. The corpus names them but does not hold
+    /// their text, so they are written here: upstream's content where it is known (plain,
+    /// quoted, substitutions-default), otherwise files that use the syntax each test is named
+    /// after and define the values the corpus expects.
+    const FIXTURES: &[(&str, &str)] = &[
+        ("plain.env", "OPTION_A=1\nOPTION_B=2\nOPTION_C= 3\nOPTION_D =4\nOPTION_E = 5\nOPTION_F = \nOPTION_G=\nOPTION_H = my string # Inline comment\n"),
+        ("exported.env", "export OPTION_A=2\nexport OPTION_B='\\n'\n"),
+        ("equals.env", "export OPTION_A='postgres://localhost:5432/database?sslmode=disable'\n"),
+        ("quoted.env", concat!(
+            "OPTION_A='1'\nOPTION_B='2'\nOPTION_C=''\nOPTION_D='\\n'\nOPTION_E=\"1\"\nOPTION_F=\"2\"\nOPTION_G=\"\"\n",
+            "OPTION_H=\"\\n\"\nOPTION_I = \"echo 'asd'\"\nOPTION_J = 'first line\nsecond line\nthird line\nand so on'\n",
+            "OPTION_K='Let\\'s go!'\nOPTION_Z = \"last value\"\n",
+        )),
+        ("unquoted.env", concat!(
+            "OPTION_A = \"some quoted phrase\"\nOPTION_B=first one with an unquoted phrase\n",
+            "OPTION_C=then another one with an unquoted phrase # and a comment\n",
+            "OPTION_D=then another one with an unquoted phrase special è char\n",
+            "OPTION_E=\"then another one quoted phrase\"\n",
+        )),
+        ("substitutions.env", "OPTION_A=1\nOPTION_B=${OPTION_A}\nOPTION_C=$OPTION_B\nOPTION_D=${OPTION_A}_${OPTION_B}\nOPTION_E=${OPTION_NOT_DEFINED}\n"),
+        ("substitutions-default.env", "OPTION_A=${OPTION_A:-1}\nOPTION_B=${OPTION_A}\nOPTION_C=$OPTION_B\nOPTION_D=${OPTION_A}_${OPTION_B}\nOPTION_E=${OPTION_NOT_DEFINED}\n"),
+        ("inherited-multi-var.env", "VAR_TO_BE_LOADED_FROM_OS_ENV\nfoo=bar\nbar=baz\n"),
+        ("inherited-single-var.env", "VAR_TO_BE_LOADED_FROM_OS_ENV\n"),
+        ("utf8-bom.env", "\u{feff}OPTION_A=1\nOPTION_B=2\nOPTION_C= 3\nOPTION_D =4\nOPTION_E = 5\n"),
+        ("special.env", "VAR-WITH-DASHES=dashes\nVAR.WITH.DOTS=dots\nVAR_WITH_UNDERSCORES=underscores\n"),
+    ];
+
+    #[test]
+    fn corpus_fixture_cases() {
+        let corpus = corpus();
+        let cases = corpus["fixture_cases"].as_array().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut failed = Vec::new();
+        let mut skipped = Vec::new();
+        for case in cases {
+            let test = case["test"].as_str().unwrap();
+            let api = case["api"].as_str().unwrap();
+            if api.contains("skip") {
+                skipped.push(test);
+                continue;
+            }
+            let fixture = case["fixture"].as_str().unwrap();
+            let name = Path::new(fixture).file_name().unwrap().to_str().unwrap();
+            let Some((_, text)) = FIXTURES.iter().find(|(n, _)| *n == name) else {
+                failed.push(format!("{test}: no fixture text for {fixture}"));
+                continue;
+            };
+            let path = dir.path().join(fixture);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, text).unwrap();
+            let process = vars(&case["process_env"]);
+            let lookup = |k: &str| process.get(k).cloned();
+            let got = match api {
+                "Read" => read_file(&path, &no_lookup),
+                "ReadWithLookup(os.LookupEnv)" => read_file(&path, &lookup),
+                // Load sets only the variables the process does not already have.
+                "Load" => read_file(&path, &no_lookup).map(|mut m| {
+                    for (k, v) in &process {
+                        m.insert(k.clone(), v.clone());
+                    }
+                    m
+                }),
+                other => panic!("{test}: unknown api {other}"),
+            };
+            let got = match got {
+                Ok(m) => m,
+                Err(e) => {
+                    failed.push(format!("{test}: {e}"));
+                    continue;
+                }
+            };
+            // `expected` may list only some of the keys.
+            for (k, want) in vars(&case["expected"]) {
+                if got.get(&k) != Some(&want) {
+                    failed.push(format!("{test}: {k} = {:?}, want {want:?}", got.get(&k)));
+                }
+            }
+        }
+        assert_eq!(skipped, ["TestLoadWithFormat"], "only the Go-only custom format case may be skipped");
+        assert_eq!(cases.len() - skipped.len(), 15);
+        assert!(failed.is_empty(), "fixture cases failed:\n{}", failed.join("\n"));
+    }
+
+    #[test]
+    fn corpus_multi_file_cases() {
+        let corpus = corpus();
+        let dir = tempfile::tempdir().unwrap();
+        let mut failed = Vec::new();
+        for case in corpus["multi_file_cases"].as_array().unwrap() {
+            let test = case["test"].as_str().unwrap();
+            let paths: Vec<PathBuf> = case["files"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .enumerate()
+                .map(|(i, text)| {
+                    let path = dir.path().join(format!("{test}-{i}.env"));
+                    std::fs::write(&path, text.as_str().unwrap()).unwrap();
+                    path
+                })
+                .collect();
+            for (r, run) in case["runs"].as_array().unwrap().iter().enumerate() {
+                let process = vars(&run["process_env"]);
+                let got = read_files(&paths, &|k| process.get(k).cloned(), &mut Vec::new());
+                let got = got.map(|m| m.into_iter().collect::<HashMap<_, _>>());
+                if got != Ok(vars(&run["expected"])) {
+                    failed.push(format!("{test} run {r}: {got:?}"));
+                }
+            }
+        }
+        assert!(failed.is_empty(), "{}", failed.join("\n"));
+    }
+
+    #[test]
+    fn errors_have_line_and_column() {
+        let e = parse("FOO=x\nlol$wut\n", &no_lookup).unwrap_err();
+        assert_eq!((e.line, e.col), (2, 4));
+        assert_eq!(e.to_string(), r#"line 2: unexpected character "$" in variable name "lol$wut""#);
+
+        let e = parse("A=1\nKEY=\"abc\nX=1\n", &no_lookup).unwrap_err();
+        assert_eq!((e.line, e.col), (2, 5), "the line of the opening quote");
+        assert_eq!(e.message, "unterminated quoted value \"abc");
+
+        let e = parse("\n  FOO BAR=a\n", &no_lookup).unwrap_err();
+        assert_eq!((e.line, e.col, e.message.as_str()), (2, 3, "key cannot contain a space"));
+
+        let e = parse("A=1\nB=x${\n", &no_lookup).unwrap_err();
+        assert_eq!((e.line, e.col), (2, 3));
+        assert_eq!(e.message, r#"Invalid template: "x${""#);
+
+        let e = parse("A=\"${X:?is required}\"", &no_lookup).unwrap_err();
+        assert_eq!(e.message, "required variable X is missing a value: is required");
+    }
+
+    #[test]
+    fn read_file_errors_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.env");
+        std::fs::write(&path, "# settings\nA=1\nB='open\n").unwrap();
+        let d = read_file(&path, &no_lookup).unwrap_err();
+        assert_eq!((d.pos.line, d.pos.col), (3, 3));
+        assert_eq!(d.pos.file.path(), path);
+        assert!(d.to_string().contains("app.env:3:3: unterminated quoted value 'open"), "{d}");
+
+        let d = read_file(&dir.path().join("missing.env"), &no_lookup).unwrap_err();
+        assert!(d.message.starts_with("couldn't read env file"), "{d}");
+    }
+
+    #[test]
+    fn unset_variables_warn() {
+        let mut vars = IndexMap::new();
+        let mut warnings = Vec::new();
+        parse_into("B=${A}\nA=1\nC='$D'\n", &no_lookup, &mut vars, &mut warnings).unwrap();
+        assert_eq!(pairs(&vars), [("B", ""), ("A", "1"), ("C", "$D")]);
+        assert_eq!(warnings, ["The \"A\" variable is not set. Defaulting to a blank string."]);
+    }
+
+    /// Behaviour checked against `docker compose config` (v2.26.1) with `env_file`.
+    #[test]
+    fn matches_reference_binary() {
+        let p = |text: &str, env: &[(&str, &str)]| parse_with(text, env).unwrap();
+        // The lookup wins over keys defined earlier in the file, but not over the key itself.
+        assert_eq!(pairs(&p("A=1\nB=${A}", &[("A", "5")])), [("A", "1"), ("B", "5")]);
+        // A bare key takes the lookup's value, or is dropped.
+        assert_eq!(pairs(&p("FOO\nBAR\n", &[("FOO", "x")])), [("FOO", "x")]);
+        assert_eq!(pairs(&p("export FOO\n", &[("FOO", "x")])), [("FOO", "x")]);
+        assert_eq!(pairs(&p("export\n", &[])), []);
+        // Text that never reaches `=`, `:` or a newline is the value of an empty key.
+        assert_eq!(pairs(&p("FOO", &[("FOO", "x")])), [("", "FOO")]);
+        // After a closing quote, reading goes on with the next statement.
+        assert_eq!(pairs(&p("FOO=\"a\"b", &[])), [("FOO", "a"), ("", "b")]);
+        assert_eq!(pairs(&p("FOO=\"a\nb\" BAR=1", &[])), [("FOO", "a\nb"), ("BAR", "1")]);
+        assert_eq!(pairs(&p("X=\"\\0\" Y=\"\\01\" Z=\"\\012\" W=\"\\0777\" V=\"\\01234\"", &[])), [
+            ("X", "\\"),
+            ("Y", "\\1"),
+            ("Z", "\\12"),
+            ("W", "\\777"),
+            ("V", "S4"),
+        ]);
+        assert_eq!(pairs(&p(r#"A="a\$B" B=a\$B"#, &[])), [("A", "a$B"), ("B", "a\\")]);
+        assert_eq!(pairs(&p("A=$$B\nB=a\t#c\nC=a #c #d\nD=a#b #c\n", &[])), [
+            ("A", "$B"),
+            ("B", "a\t#c"),
+            ("C", "a"),
+            ("D", "a#b"),
+        ]);
+        assert_eq!(pairs(&p("1FOO=a\né=2\nA-B[0]=3\nFOO : bar\nexport=4\n", &[])), [
+            ("1FOO", "a"),
+            ("é", "2"),
+            ("A-B[0]", "3"),
+            ("FOO", "bar"),
+            ("export", "4"),
+        ]);
+        assert_eq!(pairs(&p("A='it\\'s'\nB=\"bar\\nbaz\\\\\"\nC='a\\\\b'\n", &[])), [
+            ("A", "it's"),
+            ("B", "bar\nbaz\\"),
+            ("C", "a\\\\b"),
+        ]);
+        assert_eq!(pairs(&p("A=\" a \"\nB=  \"q\"  \n", &[])), [("A", " a "), ("B", "q")]);
+        assert_eq!(pairs(&p("A=${B:-${C:-x}}", &[])), [("A", "x")]);
+    }
+}
