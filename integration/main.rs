@@ -1,1 +1,13 @@
+//! rcompose's integration tests: one binary, run against the real Docker engine at DOCKER_HOST
+//! (default /var/run/docker.sock). Every test gets its own project name and cleans up after
+//! itself; none skips when the engine is missing, they fail and say why.
+//!
+//! Run with `cargo test --test integration`. The busybox:latest image is created locally from
+//! Debian's busybox-static when missing (`scripts/busybox-image.sh`): no registry is needed.
 
+mod harness;
+mod tar;
+
+mod engine_connect;
+mod engine_containers;
+mod engine_images;

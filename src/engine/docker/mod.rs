@@ -72,8 +72,10 @@ impl DockerEngine {
                     .insert("user-agent", USER_AGENT.parse().expect("ascii header"));
                 req
             });
-        // bollard speaks a newer API than many engines (20.10 tops out at 1.41): settle on the
-        // lower of the two so that version-dependent behaviour below is decided correctly.
+        // bollard's models follow a newer API than many engines speak (20.10 tops out at 1.41):
+        // settle on the lower of the two, which decides version-dependent behaviour here
+        // (several networks at create needs 1.44). bollard 0.21 sends unversioned paths
+        // (`GET /version`), so the engine reads every request at its own newest version.
         let docker = docker
             .negotiate_version()
             .await

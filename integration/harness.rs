@@ -1,0 +1,171 @@
+//! The test harness: a connected engine per test, a unique project name, and a guard that
+//! removes everything the test labelled, even when the test panics.
+//!
+//! Tests never skip: an unreachable engine fails them with the engine's own message (which
+//! names DOCKER_HOST), because a green run that tested nothing is worse than a red one.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+use rcompose::engine::{DockerEngine, Engine, ImageFilter, LabelFilter, RemoveContainerOptions};
+
+/// The label every object made by a test carries; its value is the test's project name.
+pub const TEST_LABEL: &str = "org.rcompose.test";
+
+/// The image every test may rely on; created from busybox-static when missing.
+pub const BUSYBOX: &str = "busybox:latest";
+
+/// One test's view of the engine. Dropping it removes the test's containers, networks,
+/// volumes and images.
+pub struct TestProject {
+    pub name: String,
+    pub engine: DockerEngine,
+}
+
+impl TestProject {
+    /// Connects (panicking loudly if the engine cannot be reached) and makes sure the busybox
+    /// image exists. `test` is the test's name, kept in the project name for debugging.
+    pub async fn new(test: &str) -> TestProject {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let engine = match DockerEngine::connect().await {
+            Ok(e) => e,
+            Err(e) => panic!("integration tests need a Docker engine: {e}"),
+        };
+        ensure_busybox();
+        let short: String = test
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .take(30)
+            .collect();
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let name = format!("rcit{}-{n}-{short}", std::process::id());
+        TestProject { name, engine }
+    }
+
+    /// A name unique to this test, for containers, networks and volumes.
+    pub fn object(&self, suffix: &str) -> String {
+        format!("{}-{suffix}", self.name)
+    }
+
+    /// The labels that mark an object as this test's (plus any extra pairs).
+    pub fn labels(&self, extra: &[(&str, &str)]) -> BTreeMap<String, String> {
+        let mut labels = BTreeMap::from([(TEST_LABEL.to_string(), self.name.clone())]);
+        labels.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        labels
+    }
+
+    /// The filter that finds this test's objects.
+    pub fn filter(&self) -> LabelFilter {
+        LabelFilter::new().eq(TEST_LABEL, &self.name)
+    }
+}
+
+impl Drop for TestProject {
+    fn drop(&mut self) {
+        // Drop runs inside the test's runtime, which cannot be blocked on: clean up from a
+        // thread with a runtime and a connection of its own.
+        let name = self.name.clone();
+        let cleanup = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("cleanup runtime");
+            rt.block_on(remove_everything(&name))
+        });
+        match cleanup.join() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => eprintln!("cleanup of {}: {e}", self.name),
+            Err(_) => eprintln!("cleanup of {} panicked", self.name),
+        }
+    }
+}
+
+async fn remove_everything(project: &str) -> Result<(), String> {
+    let engine = DockerEngine::connect().await.map_err(|e| e.to_string())?;
+    let filter = LabelFilter::new().eq(TEST_LABEL, project);
+    let mut failures = Vec::new();
+    let force = RemoveContainerOptions {
+        force: true,
+        volumes: true,
+    };
+    for c in engine
+        .list_containers(true, &filter)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        if let Err(e) = engine.remove_container(&c.id, force).await {
+            failures.push(format!("container {}: {e}", c.name()));
+        }
+    }
+    for n in engine
+        .list_networks(&filter)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        if let Err(e) = engine.remove_network(&n.id).await {
+            failures.push(format!("network {}: {e}", n.name));
+        }
+    }
+    for v in engine
+        .list_volumes(&filter)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        if let Err(e) = engine.remove_volume(&v.name, true).await {
+            failures.push(format!("volume {}: {e}", v.name));
+        }
+    }
+    let images = ImageFilter {
+        labels: filter.clone(),
+        ..Default::default()
+    };
+    for i in engine
+        .list_images(&images)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        if let Err(e) = engine.remove_image(&i.id, true).await {
+            if !e.is_not_found() {
+                failures.push(format!("image {}: {e}", i.id));
+            }
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("; "))
+    }
+}
+
+/// Creates `busybox:latest` with `scripts/busybox-image.sh` unless it exists; once per run.
+pub fn ensure_busybox() {
+    static DONE: OnceLock<Result<(), String>> = OnceLock::new();
+    let result = DONE.get_or_init(|| {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/busybox-image.sh");
+        let out = Command::new("bash")
+            .arg(script)
+            .arg(BUSYBOX)
+            .output()
+            .map_err(|e| format!("cannot run {script}: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{script} failed ({}): {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))
+        }
+    });
+    if let Err(e) = result {
+        panic!("the test image {BUSYBOX} is missing and cannot be created: {e}");
+    }
+}
