@@ -28,7 +28,7 @@ pub(super) fn summary(c: wire::ContainerSummary) -> ContainerSummary {
         created: c.created.unwrap_or_default(),
         state: c
             .state
-            .map(|s| ContainerStatus::parse(&s.to_string()))
+            .map(|s| ContainerStatus::parse(s.as_ref()))
             .unwrap_or_default(),
         status: c.status.unwrap_or_default(),
         labels: sorted(c.labels),
@@ -212,7 +212,7 @@ fn state(s: wire::ContainerState) -> ContainerState {
     ContainerState {
         status: s
             .status
-            .map(|v| ContainerStatus::parse(&v.to_string()))
+            .map(|v| ContainerStatus::parse(v.as_ref()))
             .unwrap_or_default(),
         running: s.running.unwrap_or_default(),
         paused: s.paused.unwrap_or_default(),
@@ -227,7 +227,7 @@ fn state(s: wire::ContainerState) -> ContainerState {
         health: s.health.map(|h| HealthState {
             status: h
                 .status
-                .map(|v| HealthStatus::parse(&v.to_string()))
+                .map(|v| HealthStatus::parse(v.as_ref()))
                 .unwrap_or_default(),
             failing_streak: h.failing_streak.unwrap_or_default(),
             log: h

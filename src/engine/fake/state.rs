@@ -133,7 +133,7 @@ impl State {
         let found = self.images.iter().find(|(id, i)| {
             id.as_str() == key
                 || id.strip_prefix("sha256:") == Some(key)
-                || i.repo_tags.iter().any(|t| *t == reference)
+                || i.repo_tags.contains(&reference)
         });
         match found {
             Some((id, _)) => Ok(id.clone()),
