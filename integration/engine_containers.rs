@@ -1,46 +1,17 @@
-//! The Docker adapter's container calls against the real engine.
+//! The Docker adapter's container calls against the real engine: lifecycle, exec, archives,
+//! logs, wait and events.
 
 use std::time::Duration;
 
 use futures_util::{StreamExt, TryStreamExt};
 use rcompose::engine::{
-    byte_stream, ContainerConfig, ContainerSpec, ContainerStatus, EndpointSpec, Engine,
-    EngineError, EventFilter, ExecSpec, HealthStatus, Healthcheck, LogChunk, LogOptions, LogStream,
-    Mount, MountKind, NetworkSpec, RemoveContainerOptions, VolumeSpec, WaitCondition,
+    byte_stream, ContainerStatus, EndpointSpec, Engine, EngineError, EventFilter, ExecSpec,
+    LogChunk, LogOptions, LogStream, Mount, MountKind, NetworkSpec, RemoveContainerOptions,
+    VolumeSpec, WaitCondition,
 };
 
-use crate::harness::{TestProject, BUSYBOX};
+use crate::harness::{log_text, TestProject};
 use crate::tar::Tar;
-
-/// A busybox container labelled for `p`, running `script` with `sh -c`.
-fn busybox(p: &TestProject, suffix: &str, script: &str) -> ContainerSpec {
-    ContainerSpec {
-        name: Some(p.object(suffix)),
-        config: ContainerConfig {
-            image: BUSYBOX.into(),
-            cmd: Some(vec!["sh".into(), "-c".into(), script.into()]),
-            labels: p.labels(&[("role", suffix)]),
-            ..Default::default()
-        },
-        ..Default::default()
-    }
-}
-
-fn text(chunks: &[LogChunk], stream: LogStream) -> String {
-    chunks
-        .iter()
-        .filter(|c| c.stream == stream)
-        .map(|c| String::from_utf8_lossy(&c.bytes).into_owned())
-        .collect()
-}
-
-async fn logs(p: &TestProject, id: &str) -> Vec<LogChunk> {
-    p.engine
-        .logs(id, &LogOptions::default())
-        .try_collect()
-        .await
-        .expect("logs")
-}
 
 #[tokio::test]
 async fn container_lifecycle_with_labels_networks_and_volumes() {
@@ -65,7 +36,7 @@ async fn container_lifecycle_with_labels_networks_and_volumes() {
         vol_name
     );
 
-    let mut spec = busybox(&p, "app", "echo out; echo err >&2; exec sleep 300");
+    let mut spec = p.busybox("app", "echo out; echo err >&2; exec sleep 300");
     spec.config.env = vec!["GREETING=hi".into()];
     spec.host.mounts = vec![Mount {
         kind: MountKind::Volume,
@@ -170,9 +141,13 @@ async fn container_lifecycle_with_labels_networks_and_volumes() {
         "{missing:?}"
     );
 
-    let chunks = logs(&p, &id).await;
-    assert_eq!(text(&chunks, LogStream::Stdout), "out\n");
-    assert_eq!(text(&chunks, LogStream::Stderr), "err\n");
+    let chunks: Vec<LogChunk> = e
+        .logs(&id, &LogOptions::default())
+        .try_collect()
+        .await
+        .expect("logs");
+    assert_eq!(log_text(&chunks, LogStream::Stdout), "out\n");
+    assert_eq!(log_text(&chunks, LogStream::Stderr), "err\n");
 
     let top = e.top(&id, None).await.expect("top");
     assert!(
@@ -221,11 +196,7 @@ async fn wait_reports_the_exit_code_and_logs_follow_to_the_end() {
     let p = TestProject::new("wait").await;
     let e = &p.engine;
     let id = e
-        .create_container(&busybox(
-            &p,
-            "job",
-            "for i in 1 2 3; do echo line$i; done; exit 3",
-        ))
+        .create_container(&p.busybox("job", "for i in 1 2 3; do echo line$i; done; exit 3"))
         .await
         .unwrap();
     e.start_container(&id).await.unwrap();
@@ -238,7 +209,10 @@ async fn wait_reports_the_exit_code_and_logs_follow_to_the_end() {
             .await
             .expect("a followed log ends when the container exits")
             .expect("logs");
-    assert_eq!(text(&chunks, LogStream::Stdout), "line1\nline2\nline3\n");
+    assert_eq!(
+        log_text(&chunks, LogStream::Stdout),
+        "line1\nline2\nline3\n"
+    );
     let waited = e
         .wait_container(&id, WaitCondition::NotRunning)
         .await
@@ -249,125 +223,7 @@ async fn wait_reports_the_exit_code_and_logs_follow_to_the_end() {
         ..Default::default()
     };
     let last: Vec<LogChunk> = e.logs(&id, &tail).try_collect().await.unwrap();
-    assert_eq!(text(&last, LogStream::Stdout), "line3\n");
-}
-
-#[tokio::test]
-async fn missing_objects_are_not_found_and_taken_names_conflict() {
-    let p = TestProject::new("errors").await;
-    let e = &p.engine;
-    let ghost = p.object("ghost");
-    let not_found = |r: Result<(), EngineError>, what: &str| {
-        assert!(
-            matches!(r, Err(EngineError::NotFound { .. })),
-            "{what}: {r:?}"
-        );
-    };
-    not_found(
-        e.inspect_container(&ghost).await.map(drop),
-        "inspect container",
-    );
-    not_found(e.start_container(&ghost).await, "start container");
-    not_found(
-        e.remove_container(&ghost, RemoveContainerOptions::default())
-            .await,
-        "remove",
-    );
-    not_found(e.inspect_network(&ghost).await.map(drop), "inspect network");
-    not_found(e.inspect_volume(&ghost).await.map(drop), "inspect volume");
-    not_found(
-        e.inspect_image(&format!("{ghost}:nope")).await.map(drop),
-        "inspect image",
-    );
-    let mut spec = busybox(&p, "x", "true");
-    spec.config.image = format!("{ghost}:nope");
-    not_found(
-        e.create_container(&spec).await.map(drop),
-        "create from a missing image",
-    );
-
-    let spec = busybox(&p, "dup", "true");
-    e.create_container(&spec).await.expect("first create");
-    let again = e.create_container(&spec).await;
-    assert!(
-        matches!(again, Err(EngineError::Conflict { .. })),
-        "{again:?}"
-    );
-    let kill = e.kill_container(spec.name.as_deref().unwrap(), None).await;
-    assert!(
-        matches!(kill, Err(EngineError::Conflict { .. })),
-        "killing a created container: {kill:?}"
-    );
-}
-
-#[tokio::test]
-async fn several_networks_static_ips_kill_and_rename() {
-    let p = TestProject::new("networks").await;
-    let e = &p.engine;
-    let front = p.object("front");
-    let back = p.object("back");
-    for name in [&front, &back] {
-        let spec = NetworkSpec {
-            name: name.clone(),
-            labels: p.labels(&[]),
-            ..Default::default()
-        };
-        e.create_network(&spec).await.expect("create network");
-    }
-    let mut spec = busybox(&p, "multi", "exec sleep 300");
-    spec.networks = vec![
-        EndpointSpec {
-            aliases: vec!["f".into()],
-            ..EndpointSpec::new(&front)
-        },
-        EndpointSpec {
-            aliases: vec!["b".into()],
-            ..EndpointSpec::new(&back)
-        },
-    ];
-    spec.config.healthcheck = Some(Healthcheck {
-        test: vec!["CMD".into(), "true".into()],
-        interval: Some(Duration::from_millis(500)),
-        ..Default::default()
-    });
-    let id = e
-        .create_container(&spec)
-        .await
-        .expect("create on two networks");
-    let details = e.inspect_container(&id).await.unwrap();
-    assert_eq!(details.networks.keys().collect::<Vec<_>>(), [&back, &front]);
-    assert!(details.networks[&front].aliases.contains(&"f".into()));
-    assert!(details.networks[&back].aliases.contains(&"b".into()));
-    assert_eq!(details.host.network_mode.as_deref(), Some(front.as_str()));
-
-    e.start_container(&id).await.unwrap();
-    let mut health = HealthStatus::None;
-    for _ in 0..40 {
-        health = e
-            .inspect_container(&id)
-            .await
-            .unwrap()
-            .state
-            .health
-            .map(|h| h.status)
-            .unwrap_or_default();
-        if health == HealthStatus::Healthy {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    assert_eq!(health, HealthStatus::Healthy);
-
-    let renamed = p.object("renamed");
-    e.rename_container(&id, &renamed).await.expect("rename");
-    e.kill_container(&renamed, Some("SIGKILL"))
-        .await
-        .expect("kill");
-    let waited = e
-        .wait_container(&renamed, WaitCondition::NotRunning)
-        .await
-        .unwrap();
-    assert_eq!(waited.exit_code, 137);
+    assert_eq!(log_text(&last, LogStream::Stdout), "line3\n");
 }
 
 #[tokio::test]
@@ -380,7 +236,7 @@ async fn events_report_what_happens_to_labelled_containers() {
         .as_secs() as i64
         - 1;
     let id = e
-        .create_container(&busybox(&p, "ev", "exit 0"))
+        .create_container(&p.busybox("ev", "exit 0"))
         .await
         .unwrap();
     e.start_container(&id).await.unwrap();

@@ -9,7 +9,10 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
-use rcompose::engine::{DockerEngine, Engine, ImageFilter, LabelFilter, RemoveContainerOptions};
+use rcompose::engine::{
+    ContainerConfig, ContainerSpec, DockerEngine, Engine, ImageFilter, LabelFilter, LogChunk,
+    LogStream, RemoveContainerOptions,
+};
 
 /// The label every object made by a test carries; its value is the test's project name.
 pub const TEST_LABEL: &str = "org.rcompose.test";
@@ -66,6 +69,30 @@ impl TestProject {
     pub fn filter(&self) -> LabelFilter {
         LabelFilter::new().eq(TEST_LABEL, &self.name)
     }
+
+    /// A busybox container named and labelled for this test (label `role` = `suffix`),
+    /// running `script` with `sh -c`.
+    pub fn busybox(&self, suffix: &str, script: &str) -> ContainerSpec {
+        ContainerSpec {
+            name: Some(self.object(suffix)),
+            config: ContainerConfig {
+                image: BUSYBOX.into(),
+                cmd: Some(vec!["sh".into(), "-c".into(), script.into()]),
+                labels: self.labels(&[("role", suffix)]),
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+}
+
+/// The text of one output stream among log chunks.
+pub fn log_text(chunks: &[LogChunk], stream: LogStream) -> String {
+    chunks
+        .iter()
+        .filter(|c| c.stream == stream)
+        .map(|c| String::from_utf8_lossy(&c.bytes).into_owned())
+        .collect()
 }
 
 impl Drop for TestProject {

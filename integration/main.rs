@@ -10,4 +10,6 @@ mod tar;
 
 mod engine_connect;
 mod engine_containers;
+mod engine_errors;
 mod engine_images;
+mod engine_networks;

@@ -1,10 +1,11 @@
 //! Images: inspect, list, remove, tag, build and pull.
 
-use bollard::models::BuildInfo;
+use bollard::models::{self as wire, BuildInfo};
 use bollard::query_parameters as q;
 use futures_util::{stream, StreamExt, TryStreamExt};
 
-use super::{filters, observe, spec::map, DockerEngine};
+use super::observe::sorted;
+use super::{filters, spec::map, DockerEngine};
 use crate::engine::{
     BuildOptions, ByteStream, EngineError, EngineResult, EngineStream, ImageFilter, ImageInfo,
     ImageRemoved, ImageSummary, Progress,
@@ -12,7 +13,7 @@ use crate::engine::{
 
 pub(super) async fn inspect(e: &DockerEngine, name: &str) -> EngineResult<ImageInfo> {
     let i = e.docker.inspect_image(name).await.map_err(|x| e.err(x))?;
-    Ok(observe::image(i))
+    Ok(image(i))
 }
 
 pub(super) async fn list(e: &DockerEngine, f: &ImageFilter) -> EngineResult<Vec<ImageSummary>> {
@@ -32,7 +33,7 @@ pub(super) async fn list(e: &DockerEngine, f: &ImageFilter) -> EngineResult<Vec<
         .list_images(Some(options))
         .await
         .map_err(|x| e.err(x))?;
-    Ok(list.into_iter().map(observe::image_summary).collect())
+    Ok(list.into_iter().map(image_summary).collect())
 }
 
 pub(super) async fn remove(
@@ -162,6 +163,38 @@ pub(super) fn pull<'a>(
             }
         })
         .boxed()
+}
+
+pub(super) fn image(i: wire::ImageInspect) -> ImageInfo {
+    ImageInfo {
+        id: i.id.unwrap_or_default(),
+        repo_tags: i.repo_tags.unwrap_or_default(),
+        repo_digests: i.repo_digests.unwrap_or_default(),
+        labels: sorted(i.config.and_then(|c| c.labels)),
+        created: i.created,
+        size: i.size.unwrap_or_default(),
+        os: i.os.unwrap_or_default(),
+        architecture: i.architecture.unwrap_or_default(),
+    }
+}
+
+pub(super) fn image_summary(i: wire::ImageSummary) -> ImageSummary {
+    ImageSummary {
+        id: i.id,
+        repo_tags: i
+            .repo_tags
+            .into_iter()
+            .filter(|t| t != "<none>:<none>")
+            .collect(),
+        repo_digests: i
+            .repo_digests
+            .into_iter()
+            .filter(|d| d != "<none>@<none>")
+            .collect(),
+        labels: i.labels.into_iter().collect(),
+        created: i.created,
+        size: i.size,
+    }
 }
 
 #[cfg(test)]

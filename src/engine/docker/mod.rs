@@ -1,8 +1,9 @@
 //! The Docker engine through bollard: the only code in rcompose that knows bollard.
 //!
 //! Each area lives in its own file (`containers`, `runtime`, `resources`, `images`) as plain
-//! async functions; the `Engine` impl below only boxes them. `spec` and `observe` translate
-//! between our types and the wire models, `error` maps failures to `EngineError`.
+//! async functions; the `Engine` impl below only boxes them. `spec` turns our specs into request
+//! bodies, `observe` turns container answers into our types (networks, volumes and images are
+//! translated in their own files), and `error` maps every failure to an `EngineError`.
 
 mod containers;
 mod error;

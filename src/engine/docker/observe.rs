@@ -1,5 +1,5 @@
-//! Docker's responses into our types. Absent fields become empty values: the engine omits
-//! what is unset, and older engines omit what they do not know.
+//! Docker's answers about containers into our types. Absent fields become empty values:
+//! the engine omits what is unset, and older engines omit what they do not know.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -9,8 +9,7 @@ use bollard::models as wire;
 use crate::engine::{
     ContainerConfig, ContainerDetails, ContainerState, ContainerStatus, ContainerSummary,
     DeviceMapping, EndpointInfo, HealthProbe, HealthState, HealthStatus, Healthcheck, HostConfig,
-    ImageInfo, ImageSummary, Ipam, IpamPool, LogConfig, MountKind, MountPoint, NetworkInfo,
-    NetworkMember, PortBinding, PortSummary, Resources, RestartPolicy, Ulimit, VolumeInfo,
+    LogConfig, MountKind, MountPoint, PortBinding, PortSummary, Resources, RestartPolicy, Ulimit,
 };
 
 pub(super) fn summary(c: wire::ContainerSummary) -> ContainerSummary {
@@ -293,116 +292,7 @@ fn port_bindings(b: Option<Vec<wire::PortBinding>>) -> Vec<PortBinding> {
     out
 }
 
-pub(super) fn network(n: wire::NetworkInspect) -> NetworkInfo {
-    NetworkInfo {
-        id: n.id.unwrap_or_default(),
-        name: n.name.unwrap_or_default(),
-        driver: n.driver.unwrap_or_default(),
-        scope: n.scope.unwrap_or_default(),
-        created: n.created.unwrap_or_default(),
-        internal: n.internal.unwrap_or_default(),
-        attachable: n.attachable.unwrap_or_default(),
-        enable_ipv6: n.enable_ipv6.unwrap_or_default(),
-        ipam: n.ipam.map(ipam).unwrap_or_default(),
-        options: sorted(n.options),
-        labels: sorted(n.labels),
-        containers: n
-            .containers
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(id, c)| {
-                let member = NetworkMember {
-                    name: c.name.unwrap_or_default(),
-                    ipv4_address: c.ipv4_address.unwrap_or_default(),
-                    ipv6_address: c.ipv6_address.unwrap_or_default(),
-                    mac_address: c.mac_address.unwrap_or_default(),
-                };
-                (id, member)
-            })
-            .collect(),
-    }
-}
-
-pub(super) fn network_summary(n: wire::Network) -> NetworkInfo {
-    NetworkInfo {
-        id: n.id.unwrap_or_default(),
-        name: n.name.unwrap_or_default(),
-        driver: n.driver.unwrap_or_default(),
-        scope: n.scope.unwrap_or_default(),
-        created: n.created.unwrap_or_default(),
-        internal: n.internal.unwrap_or_default(),
-        attachable: n.attachable.unwrap_or_default(),
-        enable_ipv6: n.enable_ipv6.unwrap_or_default(),
-        ipam: n.ipam.map(ipam).unwrap_or_default(),
-        options: sorted(n.options),
-        labels: sorted(n.labels),
-        containers: BTreeMap::new(),
-    }
-}
-
-fn ipam(i: wire::Ipam) -> Ipam {
-    Ipam {
-        driver: i.driver,
-        pools: i
-            .config
-            .unwrap_or_default()
-            .into_iter()
-            .map(|c| IpamPool {
-                subnet: c.subnet,
-                ip_range: c.ip_range,
-                gateway: c.gateway,
-                aux_addresses: sorted(c.auxiliary_addresses),
-            })
-            .collect(),
-        options: sorted(i.options),
-    }
-}
-
-pub(super) fn volume(v: wire::Volume) -> VolumeInfo {
-    VolumeInfo {
-        name: v.name,
-        driver: v.driver,
-        mountpoint: v.mountpoint,
-        created_at: v.created_at,
-        labels: v.labels.into_iter().collect(),
-        options: v.options.into_iter().collect(),
-        scope: v.scope.map(|s| s.to_string()).unwrap_or_default(),
-    }
-}
-
-pub(super) fn image(i: wire::ImageInspect) -> ImageInfo {
-    ImageInfo {
-        id: i.id.unwrap_or_default(),
-        repo_tags: i.repo_tags.unwrap_or_default(),
-        repo_digests: i.repo_digests.unwrap_or_default(),
-        labels: sorted(i.config.and_then(|c| c.labels)),
-        created: i.created,
-        size: i.size.unwrap_or_default(),
-        os: i.os.unwrap_or_default(),
-        architecture: i.architecture.unwrap_or_default(),
-    }
-}
-
-pub(super) fn image_summary(i: wire::ImageSummary) -> ImageSummary {
-    ImageSummary {
-        id: i.id,
-        repo_tags: i
-            .repo_tags
-            .into_iter()
-            .filter(|t| t != "<none>:<none>")
-            .collect(),
-        repo_digests: i
-            .repo_digests
-            .into_iter()
-            .filter(|d| d != "<none>@<none>")
-            .collect(),
-        labels: i.labels.into_iter().collect(),
-        created: i.created,
-        size: i.size,
-    }
-}
-
-fn sorted(m: Option<HashMap<String, String>>) -> BTreeMap<String, String> {
+pub(super) fn sorted(m: Option<HashMap<String, String>>) -> BTreeMap<String, String> {
     m.unwrap_or_default().into_iter().collect()
 }
 
