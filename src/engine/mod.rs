@@ -134,7 +134,8 @@ pub trait Engine: Send + Sync {
     fn list_volumes<'a>(&'a self, filter: &'a LabelFilter) -> EngineFuture<'a, Vec<VolumeInfo>>;
     fn inspect_volume<'a>(&'a self, name: &'a str) -> EngineFuture<'a, VolumeInfo>;
     fn create_volume<'a>(&'a self, spec: &'a VolumeSpec) -> EngineFuture<'a, VolumeInfo>;
-    /// A volume in use is `Conflict` unless `force`.
+    /// A volume in use by a container is `Conflict`, whatever `force` (which only purges a
+    /// volume its driver fails to remove).
     fn remove_volume<'a>(&'a self, name: &'a str, force: bool) -> EngineFuture<'a, ()>;
 
     // ---- images
