@@ -1,5 +1,9 @@
 //! rcompose: a Docker-Compose-compatible multi-container orchestrator.
 
+pub mod cli;
 pub mod engine;
+pub mod graph;
 pub mod loader;
 pub mod model;
+pub mod output;
+pub mod render;

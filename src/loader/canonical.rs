@@ -354,6 +354,12 @@ fn volumes(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
             reposition(&mut new, item.pos);
             *item = new;
         }
+        // Container paths are cleaned (`/data/` → `/data`), as Compose does.
+        if let Some(target) = item.get_mut("target") {
+            if let Some(t) = target.as_str() {
+                target.value = Value::Str(super::paths::clean(std::path::Path::new(t)).display().to_string());
+            }
+        }
     }
     Ok(())
 }

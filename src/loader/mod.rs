@@ -1,15 +1,296 @@
 //! The compose loader: files in, typed [`crate::model::Project`] out, as a pipeline of passes.
-//! See `ARCHITECTURE.md` for the order of the passes and why.
+//!
+//! Tree passes (each a function over [`Node`], positions kept):
+//! read → parse → interpolate → validate → merge files → canonical → paths.
+//! Then the tree is decoded into the typed model and the typed passes run:
+//! environment resolution → normalize → profiles → consistency → pruning.
+//! See `ARCHITECTURE.md` for why this order.
+//!
+//! The loader never talks to the engine.
 
-pub mod diagnostic;
 pub mod canonical;
+pub mod consistency;
+pub mod diagnostic;
+pub mod dotenv;
+pub mod env;
+pub mod extends;
+pub mod include;
+pub mod interpolate;
+pub mod merge;
+pub mod normalize;
+pub mod paths;
+pub mod profiles;
+pub mod resolve;
+pub mod source;
 pub mod syntax;
+pub mod validate;
 pub mod yaml;
 
 pub use diagnostic::{Diagnostic, FileId, Pos};
+pub use env::{Environment, Origin};
 pub use yaml::{Map, Node, Tag, Value};
 
-pub mod dotenv;
-pub mod interpolate;
-pub mod merge;
-pub mod validate;
+use std::path::{Path, PathBuf};
+
+use crate::model::Project;
+
+/// What the command line and environment say about where and how to load.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// `-f` files in order (`-` is standard input); empty means discover.
+    pub files: Vec<PathBuf>,
+    pub project_name: Option<String>,
+    pub project_dir: Option<PathBuf>,
+    pub profiles: Vec<String>,
+    pub env_files: Vec<PathBuf>,
+    /// Services named on the command line: their profiles count as active.
+    pub services: Vec<String>,
+    pub interpolate: bool,
+    pub normalize: bool,
+    pub consistency: bool,
+    /// Make relative paths absolute (off with `config --no-path-resolution`).
+    pub resolve_paths: bool,
+    /// The directory the command runs in.
+    pub cwd: PathBuf,
+    /// The process environment.
+    pub environ: Vec<(String, String)>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            files: Vec::new(),
+            project_name: None,
+            project_dir: None,
+            profiles: Vec::new(),
+            env_files: Vec::new(),
+            services: Vec::new(),
+            interpolate: true,
+            normalize: true,
+            consistency: true,
+            resolve_paths: true,
+            cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")),
+            environ: std::env::vars().collect(),
+        }
+    }
+}
+
+/// A loaded project and what loading it had to say.
+#[derive(Debug)]
+pub struct Loaded {
+    pub project: Project,
+    /// The interpolation environment, with each variable's origin.
+    pub environment: Environment,
+    /// Non-fatal problems (unset variables, obsolete keys), to show the user.
+    pub warnings: Vec<String>,
+}
+
+/// Loads a project: the whole pipeline.
+pub fn load(opts: &Options) -> Result<Loaded, Diagnostic> {
+    let mut warnings = Vec::new();
+    let mut environment = Environment::from_process(opts.environ.iter().cloned());
+
+    // Where the project lives decides which `.env` is read, and `.env` may name the files.
+    let provisional_dir = opts.project_dir.clone().map(|d| absolutize(&d, &opts.cwd)).unwrap_or_else(|| opts.cwd.clone());
+    let pre_env_files = env::env_files(&opts.env_files, &provisional_dir, &opts.cwd)?;
+    environment.add_env_files(&pre_env_files)?;
+
+    let files = config_files(opts, &environment)?;
+    let project_dir = match &opts.project_dir {
+        Some(d) => absolutize(d, &opts.cwd),
+        None => match files.first() {
+            Some(f) if f != Path::new("-") => f.parent().map(Path::to_path_buf).unwrap_or_else(|| opts.cwd.clone()),
+            _ => opts.cwd.clone(),
+        },
+    };
+    // The `.env` of the project directory, when it differs from the one read above.
+    let env_files = env::env_files(&opts.env_files, &project_dir, &opts.cwd)?;
+    if env_files != pre_env_files {
+        environment = Environment::from_process(opts.environ.iter().cloned());
+        environment.add_env_files(&env_files)?;
+    }
+
+    // Parse every file, and find the project name before interpolating the rest: the name is
+    // visible to interpolation as COMPOSE_PROJECT_NAME.
+    let mut docs = Vec::new();
+    for file in &files {
+        let text = source::read(file)?;
+        let id = source::file_id(file);
+        let mut node = Node::new(Value::Null, Pos::new(id, 1, 1));
+        for doc in yaml::parse(&text, id)? {
+            node = if node.is_null() { doc } else { merge::merge(node, doc)? };
+        }
+        if node.is_null() {
+            return Err(Diagnostic::new(Pos::new(id, 0, 0), "", "empty compose file: expected a mapping with a `services:` key"));
+        }
+        if node.as_map().is_none() {
+            return Err(Diagnostic::new(node.pos, "", format!("a compose file must be a mapping, not {}", node.kind_name())));
+        }
+        docs.push(node);
+    }
+    let name = project_name(opts, &environment, &mut docs, &project_dir, &mut warnings)?;
+    environment.set("COMPOSE_PROJECT_NAME", &name, match environment.origin("COMPOSE_PROJECT_NAME") {
+        Some(o) => o.clone(),
+        None => Origin::Compose,
+    });
+
+    let mut merged: Option<Node> = None;
+    for mut node in docs {
+        if opts.interpolate {
+            interpolate::interpolate(&mut node, &environment.lookup(), &mut warnings)?;
+        }
+        validate::validate(&node)?;
+        merged = Some(match merged {
+            None => node,
+            Some(base) => merge::merge(base, node)?,
+        });
+    }
+    let mut tree = merged.unwrap_or_else(|| Node::map(Map::new()));
+    if let Some(m) = tree.as_map_mut() {
+        if m.shift_remove("version").is_some() {
+            warnings.push("the top-level `version` key is obsolete and ignored".into());
+        }
+        m.shift_remove("name");
+    }
+
+    canonical::canonicalize(&mut tree)?;
+    let home = environment.get("HOME").map(PathBuf::from);
+    if opts.resolve_paths {
+        paths::resolve(&mut tree, &project_dir, home.as_deref());
+    }
+
+    let mut project = decode(&tree)?;
+    project.name = name;
+    project.working_dir = project_dir;
+    project.config_files = files.iter().map(|f| if f == Path::new("-") { f.clone() } else { absolutize(f, &opts.cwd) }).collect();
+    project.env_files = env_files;
+
+    resolve::resolve_environment(&mut project, &environment)?;
+    if opts.normalize {
+        normalize::normalize(&mut project);
+    }
+    let mut active_profiles = opts.profiles.clone();
+    if active_profiles.is_empty() {
+        if let Some(p) = environment.get("COMPOSE_PROFILES") {
+            active_profiles = p.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
+        }
+    }
+    profiles::apply(&mut project, &active_profiles, &opts.services);
+    if opts.consistency {
+        consistency::check(&project, &tree)?;
+        if let Some(cycle) = crate::graph::Graph::new(&project).find_cycle() {
+            let first = &cycle.cycle[0];
+            let pos = tree.find(&["services", first.as_str(), "depends_on"]).report_pos();
+            return Err(Diagnostic::new(pos, format!("services.{first}.depends_on"), cycle.to_string()));
+        }
+    }
+    profiles::prune_unused(&mut project);
+    Ok(Loaded { project, environment, warnings })
+}
+
+/// The files to load: `-f`, else `COMPOSE_FILE`, else discovery from the working directory.
+fn config_files(opts: &Options, env: &Environment) -> Result<Vec<PathBuf>, Diagnostic> {
+    if !opts.files.is_empty() {
+        return Ok(opts.files.iter().map(|f| if f == Path::new("-") { f.clone() } else { absolutize(f, &opts.cwd) }).collect());
+    }
+    if let Some(list) = env.get("COMPOSE_FILE").filter(|s| !s.is_empty()) {
+        let sep = env.get("COMPOSE_PATH_SEPARATOR").filter(|s| !s.is_empty()).unwrap_or(":");
+        let files: Vec<PathBuf> = list.split(sep).filter(|s| !s.is_empty()).map(|f| absolutize(Path::new(f), &opts.cwd)).collect();
+        for f in &files {
+            if !f.is_file() {
+                return Err(Diagnostic::file(f, "cannot read compose file named in COMPOSE_FILE: no such file"));
+            }
+        }
+        return Ok(files);
+    }
+    let start = opts.project_dir.as_ref().map(|d| absolutize(d, &opts.cwd)).unwrap_or_else(|| opts.cwd.clone());
+    source::discover(&start)
+}
+
+/// `-p`, then `COMPOSE_PROJECT_NAME`, then the last top-level `name:`, then the project
+/// directory's name.
+fn project_name(
+    opts: &Options,
+    env: &Environment,
+    docs: &mut [Node],
+    project_dir: &Path,
+    warnings: &mut Vec<String>,
+) -> Result<String, Diagnostic> {
+    if let Some(p) = opts.project_name.as_deref().filter(|s| !s.is_empty()) {
+        source::check_project_name(p, "--project-name")?;
+        return Ok(p.to_string());
+    }
+    if let Some(p) = env.get("COMPOSE_PROJECT_NAME").filter(|s| !s.is_empty()) {
+        source::check_project_name(p, "COMPOSE_PROJECT_NAME")?;
+        return Ok(p.to_string());
+    }
+    let mut from_file = None;
+    for doc in docs.iter_mut() {
+        if let Some(n) = doc.get_mut("name") {
+            if opts.interpolate {
+                interpolate::interpolate(n, &env.lookup(), warnings)?;
+            }
+            match n.scalar_text() {
+                Some(s) if !s.is_empty() => from_file = Some((s, n.report_pos())),
+                _ => {}
+            }
+        }
+    }
+    if let Some((name, pos)) = from_file {
+        source::check_project_name(&name, "the top-level `name:`").map_err(|e| Diagnostic::new(pos, "name", e.message))?;
+        return Ok(name);
+    }
+    let dir_name = project_dir.file_name().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+    let name = source::normalize_project_name(&dir_name);
+    if name.is_empty() {
+        return Err(Diagnostic::plain(format!(
+            "cannot derive a project name from the directory {}: use -p or a top-level `name:`",
+            project_dir.display()
+        )));
+    }
+    Ok(name)
+}
+
+/// The canonical tree decoded into the typed model; a decoding error points at the node.
+fn decode(tree: &Node) -> Result<Project, Diagnostic> {
+    let json = tree.to_json();
+    let mut project: Project = match serde_path_to_error::deserialize(json) {
+        Ok(p) => p,
+        Err(e) => {
+            let segments: Vec<String> = e
+                .path()
+                .iter()
+                .filter_map(|s| match s {
+                    serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+                    serde_path_to_error::Segment::Seq { index } => Some(index.to_string()),
+                    _ => None,
+                })
+                .collect();
+            let node = tree.find(&segments);
+            let path = dotted(&segments);
+            return Err(Diagnostic::new(node.report_pos(), path, e.into_inner().to_string()));
+        }
+    };
+    for (name, s) in project.services.iter_mut() {
+        s.name = name.clone();
+    }
+    Ok(project)
+}
+
+/// `["services", "web", "ports", "0"]` → `services.web.ports[0]`.
+pub fn dotted<S: AsRef<str>>(segments: &[S]) -> String {
+    let mut out = String::new();
+    for s in segments {
+        let s = s.as_ref();
+        if !out.is_empty() && s.parse::<usize>().is_ok() {
+            out.push_str(&format!("[{s}]"));
+        } else {
+            out = diagnostic::join(&out, s);
+        }
+    }
+    out
+}
+
+fn absolutize(p: &Path, cwd: &Path) -> PathBuf {
+    paths::clean(&if p.is_absolute() { p.to_path_buf() } else { cwd.join(p) })
+}

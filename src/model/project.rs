@@ -51,7 +51,7 @@ pub struct Network {
     pub name: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub driver: String,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "super::units::lenient_mapping")]
     pub driver_opts: Mapping,
     /// Printed even when empty, as Compose does.
     pub ipam: Ipam,
@@ -61,7 +61,7 @@ pub struct Network {
     pub internal: bool,
     #[serde(skip_serializing_if = "is_false")]
     pub attachable: bool,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "super::units::lenient_mapping")]
     pub labels: Mapping,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_ipv6: Option<bool>,
@@ -76,7 +76,7 @@ pub struct Ipam {
     pub driver: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub config: Vec<IpamPool>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "super::units::lenient_mapping")]
     pub options: Mapping,
 }
 
@@ -89,7 +89,7 @@ pub struct IpamPool {
     pub gateway: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub ip_range: String,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "super::units::lenient_mapping")]
     pub aux_addresses: Mapping,
 }
 
@@ -100,11 +100,11 @@ pub struct Volume {
     pub name: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub driver: String,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "super::units::lenient_mapping")]
     pub driver_opts: Mapping,
     #[serde(skip_serializing_if = "is_false")]
     pub external: bool,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "super::units::lenient_mapping")]
     pub labels: Mapping,
     #[serde(flatten)]
     pub other: IndexMap<String, Json>,
@@ -124,11 +124,11 @@ pub struct FileObject {
     pub content: Option<String>,
     #[serde(skip_serializing_if = "is_false")]
     pub external: bool,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "super::units::lenient_mapping")]
     pub labels: Mapping,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub driver: String,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "super::units::lenient_mapping")]
     pub driver_opts: Mapping,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub template_driver: String,

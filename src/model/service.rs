@@ -54,23 +54,23 @@ pub struct Service {
     pub cgroup_parent: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub cgroup: String,
-    #[serde(skip_serializing_if = "is_zero_i64")]
+    #[serde(skip_serializing_if = "is_zero_i64", deserialize_with = "super::units::lenient_i64")]
     pub cpu_count: i64,
-    #[serde(skip_serializing_if = "is_zero_f32")]
+    #[serde(skip_serializing_if = "is_zero_f32", deserialize_with = "super::units::lenient_f32", serialize_with = "super::units::f32_shortest")]
     pub cpu_percent: f32,
-    #[serde(skip_serializing_if = "is_zero_i64")]
+    #[serde(skip_serializing_if = "is_zero_i64", deserialize_with = "super::units::lenient_i64")]
     pub cpu_period: i64,
-    #[serde(skip_serializing_if = "is_zero_i64")]
+    #[serde(skip_serializing_if = "is_zero_i64", deserialize_with = "super::units::lenient_i64")]
     pub cpu_quota: i64,
-    #[serde(skip_serializing_if = "is_zero_i64")]
+    #[serde(skip_serializing_if = "is_zero_i64", deserialize_with = "super::units::lenient_i64")]
     pub cpu_rt_period: i64,
-    #[serde(skip_serializing_if = "is_zero_i64")]
+    #[serde(skip_serializing_if = "is_zero_i64", deserialize_with = "super::units::lenient_i64")]
     pub cpu_rt_runtime: i64,
-    #[serde(skip_serializing_if = "is_zero_f32")]
+    #[serde(skip_serializing_if = "is_zero_f32", deserialize_with = "super::units::lenient_f32", serialize_with = "super::units::f32_shortest")]
     pub cpus: f32,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub cpuset: String,
-    #[serde(skip_serializing_if = "is_zero_i64")]
+    #[serde(skip_serializing_if = "is_zero_i64", deserialize_with = "super::units::lenient_i64")]
     pub cpu_shares: i64,
     /// `None` means "the image's default"; printed as `null` as Compose does.
     pub command: Option<Vec<String>>,
@@ -153,11 +153,11 @@ pub struct Service {
     pub networks: BTreeMap<String, Option<ServiceNetwork>>,
     #[serde(skip_serializing_if = "is_false")]
     pub oom_kill_disable: bool,
-    #[serde(skip_serializing_if = "is_zero_i64")]
+    #[serde(skip_serializing_if = "is_zero_i64", deserialize_with = "super::units::lenient_i64")]
     pub oom_score_adj: i64,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub pid: String,
-    #[serde(skip_serializing_if = "is_zero_i64")]
+    #[serde(skip_serializing_if = "is_zero_i64", deserialize_with = "super::units::lenient_i64")]
     pub pids_limit: i64,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub platform: String,
@@ -453,9 +453,9 @@ pub struct Deploy {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: Mapping,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub update_config: Option<Json>,
+    pub update_config: Option<UpdateConfig>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rollback_config: Option<Json>,
+    pub rollback_config: Option<UpdateConfig>,
     pub resources: Resources,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub restart_policy: Option<RestartPolicy>,
@@ -463,6 +463,24 @@ pub struct Deploy {
     pub placement: IndexMap<String, Json>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub endpoint_mode: String,
+}
+
+/// `deploy.update_config` and `deploy.rollback_config`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct UpdateConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parallelism: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delay: Option<Duration>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub failure_action: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub monitor: Option<Duration>,
+    #[serde(skip_serializing_if = "is_zero_f32", deserialize_with = "super::units::lenient_f32", serialize_with = "super::units::f32_shortest")]
+    pub max_failure_ratio: f32,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub order: String,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -477,11 +495,11 @@ pub struct Resources {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
 pub struct Resource {
-    #[serde(skip_serializing_if = "is_zero_f32")]
+    #[serde(skip_serializing_if = "is_zero_f32", deserialize_with = "super::units::lenient_f32", serialize_with = "super::units::f32_shortest")]
     pub cpus: f32,
     #[serde(skip_serializing_if = "is_zero_bytes")]
     pub memory: Bytes,
-    #[serde(skip_serializing_if = "is_zero_i64")]
+    #[serde(skip_serializing_if = "is_zero_i64", deserialize_with = "super::units::lenient_i64")]
     pub pids: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub devices: Option<Json>,

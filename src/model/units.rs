@@ -193,6 +193,76 @@ impl<'de> Deserialize<'de> for Bytes {
     }
 }
 
+/// Writes an `f32` with its shortest decimal form (`0.001`, not `0.0010000000474974513`), as
+/// Go prints a `float32`.
+pub fn f32_shortest<S: Serializer>(v: &f32, s: S) -> Result<S::Ok, S::Error> {
+    let shortest: f64 = v.to_string().parse().unwrap_or(*v as f64);
+    s.serialize_f64(shortest)
+}
+
+/// Reads a number written either as a YAML number or as a string (`cpus: '0.5'`).
+pub fn lenient_f32<'de, D: Deserializer<'de>>(d: D) -> Result<f32, D::Error> {
+    struct V;
+    impl Visitor<'_> for V {
+        type Value = f32;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a number")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<f32, E> {
+            v.trim().parse().map_err(|_| E::custom(format!("invalid number {v:?}")))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<f32, E> {
+            Ok(v as f32)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<f32, E> {
+            Ok(v as f32)
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<f32, E> {
+            Ok(v as f32)
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// Reads a string-to-string mapping whose values may be written as numbers or booleans
+/// (`driver_opts: {size: 1}`); `null` becomes an empty string.
+pub fn lenient_mapping<'de, D: Deserializer<'de>>(d: D) -> Result<std::collections::BTreeMap<String, String>, D::Error> {
+    let raw: std::collections::BTreeMap<String, serde_json::Value> = Deserialize::deserialize(d)?;
+    raw.into_iter()
+        .map(|(k, v)| {
+            let s = match v {
+                serde_json::Value::String(s) => s,
+                serde_json::Value::Null => String::new(),
+                serde_json::Value::Number(n) => n.to_string(),
+                serde_json::Value::Bool(b) => b.to_string(),
+                other => return Err(de::Error::custom(format!("the value of {k:?} must be a string, not {other}"))),
+            };
+            Ok((k, s))
+        })
+        .collect()
+}
+
+/// Reads an integer written either as a YAML number or as a string.
+pub fn lenient_i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    struct V;
+    impl Visitor<'_> for V {
+        type Value = i64;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an integer")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<i64, E> {
+            v.trim().parse().map_err(|_| E::custom(format!("invalid integer {v:?}")))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<i64, E> {
+            Ok(v)
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<i64, E> {
+            i64::try_from(v).map_err(E::custom)
+        }
+    }
+    d.deserialize_any(V)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,132 @@
+//! Command-line definitions. Each command lives in its own file and only turns flags into
+//! options for one function of the core; no YAML, no engine calls here.
+
+pub mod config;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+use crate::loader;
+
+/// rcompose runs multi-container applications described in compose.yaml files, on the local
+/// Docker engine. It reads the same files and accepts the same commands as Docker Compose.
+#[derive(Debug, Parser)]
+#[command(name = "rcompose", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalOptions,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command accepts, as in Docker Compose.
+#[derive(Debug, Args, Clone)]
+pub struct GlobalOptions {
+    /// Compose file to use (repeat to merge several; `-` reads standard input).
+    /// Default: compose.yaml (or docker-compose.yml) in this directory or a parent, plus its
+    /// .override file
+    #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Project name (default: the top-level `name:`, else the project directory's name)
+    #[arg(short = 'p', long = "project-name", global = true, value_name = "NAME")]
+    pub project_name: Option<String>,
+    /// Directory relative paths are resolved against (default: the first compose file's directory)
+    #[arg(long = "project-directory", global = true, value_name = "DIR")]
+    pub project_directory: Option<PathBuf>,
+    /// Enable services of this profile (repeatable; `*` enables all)
+    #[arg(long = "profile", global = true, value_name = "PROFILE")]
+    pub profiles: Vec<String>,
+    /// Read variables from this file instead of .env (repeatable)
+    #[arg(long = "env-file", global = true, value_name = "FILE")]
+    pub env_files: Vec<PathBuf>,
+    /// Show what would be done, and why, without changing anything
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+    /// How to show progress
+    #[arg(long, global = true, value_enum, default_value = "auto", env = "COMPOSE_PROGRESS")]
+    pub progress: Progress,
+    /// When to use colours and terminal control characters
+    #[arg(long, global = true, value_enum, default_value = "auto", env = "COMPOSE_ANSI")]
+    pub ansi: Ansi,
+    /// How many engine operations may run at once (-1: no limit)
+    #[arg(long, global = true, default_value_t = -1, env = "COMPOSE_PARALLEL_LIMIT", allow_negative_numbers = true)]
+    pub parallel: i64,
+    /// Print debug logs (same as RUST_LOG=debug)
+    #[arg(long, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Progress {
+    Auto,
+    Tty,
+    Plain,
+    Json,
+    Quiet,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Ansi {
+    Never,
+    Always,
+    Auto,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the compose files and print the project in canonical form
+    #[command(visible_alias = "convert")]
+    Config(config::ConfigArgs),
+    /// Show the rcompose version
+    Version(VersionArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VersionArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value = "pretty")]
+    pub format: VersionFormat,
+    /// Print the version number only
+    #[arg(long)]
+    pub short: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VersionFormat {
+    Pretty,
+    Json,
+}
+
+impl GlobalOptions {
+    /// Loader options from the global flags and the environment.
+    pub fn load_options(&self, services: &[String]) -> loader::Options {
+        let mut opts = loader::Options { services: services.to_vec(), ..Default::default() };
+        opts.files = self.files.clone();
+        opts.project_name = self.project_name.clone();
+        opts.project_dir = self.project_directory.clone();
+        opts.profiles = self.profiles.clone();
+        opts.env_files = self.env_files.clone();
+        if opts.env_files.is_empty() {
+            if let Ok(list) = std::env::var("COMPOSE_ENV_FILES") {
+                opts.env_files = list.split(',').filter(|s| !s.is_empty()).map(PathBuf::from).collect();
+            }
+        }
+        opts
+    }
+}
+
+/// Runs the parsed command; returns the process exit code.
+pub fn run(cli: Cli) -> anyhow::Result<i32> {
+    match cli.command {
+        Command::Config(args) => config::run(&cli.global, args),
+        Command::Version(args) => {
+            let v = env!("CARGO_PKG_VERSION");
+            match (args.short, args.format) {
+                (true, _) => println!("{v}"),
+                (false, VersionFormat::Json) => println!("{}", serde_json::json!({ "version": v })),
+                (false, VersionFormat::Pretty) => println!("rcompose version {v}"),
+            }
+            Ok(0)
+        }
+    }
+}

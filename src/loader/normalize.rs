@@ -1,0 +1,67 @@
+//! Defaults Docker Compose fills in (skipped by `config --no-normalize`): the implicit
+//! `default` network, resource names prefixed by the project, the default Dockerfile, secret
+//! targets, and the dependencies implied by `links`, `volumes_from` and `network_mode`.
+
+use crate::model::{DependsOn, Network, Project, SERVICE_STARTED};
+
+pub fn normalize(project: &mut Project) {
+    let mut needs_default = false;
+    for service in project.services.values_mut() {
+        if service.networks.is_empty() && service.network_mode.is_empty() {
+            service.networks.insert("default".into(), None);
+        }
+        needs_default |= service.networks.contains_key("default");
+        if let Some(build) = &mut service.build {
+            if build.dockerfile.is_empty() && build.dockerfile_inline.is_empty() {
+                build.dockerfile = "Dockerfile".into();
+            }
+        }
+        for secret in &mut service.secrets {
+            if secret.target.is_empty() {
+                secret.target = format!("/run/secrets/{}", secret.source);
+            }
+        }
+        for dep in implicit_dependencies(service) {
+            service
+                .depends_on
+                .entry(dep)
+                .or_insert_with(|| DependsOn { condition: SERVICE_STARTED.into(), restart: true, required: true });
+        }
+    }
+    if needs_default {
+        project.networks.entry("default".into()).or_insert_with(Network::default);
+    }
+    let name = project.name.clone();
+    for (key, net) in project.networks.iter_mut() {
+        if net.name.is_empty() {
+            net.name = if net.external { key.clone() } else { format!("{name}_{key}") };
+        }
+    }
+    for (key, vol) in project.volumes.iter_mut() {
+        if vol.name.is_empty() {
+            vol.name = if vol.external { key.clone() } else { format!("{name}_{key}") };
+        }
+    }
+    for (key, obj) in project.secrets.iter_mut().chain(project.configs.iter_mut()) {
+        if obj.name.is_empty() {
+            obj.name = if obj.external { key.clone() } else { format!("{name}_{key}") };
+        }
+    }
+}
+
+/// Services a service needs started first without saying so in `depends_on`.
+pub fn implicit_dependencies(service: &crate::model::Service) -> Vec<String> {
+    let mut deps = Vec::new();
+    for link in &service.links {
+        deps.push(link.split(':').next().unwrap_or(link).to_string());
+    }
+    for from in &service.volumes_from {
+        if !from.starts_with("container:") {
+            deps.push(from.split(':').next().unwrap_or(from).to_string());
+        }
+    }
+    if let Some(s) = service.network_mode.strip_prefix("service:") {
+        deps.push(s.to_string());
+    }
+    deps
+}

@@ -1,0 +1,58 @@
+//! Environment and labels resolved into each service: `env_file`s read and merged under
+//! `environment`, `label_file`s under `labels`, and variables declared without a value looked up
+//! in the project environment.
+
+use std::path::Path;
+
+use super::dotenv;
+use super::diagnostic::{join, Diagnostic};
+
+use super::env::Environment;
+use crate::model::Project;
+
+pub fn resolve_environment(project: &mut Project, env: &Environment) -> Result<(), Diagnostic> {
+    let lookup = env.lookup();
+    for (name, service) in project.services.iter_mut() {
+        if !service.env_file.is_empty() {
+            let mut merged = std::collections::BTreeMap::new();
+            for file in std::mem::take(&mut service.env_file) {
+                let path = Path::new(&file.path);
+                if !path.is_file() {
+                    if file.required {
+                        return Err(Diagnostic::plain(format!(
+                            "{}: env file {} not found",
+                            join("services", name),
+                            path.display()
+                        )));
+                    }
+                    continue;
+                }
+                for (k, v) in dotenv::read_file(path, &lookup)? {
+                    merged.insert(k, Some(v));
+                }
+            }
+            for (k, v) in std::mem::take(&mut service.environment) {
+                merged.insert(k, v);
+            }
+            service.environment = merged;
+        }
+        for value in service.environment.iter_mut() {
+            if value.1.is_none() {
+                *value.1 = env.get(value.0).map(str::to_string);
+            }
+        }
+        if !service.label_file.is_empty() {
+            let mut merged = std::collections::BTreeMap::new();
+            for file in std::mem::take(&mut service.label_file) {
+                for (k, v) in dotenv::read_file(Path::new(&file), &lookup)? {
+                    merged.insert(k, v);
+                }
+            }
+            for (k, v) in std::mem::take(&mut service.labels) {
+                merged.insert(k, v);
+            }
+            service.labels = merged;
+        }
+    }
+    Ok(())
+}

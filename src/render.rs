@@ -1,0 +1,132 @@
+//! What `config` prints: the project in canonical form (YAML or JSON, as Docker Compose prints
+//! it), or one of its lists.
+
+use serde_json::Value as Json;
+
+use crate::loader::{self, Diagnostic};
+use crate::model::Project;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigFormat {
+    Yaml,
+    Json,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigQuery {
+    Model(ConfigFormat),
+    Services,
+    Volumes,
+    Networks,
+    Images,
+    Profiles,
+    Hash(String),
+    Variables,
+}
+
+/// Loads the project and renders the query. Returns the text and the loader's warnings.
+pub fn render(opts: &loader::Options, selected: &[String], query: &ConfigQuery) -> Result<(String, Vec<String>), Diagnostic> {
+    let loaded = loader::load(opts)?;
+    let mut project = loaded.project;
+    if !selected.is_empty() {
+        for name in selected {
+            if !project.services.contains_key(name) {
+                return Err(Diagnostic::plain(format!("no such service: {name}")));
+            }
+        }
+        let keep = crate::graph::Graph::new(&project).with_dependencies(selected);
+        project.services.retain(|k, _| keep.contains(k));
+        loader::profiles::prune_unused(&mut project);
+    }
+    let text = match query {
+        ConfigQuery::Model(format) => model_text(&project, *format, opts.interpolate),
+        ConfigQuery::Services => lines(project.services.keys()),
+        ConfigQuery::Volumes => lines(project.volumes.keys()),
+        ConfigQuery::Networks => lines(project.networks.keys()),
+        ConfigQuery::Images => lines(project.services.values().map(|s| image_name(&project, s))),
+        ConfigQuery::Profiles => lines(loader::profiles::all_profiles(&project).iter()),
+        ConfigQuery::Hash(_) | ConfigQuery::Variables => {
+            return Err(Diagnostic::plain("this `config` option is not available yet"));
+        }
+    };
+    Ok((text, loaded.warnings))
+}
+
+/// The image a service runs: its `image`, else the name Compose gives built images.
+pub fn image_name(project: &Project, s: &crate::model::Service) -> String {
+    if s.image.is_empty() {
+        format!("{}-{}", project.name, s.name)
+    } else {
+        s.image.clone()
+    }
+}
+
+fn lines<I: IntoIterator<Item = T>, T: std::fmt::Display>(items: I) -> String {
+    items.into_iter().map(|i| format!("{i}\n")).collect()
+}
+
+/// The whole model, shaped as Docker Compose prints it for each format. After interpolation
+/// every `$` is printed as `$$`, so that the output can be loaded again unchanged.
+pub fn model_text(project: &Project, format: ConfigFormat, escape_dollars: bool) -> String {
+    let mut value = serde_json::to_value(project).unwrap_or(Json::Null);
+    if escape_dollars {
+        escape(&mut value);
+    }
+    match format {
+        ConfigFormat::Json => {
+            // Compose prints extensions only at the top level in JSON.
+            strip_nested_extensions(&mut value, 0);
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        }
+        ConfigFormat::Yaml => {
+            strip_yaml_only_nulls(&mut value);
+            serde_yaml::to_string(&value).unwrap_or_default()
+        }
+    }
+}
+
+fn escape(v: &mut Json) {
+    match v {
+        Json::String(s) if s.contains('$') => *s = s.replace('$', "$$"),
+        Json::Object(m) => m.values_mut().for_each(escape),
+        Json::Array(items) => items.iter_mut().for_each(escape),
+        _ => {}
+    }
+}
+
+fn strip_nested_extensions(v: &mut Json, depth: usize) {
+    match v {
+        Json::Object(m) => {
+            if depth > 0 {
+                m.retain(|k, _| !k.starts_with("x-"));
+            }
+            for (k, child) in m.iter_mut() {
+                if depth == 0 && k.starts_with("x-") {
+                    continue;
+                }
+                strip_nested_extensions(child, depth + 1);
+            }
+        }
+        Json::Array(items) => items.iter_mut().for_each(|i| strip_nested_extensions(i, depth + 1)),
+        _ => {}
+    }
+}
+
+/// YAML output leaves out the `command: null` / `entrypoint: null` and empty `ipam` that JSON
+/// output shows.
+fn strip_yaml_only_nulls(v: &mut Json) {
+    if let Some(services) = v.get_mut("services").and_then(Json::as_object_mut) {
+        for s in services.values_mut() {
+            if let Some(m) = s.as_object_mut() {
+                m.retain(|k, v| !((k == "command" || k == "entrypoint") && v.is_null()));
+            }
+        }
+    }
+    if let Some(networks) = v.get_mut("networks").and_then(Json::as_object_mut) {
+        for n in networks.values_mut() {
+            if let Some(m) = n.as_object_mut() {
+                m.retain(|k, v| !(k == "ipam" && v.as_object().is_some_and(|o| o.is_empty())));
+            }
+        }
+    }
+}
