@@ -6,4 +6,5 @@ pub mod graph;
 pub mod loader;
 pub mod model;
 pub mod output;
+pub mod reconcile;
 pub mod render;

@@ -43,22 +43,13 @@ pub fn render(opts: &loader::Options, selected: &[String], query: &ConfigQuery) 
         ConfigQuery::Services => lines(project.services.keys()),
         ConfigQuery::Volumes => lines(project.volumes.keys()),
         ConfigQuery::Networks => lines(project.networks.keys()),
-        ConfigQuery::Images => lines(project.services.values().map(|s| image_name(&project, s))),
+        ConfigQuery::Images => lines(project.services.values().map(|s| crate::reconcile::labels::image_name(&project, s))),
         ConfigQuery::Profiles => lines(loader::profiles::all_profiles(&project).iter()),
         ConfigQuery::Hash(_) | ConfigQuery::Variables => {
             return Err(Diagnostic::plain("this `config` option is not available yet"));
         }
     };
     Ok((text, loaded.warnings))
-}
-
-/// The image a service runs: its `image`, else the name Compose gives built images.
-pub fn image_name(project: &Project, s: &crate::model::Service) -> String {
-    if s.image.is_empty() {
-        format!("{}-{}", project.name, s.name)
-    } else {
-        s.image.clone()
-    }
 }
 
 fn lines<I: IntoIterator<Item = T>, T: std::fmt::Display>(items: I) -> String {

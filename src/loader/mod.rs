@@ -114,19 +114,7 @@ pub fn load(opts: &Options) -> Result<Loaded, Diagnostic> {
     // visible to interpolation as COMPOSE_PROJECT_NAME.
     let mut docs = Vec::new();
     for file in &files {
-        let text = source::read(file)?;
-        let id = source::file_id(file);
-        let mut node = Node::new(Value::Null, Pos::new(id, 1, 1));
-        for doc in yaml::parse(&text, id)? {
-            node = if node.is_null() { doc } else { merge::merge(node, doc)? };
-        }
-        if node.is_null() {
-            return Err(Diagnostic::new(Pos::new(id, 0, 0), "", "empty compose file: expected a mapping with a `services:` key"));
-        }
-        if node.as_map().is_none() {
-            return Err(Diagnostic::new(node.pos, "", format!("a compose file must be a mapping, not {}", node.kind_name())));
-        }
-        docs.push(node);
+        docs.push(read_file(file)?);
     }
     let name = project_name(opts, &environment, &mut docs, &project_dir, &mut warnings)?;
     environment.set("COMPOSE_PROJECT_NAME", &name, match environment.origin("COMPOSE_PROJECT_NAME") {
@@ -134,18 +122,17 @@ pub fn load(opts: &Options) -> Result<Loaded, Diagnostic> {
         None => Origin::Compose,
     });
 
-    let mut merged: Option<Node> = None;
-    for mut node in docs {
-        if opts.interpolate {
-            interpolate::interpolate(&mut node, &environment.lookup(), &mut warnings)?;
-        }
-        validate::validate(&node)?;
-        merged = Some(match merged {
-            None => node,
-            Some(base) => merge::merge(base, node)?,
-        });
+    let home = environment.get("HOME").map(PathBuf::from);
+    let cx = FileContext { opts, project_dir: &project_dir, environment: &environment, home: home.as_deref(), chain: &[] };
+    let mut tree = Node::null();
+    for (file, node) in files.iter().zip(docs) {
+        let node = process_file(file, node, &cx, &mut warnings)?;
+        tree = merge::merge(tree, node)?;
+        merge::enforce_unicity(&mut tree)?;
     }
-    let mut tree = merged.unwrap_or_else(|| Node::map(Map::new()));
+    if tree.is_null() {
+        tree = Node::map(Map::new());
+    }
     if let Some(m) = tree.as_map_mut() {
         if m.shift_remove("version").is_some() {
             warnings.push("the top-level `version` key is obsolete and ignored".into());
@@ -154,7 +141,7 @@ pub fn load(opts: &Options) -> Result<Loaded, Diagnostic> {
     }
 
     canonical::canonicalize(&mut tree)?;
-    let home = environment.get("HOME").map(PathBuf::from);
+    merge::enforce_unicity(&mut tree)?;
     if opts.resolve_paths {
         paths::resolve(&mut tree, &project_dir, home.as_deref());
     }
@@ -186,6 +173,78 @@ pub fn load(opts: &Options) -> Result<Loaded, Diagnostic> {
     }
     profiles::prune_unused(&mut project);
     Ok(Loaded { project, environment, warnings })
+}
+
+/// What the per-file passes need to know about the unit being loaded.
+struct FileContext<'a> {
+    opts: &'a Options,
+    /// The directory relative `extends.file` and `include` paths are read from.
+    project_dir: &'a Path,
+    environment: &'a Environment,
+    home: Option<&'a Path>,
+    /// The files that include this one, outermost first (for include cycles).
+    chain: &'a [PathBuf],
+}
+
+/// The passes run on each file before files are merged: interpolate, extends, include,
+/// validate.
+fn process_file(file: &Path, mut node: Node, cx: &FileContext, warnings: &mut Vec<String>) -> Result<Node, Diagnostic> {
+    let lookup = cx.environment.lookup();
+    if cx.opts.interpolate {
+        interpolate::interpolate(&mut node, &lookup, warnings)?;
+    }
+    let ecx = extends::Context {
+        file,
+        dir: cx.project_dir,
+        lookup: cx.opts.interpolate.then_some(&lookup as extends::Lookup),
+        resolve_paths: cx.opts.resolve_paths,
+        home: cx.home,
+    };
+    extends::apply(&mut node, &ecx, warnings)?;
+    let mut chain = cx.chain.to_vec();
+    chain.push(file.to_path_buf());
+    let scope = include::Scope { dir: cx.project_dir, environment: cx.environment, chain: &chain, resolve_paths: cx.opts.resolve_paths };
+    include::apply(&mut node, &scope, &mut |unit| load_unit(unit, cx.opts, warnings))?;
+    validate::validate(&node)?;
+    Ok(node)
+}
+
+/// Loads an included project through the same tree passes, with its own directory and
+/// environment. Its paths are always made absolute against its own base, so they keep their
+/// meaning once imported.
+fn load_unit(unit: include::Unit, opts: &Options, warnings: &mut Vec<String>) -> Result<Node, Diagnostic> {
+    let home = unit.environment.get("HOME").map(PathBuf::from);
+    let cx = FileContext { opts, project_dir: &unit.project_dir, environment: &unit.environment, home: home.as_deref(), chain: &unit.chain };
+    let mut merged = Node::null();
+    for file in &unit.files {
+        let node = read_file(file)?;
+        let node = process_file(file, node, &cx, warnings)?;
+        merged = merge::merge(merged, node)?;
+    }
+    if let Some(m) = merged.as_map_mut() {
+        m.shift_remove("name");
+        m.shift_remove("version");
+    }
+    canonical::canonicalize(&mut merged)?;
+    paths::resolve(&mut merged, &unit.path_base, home.as_deref());
+    Ok(merged)
+}
+
+/// Reads and parses one compose file; several YAML documents are merged in order.
+fn read_file(file: &Path) -> Result<Node, Diagnostic> {
+    let text = source::read(file)?;
+    let id = source::file_id(file);
+    let mut node = Node::null();
+    for doc in yaml::parse(&text, id)? {
+        node = merge::merge(node, doc)?;
+    }
+    if node.is_null() {
+        return Err(Diagnostic::new(Pos::new(id, 0, 0), "", "empty compose file: expected a mapping with a `services:` key"));
+    }
+    if node.as_map().is_none() {
+        return Err(Diagnostic::new(node.pos, "", format!("a compose file must be a mapping, not {}", node.kind_name())));
+    }
+    Ok(node)
 }
 
 /// The files to load: `-f`, else `COMPOSE_FILE`, else discovery from the working directory.

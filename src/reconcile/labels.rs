@@ -1,0 +1,52 @@
+//! The `com.docker.compose.*` labels and resource names Docker Compose uses. Keeping them
+//! identical is what lets a user switch between rcompose and Docker Compose on a running
+//! project without anything being recreated.
+
+use crate::model::{Project, Service};
+
+pub const PROJECT: &str = "com.docker.compose.project";
+pub const SERVICE: &str = "com.docker.compose.service";
+pub const CONTAINER_NUMBER: &str = "com.docker.compose.container-number";
+pub const ONEOFF: &str = "com.docker.compose.oneoff";
+pub const CONFIG_HASH: &str = "com.docker.compose.config-hash";
+pub const WORKING_DIR: &str = "com.docker.compose.project.working_dir";
+pub const CONFIG_FILES: &str = "com.docker.compose.project.config_files";
+pub const ENVIRONMENT_FILE: &str = "com.docker.compose.project.environment_file";
+pub const DEPENDS_ON: &str = "com.docker.compose.depends_on";
+pub const IMAGE: &str = "com.docker.compose.image";
+pub const VERSION: &str = "com.docker.compose.version";
+pub const NETWORK: &str = "com.docker.compose.network";
+pub const VOLUME: &str = "com.docker.compose.volume";
+pub const REPLACE: &str = "com.docker.compose.replace";
+
+/// The Docker Compose version whose labels and hashes rcompose reproduces; written in the
+/// `version` label so that either tool sees a familiar value.
+pub const COMPOSE_VERSION: &str = "2.26.1";
+
+/// `project-service-N`, or the service's `container_name`.
+pub fn container_name(project: &Project, service: &Service, number: u32) -> String {
+    if !service.container_name.is_empty() {
+        return service.container_name.clone();
+    }
+    format!("{}-{}-{}", project.name, service.name, number)
+}
+
+/// The image a service runs: its `image`, else the name Docker Compose gives built images
+/// (`project-service`).
+pub fn image_name(project: &Project, service: &Service) -> String {
+    if service.image.is_empty() {
+        format!("{}-{}", project.name, service.name)
+    } else {
+        service.image.clone()
+    }
+}
+
+/// The `depends_on` label: `service:condition:required` entries joined by commas.
+pub fn depends_on_label(service: &Service) -> String {
+    service
+        .depends_on
+        .iter()
+        .map(|(name, d)| format!("{name}:{}:{}", d.condition, d.required))
+        .collect::<Vec<_>>()
+        .join(",")
+}

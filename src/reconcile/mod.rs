@@ -1,0 +1,3 @@
+//! Reconciliation: observe the engine once, plan as a pure function, execute the plan.
+
+pub mod labels;
