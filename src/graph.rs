@@ -42,7 +42,7 @@ impl Graph {
         for (name, service) in &project.services {
             let from = index[name];
             let mut deps: BTreeSet<String> = service.depends_on.keys().cloned().collect();
-            deps.extend(crate::loader::normalize::implicit_dependencies(service));
+            deps.extend(crate::loader::normalize::implicit_dependencies(service).into_iter().map(|(d, _)| d));
             for dep in deps {
                 if let Some(&to) = index.get(&dep) {
                     graph.update_edge(from, to, ());

@@ -241,6 +241,8 @@ fn extra_hosts(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
         }
         _ => return Err(err(node, path, "must be a mapping or a list of host:ip strings")),
     }
+    // Compose keeps host entries sorted by name.
+    out.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
     set(node, Value::Seq(out));
     Ok(())
 }
@@ -485,12 +487,15 @@ fn extends(node: &mut Node, _path: &str) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-/// A top-level resource: `null` → `{}`; the legacy `external: {name: x}` → `name: x` and
+/// A top-level resource: `null` → `{}`; `labels` as a list → a mapping; the legacy `external: {name: x}` → `name: x` and
 /// `external: true`.
 fn external_resource(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
     if node.is_null() {
         node.value = Value::Map(Map::new());
         return Ok(());
+    }
+    if let Some(labels) = node.get_mut("labels") {
+        mapping(labels, &join(path.trim_end_matches('.'), "labels"))?;
     }
     let Some(m) = node.as_map_mut() else { return Ok(()) };
     let legacy_name = m.get("external").and_then(|e| e.get("name")).and_then(|n| n.scalar_text());

@@ -12,7 +12,7 @@ pub fn check(project: &Project, tree: &Node) -> Result<(), Diagnostic> {
         let at = |segs: &[&str]| {
             let mut path = vec!["services", name.as_str()];
             path.extend_from_slice(segs);
-            (tree.find(&path).report_pos(), path.join("."))
+            (tree.find(&path).report_pos(), super::dotted(&path))
         };
         if s.image.is_empty() && s.build.is_none() {
             let (pos, path) = at(&[]);

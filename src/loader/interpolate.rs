@@ -434,7 +434,7 @@ impl Walk<'_> {
                 let value = match cast {
                     Some(cast) => cast
                         .apply(&out.value, self.warnings)
-                        .map_err(|why| error(format!("failed to cast to expected type: {why}")))?,
+                        .map_err(error)?,
                     None => Value::Str(out.value),
                 };
                 node.value = value;
@@ -638,7 +638,7 @@ mod tests {
         let mut node = load("services:\n  web:\n    ports:\n      - target: 80\n      - target: \"${P}x\"\n");
         let d = run_interpolate(&mut node, &[("P", "8")]).unwrap_err();
         assert_eq!(d.path, "services.web.ports[1].target");
-        assert_eq!(d.message, "failed to cast to expected type: \"8x\" is not an integer");
+        assert_eq!(d.message, "\"8x\" is not an integer");
         assert_eq!((d.pos.line, d.pos.col), (5, 17));
 
         let mut node = load("services:\n  web:\n    environment:\n      - A=${\n");

@@ -534,7 +534,7 @@ fn volume_target(spec: &str) -> Result<String, String> {
     match sections.len() {
         1 => Ok(sections.swap_remove(0)),
         2 | 3 => Ok(sections.swap_remove(1)),
-        _ => Err(format!("invalid volume {spec:?}: too many colons")),
+        _ => Err(format!("invalid volume {spec:?}: too many ':' separators: expected source:target[:options]")),
     }
 }
 

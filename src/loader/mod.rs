@@ -234,8 +234,11 @@ fn load_unit(unit: include::Unit, opts: &Options, warnings: &mut Vec<String>) ->
 fn read_file(file: &Path) -> Result<Node, Diagnostic> {
     let text = source::read(file)?;
     let id = source::file_id(file);
-    let mut node = Node::null();
-    for doc in yaml::parse(&text, id)? {
+    // The first document is kept as written (its `!reset` tags apply to earlier files); later
+    // documents of the same file are merged onto it.
+    let mut docs = yaml::parse(&text, id)?.into_iter();
+    let mut node = docs.next().unwrap_or_else(Node::null);
+    for doc in docs {
         node = merge::merge(node, doc)?;
     }
     if node.is_null() {
@@ -295,8 +298,12 @@ fn project_name(
             }
         }
     }
-    if let Some((name, pos)) = from_file {
-        source::check_project_name(&name, "the top-level `name:`").map_err(|e| Diagnostic::new(pos, "name", e.message))?;
+    if let Some((raw, pos)) = from_file {
+        // Like Docker Compose, a `name:` in the file is normalized rather than refused.
+        let name = source::normalize_project_name(&raw);
+        if name.is_empty() {
+            return Err(Diagnostic::new(pos, "name", format!("{raw:?} is not a usable project name: it has no lowercase letter, digit, dash or underscore")));
+        }
         return Ok(name);
     }
     let dir_name = project_dir.file_name().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();

@@ -21,11 +21,11 @@ pub fn normalize(project: &mut Project) {
                 secret.target = format!("/run/secrets/{}", secret.source);
             }
         }
-        for dep in implicit_dependencies(service) {
+        for (dep, restart) in implicit_dependencies(service) {
             service
                 .depends_on
                 .entry(dep)
-                .or_insert_with(|| DependsOn { condition: SERVICE_STARTED.into(), restart: true, required: true });
+                .or_insert_with(|| DependsOn { condition: SERVICE_STARTED.into(), restart, required: true });
         }
     }
     if needs_default {
@@ -49,19 +49,23 @@ pub fn normalize(project: &mut Project) {
     }
 }
 
-/// Services a service needs started first without saying so in `depends_on`.
-pub fn implicit_dependencies(service: &crate::model::Service) -> Vec<String> {
+/// Services a service needs started first without saying so in `depends_on`, each with
+/// whether a restart of the dependency restarts this service (true for links and shared
+/// namespaces, false for `volumes_from`).
+pub fn implicit_dependencies(service: &crate::model::Service) -> Vec<(String, bool)> {
     let mut deps = Vec::new();
     for link in &service.links {
-        deps.push(link.split(':').next().unwrap_or(link).to_string());
+        deps.push((link.split(':').next().unwrap_or(link).to_string(), true));
+    }
+    for ns in [&service.network_mode, &service.ipc, &service.pid, &service.uts, &service.cgroup] {
+        if let Some(s) = ns.strip_prefix("service:") {
+            deps.push((s.to_string(), true));
+        }
     }
     for from in &service.volumes_from {
         if !from.starts_with("container:") {
-            deps.push(from.split(':').next().unwrap_or(from).to_string());
+            deps.push((from.split(':').next().unwrap_or(from).to_string(), false));
         }
-    }
-    if let Some(s) = service.network_mode.strip_prefix("service:") {
-        deps.push(s.to_string());
     }
     deps
 }

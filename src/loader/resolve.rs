@@ -27,7 +27,9 @@ pub fn resolve_environment(project: &mut Project, env: &Environment) -> Result<(
                     }
                     continue;
                 }
-                for (k, v) in dotenv::read_file(path, &lookup)? {
+                // A later env file may refer to variables of an earlier one.
+                let chained = |k: &str| merged.get(k).cloned().flatten().or_else(|| lookup(k));
+                for (k, v) in dotenv::read_file(path, &chained)? {
                     merged.insert(k, Some(v));
                 }
             }
@@ -40,6 +42,16 @@ pub fn resolve_environment(project: &mut Project, env: &Environment) -> Result<(
             if value.1.is_none() {
                 *value.1 = env.get(value.0).map(str::to_string);
             }
+        }
+        if let Some(build) = &mut service.build {
+            // A build argument declared without a value takes it from the environment, and is
+            // left out when the environment does not have it.
+            build.args.retain(|k, v| {
+                if v.is_none() {
+                    *v = env.get(k).map(str::to_string);
+                }
+                v.is_some()
+            });
         }
         if !service.label_file.is_empty() {
             let mut merged = std::collections::BTreeMap::new();

@@ -13,6 +13,7 @@
 use indexmap::IndexMap;
 use std::collections::HashMap;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use super::diagnostic::{Diagnostic, FileId, Pos};
@@ -242,10 +243,28 @@ pub fn format_float(f: f64) -> String {
 pub fn parse(text: &str, file: FileId) -> Result<Vec<Node>, Diagnostic> {
     let mut builder = Builder { file, stack: Vec::new(), anchors: HashMap::new(), docs: Vec::new(), error: None };
     let mut parser = Parser::new_from_str(text);
-    if let Err(e) = parser.load(&mut builder, true) {
-        let m = e.marker();
-        let pos = Pos::new(file, m.line() as u32, m.col() as u32 + 1);
-        return Err(Diagnostic::new(pos, "", format!("invalid YAML: {}", e.info())));
+    // Events are pulled in a loop rather than with the parser's recursive `load`, so that deep
+    // nesting cannot overflow the stack; depth is bounded explicitly instead.
+    loop {
+        let (event, mark) = match parser.next_token() {
+            Ok(e) => e,
+            Err(e) => {
+                let m = e.marker();
+                let pos = Pos::new(file, m.line() as u32, m.col() as u32 + 1);
+                return Err(Diagnostic::new(pos, "", format!("invalid YAML: {}", e.info())));
+            }
+        };
+        if event == Event::StreamEnd {
+            break;
+        }
+        if builder.stack.len() >= MAX_DEPTH {
+            let pos = builder.pos(&mark);
+            return Err(Diagnostic::new(pos, "", format!("invalid YAML: nesting deeper than {MAX_DEPTH} levels")));
+        }
+        builder.on_event(event, mark);
+        if builder.error.is_some() {
+            break;
+        }
     }
     if let Some(err) = builder.error {
         return Err(err);
@@ -262,6 +281,9 @@ pub fn parse_one(text: &str, file: FileId) -> Result<Node, Diagnostic> {
         _ => Ok(docs.remove(0)),
     }
 }
+
+/// How deeply collections may nest before a document is refused.
+const MAX_DEPTH: usize = 1000;
 
 enum Frame {
     Seq { node: Node, anchor: usize },
@@ -282,7 +304,25 @@ impl Builder {
     }
 
     /// Places a finished node in its parent (or as a document).
+    /// The key path of the collection currently being built (for messages).
+    fn path(&self) -> String {
+        let mut out = String::new();
+        for (i, frame) in self.stack.iter().enumerate() {
+            let is_last = i + 1 == self.stack.len();
+            match frame {
+                Frame::Map { pending_key: Some((k, _)), .. } if !is_last => out = super::diagnostic::join(&out, k),
+                Frame::Seq { node, .. } if !is_last => {
+                    let n = node.as_seq().map(Vec::len).unwrap_or(0);
+                    out = super::diagnostic::index(&out, n);
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
     fn push_value(&mut self, mut node: Node, anchor: usize) {
+        let parent_path = if matches!(self.stack.last(), Some(Frame::Map { pending_key: Some(_), .. })) { self.path() } else { String::new() };
         if anchor > 0 {
             self.anchors.insert(anchor, node.clone());
         }
@@ -315,9 +355,10 @@ impl Builder {
                     if let Value::Map(m) = &mut parent.value {
                         if let Some(prev) = m.get(&key) {
                             let at = prev.report_pos();
+                            let path = super::diagnostic::join(&parent_path, &key);
                             self.error.get_or_insert(Diagnostic::new(
                                 key_pos,
-                                key.clone(),
+                                path,
                                 format!("duplicate key: \"{key}\" is already defined at line {}", at.line),
                             ));
                         }
@@ -570,6 +611,9 @@ mod tests {
     fn duplicate_keys_are_errors_with_position() {
         let e = parse_one("a: 1\nb: 2\na: 3\n", FileId::NONE).unwrap_err();
         assert_eq!(e.pos.line, 3);
+        assert_eq!(e.path, "a");
+        let e = parse_one("s:\n  web:\n    image: x\n    image: y\n", FileId::NONE).unwrap_err();
+        assert_eq!(e.path, "s.web.image");
         assert!(e.message.contains("duplicate key"), "{}", e.message);
     }
 
@@ -578,6 +622,13 @@ mod tests {
         let e = parse_one("a: [1, 2\nb: c\n", FileId::NONE).unwrap_err();
         assert!(e.pos.line >= 1);
         assert!(e.message.starts_with("invalid YAML"));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let text = format!("x:\n  {}x\n", "- ".repeat(20_000));
+        let e = parse_one(&text, FileId::NONE).unwrap_err();
+        assert!(e.message.contains("nesting"), "{}", e.message);
     }
 
     #[test]
