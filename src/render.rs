@@ -45,11 +45,27 @@ pub fn render(opts: &loader::Options, selected: &[String], query: &ConfigQuery) 
         ConfigQuery::Networks => lines(project.networks.keys()),
         ConfigQuery::Images => lines(project.services.values().map(|s| crate::reconcile::labels::image_name(&project, s))),
         ConfigQuery::Profiles => lines(loader::profiles::all_profiles(&project).iter()),
-        ConfigQuery::Hash(_) | ConfigQuery::Variables => {
+        ConfigQuery::Hash(which) => hashes(&project, which)?,
+        ConfigQuery::Variables => {
             return Err(Diagnostic::plain("this `config` option is not available yet"));
         }
     };
     Ok((text, loaded.warnings))
+}
+
+/// `service hash` lines, sorted by service, for `*` or a comma-separated list of services.
+fn hashes(project: &Project, which: &str) -> Result<String, Diagnostic> {
+    let mut names: Vec<&str> = if which == "*" { project.services.keys().map(String::as_str).collect() } else { which.split(',').collect() };
+    names.sort_unstable();
+    let mut text = String::new();
+    for name in names {
+        let Some(service) = project.services.get(name) else {
+            let why = if project.disabled_services.contains_key(name) { "disabled" } else { "not found" };
+            return Err(Diagnostic::plain(format!("no such service: {name}: {why}")));
+        };
+        text.push_str(&format!("{name} {}\n", crate::reconcile::hash::config_hash(project, service)));
+    }
+    Ok(text)
 }
 
 fn lines<I: IntoIterator<Item = T>, T: std::fmt::Display>(items: I) -> String {

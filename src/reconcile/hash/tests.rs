@@ -1,0 +1,144 @@
+//! The hash against Docker Compose's own, on every stored case.
+//!
+//! `tests/hash/expected.txt` holds, for each service of each case, the label value Docker
+//! Compose v2.26.1 writes and what its `config --hash` prints (made by `tests/hash/regen.py`;
+//! the reference is not needed here). The cases are the `tests/hash/cases` made for the hash,
+//! `compose-samples/valid`, and the shared conformance cases when that directory exists.
+//! Each case is copied to the path the reference saw, since the hash covers absolute paths.
+//!
+//! `tests/hash/KNOWN_GAPS` lists services whose hash differs because of a known gap elsewhere
+//! (`<set>/<case> <service>: why`): they are reported without failing, and fail once they pass,
+//! so that the line goes away with the gap.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::{config_hash, go_json};
+use crate::loader::{self, Options};
+
+const BASE: &str = "/tmp/rcompose-hash";
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn source_of(set: &str, case: &str) -> PathBuf {
+    match set {
+        "hash" => repo().join("tests/hash/cases").join(case),
+        "samples" => repo().join("compose-samples/valid").join(case),
+        _ => PathBuf::from(std::env::var("CONFORMANCE_CASES").unwrap_or_else(|_| "/work/shared/conformance/cases".into())).join(case),
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+/// Loader options as `regen.py` ran the reference: the case's `env` as the whole environment
+/// (plus a fixed HOME) and the global flags of its `args` file.
+fn options(src: &Path, dir: &Path) -> Options {
+    let mut environ = vec![("HOME".to_string(), format!("{BASE}/home"))];
+    for line in fs::read_to_string(src.join("env")).unwrap_or_default().lines() {
+        if let Some((k, v)) = line.split_once('=') {
+            environ.push((k.into(), v.into()));
+        }
+    }
+    let mut opts = Options { cwd: dir.to_path_buf(), environ, ..Options::default() };
+    let args = fs::read_to_string(src.join("args")).unwrap_or_default();
+    let mut words = args.split_whitespace();
+    while let (Some(flag), Some(value)) = (words.next(), words.next()) {
+        match flag {
+            "-f" | "--file" => opts.files.push(value.into()),
+            "-p" | "--project-name" => opts.project_name = Some(value.into()),
+            "--profile" => opts.profiles.push(value.into()),
+            "--env-file" => opts.env_files.push(value.into()),
+            other => panic!("{}: unsupported flag {other}", src.display()),
+        }
+    }
+    opts
+}
+
+#[test]
+fn hashes_equal_docker_compose_labels() {
+    let expected = fs::read_to_string(repo().join("tests/hash/expected.txt")).expect("tests/hash/expected.txt");
+    let mut cases: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
+    for line in expected.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+        let f: Vec<&str> = line.split(' ').collect();
+        cases.entry(f[0]).or_default().push((f[1], f[2]));
+    }
+    let gaps_text = fs::read_to_string(repo().join("tests/hash/KNOWN_GAPS")).unwrap_or_default();
+    let gaps: BTreeMap<&str, &str> = gaps_text.lines().filter_map(|l| l.split_once(": ")).collect();
+    let (mut checked, mut failures, mut skipped, mut known) = (0, Vec::new(), Vec::new(), Vec::new());
+    for (id, services) in &cases {
+        let (set, case) = id.split_once('/').unwrap();
+        let src = source_of(set, case);
+        if !src.is_dir() {
+            skipped.push(id.to_string());
+            continue;
+        }
+        let dir = Path::new(BASE).join(set).join(case);
+        let _ = fs::remove_dir_all(&dir);
+        copy_dir(&src, &dir).unwrap_or_else(|e| panic!("copying {id}: {e}"));
+        let project = match loader::load(&options(&src, &dir)) {
+            Ok(l) => l.project,
+            Err(e) => {
+                failures.push(format!("{id}: the loader fails: {e}"));
+                continue;
+            }
+        };
+        for (name, want) in services {
+            checked += 1;
+            let key = format!("{id} {name}");
+            let problem = match project.services.get(*name) {
+                None => Some(format!("{key}: not loaded")),
+                Some(s) if config_hash(&project, s) != *want => Some(format!("{key}: hashed {}", super::hashed_json(s))),
+                Some(_) => None,
+            };
+            match (problem, gaps.get(key.as_str())) {
+                (Some(_), Some(why)) => known.push(format!("{key}: {why}")),
+                (Some(p), None) => failures.push(p),
+                (None, Some(_)) => failures.push(format!("{key}: passes now, remove it from tests/hash/KNOWN_GAPS")),
+                (None, None) => {}
+            }
+        }
+    }
+    if !skipped.is_empty() {
+        eprintln!("note: {} cases skipped, their sources are not here: {}", skipped.len(), skipped.join(" "));
+    }
+    for k in &known {
+        eprintln!("known gap: {k}");
+    }
+    eprintln!("{} of {checked} services hash as Docker Compose does", checked - failures.len() - known.len());
+    assert!(failures.is_empty(), "{} differ:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn cleared_fields_do_not_change_the_hash() {
+    let project = crate::model::Project::default();
+    let mut a = crate::model::Service { image: "busybox".into(), ..Default::default() };
+    let before = config_hash(&project, &a);
+    a.pull_policy = "always".into();
+    a.scale = Some(3);
+    a.build = Some(Default::default());
+    assert_eq!(config_hash(&project, &a), before);
+    a.profiles = vec!["debug".into()];
+    assert_ne!(config_hash(&project, &a), before, "profiles are hashed by Docker Compose 2.26.1");
+}
+
+#[test]
+fn the_hashed_text_is_go_json() {
+    let s = crate::model::Service { image: "busybox".into(), cpus: 1.5, ..Default::default() };
+    assert_eq!(super::hashed_json(&s), r#"{"cpus":1.5,"command":null,"entrypoint":null,"image":"busybox"}"#);
+    assert_eq!(go_json(&serde_json::json!("a&b")), r#""a\u0026b""#);
+}
