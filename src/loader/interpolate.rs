@@ -319,13 +319,14 @@ enum Seg {
 }
 
 fn matches(pattern: &str, path: &[Seg]) -> bool {
-    let parts: Vec<&str> = pattern.split('.').collect();
-    parts.len() == path.len()
-        && parts.iter().zip(path).all(|(p, seg)| match (*p, seg) {
+    let mut parts = pattern.split('.');
+    path.iter().all(|seg| {
+        parts.next().is_some_and(|p| match (p, seg) {
             ("*", _) | ("[]", Seg::Index(_)) => true,
             (p, Seg::Key(k)) => p == k,
             _ => false,
         })
+    }) && parts.next().is_none()
 }
 
 fn display_path(path: &[Seg]) -> String {
