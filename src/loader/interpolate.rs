@@ -252,6 +252,50 @@ fn with_op(m: &str, lookup: &dyn Fn(&str) -> Option<String>, unset: &mut Vec<Str
     Ok(out)
 }
 
+/// A variable a template refers to, with the operator and argument it is used with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    pub name: String,
+    pub op: Option<Op>,
+    /// The operator's argument as written (a default, an alternative, or an error message).
+    pub arg: String,
+}
+
+/// The variables `template` refers to, in order, including those inside operator arguments.
+/// Invalid templates give the references found before the mistake.
+pub fn references(template: &str) -> Vec<Reference> {
+    let mut out = Vec::new();
+    collect_references(template, &mut out);
+    out
+}
+
+fn collect_references(template: &str, out: &mut Vec<Reference>) {
+    let mut rest = template;
+    while let Some(i) = rest.find('$') {
+        let at = &rest[i..];
+        let len = match token(at) {
+            Token::Literal => 1,
+            Token::Escaped => 2,
+            Token::Var { name, len } => {
+                out.push(Reference { name: name.to_string(), op: None, arg: String::new() });
+                len
+            }
+            Token::WithOp { len } => {
+                let m = &at[..len];
+                let close = closing_brace(m).unwrap_or(m.len() - 1);
+                if let Some((name, op, arg)) = split_operator(&m[2..close]) {
+                    out.push(Reference { name: name.to_string(), op: Some(op), arg: arg.to_string() });
+                    collect_references(arg, out);
+                }
+                collect_references(&m[close + 1..], out);
+                len
+            }
+            Token::Invalid => return,
+        };
+        rest = &at[len..];
+    }
+}
+
 /// How a string at a typed path is converted after interpolation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cast {
@@ -565,6 +609,17 @@ mod tests {
     }
 
     /// Behaviour checked against `docker compose config` (v2.26.1).
+    #[test]
+    fn references_are_found_with_their_operators() {
+        let refs = references("$A-${B:-x${C}}-$$D-${E?need E}");
+        let names: Vec<&str> = refs.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["A", "B", "C", "E"]);
+        assert_eq!(refs[1].op, Some(Op::DefaultIfEmpty));
+        assert_eq!(refs[1].arg, "x${C}");
+        assert_eq!(refs[3].op, Some(Op::RequireSet));
+        assert_eq!(refs[3].arg, "need E");
+    }
+
     #[test]
     fn matches_reference_binary() {
         let env = [("FOO", "first"), ("BAR", "")];

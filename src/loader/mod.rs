@@ -83,6 +83,8 @@ pub struct Loaded {
     pub environment: Environment,
     /// Non-fatal problems (unset variables, obsolete keys), to show the user.
     pub warnings: Vec<String>,
+    /// The variables the files refer to, in order of first use (for `config --variables`).
+    pub variables: Vec<interpolate::Reference>,
 }
 
 /// Loads a project: the whole pipeline.
@@ -115,6 +117,10 @@ pub fn load(opts: &Options) -> Result<Loaded, Diagnostic> {
     let mut docs = Vec::new();
     for file in &files {
         docs.push(read_file(file)?);
+    }
+    let mut variables = Vec::new();
+    for doc in &docs {
+        collect_references(doc, &mut variables);
     }
     let name = project_name(opts, &environment, &mut docs, &project_dir, &mut warnings)?;
     environment.set("COMPOSE_PROJECT_NAME", &name, match environment.origin("COMPOSE_PROJECT_NAME") {
@@ -172,7 +178,17 @@ pub fn load(opts: &Options) -> Result<Loaded, Diagnostic> {
         }
     }
     profiles::prune_unused(&mut project);
-    Ok(Loaded { project, environment, warnings })
+    Ok(Loaded { project, environment, warnings, variables })
+}
+
+/// Every variable reference in the string values of a tree (keys are not interpolated).
+fn collect_references(node: &Node, out: &mut Vec<interpolate::Reference>) {
+    match &node.value {
+        Value::Str(s) if s.contains('$') => out.extend(interpolate::references(s)),
+        Value::Seq(items) => items.iter().for_each(|n| collect_references(n, out)),
+        Value::Map(m) => m.values().for_each(|n| collect_references(n, out)),
+        _ => {}
+    }
 }
 
 /// What the per-file passes need to know about the unit being loaded.

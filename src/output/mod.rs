@@ -1,5 +1,10 @@
 //! The only module that writes to the terminal. Everything else returns data.
 
+pub mod logs;
+pub mod status;
+pub mod table;
+pub mod tabwriter;
+
 use std::io::Write;
 
 /// Prints command output on standard output.
@@ -20,4 +25,20 @@ pub fn warn(msg: &str) {
 /// An error on standard error, printed once by `main`.
 pub fn error(msg: &str) {
     eprintln!("error: {msg}");
+}
+
+/// A progress event of an engine operation, shown as one line on standard error:
+/// ` Container p-web-1  Started`, as Docker Compose prints them in plain mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// `Container`, `Network`, `Volume`, `Image`.
+    pub kind: &'static str,
+    pub name: String,
+    /// `Creating`, `Created`, `Started`, `Error`...
+    pub status: &'static str,
+}
+
+/// Prints a progress event.
+pub fn event(e: &Event) {
+    eprintln!(" {} {}  {}", e.kind, e.name, e.status);
 }
