@@ -3,7 +3,8 @@
 
 use serde_json::Value as Json;
 
-use crate::loader::{self, Diagnostic};
+use crate::loader::interpolate::{Op, Reference};
+use crate::loader::{self, Diagnostic, Environment, Origin};
 use crate::model::Project;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,9 +47,7 @@ pub fn render(opts: &loader::Options, selected: &[String], query: &ConfigQuery) 
         ConfigQuery::Images => lines(project.services.values().map(|s| crate::reconcile::labels::image_name(&project, s))),
         ConfigQuery::Profiles => lines(loader::profiles::all_profiles(&project).iter()),
         ConfigQuery::Hash(which) => hashes(&project, which)?,
-        ConfigQuery::Variables => {
-            return Err(Diagnostic::plain("this `config` option is not available yet"));
-        }
+        ConfigQuery::Variables => variables_table(&loaded.variables, &loaded.environment, &project.working_dir),
     };
     Ok((text, loaded.warnings))
 }
@@ -66,6 +65,48 @@ fn hashes(project: &Project, which: &str) -> Result<String, Diagnostic> {
         text.push_str(&format!("{name} {}\n", crate::reconcile::hash::config_hash(project, service)));
     }
     Ok(text)
+}
+
+/// One row per variable: its value and where the value comes from (the shell, an env file, or
+/// the default written in the file), whether it is required, and the default and alternate
+/// values written in the files.
+fn variables_table(refs: &[Reference], env: &Environment, project_dir: &std::path::Path) -> String {
+    let mut rows: Vec<(String, Option<String>, bool, Option<String>, Option<String>)> = Vec::new();
+    for r in refs {
+        let i = match rows.iter().position(|row| row.0 == r.name) {
+            Some(i) => i,
+            None => {
+                rows.push((r.name.clone(), None, false, None, None));
+                rows.len() - 1
+            }
+        };
+        let row = &mut rows[i];
+        match r.op {
+            Some(Op::DefaultIfEmpty | Op::DefaultIfUnset) if row.3.is_none() => row.3 = Some(r.arg.clone()),
+            Some(Op::AltIfNonEmpty | Op::AltIfSet) if row.4.is_none() => row.4 = Some(r.arg.clone()),
+            Some(Op::RequireNonEmpty | Op::RequireSet) => row.2 = true,
+            _ => {}
+        }
+    }
+    let cells: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|(name, _, required, default, alternate)| {
+            let (value, source) = match (env.get(&name), env.origin(&name)) {
+                (Some(v), Some(Origin::EnvFile(p))) => {
+                    (v.to_string(), p.strip_prefix(project_dir).unwrap_or(p).display().to_string())
+                }
+                (Some(v), Some(o)) => (v.to_string(), o.to_string()),
+                (None, _) => match &default {
+                    Some(d) => (d.clone(), "default in file".to_string()),
+                    None => (String::new(), "unset".to_string()),
+                },
+                (Some(v), None) => (v.to_string(), String::new()),
+            };
+            let yes_no = if required { "yes" } else { "no" };
+            vec![name, value, source, yes_no.to_string(), default.unwrap_or_default(), alternate.unwrap_or_default()]
+        })
+        .collect();
+    crate::output::table::format(&["NAME", "VALUE", "SOURCE", "REQUIRED", "DEFAULT", "ALTERNATE"], &cells)
 }
 
 fn lines<I: IntoIterator<Item = T>, T: std::fmt::Display>(items: I) -> String {
