@@ -1,4 +1,18 @@
 //! Reconciliation: observe the engine once, plan as a pure function, execute the plan.
+//!
+//! `observe` reads; `plan` decides (pure, printable, with a reason for every action);
+//! `execute` carries a plan out with bounded concurrency and decides nothing; `convert` turns
+//! a service into the engine's container spec; `health` waits for containers to be ready.
 
-pub mod labels;
+pub mod convert;
+pub mod execute;
 pub mod hash;
+pub mod health;
+pub mod labels;
+pub mod observe;
+pub mod plan;
+
+pub use plan::PlanError;
+
+#[cfg(test)]
+pub(crate) mod testing;

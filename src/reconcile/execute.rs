@@ -1,0 +1,208 @@
+//! Carries a plan out: every step as soon as the steps it waits on are done, with at most
+//! `limit` engine calls at once. It decides nothing: what to do, in which order, and what a
+//! failure means all come from the plan.
+//!
+//! Every step runs as a task of one `JoinSet` owned by [`Executor::run`]; a semaphore bounds
+//! the engine calls (waits on readiness do not hold a permit). When a step fails, the steps
+//! with a hard edge to it are skipped, transitively; independent steps carry on. Once the
+//! cancellation token fires no new step starts, waits end, and running calls finish.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use futures_util::StreamExt;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::health;
+use super::labels;
+use super::plan::{OnFailure, Op, Plan, StepId};
+use crate::engine::{Engine, EngineError, RemoveContainerOptions};
+use crate::output::Event;
+
+/// Where progress events go (the CLI prints them through `output::event`).
+pub type EventSink = Arc<dyn Fn(&Event) + Send + Sync>;
+
+/// What carrying out a plan needs.
+#[derive(Clone)]
+pub struct Executor {
+    pub engine: Arc<dyn Engine>,
+    /// The project name, to follow its containers' events.
+    pub project: String,
+    /// At most this many engine calls at once; `None` for no limit.
+    pub limit: Option<usize>,
+    pub events: EventSink,
+    pub cancel: CancellationToken,
+}
+
+/// A step that failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub step: StepId,
+    pub message: String,
+}
+
+/// How a plan went.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub failures: Vec<Failure>,
+    /// Failures of steps marked [`OnFailure::Warn`].
+    pub warnings: Vec<String>,
+    /// Steps not run because a step they needed failed, or because of an interruption.
+    pub skipped: Vec<StepId>,
+}
+
+impl Outcome {
+    pub fn is_success(&self) -> bool {
+        self.failures.is_empty() && self.skipped.is_empty()
+    }
+}
+
+/// The running steps, and which step each task carries out.
+#[derive(Default)]
+struct Tasks {
+    set: JoinSet<Result<(), String>>,
+    steps: HashMap<tokio::task::Id, StepId>,
+}
+
+/// Results shared between steps: image ids learnt from pulls, for containers' image label.
+type Images = Arc<Mutex<HashMap<String, String>>>;
+
+impl Executor {
+    pub async fn run(&self, plan: &Plan) -> Outcome {
+        let n = plan.steps.len();
+        let mut waiting: Vec<usize> = plan.steps.iter().map(|s| s.after.len()).collect();
+        let mut dependents: Vec<Vec<(StepId, bool)>> = vec![Vec::new(); n];
+        for (id, s) in plan.steps.iter().enumerate() {
+            for e in &s.after {
+                dependents[e.step].push((id, e.hard));
+            }
+        }
+        let mut doomed = vec![false; n];
+        let mut outcome = Outcome::default();
+        let permits = Arc::new(Semaphore::new(self.limit.unwrap_or(Semaphore::MAX_PERMITS).max(1)));
+        let images: Images = Arc::default();
+        let mut tasks = Tasks::default();
+        let mut finished: Vec<(StepId, bool)> = Vec::new();
+        for id in (0..n).filter(|i| waiting[*i] == 0) {
+            self.spawn(&mut tasks, plan, id, &permits, &images);
+        }
+        while let Some(joined) = tasks.set.join_next_with_id().await {
+            let (id, result) = match joined {
+                Ok((task, result)) => (tasks.steps[&task], result),
+                Err(e) => (tasks.steps[&e.id()], Err(format!("internal error: the step failed to run: {e}"))),
+            };
+            let ok = match result {
+                Ok(()) => true,
+                Err(message) if plan.steps[id].on_failure == OnFailure::Warn => {
+                    outcome.warnings.push(format!("{}: {message}", plan.steps[id].op));
+                    true
+                }
+                Err(message) => {
+                    outcome.failures.push(Failure { step: id, message });
+                    false
+                }
+            };
+            finished.push((id, ok));
+            // Release the dependents of finished steps; a skipped step counts as failed.
+            while let Some((done, ok)) = finished.pop() {
+                for &(d, hard) in &dependents[done] {
+                    doomed[d] |= hard && !ok;
+                    waiting[d] -= 1;
+                    if waiting[d] > 0 {
+                        continue;
+                    }
+                    if doomed[d] || self.cancel.is_cancelled() {
+                        outcome.skipped.push(d);
+                        finished.push((d, false));
+                    } else {
+                        self.spawn(&mut tasks, plan, d, &permits, &images);
+                    }
+                }
+            }
+        }
+        outcome.skipped.sort_unstable();
+        outcome
+    }
+
+    fn spawn(&self, tasks: &mut Tasks, plan: &Plan, id: StepId, permits: &Arc<Semaphore>, images: &Images) {
+        let step = plan.steps[id].clone();
+        let this = self.clone();
+        let permits = permits.clone();
+        let images = images.clone();
+        let handle = tasks.set.spawn(async move {
+            let _permit = match step.op {
+                Op::Await { .. } => None,
+                _ => Some(permits.acquire_owned().await.expect("the semaphore is never closed")),
+            };
+            let emit = |status: Option<&'static str>| {
+                if let (Some(p), Some(status)) = (&step.progress, status) {
+                    (this.events)(&Event { kind: p.kind, name: p.name.clone(), status });
+                }
+            };
+            emit(step.progress.as_ref().and_then(|p| p.begin));
+            let result = this.op(&step.op, &images).await;
+            match &result {
+                Ok(()) => emit(step.progress.as_ref().and_then(|p| p.end)),
+                Err(_) => emit(Some("Error")),
+            }
+            result
+        });
+        tasks.steps.insert(handle.id(), id);
+    }
+
+    /// One engine call (or one wait). Removing or stopping what is already gone succeeds.
+    async fn op(&self, op: &Op, images: &Images) -> Result<(), String> {
+        let e = self.engine.as_ref();
+        let gone_is_done = |r: Result<(), EngineError>| match r {
+            Err(err) if err.is_not_found() => Ok(()),
+            other => other,
+        };
+        let r = match op {
+            Op::CreateNetwork(spec) => match e.create_network(spec).await {
+                Err(err) if err.is_conflict() => Ok(()),
+                other => other.map(drop),
+            },
+            Op::CreateVolume(spec) => e.create_volume(spec).await.map(drop),
+            Op::PullImage { reference } => {
+                let mut progress = e.pull_image(reference, None);
+                while let Some(item) = progress.next().await {
+                    item.map_err(|err| format!("pulling {reference}: {err}"))?;
+                }
+                let id = e.inspect_image(reference).await.map_err(|err| err.to_string())?.id;
+                images.lock().expect("never poisoned").insert(reference.clone(), id);
+                Ok(())
+            }
+            Op::CreateContainer { spec, image_label } => {
+                let mut spec = spec.clone();
+                if let Some(reference) = image_label {
+                    let known = images.lock().expect("never poisoned").get(reference).cloned();
+                    let id = match known {
+                        Some(id) => id,
+                        None => e.inspect_image(reference).await.map_err(|err| err.to_string())?.id,
+                    };
+                    spec.config.labels.insert(labels::IMAGE.into(), id);
+                }
+                e.create_container(&spec).await.map(drop)
+            }
+            Op::StartContainer(t) => e.start_container(t.key()).await,
+            Op::StopContainer { target, timeout } => gone_is_done(e.stop_container(target.key(), *timeout).await),
+            Op::KillContainer { target, signal } => e.kill_container(target.key(), signal.as_deref()).await,
+            Op::RemoveContainer { target, volumes } => {
+                gone_is_done(e.remove_container(target.key(), RemoveContainerOptions { force: true, volumes: *volumes }).await)
+            }
+            Op::RenameContainer { target, to } => e.rename_container(target.key(), to).await,
+            Op::Await { service, condition, containers } => {
+                return health::wait_service(e, &self.project, service, containers, *condition, &self.cancel).await.map_err(|err| err.to_string())
+            }
+            Op::RemoveNetwork { name } => gone_is_done(e.remove_network(name).await),
+            Op::RemoveVolume { name } => gone_is_done(e.remove_volume(name, false).await),
+            Op::RemoveImage { name } => gone_is_done(e.remove_image(name, false).await.map(drop)),
+        };
+        r.map_err(|err| err.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests;

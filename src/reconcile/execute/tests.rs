@@ -1,0 +1,151 @@
+//! Executor tests on the fake engine: which calls a plan makes, in which order, and what a
+//! failure holds back.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use super::*;
+use crate::engine::{EngineError, FakeEngine};
+use crate::model::Project;
+use crate::reconcile::hash::config_hash;
+use crate::reconcile::observe::observe;
+use crate::reconcile::plan::{plan_up, UpOptions};
+use crate::reconcile::testing::project;
+
+struct World {
+    fake: Arc<FakeEngine>,
+    events: Arc<Mutex<Vec<String>>>,
+    executor: Executor,
+}
+
+fn world() -> World {
+    let fake = Arc::new(FakeEngine::new());
+    fake.add_image("busybox", BTreeMap::new());
+    let events: Arc<Mutex<Vec<String>>> = Arc::default();
+    let sink = events.clone();
+    let executor = Executor {
+        engine: fake.clone(),
+        project: "p".into(),
+        limit: Some(4),
+        events: Arc::new(move |e: &Event| sink.lock().unwrap().push(format!("{} {}", e.name, e.status))),
+        cancel: CancellationToken::new(),
+    };
+    World { fake, events, executor }
+}
+
+impl World {
+    async fn up(&self, p: &Project) -> Outcome {
+        let hashes = p.services.values().map(|s| (s.name.clone(), config_hash(p, s))).collect();
+        let observed = observe(self.fake.as_ref(), &p.name, Some(p), &hashes).await.unwrap();
+        let plan = plan_up(p, &observed, &UpOptions::default()).unwrap();
+        self.executor.run(&plan).await
+    }
+
+    /// The calls that change something, in order.
+    fn mutations(&self) -> Vec<String> {
+        let reads = ["list_", "inspect_", "events", "wait_container"];
+        self.fake.calls().into_iter().filter(|c| !reads.iter().any(|r| c.starts_with(r))).collect()
+    }
+}
+
+const STACK: &str = "services:\n  web:\n    image: busybox\n    environment: {A: '1'}\n    depends_on: [db]\n  db:\n    image: busybox\n";
+
+#[tokio::test]
+async fn a_second_up_makes_no_mutating_call() {
+    let w = world();
+    let p = project(STACK);
+    assert!(w.up(&p).await.is_success());
+    assert_eq!(
+        w.mutations(),
+        ["create_network p_default", "create_container p-db-1", "create_container p-web-1", "start_container p-db-1", "start_container p-web-1"]
+    );
+    assert!(w.events.lock().unwrap().contains(&"p-web-1 Started".to_string()));
+    w.fake.clear_calls();
+    assert!(w.up(&p).await.is_success());
+    assert_eq!(w.mutations(), Vec::<String>::new(), "all calls: {:?}", w.fake.calls());
+}
+
+#[tokio::test]
+async fn a_changed_service_is_replaced_the_way_docker_compose_does_it() {
+    let w = world();
+    assert!(w.up(&project(STACK)).await.is_success());
+    let old = w.fake.container("p-web-1").unwrap().id;
+    w.fake.clear_calls();
+    assert!(w.up(&project(&STACK.replace("'1'", "'2'"))).await.is_success());
+    let temp = format!("{}_p-web-1", &old[..12]);
+    assert_eq!(
+        w.mutations(),
+        [format!("create_container {temp}"), "stop_container p-web-1".into(), "remove_container p-web-1".into(), format!("rename_container {temp}"), "start_container p-web-1".into()]
+    );
+    let new = w.fake.container("p-web-1").unwrap();
+    assert!(new.config.env.contains(&"A=2".to_string()));
+    assert_eq!(new.config.labels[crate::reconcile::labels::REPLACE], old);
+}
+
+const JOB: &str = r#"
+services:
+  init:
+    image: busybox
+  web:
+    image: busybox
+    depends_on:
+      init: {condition: service_completed_successfully}
+  cache:
+    image: busybox
+"#;
+
+#[tokio::test]
+async fn a_failing_dependency_holds_its_dependents_back_only() {
+    let w = world();
+    w.fake.set_exit_code("p-init-1", 1);
+    let outcome = w.up(&project(JOB)).await;
+    assert_eq!(outcome.failures.len(), 1, "{outcome:?}");
+    assert_eq!(outcome.failures[0].message, "service init didn't complete successfully: container p-init-1 exited (1)");
+    let calls = w.mutations();
+    assert!(calls.contains(&"start_container p-cache-1".to_string()), "{calls:?}");
+    assert!(calls.contains(&"create_container p-web-1".to_string()), "{calls:?}");
+    assert!(!calls.contains(&"start_container p-web-1".to_string()), "{calls:?}");
+    assert_eq!(outcome.skipped.len(), 1);
+}
+
+#[tokio::test]
+async fn an_optional_dependency_that_fails_only_warns() {
+    let w = world();
+    w.fake.set_exit_code("p-init-1", 3);
+    let outcome = w.up(&project(&JOB.replace("service_completed_successfully}", "service_completed_successfully, required: false}"))).await;
+    assert!(outcome.is_success(), "{outcome:?}");
+    assert!(outcome.warnings[0].contains("exited (3)"), "{:?}", outcome.warnings);
+    assert!(w.mutations().contains(&"start_container p-web-1".to_string()));
+}
+
+#[tokio::test]
+async fn a_failed_call_skips_what_needs_it() {
+    let w = world();
+    w.fake.fail_once("create_container", "p-db-1", EngineError::Api { status: 500, message: "disk full".into() });
+    let outcome = w.up(&project(STACK)).await;
+    assert_eq!(outcome.failures.len(), 1);
+    assert_eq!(outcome.failures[0].message, "engine error (status 500): disk full");
+    let calls = w.mutations();
+    assert!(calls.contains(&"create_container p-web-1".to_string()));
+    assert!(!calls.iter().any(|c| c.starts_with("start_container")), "{calls:?}");
+    assert_eq!(outcome.skipped.len(), 2, "db's start and web's start");
+}
+
+#[tokio::test]
+async fn one_call_at_a_time_still_finishes() {
+    let mut w = world();
+    w.executor.limit = Some(1);
+    let many: String = (0..12).map(|i| format!("  s{i}:\n    image: busybox\n")).collect();
+    assert!(w.up(&project(&format!("services:\n{many}"))).await.is_success());
+    assert_eq!(w.mutations().iter().filter(|c| c.starts_with("start_container")).count(), 12);
+}
+
+#[tokio::test]
+async fn nothing_starts_once_cancelled() {
+    let w = world();
+    w.executor.cancel.cancel();
+    let outcome = w.up(&project(STACK)).await;
+    // The first steps were already released; everything after them is skipped.
+    assert!(!outcome.skipped.is_empty());
+    assert!(!w.mutations().iter().any(|c| c.starts_with("start_container")));
+}

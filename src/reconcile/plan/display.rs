@@ -1,0 +1,80 @@
+//! The plan as text, for `--dry-run`: first what happens to each thing and why, then the
+//! steps in order with what each waits for (`after #2, #5?`, `?` marking an edge that only
+//! orders, from a `required: false` dependency). The text is stable: same input, same text.
+
+use std::fmt;
+
+use super::{Decision, Op, OnFailure, Plan, Target};
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.subject, self.action)?;
+        if !self.reason.is_empty() {
+            write!(f, " ({})", self.reason)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for w in &self.warnings {
+            writeln!(f, "warning: {w}")?;
+        }
+        for d in &self.decisions {
+            writeln!(f, "{d}")?;
+        }
+        if self.steps.is_empty() {
+            return writeln!(f, "nothing to do");
+        }
+        writeln!(f, "steps:")?;
+        for (i, step) in self.steps.iter().enumerate() {
+            write!(f, "  #{} {}", i + 1, step.op)?;
+            if !step.after.is_empty() {
+                let after: Vec<String> = step.after.iter().map(|e| format!("#{}{}", e.step + 1, if e.hard { "" } else { "?" })).collect();
+                write!(f, "  after {}", after.join(", "))?;
+            }
+            if step.on_failure == OnFailure::Warn {
+                write!(f, "  (failure only warns)")?;
+            }
+            writeln!(f)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Op::CreateNetwork(spec) => write!(f, "create network {}", spec.name),
+            Op::CreateVolume(spec) => write!(f, "create volume {}", spec.name),
+            Op::PullImage { reference } => write!(f, "pull image {reference}"),
+            Op::CreateContainer { spec, .. } => write!(f, "create container {}", spec.name.as_deref().unwrap_or("")),
+            Op::StartContainer(t) => write!(f, "start container {}", short(t)),
+            Op::StopContainer { target, .. } => write!(f, "stop container {}", short(target)),
+            Op::KillContainer { target, signal } => {
+                write!(f, "kill container {}", short(target))?;
+                match signal {
+                    Some(s) => write!(f, " with {s}"),
+                    None => Ok(()),
+                }
+            }
+            Op::RemoveContainer { target, volumes } => {
+                write!(f, "remove container {}{}", short(target), if *volumes { " and its anonymous volumes" } else { "" })
+            }
+            Op::RenameContainer { target, to } => write!(f, "rename container {} to {to}", short(target)),
+            Op::Await { service, condition, .. } => write!(f, "wait for {service} to be {}", condition.as_str()),
+            Op::RemoveNetwork { name } => write!(f, "remove network {name}"),
+            Op::RemoveVolume { name } => write!(f, "remove volume {name}"),
+            Op::RemoveImage { name } => write!(f, "remove image {name}"),
+        }
+    }
+}
+
+/// `p-web-1`, or `p-web-1 (3f2a1b0c9d8e)` when addressed by id.
+fn short(t: &Target) -> String {
+    match &t.id {
+        Some(id) => format!("{} ({})", t.name, &id[..id.len().min(12)]),
+        None => t.name.clone(),
+    }
+}

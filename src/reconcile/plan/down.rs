@@ -1,0 +1,151 @@
+//! The plan of `down`: stop and remove the project's containers (dependents first), then its
+//! networks, and on request its volumes and images.
+//!
+//! It works from labels: with only a project name it removes everything labelled for that
+//! project, and it never touches an object labelled for another one.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use super::{hard, soft, Op, Plan, Progress, StepId, Target};
+use crate::graph::Graph;
+use crate::model::{DependsOn, Project, Service};
+use crate::reconcile::labels;
+use crate::reconcile::observe::{ObservedContainer, Observed};
+
+/// `--rmi`: which images `down` removes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemoveImages {
+    /// Images without a custom tag: those built for the project (`project-service`).
+    Local,
+    /// Every image a service uses.
+    All,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DownOptions {
+    pub remove_orphans: bool,
+    /// Also remove named volumes and containers' anonymous volumes (`-v`).
+    pub volumes: bool,
+    pub images: Option<RemoveImages>,
+    /// Grace period before containers are killed (`-t`).
+    pub timeout: Option<Duration>,
+}
+
+/// Plans `down` for project `name`; `project` is `None` when no compose file was found.
+pub fn plan_down(name: &str, project: Option<&Project>, observed: &Observed, opts: &DownOptions) -> Plan {
+    let mut plan = Plan::default();
+    let known = |c: &ObservedContainer| project.is_none_or(|p| p.services.contains_key(&c.service) || p.disabled_services.contains_key(&c.service));
+    let orphans: Vec<&str> = observed.containers.iter().filter(|c| !known(c)).map(|c| c.name()).collect();
+    if !orphans.is_empty() && !opts.remove_orphans {
+        plan.warnings.push(format!(
+            "found orphan containers ({}) for this project; if you removed or renamed this service in your compose file, run this command with --remove-orphans to clean it up",
+            orphans.join(", ")
+        ));
+    }
+    let containers: Vec<&ObservedContainer> = observed.containers.iter().filter(|c| known(c) || opts.remove_orphans).collect();
+    let removals = stop_and_remove_ordered(&mut plan, project, observed, &containers, opts.timeout, opts.volumes);
+
+    let mine = |l: &BTreeMap<String, String>| l.get(labels::PROJECT).map(String::as_str) == Some(name);
+    let declared_networks: Option<BTreeSet<&str>> = project.map(|p| p.networks.values().filter(|n| !n.external).map(|n| n.name.as_str()).collect());
+    for n in observed.networks.values().filter(|n| mine(&n.labels) && declared_networks.as_ref().is_none_or(|d| d.contains(n.name.as_str()))) {
+        plan.decide(format!("network {}", n.name), "remove", "");
+        plan.push(Op::RemoveNetwork { name: n.name.clone() }, soft(removals.clone()), Progress::new("Network", &n.name, Some("Removing"), Some("Removed")));
+    }
+    if opts.volumes {
+        let declared: Option<BTreeSet<&str>> = project.map(|p| p.volumes.values().filter(|v| !v.external).map(|v| v.name.as_str()).collect());
+        for v in observed.volumes.values().filter(|v| mine(&v.labels) && declared.as_ref().is_none_or(|d| d.contains(v.name.as_str()))) {
+            plan.decide(format!("volume {}", v.name), "remove", "-v");
+            plan.push(Op::RemoveVolume { name: v.name.clone() }, soft(removals.clone()), Progress::new("Volume", &v.name, Some("Removing"), Some("Removed")));
+        }
+    }
+    if let Some(which) = opts.images {
+        for image in images_to_remove(name, project, observed, which) {
+            plan.decide(format!("image {image}"), "remove", "--rmi");
+            plan.push(Op::RemoveImage { name: image.clone() }, soft(removals.clone()), Progress::new("Image", image, Some("Removing"), Some("Removed")));
+        }
+    }
+    plan
+}
+
+/// Stops the containers, dependents before their dependencies, and removes each once stopped.
+/// Returns the removal steps.
+pub(super) fn stop_and_remove_ordered(
+    plan: &mut Plan,
+    project: Option<&Project>,
+    observed: &Observed,
+    containers: &[&ObservedContainer],
+    timeout: Option<Duration>,
+    volumes: bool,
+) -> Vec<StepId> {
+    let graph = service_graph(project, observed);
+    let mut stops: BTreeMap<&str, Vec<StepId>> = BTreeMap::new();
+    let mut removals = Vec::new();
+    for service in by_stop_order(&graph, containers) {
+        // A dependent that fails to stop must not keep its dependencies running: soft edges.
+        let after: Vec<StepId> = graph.dependents(service).iter().filter_map(|d| stops.get(d.as_str())).flatten().copied().collect();
+        for c in containers.iter().filter(|c| c.service == service) {
+            let target = Target { name: c.name().to_string(), id: Some(c.id().to_string()) };
+            let mut before = soft(after.clone());
+            plan.decide(c.name(), if c.is_up() { "stop and remove" } else { "remove" }, "");
+            if c.is_up() {
+                let stop = plan.push(Op::StopContainer { target: target.clone(), timeout }, before, Progress::new("Container", c.name(), Some("Stopping"), Some("Stopped")));
+                stops.entry(service).or_default().push(stop);
+                before = hard([stop]);
+            }
+            removals.push(plan.push(Op::RemoveContainer { target, volumes }, before, Progress::new("Container", c.name(), Some("Removing"), Some("Removed"))));
+        }
+    }
+    removals
+}
+
+/// The services of `containers`, dependents first.
+pub(super) fn by_stop_order<'a>(graph: &Graph, containers: &[&'a ObservedContainer]) -> Vec<&'a str> {
+    let present: BTreeSet<&str> = containers.iter().map(|c| c.service.as_str()).collect();
+    let order = graph.stop_order().unwrap_or_default();
+    let mut out: Vec<&str> = present.iter().copied().filter(|s| !order.iter().any(|o| o == s)).collect();
+    out.extend(order.iter().filter_map(|o| present.get(o.as_str()).copied()));
+    out
+}
+
+/// The dependency graph of the project, or, without one, of the services the containers'
+/// `depends_on` labels describe.
+pub(super) fn service_graph(project: Option<&Project>, observed: &Observed) -> Graph {
+    if let Some(p) = project {
+        return Graph::new(p);
+    }
+    let mut p = Project::default();
+    for c in &observed.containers {
+        let s = p.services.entry(c.service.clone()).or_insert_with(|| Service { name: c.service.clone(), ..Default::default() });
+        for entry in c.label(labels::DEPENDS_ON).unwrap_or("").split(',').filter(|e| !e.is_empty()) {
+            let mut parts = entry.split(':');
+            let dep = parts.next().unwrap_or_default().to_string();
+            let condition = parts.next().unwrap_or_default().to_string();
+            s.depends_on.insert(dep, DependsOn { condition, restart: false, required: true });
+        }
+    }
+    Graph::new(&p)
+}
+
+fn images_to_remove(name: &str, project: Option<&Project>, observed: &Observed, which: RemoveImages) -> Vec<String> {
+    let mut out: BTreeSet<String> = BTreeSet::new();
+    match project {
+        Some(p) => {
+            for s in p.services.values().filter(|s| which == RemoveImages::All || s.image.is_empty()) {
+                let image = labels::image_name(p, s);
+                if observed.images.get(&image).is_none_or(Option::is_some) {
+                    out.insert(image);
+                }
+            }
+        }
+        None => {
+            for c in &observed.containers {
+                let image = &c.summary.image;
+                if which == RemoveImages::All || *image == format!("{name}-{}", c.service) {
+                    out.insert(image.clone());
+                }
+            }
+        }
+    }
+    out.into_iter().collect()
+}

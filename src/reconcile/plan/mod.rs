@@ -1,0 +1,201 @@
+//! The plan: what the reconciler will do to the engine, and why.
+//!
+//! A plan is a graph of steps, each one engine call (or one wait on a service's readiness),
+//! with edges saying which steps must be done first. The planners in this module are pure
+//! functions of the project, an [`Observed`](super::observe::Observed) snapshot and the
+//! command's options: they are tested without an engine, and the plan prints as stable text for
+//! `--dry-run`. The executor walks the graph and decides nothing.
+
+mod diff;
+mod display;
+mod down;
+mod gates;
+mod lifecycle;
+mod resources;
+mod up;
+
+use std::time::Duration;
+
+use crate::engine::{ContainerSpec, NetworkSpec, VolumeSpec};
+
+pub use down::{plan_down, DownOptions, RemoveImages};
+pub use lifecycle::{plan_kill, plan_restart, plan_rm, plan_start, plan_stop};
+pub use up::{plan_up, replicas, Recreate, UpOptions};
+
+/// Why no plan could be made; nothing has been done when this is returned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    #[error(transparent)]
+    Cycle(#[from] crate::graph::CycleError),
+    #[error("network {name} declared as external, but could not be found")]
+    ExternalNetwork { name: String },
+    #[error("volume {name} declared as external, but could not be found")]
+    ExternalVolume { name: String },
+    #[error("service {service}: image {image} is not present locally and {why}")]
+    ImageMissing { service: String, image: String, why: String },
+    #[error("service {service}: cannot run several replicas with container_name {container_name:?}: container names must be unique")]
+    ScaleWithContainerName { service: String, container_name: String },
+}
+
+/// Index of a step in [`Plan::steps`].
+pub type StepId = usize;
+
+/// The plan for one command.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Plan {
+    /// One line per thing considered, with what will happen to it and why, including the
+    /// things left alone (`cache: up to date`).
+    pub decisions: Vec<Decision>,
+    pub steps: Vec<Step>,
+    /// Things the user should know that do not stop the plan (orphan containers...).
+    pub warnings: Vec<String>,
+}
+
+/// What happens to one service container, network, volume or image, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// `web`, `web #2`, `network p_default`...
+    pub subject: String,
+    /// `create`, `recreate`, `start`, `up to date`...
+    pub action: String,
+    /// Why; empty when the action says it all.
+    pub reason: String,
+}
+
+/// One engine call, with the steps that must come first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub op: Op,
+    pub after: Vec<Edge>,
+    /// What a failure of this step means for the steps that wait on it.
+    pub on_failure: OnFailure,
+    /// The progress lines to show around this step, if any.
+    pub progress: Option<Progress>,
+}
+
+/// "This step waits for `step`".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Edge {
+    pub step: StepId,
+    /// A hard edge skips the waiting step when `step` fails; a soft one only orders them
+    /// (dependencies marked `required: false`).
+    pub hard: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnFailure {
+    /// Report the failure; steps with a hard edge to this one are skipped.
+    Abort,
+    /// Report a warning and carry on as if the step had succeeded (`required: false`).
+    Warn,
+}
+
+/// A progress line pair: ` Container p-web-1  Creating` then `... Created`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    /// `Container`, `Network`, `Volume`, `Image`.
+    pub kind: &'static str,
+    pub name: String,
+    /// Shown when the step begins, if anything.
+    pub begin: Option<&'static str>,
+    /// Shown when the step succeeds, if anything.
+    pub end: Option<&'static str>,
+}
+
+/// A container as the engine calls address it: by id when known (a container being replaced
+/// shares its name with its successor), else by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub name: String,
+    pub id: Option<String>,
+}
+
+impl Target {
+    pub fn name(name: impl Into<String>) -> Target {
+        Target { name: name.into(), id: None }
+    }
+
+    /// What to send to the engine.
+    pub fn key(&self) -> &str {
+        self.id.as_deref().unwrap_or(&self.name)
+    }
+}
+
+/// One engine call, or one wait.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Op {
+    CreateNetwork(NetworkSpec),
+    CreateVolume(VolumeSpec),
+    PullImage { reference: String },
+    /// Creates a container. When `image_label` is set, the executor writes the id that
+    /// reference has at that moment into the `com.docker.compose.image` label (the image may
+    /// only exist once an earlier step pulled it).
+    CreateContainer { spec: Box<ContainerSpec>, image_label: Option<String> },
+    StartContainer(Target),
+    StopContainer { target: Target, timeout: Option<Duration> },
+    KillContainer { target: Target, signal: Option<String> },
+    RemoveContainer { target: Target, volumes: bool },
+    RenameContainer { target: Target, to: String },
+    /// Waits until every listed container of `service` meets `condition`.
+    Await { service: String, condition: Condition, containers: Vec<String> },
+    RemoveNetwork { name: String },
+    RemoveVolume { name: String },
+    RemoveImage { name: String },
+}
+
+/// What "ready" means for a dependency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Condition {
+    /// `service_healthy`: the healthcheck passed.
+    Healthy,
+    /// `service_completed_successfully`: the container exited with status 0.
+    CompletedSuccessfully,
+    /// `--wait`: healthy when there is a healthcheck, else running.
+    RunningOrHealthy,
+}
+
+impl Condition {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Condition::Healthy => "healthy",
+            Condition::CompletedSuccessfully => "completed successfully",
+            Condition::RunningOrHealthy => "running or healthy",
+        }
+    }
+}
+
+impl Plan {
+    /// Appends a step and returns its id.
+    pub fn push(&mut self, op: Op, after: Vec<Edge>, progress: Option<Progress>) -> StepId {
+        self.steps.push(Step { op, after, on_failure: OnFailure::Abort, progress });
+        self.steps.len() - 1
+    }
+
+    pub fn decide(&mut self, subject: impl Into<String>, action: impl Into<String>, reason: impl Into<String>) {
+        self.decisions.push(Decision { subject: subject.into(), action: action.into(), reason: reason.into() });
+    }
+
+    /// Whether the plan changes nothing (waits alone change nothing).
+    pub fn is_noop(&self) -> bool {
+        self.steps.iter().all(|s| matches!(s.op, Op::Await { .. }))
+    }
+}
+
+/// Hard edges to every step in `steps`.
+pub fn hard(steps: impl IntoIterator<Item = StepId>) -> Vec<Edge> {
+    steps.into_iter().map(|step| Edge { step, hard: true }).collect()
+}
+
+/// Soft edges to every step in `steps`.
+pub fn soft(steps: impl IntoIterator<Item = StepId>) -> Vec<Edge> {
+    steps.into_iter().map(|step| Edge { step, hard: false }).collect()
+}
+
+impl Progress {
+    pub fn new(kind: &'static str, name: impl Into<String>, begin: Option<&'static str>, end: Option<&'static str>) -> Option<Progress> {
+        Some(Progress { kind, name: name.into(), begin, end })
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,128 @@
+//! What containers need before they can be created (networks, volumes, images), and the
+//! containers that have to go (orphans, extra replicas).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::{hard, Op, Plan, PlanError, Progress, StepId, Target};
+use crate::model::{Project, Service, MOUNT_VOLUME};
+use crate::reconcile::convert::{network_spec, volume_spec};
+use crate::reconcile::labels;
+use crate::reconcile::observe::{ObservedContainer, Observed};
+
+/// The creation steps planned for networks, volumes and images, for containers to wait on.
+#[derive(Debug, Default)]
+pub(super) struct Prepared {
+    /// By network key.
+    networks: BTreeMap<String, StepId>,
+    /// By volume key.
+    volumes: BTreeMap<String, StepId>,
+    /// By image reference.
+    images: BTreeMap<String, StepId>,
+}
+
+impl Prepared {
+    /// The steps a container of `s` waits on before it is created.
+    pub fn for_service(&self, project: &Project, s: &Service) -> Vec<StepId> {
+        let mut out: Vec<StepId> = s.networks.keys().filter_map(|k| self.networks.get(k)).copied().collect();
+        out.extend(volume_keys(s).filter_map(|k| self.volumes.get(k)));
+        out.extend(self.images.get(&labels::image_name(project, s)));
+        out
+    }
+}
+
+fn volume_keys(s: &Service) -> impl Iterator<Item = &str> {
+    s.volumes.iter().filter(|m| m.kind == MOUNT_VOLUME && !m.source.is_empty()).map(|m| m.source.as_str())
+}
+
+/// Plans the networks, volumes and images the `targets` use and the engine lacks.
+pub(super) fn prepare(plan: &mut Plan, project: &Project, observed: &Observed, targets: &[&Service]) -> Result<Prepared, PlanError> {
+    let mut out = Prepared::default();
+    let used_networks: std::collections::BTreeSet<&str> = targets.iter().flat_map(|s| s.networks.keys().map(String::as_str)).collect();
+    for (key, net) in project.networks.iter().filter(|(k, _)| used_networks.contains(k.as_str())) {
+        match observed.networks.get(&net.name) {
+            None if net.external => return Err(PlanError::ExternalNetwork { name: net.name.clone() }),
+            None => {
+                plan.decide(format!("network {}", net.name), "create", "not found");
+                let spec = network_spec(project, key, net);
+                out.networks.insert(key.clone(), plan.push(Op::CreateNetwork(spec), vec![], Progress::new("Network", &net.name, Some("Creating"), Some("Created"))));
+            }
+            Some(found) if !net.external && found.labels.get(labels::PROJECT) != Some(&project.name) => plan.warnings.push(format!(
+                "a network with name {} exists but was not created for project {:?}; set `external: true` to use an existing network",
+                net.name, project.name
+            )),
+            Some(_) => {}
+        }
+    }
+    let used_volumes: std::collections::BTreeSet<&str> = targets.iter().flat_map(|s| volume_keys(s)).collect();
+    for (key, vol) in project.volumes.iter().filter(|(k, _)| used_volumes.contains(k.as_str())) {
+        match observed.volumes.get(&vol.name) {
+            None if vol.external => return Err(PlanError::ExternalVolume { name: vol.name.clone() }),
+            None => {
+                plan.decide(format!("volume {}", vol.name), "create", "not found");
+                let spec = volume_spec(project, key, vol);
+                out.volumes.insert(key.clone(), plan.push(Op::CreateVolume(spec), vec![], Progress::new("Volume", &vol.name, Some("Creating"), Some("Created"))));
+            }
+            Some(found) if !vol.external && found.labels.get(labels::PROJECT) != Some(&project.name) => plan.warnings.push(format!(
+                "volume {:?} already exists but was not created for project {:?}; set `external: true` to use an existing volume",
+                vol.name, project.name
+            )),
+            Some(_) => {}
+        }
+    }
+    for s in targets {
+        let image = labels::image_name(project, s);
+        if out.images.contains_key(&image) {
+            continue;
+        }
+        let present = observed.images.get(&image).is_some_and(Option::is_some);
+        let reason = match (s.pull_policy.as_str(), present) {
+            ("always", _) => "pull_policy: always",
+            (_, true) => continue,
+            ("never", false) => return Err(PlanError::ImageMissing { service: s.name.clone(), image, why: "pull_policy is never".into() }),
+            (policy, false) if s.build.is_some() || policy == "build" => {
+                return Err(PlanError::ImageMissing { service: s.name.clone(), image, why: "it must be built, and rcompose cannot build images yet (run `docker compose build`)".into() })
+            }
+            _ => "not found locally",
+        };
+        plan.decide(format!("image {image}"), "pull", reason);
+        out.images.insert(image.clone(), plan.push(Op::PullImage { reference: image.clone() }, vec![], Progress::new("Image", &image, Some("Pulling"), Some("Pulled"))));
+    }
+    Ok(out)
+}
+
+/// Containers of services the project does not define: removed with `--remove-orphans`,
+/// else mentioned.
+pub(super) fn orphans(plan: &mut Plan, project: &Project, observed: &Observed, remove: bool, timeout: Option<Duration>) {
+    let orphans: Vec<&ObservedContainer> = observed
+        .containers
+        .iter()
+        .filter(|c| !c.oneoff && !project.services.contains_key(&c.service) && !project.disabled_services.contains_key(&c.service))
+        .collect();
+    if orphans.is_empty() {
+        return;
+    }
+    if !remove {
+        let names: Vec<&str> = orphans.iter().map(|c| c.name()).collect();
+        plan.warnings.push(format!(
+            "found orphan containers ({}) for this project; if you removed or renamed this service in your compose file, run this command with --remove-orphans to clean it up",
+            names.join(", ")
+        ));
+        return;
+    }
+    for c in orphans {
+        plan.decide(c.name(), "remove", format!("orphan: service {:?} is not in the project", c.service));
+        stop_and_remove(plan, c, timeout, vec![]);
+    }
+}
+
+/// Stops `c` if it runs, then removes it; returns the removal step.
+pub(super) fn stop_and_remove(plan: &mut Plan, c: &ObservedContainer, timeout: Option<Duration>, after: Vec<StepId>) -> StepId {
+    let target = Target { name: c.name().to_string(), id: Some(c.id().to_string()) };
+    let mut before = after;
+    if c.is_up() {
+        let stop = plan.push(Op::StopContainer { target: target.clone(), timeout }, hard(before), Progress::new("Container", c.name(), Some("Stopping"), Some("Stopped")));
+        before = vec![stop];
+    }
+    plan.push(Op::RemoveContainer { target, volumes: false }, hard(before), Progress::new("Container", c.name(), Some("Removing"), Some("Removed")))
+}

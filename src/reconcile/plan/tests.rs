@@ -1,0 +1,220 @@
+//! Planner tests: hand-built engine states in, plans out. No engine.
+
+use std::collections::BTreeSet;
+
+use super::*;
+use crate::engine::ContainerStatus;
+use crate::reconcile::observe::Observed;
+use crate::reconcile::testing::{container, converged, project, steps};
+
+const STACK: &str = r#"
+services:
+  web:
+    image: busybox
+    environment: {DB_URL: "db:5432"}
+    depends_on:
+      db: {condition: service_healthy}
+  db:
+    image: busybox
+    healthcheck: {test: ["CMD", "true"], interval: 200ms}
+  cache:
+    image: busybox
+volumes:
+  data:
+"#;
+
+fn up(p: &crate::model::Project, o: &Observed) -> Plan {
+    plan_up(p, o, &UpOptions::default()).unwrap()
+}
+
+fn decisions(plan: &Plan) -> Vec<String> {
+    plan.decisions.iter().map(|d| d.to_string()).collect()
+}
+
+#[test]
+fn from_nothing_everything_is_created_in_order() {
+    let p = project(STACK);
+    let plan = up(&p, &Observed { images: converged(&p).images, ..Default::default() });
+    assert_eq!(decisions(&plan), ["network p_default: create (not found)", "cache: create (no container)", "db: create (no container)", "web: create (no container)"]);
+    assert_eq!(
+        steps(&plan),
+        [
+            "#1 create network p_default",
+            "#2 create container p-cache-1  after #1",
+            "#3 start container p-cache-1  after #2",
+            "#4 create container p-db-1  after #1",
+            "#5 start container p-db-1  after #4",
+            "#6 create container p-web-1  after #1",
+            "#7 wait for db to be healthy  after #5",
+            "#8 start container p-web-1  after #7, #6",
+        ]
+    );
+}
+
+#[test]
+fn a_converged_project_needs_no_step() {
+    let p = project(STACK);
+    let plan = up(&p, &converged(&p));
+    assert!(plan.steps.is_empty(), "{plan}");
+    assert_eq!(decisions(&plan), ["cache: up to date", "db: up to date", "web: up to date"]);
+    assert_eq!(plan.to_string(), "cache: up to date\ndb: up to date\nweb: up to date\nnothing to do\n");
+}
+
+#[test]
+fn a_changed_service_alone_is_recreated_and_the_reason_names_the_key() {
+    let before = project(STACK);
+    let observed = converged(&before);
+    let after = project(&STACK.replace("db:5432", "db:5433"));
+    let plan = up(&after, &observed);
+    assert_eq!(decisions(&plan), ["cache: up to date", "db: up to date", "web: recreate (environment.DB_URL changed)"]);
+    let id = &observed.containers.iter().find(|c| c.service == "web").unwrap().id()[..12];
+    assert_eq!(
+        steps(&plan),
+        [
+            format!("#1 create container {id}_p-web-1"),
+            format!("#2 stop container p-web-1 ({id})  after #1"),
+            format!("#3 remove container p-web-1 ({id})  after #2"),
+            format!("#4 rename container {id}_p-web-1 to p-web-1  after #3"),
+            "#5 wait for db to be healthy".to_string(),
+            "#6 start container p-web-1  after #5, #4".to_string(),
+        ]
+    );
+    let Op::CreateContainer { spec, .. } = &plan.steps[0].op else { panic!() };
+    assert_eq!(spec.config.labels[crate::reconcile::labels::REPLACE], observed.containers.iter().find(|c| c.service == "web").unwrap().id());
+}
+
+#[test]
+fn recreate_policies() {
+    let p = project(STACK);
+    let o = converged(&p);
+    let forced = plan_up(&p, &o, &UpOptions { recreate: Recreate::Force, ..Default::default() }).unwrap();
+    assert_eq!(forced.decisions.iter().filter(|d| d.action == "recreate").count(), 3);
+    let changed = project(&STACK.replace("db:5432", "x"));
+    let never = plan_up(&changed, &o, &UpOptions { recreate: Recreate::Never, ..Default::default() }).unwrap();
+    assert!(never.steps.is_empty(), "{never}");
+}
+
+#[test]
+fn stopped_containers_are_started_and_waits_follow_them() {
+    let p = project(STACK);
+    let mut o = converged(&p);
+    o.containers.retain(|c| c.service != "db");
+    o.containers.push(container(&p, "db", 1, ContainerStatus::Exited));
+    let plan = up(&p, &o);
+    assert!(decisions(&plan).contains(&"db: start (exited)".to_string()), "{plan}");
+    // web is up to date: nothing waits for db on its behalf.
+    assert_eq!(steps(&plan), ["#1 start container p-db-1 (646231000000)"]);
+}
+
+#[test]
+fn scaling_reuses_the_lowest_free_numbers_and_removes_the_highest() {
+    let p = project("services:\n  web:\n    image: busybox\n");
+    let mut o = converged(&p);
+    o.containers.push(container(&p, "web", 3, ContainerStatus::Running));
+    let scale = |n| UpOptions { scale: [("web".to_string(), n)].into(), ..Default::default() };
+    let plan = plan_up(&p, &o, &scale(3)).unwrap();
+    assert_eq!(decisions(&plan), ["web #1: up to date", "web #3: up to date", "web #2: create (scale to 3)"]);
+    let plan = plan_up(&p, &o, &scale(1)).unwrap();
+    assert_eq!(decisions(&plan), ["web #3: remove (scale to 1)", "web #1: up to date"]);
+    assert_eq!(steps(&plan)[1], "#2 remove container p-web-3 (776562330000)  after #1");
+}
+
+#[test]
+fn replicas_from_the_file_and_container_name_conflicts() {
+    let p = project("services:\n  web:\n    image: busybox\n    deploy: {replicas: 2}\n");
+    let plan = plan_up(&p, &Observed::default(), &UpOptions::default()).unwrap();
+    assert_eq!(plan.steps.iter().filter(|s| matches!(s.op, Op::CreateContainer { .. })).count(), 2);
+    let p = project("services:\n  web:\n    image: busybox\n    container_name: one\n    scale: 2\n");
+    assert!(matches!(plan_up(&p, &Observed::default(), &UpOptions::default()), Err(PlanError::ScaleWithContainerName { .. })));
+}
+
+#[test]
+fn orphans_are_reported_or_removed() {
+    let old = project("services:\n  web:\n    image: busybox\n  gone:\n    image: busybox\n");
+    let o = converged(&old);
+    let now = project("services:\n  web:\n    image: busybox\n");
+    let plan = up(&now, &o);
+    assert!(plan.steps.is_empty());
+    assert!(plan.warnings[0].contains("found orphan containers (p-gone-1)"), "{:?}", plan.warnings);
+    let plan = plan_up(&now, &o, &UpOptions { remove_orphans: true, ..Default::default() }).unwrap();
+    assert_eq!(steps(&plan), ["#1 stop container p-gone-1 (676f6e653100)", "#2 remove container p-gone-1 (676f6e653100)  after #1"]);
+}
+
+#[test]
+fn optional_dependencies_give_soft_edges_and_warnings_only() {
+    let p = project("services:\n  web:\n    image: busybox\n    depends_on:\n      job: {condition: service_completed_successfully, required: false}\n  job:\n    image: busybox\n");
+    let plan = plan_up(&p, &Observed { images: converged(&p).images, ..Default::default() }, &UpOptions::default()).unwrap();
+    let wait = plan.steps.iter().position(|s| matches!(s.op, Op::Await { .. })).unwrap();
+    assert_eq!(plan.steps[wait].on_failure, OnFailure::Warn);
+    assert!(steps(&plan).iter().any(|l| l.contains("start container p-web-1  after #5?, #4")), "{plan}");
+}
+
+#[test]
+fn no_deps_and_no_start() {
+    let p = project(STACK);
+    let o = Observed { images: converged(&p).images, ..Default::default() };
+    let opts = UpOptions { services: BTreeSet::from(["web".to_string()]), no_start: true, ..Default::default() };
+    let plan = plan_up(&p, &o, &opts).unwrap();
+    assert_eq!(steps(&plan), ["#1 create network p_default", "#2 create container p-web-1  after #1"]);
+}
+
+#[test]
+fn missing_images_are_pulled_and_unbuildable_ones_refused() {
+    let p = project(STACK);
+    let plan = up(&p, &Observed::default());
+    assert_eq!(steps(&plan)[1], "#2 pull image busybox");
+    assert!(steps(&plan).contains(&"#3 create container p-cache-1  after #1, #2".to_string()), "{plan}");
+    let p = project("services:\n  app:\n    build: .\n");
+    let e = plan_up(&p, &Observed::default(), &UpOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("image p-app is not present locally and it must be built"), "{e}");
+}
+
+#[test]
+fn external_networks_must_exist() {
+    let p = project("services:\n  web:\n    image: busybox\n    networks: [front]\nnetworks:\n  front: {external: true}\n");
+    let e = plan_up(&p, &Observed::default(), &UpOptions::default()).unwrap_err();
+    assert_eq!(e.to_string(), "network front declared as external, but could not be found");
+}
+
+#[test]
+fn down_stops_dependents_first_then_removes_networks_and_on_request_volumes() {
+    let p = project(&STACK.replace("  cache:\n    image: busybox\n", "  cache:\n    image: busybox\n    volumes: [data:/data]\n"));
+    let o = converged(&p);
+    let plan = plan_down("p", Some(&p), &o, &DownOptions::default());
+    let s = steps(&plan);
+    let pos = |needle: &str| s.iter().position(|l| l.starts_with(needle)).unwrap_or_else(|| panic!("{needle} in {s:?}"));
+    let web_stop = pos("#") + s.iter().skip(pos("#")).position(|l| l.contains("stop container p-web-1")).unwrap();
+    let db_stop = s.iter().position(|l| l.contains("stop container p-db-1")).unwrap();
+    assert!(s[db_stop].contains(&format!("#{}?", web_stop + 1)), "{s:?}");
+    assert!(s.last().unwrap().contains("remove network p_default"));
+    assert!(!s.iter().any(|l| l.contains("volume")));
+    let plan = plan_down("p", Some(&p), &o, &DownOptions { volumes: true, ..Default::default() });
+    assert!(steps(&plan).last().unwrap().contains("remove volume p_data"));
+}
+
+#[test]
+fn down_by_name_alone_uses_labels_and_leaves_other_projects_alone() {
+    let p = project(STACK);
+    let mut o = converged(&p);
+    let foreign = crate::engine::NetworkInfo { name: "other_default".into(), labels: [(crate::reconcile::labels::PROJECT.to_string(), "other".to_string())].into(), ..Default::default() };
+    o.networks.insert(foreign.name.clone(), foreign);
+    let plan = plan_down("p", None, &o, &DownOptions::default());
+    let s = steps(&plan).join("\n");
+    assert!(s.contains("stop container p-web-1") && s.contains("remove network p_default"), "{s}");
+    assert!(!s.contains("other_default"), "{s}");
+    let web = s.lines().position(|l| l.contains("stop container p-web-1")).unwrap();
+    let db = s.lines().find(|l| l.contains("stop container p-db-1")).unwrap();
+    assert!(db.contains(&format!("#{}?", web + 1)), "{s}");
+}
+
+#[test]
+fn lifecycle_plans() {
+    let p = project(STACK);
+    let o = converged(&p);
+    let all = BTreeSet::new();
+    assert_eq!(plan_stop(Some(&p), &o, &all, None).steps.len(), 3);
+    assert_eq!(plan_kill(&o, &BTreeSet::from(["db".to_string()]), Some("SIGTERM")).to_string().lines().last().unwrap(), "  #1 kill container p-db-1 (646231000000) with SIGTERM");
+    assert!(plan_rm(Some(&p), &o, &all, false, false, None).steps.is_empty(), "running containers are kept without --stop");
+    assert_eq!(plan_rm(Some(&p), &o, &all, true, false, None).steps.len(), 6);
+    assert!(plan_start(&p, &o, &all).steps.is_empty());
+}

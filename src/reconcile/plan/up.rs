@@ -1,0 +1,190 @@
+//! The plan of `up` (and `create`): converge each selected service on its wanted replicas.
+//!
+//! For every container the planner decides one of: up to date, start, recreate, create, remove
+//! (scale down or orphan), with the reason. Starts wait for what the service depends on
+//! (see [`gates`](super::gates)); creates wait for the networks, volumes and image they use.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use super::gates::Gates;
+use super::{diff, hard, resources, Op, Plan, Progress, StepId, Target};
+use crate::graph::Graph;
+use crate::model::{Project, Service};
+use crate::reconcile::convert::{self, Context};
+use crate::reconcile::labels;
+use crate::reconcile::observe::{ObservedContainer, Observed};
+use crate::reconcile::PlanError;
+
+/// When to replace an existing container.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Recreate {
+    /// When its configuration or image changed.
+    #[default]
+    Diverged,
+    /// Always (`--force-recreate`).
+    Force,
+    /// Never (`--no-recreate`).
+    Never,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UpOptions {
+    /// The services to converge, dependencies included unless `--no-deps`; empty: all.
+    pub services: BTreeSet<String>,
+    pub recreate: Recreate,
+    /// Create containers but leave them stopped.
+    pub no_start: bool,
+    pub remove_orphans: bool,
+    /// Replicas asked for on the command line (`--scale web=3`).
+    pub scale: BTreeMap<String, u32>,
+    /// Grace period for containers stopped on the way (replaced or scaled down).
+    pub timeout: Option<Duration>,
+    /// The `--env-file` files given explicitly, comma-separated, for the `environment_file` label.
+    pub environment_file: Option<String>,
+}
+
+/// Plans `up`: pure, from the project, what the engine holds, and the options.
+pub fn plan_up(project: &Project, observed: &Observed, opts: &UpOptions) -> Result<Plan, PlanError> {
+    let order = Graph::new(project).start_order()?;
+    let targets: Vec<&Service> =
+        order.iter().filter(|s| opts.services.is_empty() || opts.services.contains(*s)).map(|s| &project.services[s]).collect();
+    let mut plan = Plan::default();
+    let res = resources::prepare(&mut plan, project, observed, &targets)?;
+    resources::orphans(&mut plan, project, observed, opts.remove_orphans, opts.timeout);
+    let mut gates = Gates::new(targets.iter().map(|s| s.name.clone()).collect());
+    let mut up = Up { plan, project, observed, opts, res, gates: &mut gates };
+    for service in targets {
+        up.service(service)?;
+    }
+    Ok(up.plan)
+}
+
+struct Up<'a> {
+    plan: Plan,
+    project: &'a Project,
+    observed: &'a Observed,
+    opts: &'a UpOptions,
+    res: resources::Prepared,
+    gates: &'a mut Gates,
+}
+
+impl Up<'_> {
+    fn service(&mut self, s: &Service) -> Result<(), PlanError> {
+        let want = self.opts.scale.get(&s.name).copied().unwrap_or_else(|| replicas(s));
+        if want > 1 && !s.container_name.is_empty() {
+            return Err(PlanError::ScaleWithContainerName { service: s.name.clone(), container_name: s.container_name.clone() });
+        }
+        let hash = crate::reconcile::hash::config_hash(self.project, s);
+        let image = labels::image_name(self.project, s);
+        let image_id = self.observed.images.get(&image).cloned().flatten();
+        let mut prereqs = self.res.for_service(self.project, s);
+        prereqs.extend(self.gates.implicit(self.project, s));
+
+        let (kept, excess) = split_replicas(self.observed, &s.name, want);
+        let several = want > 1 || kept.len() + excess.len() > 1;
+        let subject = |n: u32| if several { format!("{} #{n}", s.name) } else { s.name.clone() };
+        for c in excess {
+            self.plan.decide(subject(c.number), "remove", format!("scale to {want}"));
+            resources::stop_and_remove(&mut self.plan, c, self.opts.timeout, vec![]);
+        }
+        let free: Vec<u32> = (1..).filter(|n| !kept.contains_key(n)).take(want.saturating_sub(kept.len() as u32) as usize).collect();
+        let mut ready: Vec<StepId> = Vec::new();
+        let mut starts: Vec<(Option<StepId>, Target)> = Vec::new();
+        let mut names = Vec::new();
+        for (&number, c) in &kept {
+            let name = labels::container_name(self.project, s, number);
+            names.push(name.clone());
+            let cx = Context { number, name: name.clone(), config_hash: hash.clone(), image_id: image_id.clone(), replaces: None, environment_file: self.opts.environment_file.clone() };
+            let why = match self.opts.recreate {
+                Recreate::Force => Some("--force-recreate".to_string()),
+                Recreate::Never => None,
+                Recreate::Diverged => diff::why_recreate(c, &convert::container_spec(self.project, s, &cx), &hash, image_id.as_deref()),
+            };
+            if let Some(why) = why {
+                self.plan.decide(subject(number), "recreate", why);
+                let last = self.recreate(s, c, cx, &image, prereqs.clone());
+                ready.push(last);
+                starts.push((Some(last), Target::name(&name)));
+            } else if c.is_up() || self.opts.no_start {
+                let state = if c.is_up() { String::new() } else { format!("{}, not started: --no-start", c.state()) };
+                self.plan.decide(subject(number), "up to date", state);
+            } else {
+                self.plan.decide(subject(number), "start", stopped_reason(c));
+                starts.push((None, Target { name: name.clone(), id: Some(c.id().to_string()) }));
+            }
+        }
+        for number in free {
+            let name = labels::container_name(self.project, s, number);
+            names.push(name.clone());
+            let reason = if want > 1 { format!("scale to {want}") } else { "no container".to_string() };
+            self.plan.decide(subject(number), "create", reason);
+            let cx = Context { number, name: name.clone(), config_hash: hash.clone(), image_id: image_id.clone(), replaces: None, environment_file: self.opts.environment_file.clone() };
+            let spec = convert::container_spec(self.project, s, &cx);
+            let label = image_id.is_none().then(|| image.clone());
+            let step = self.plan.push(Op::CreateContainer { spec: Box::new(spec), image_label: label }, hard(prereqs.clone()), Progress::new("Container", &name, Some("Creating"), Some("Created")));
+            ready.push(step);
+            starts.push((Some(step), Target::name(&name)));
+        }
+        if !self.opts.no_start && !starts.is_empty() {
+            let gate_edges = self.gates.before_start(&mut self.plan, self.project, s);
+            ready.clear();
+            for (created, target) in starts {
+                let mut after = gate_edges.clone();
+                after.extend(hard(created));
+                let name = target.name.clone();
+                ready.push(self.plan.push(Op::StartContainer(target), after, Progress::new("Container", name, Some("Starting"), Some("Started"))));
+            }
+        }
+        self.gates.service_ready(&s.name, ready, names);
+        Ok(())
+    }
+
+    /// Create the replacement under a temporary name, stop and remove the old container, then
+    /// give the new one its name: the steps Docker Compose takes. Returns the last step.
+    fn recreate(&mut self, s: &Service, old: &ObservedContainer, mut cx: Context, image: &str, prereqs: Vec<StepId>) -> StepId {
+        let name = cx.name.clone();
+        let temp = format!("{}_{name}", &old.id()[..old.id().len().min(12)]);
+        cx.name = temp.clone();
+        cx.replaces = Some(old.id().to_string());
+        let label = cx.image_id.is_none().then(|| image.to_string());
+        let spec = convert::container_spec(self.project, s, &cx);
+        let p = &mut self.plan;
+        let create = p.push(Op::CreateContainer { spec: Box::new(spec), image_label: label }, hard(prereqs), Progress::new("Container", &name, Some("Recreate"), None));
+        let old_target = Target { name: name.clone(), id: Some(old.id().to_string()) };
+        let stop = p.push(Op::StopContainer { target: old_target.clone(), timeout: self.opts.timeout }, hard([create]), None);
+        let remove = p.push(Op::RemoveContainer { target: old_target, volumes: false }, hard([stop]), None);
+        p.push(Op::RenameContainer { target: Target::name(temp), to: name.clone() }, hard([remove]), Progress::new("Container", name, None, Some("Recreated")))
+    }
+}
+
+/// The replicas a service asks for: `scale`, else `deploy.replicas`, else 1.
+pub fn replicas(s: &Service) -> u32 {
+    let n = s.scale.or_else(|| s.deploy.as_ref().and_then(|d| d.replicas)).unwrap_or(1);
+    u32::try_from(n.max(0)).unwrap_or(u32::MAX)
+}
+
+/// The service's containers to keep (the `want` lowest numbers, one container per number) and
+/// the rest.
+fn split_replicas<'a>(observed: &'a Observed, service: &str, want: u32) -> (BTreeMap<u32, &'a ObservedContainer>, Vec<&'a ObservedContainer>) {
+    let mut mine: Vec<&ObservedContainer> = observed.containers.iter().filter(|c| c.service == service && !c.oneoff).collect();
+    // Lowest numbers first; for a number held twice, prefer the running one.
+    mine.sort_by_key(|c| (c.number == 0, c.number, !c.is_up(), c.name().to_string()));
+    let mut kept = BTreeMap::new();
+    let mut excess = Vec::new();
+    for c in mine {
+        if c.number > 0 && kept.len() < want as usize && !kept.contains_key(&c.number) {
+            kept.insert(c.number, c);
+        } else {
+            excess.push(c);
+        }
+    }
+    (kept, excess)
+}
+
+fn stopped_reason(c: &ObservedContainer) -> String {
+    match c.state() {
+        crate::engine::ContainerStatus::Created => "created, never started".into(),
+        state => state.to_string(),
+    }
+}
