@@ -362,15 +362,9 @@ enum Seg {
     Index(usize),
 }
 
+#[cfg(test)]
 fn matches(pattern: &str, path: &[Seg]) -> bool {
-    let mut parts = pattern.split('.');
-    path.iter().all(|seg| {
-        parts.next().is_some_and(|p| match (p, seg) {
-            ("*", _) | ("[]", Seg::Index(_)) => true,
-            (p, Seg::Key(k)) => p == k,
-            _ => false,
-        })
-    }) && parts.next().is_none()
+    matches_split(&pattern.split('.').collect::<Vec<_>>(), path)
 }
 
 fn display_path(path: &[Seg]) -> String {
@@ -438,12 +432,23 @@ pub fn interpolate_with(
     casts: &[(&str, Cast)],
     warnings: &mut Vec<String>,
 ) -> Result<(), Diagnostic> {
-    Walk { lookup, casts, warnings }.node(node, &mut Vec::new())
+    // Patterns are split once here rather than for every string of the document.
+    let casts: Vec<(Vec<&str>, Cast)> = casts.iter().map(|(p, c)| (p.split('.').collect(), *c)).collect();
+    Walk { lookup, casts: &casts, warnings }.node(node, &mut Vec::new())
+}
+
+fn matches_split(pattern: &[&str], path: &[Seg]) -> bool {
+    pattern.len() == path.len()
+        && pattern.iter().zip(path).all(|(p, seg)| match (*p, seg) {
+            ("*", _) | ("[]", Seg::Index(_)) => true,
+            (p, Seg::Key(k)) => p == k,
+            _ => false,
+        })
 }
 
 struct Walk<'a> {
     lookup: &'a dyn Fn(&str) -> Option<String>,
-    casts: &'a [(&'a str, Cast)],
+    casts: &'a [(Vec<&'a str>, Cast)],
     warnings: &'a mut Vec<String>,
 }
 
@@ -466,6 +471,11 @@ impl Walk<'_> {
             }
             Value::Str(s) => {
                 let error = |message: String| Diagnostic::new(node.pos, display_path(path), message);
+                let cast = self.casts.iter().find(|(p, _)| matches_split(p, path)).map(|(_, c)| *c);
+                if !s.contains('$') && cast.is_none() {
+                    // Nothing to substitute and nothing to convert.
+                    return Ok(());
+                }
                 let out = substitute(s, self.lookup).map_err(|e| {
                     error(match e {
                         TemplateError::Invalid { template } => format!(
@@ -475,7 +485,6 @@ impl Walk<'_> {
                     })
                 })?;
                 self.warnings.extend(out.unset.iter().map(|n| unset_warning(n)));
-                let cast = self.casts.iter().find(|(p, _)| matches(p, path)).map(|(_, c)| *c);
                 let value = match cast {
                     Some(cast) => cast
                         .apply(&out.value, self.warnings)
