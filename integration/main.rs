@@ -13,3 +13,4 @@ mod engine_containers;
 mod engine_errors;
 mod engine_images;
 mod engine_networks;
+mod status;

@@ -2,6 +2,12 @@
 //! options for one function of the core; no YAML, no engine calls here.
 
 pub mod config;
+pub mod images;
+pub mod logs;
+pub mod ls;
+pub mod port;
+pub mod ps;
+pub mod top;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -25,7 +31,8 @@ pub struct GlobalOptions {
     /// Compose file to use (repeat to merge several; `-` reads standard input).
     /// Default: compose.yaml (or docker-compose.yml) in this directory or a parent, plus its
     /// .override file
-    #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
+    /// Like Docker Compose, only before the command: `logs -f` means follow.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Project name (default: the top-level `name:`, else the project directory's name)
     #[arg(short = 'p', long = "project-name", global = true, value_name = "NAME")]
@@ -77,6 +84,18 @@ pub enum Command {
     /// Check the compose files and print the project in canonical form
     #[command(visible_alias = "convert")]
     Config(config::ConfigArgs),
+    /// List containers
+    Ps(ps::PsArgs),
+    /// View output from containers
+    Logs(logs::LogsArgs),
+    /// List images used by the created containers
+    Images(images::ImagesArgs),
+    /// Print the public port for a port binding
+    Port(port::PortArgs),
+    /// Display the running processes
+    Top(top::TopArgs),
+    /// List running compose projects
+    Ls(ls::LsArgs),
     /// Show the rcompose version
     Version(VersionArgs),
 }
@@ -119,6 +138,12 @@ impl GlobalOptions {
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::Config(args) => config::run(&cli.global, args),
+        Command::Ps(args) => ps::run(&cli.global, args),
+        Command::Logs(args) => logs::run(&cli.global, args),
+        Command::Images(args) => images::run(&cli.global, args),
+        Command::Port(args) => port::run(&cli.global, args),
+        Command::Top(args) => top::run(&cli.global, args),
+        Command::Ls(args) => ls::run(&cli.global, args),
         Command::Version(args) => {
             let v = env!("CARGO_PKG_VERSION");
             match (args.short, args.format) {

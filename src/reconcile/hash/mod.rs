@@ -48,8 +48,10 @@ const STRUCT_ORDER: &[(&[&str], &[&str])] = &[
 ];
 const DEVICE_REQUEST: &[&str] = &["capabilities", "driver", "count", "device_ids", "options"];
 
+type Rewrite = fn(&mut Map<String, Value>);
+
 /// Values Go writes differently from the model, fixed before ordering.
-const REWRITES: &[(&[&str], fn(&mut Map<String, Value>))] = &[(&["develop", "watch", "*"], watch_exec), (&["blkio_config", "*", "*"], blkio_device)];
+const REWRITES: &[(&[&str], Rewrite)] = &[(&["develop", "watch", "*"], watch_exec), (&["blkio_config", "*", "*"], blkio_device)];
 
 /// A watch rule's `exec` is a struct, not a pointer: Go writes it even when unset.
 fn watch_exec(rule: &mut Map<String, Value>) {
@@ -103,7 +105,7 @@ pub fn hashed_json(service: &Service) -> String {
 }
 
 /// Applies the tables above to every object under `value`, whose path is `path`.
-fn go_shape<'a>(value: &'a mut Value, path: &mut Vec<String>) {
+fn go_shape(value: &mut Value, path: &mut Vec<String>) {
     match value {
         Value::Object(map) => {
             if EXTENSIBLE.iter().any(|p| matches(p, path)) {

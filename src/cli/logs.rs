@@ -1,0 +1,68 @@
+//! `rcompose logs`: the output of the project's containers, prefixed per container.
+
+use std::io::IsTerminal;
+
+use clap::Args;
+
+use super::{Ansi, GlobalOptions};
+use crate::logs::LogRequest;
+use crate::output::logs::LogPrinter;
+use crate::status::{self, time, Scope};
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Only containers of these services
+    pub services: Vec<String>,
+    /// Follow log output (and containers that start later)
+    #[arg(short, long)]
+    pub follow: bool,
+    /// Number of lines to show from the end of the logs of each container, or `all`
+    #[arg(short = 'n', long, default_value = "all")]
+    pub tail: String,
+    /// Show logs since a time (2013-01-02T13:23:37Z) or for a duration (42m)
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Show logs before a time (2013-01-02T13:23:37Z) or a duration ago (42m)
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Show timestamps
+    #[arg(short, long)]
+    pub timestamps: bool,
+    /// Produce monochrome output
+    #[arg(long)]
+    pub no_color: bool,
+    /// Don't print the container prefix
+    #[arg(long)]
+    pub no_log_prefix: bool,
+    /// Index of the container if the service has several
+    #[arg(long)]
+    pub index: Option<u32>,
+}
+
+pub fn run(global: &GlobalOptions, args: LogsArgs) -> anyhow::Result<i32> {
+    let now = time::now_secs();
+    let when = |v: &Option<String>| v.as_deref().map(|s| time::parse_timestamp(s, now)).transpose().map_err(anyhow::Error::msg);
+    let tail = match args.tail.as_str() {
+        "all" | "-1" => None,
+        n => Some(n.parse::<u64>().map_err(|_| anyhow::anyhow!("invalid --tail {n:?}: a number of lines or `all`"))?),
+    };
+    let request = LogRequest { follow: args.follow, tail, since: when(&args.since)?, until: when(&args.until)?, timestamps: args.timestamps, ..Default::default() };
+    let (name, project) = super::ps::target(global, &args.services)?;
+    let scope = Scope::new(&name, project.as_ref(), &args.services)?;
+    let color = !args.no_color && match global.ansi {
+        Ansi::Never => false,
+        Ansi::Always => true,
+        Ansi::Auto => std::io::stdout().is_terminal(),
+    };
+    let mut printer = LogPrinter::new(color, !args.no_log_prefix);
+    status::block_on(async {
+        let engine = status::connect().await?;
+        let (tx, rx) = tokio::sync::mpsc::channel(256);
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        let (result, ()) = tokio::join!(status::logs(engine, &scope, args.index, request, tx, shutdown), printer.print_all(rx));
+        result
+    })?;
+    Ok(0)
+}

@@ -1,0 +1,41 @@
+//! `rcompose ls`: the compose projects on the engine.
+
+use clap::Args;
+
+use super::GlobalOptions;
+use crate::output;
+use crate::status;
+
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    /// Show stopped projects too
+    #[arg(short, long)]
+    pub all: bool,
+    /// Output format: table or json
+    #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+    pub format: String,
+    /// Only display project names
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Filter by a property (`name=demo`)
+    #[arg(long, value_name = "FILTER")]
+    pub filter: Option<String>,
+}
+
+pub fn run(_global: &GlobalOptions, args: LsArgs) -> anyhow::Result<i32> {
+    let name = match args.filter.as_deref().map(|f| f.split_once('=')) {
+        None => None,
+        Some(Some(("name", v))) => Some(v.to_string()),
+        Some(_) => anyhow::bail!("invalid filter {:?}: only name=... is supported", args.filter.unwrap_or_default()),
+    };
+    let rows = status::block_on(async { status::ls::ls(&*status::connect().await?, args.all, name.as_deref()).await })?;
+    let text = if args.quiet {
+        rows.iter().map(|r| format!("{}\n", r.name)).collect()
+    } else if args.format == "json" {
+        output::status::json_array(&rows)
+    } else {
+        output::status::ls_table(&rows)
+    };
+    output::stdout(&text);
+    Ok(0)
+}

@@ -1,0 +1,74 @@
+//! `rcompose ps`: the project's containers.
+
+use clap::Args;
+
+use super::GlobalOptions;
+use crate::output;
+use crate::status::{self, ps::PsOptions, Scope};
+
+#[derive(Debug, Args)]
+pub struct PsArgs {
+    /// Only containers of these services
+    pub services: Vec<String>,
+    /// Show stopped containers too (and those created by `run`)
+    #[arg(short, long)]
+    pub all: bool,
+    /// Only display container IDs
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Display service names
+    #[arg(long = "services", id = "list_services")]
+    pub list_services: bool,
+    /// Output format: table or json
+    #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+    pub format: String,
+    /// Only containers in this state (paused, restarting, removing, running, dead, created,
+    /// exited); repeatable
+    #[arg(long, value_name = "STATUS")]
+    pub status: Vec<String>,
+    /// Filter by a property (`status=running`)
+    #[arg(long, value_name = "FILTER")]
+    pub filter: Option<String>,
+    /// Don't truncate output
+    #[arg(long)]
+    pub no_trunc: bool,
+    /// Include containers of services the compose file does not declare
+    #[arg(long, default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub orphans: bool,
+}
+
+pub fn run(global: &GlobalOptions, args: PsArgs) -> anyhow::Result<i32> {
+    let mut status_filter = args.status.clone();
+    if let Some(f) = &args.filter {
+        match f.split_once('=') {
+            Some(("status", v)) => status_filter.push(v.to_string()),
+            _ => anyhow::bail!("unknown filter {}", f.split('=').next().unwrap_or(f)),
+        }
+    }
+    let (name, project) = target(global, &args.services)?;
+    let scope = Scope::new(&name, project.as_ref(), &args.services)?;
+    let opts = PsOptions { all: args.all, status: status_filter, orphans: args.orphans, no_trunc: args.no_trunc || args.quiet };
+    let rows = status::block_on(async { status::ps::ps(&*status::connect().await?, &scope, &opts).await })?;
+    let text = if args.quiet {
+        rows.iter().map(|r| format!("{}\n", r.id)).collect()
+    } else if args.list_services {
+        let mut services: Vec<&str> = rows.iter().map(|r| r.service.as_str()).collect();
+        services.sort_unstable();
+        services.dedup();
+        services.iter().map(|s| format!("{s}\n")).collect()
+    } else if args.format == "json" {
+        output::status::ps_json(&rows)
+    } else {
+        output::status::ps_table(&rows)
+    };
+    output::stdout(&text);
+    Ok(0)
+}
+
+/// The project the read-only commands query (shared by `ps`, `logs`, `images`, `port`, `top`):
+/// its name and, when a compose file is found, the project; the loader's warnings are printed.
+pub(super) fn target(global: &GlobalOptions, services: &[String]) -> anyhow::Result<(String, Option<crate::model::Project>)> {
+    let (name, project, warnings) = status::target(&global.load_options(services))?;
+    warnings.iter().for_each(|w| output::warn(w));
+    Ok((name, project))
+}

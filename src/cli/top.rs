@@ -1,0 +1,21 @@
+//! `rcompose top`: the processes running in the project's containers.
+
+use clap::Args;
+
+use super::GlobalOptions;
+use crate::output;
+use crate::status::{self, Scope};
+
+#[derive(Debug, Args)]
+pub struct TopArgs {
+    /// Only containers of these services
+    pub services: Vec<String>,
+}
+
+pub fn run(global: &GlobalOptions, args: TopArgs) -> anyhow::Result<i32> {
+    let (name, project) = super::ps::target(global, &args.services)?;
+    let scope = Scope::new(&name, project.as_ref(), &args.services)?;
+    let tops = status::block_on(async { status::top::top(&*status::connect().await?, &scope).await })?;
+    output::stdout(&output::status::top_text(&tops));
+    Ok(0)
+}

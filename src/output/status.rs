@@ -1,0 +1,98 @@
+//! The text of the read-only commands (`ps`, `ls`, `images`, `top`), laid out as Docker Compose
+//! lays them out: tables with Go's tabwriter settings, JSON with Go's escaping. Table and JSON
+//! come from the same rows.
+
+use serde::Serialize;
+
+use super::tabwriter::{layout, Line};
+use crate::engine::TopResult;
+use crate::reconcile::hash::go_json;
+use crate::status::images::{human_size, ImageRow};
+use crate::status::ls::ProjectRow;
+use crate::status::ps::PsRow;
+
+/// `ps` as a table: `NAME IMAGE COMMAND SERVICE CREATED STATUS PORTS`.
+pub fn ps_table(rows: &[PsRow]) -> String {
+    let mut lines = vec![Line::row(["NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS"])];
+    lines.extend(rows.iter().map(|r| {
+        Line::row([&r.name, &r.image, &r.command, &r.service, &r.running_for, &r.status, &r.ports].map(String::as_str))
+    }));
+    layout(&lines, 10, 3)
+}
+
+/// `ps --format json`: one JSON object per line.
+pub fn ps_json(rows: &[PsRow]) -> String {
+    rows.iter().map(|r| json(r) + "\n").collect()
+}
+
+/// `ls` as a table: `NAME STATUS CONFIG FILES`.
+pub fn ls_table(rows: &[ProjectRow]) -> String {
+    let mut lines = vec![Line::row(["NAME", "STATUS", "CONFIG FILES"])];
+    lines.extend(rows.iter().map(|r| Line::row([r.name.as_str(), &r.status, &r.config_files])));
+    layout(&lines, 20, 3)
+}
+
+/// `images` as a table: `CONTAINER REPOSITORY TAG IMAGE ID SIZE`.
+pub fn images_table(rows: &[ImageRow]) -> String {
+    let mut lines = vec![Line::row(["CONTAINER", "REPOSITORY", "TAG", "IMAGE ID", "SIZE"])];
+    lines.extend(rows.iter().map(|r| {
+        let short: String = r.id.trim_start_matches("sha256:").chars().take(12).collect();
+        Line::row([r.container_name.clone(), r.repository.clone(), r.tag.clone(), short, human_size(r.size)])
+    }));
+    layout(&lines, 20, 3)
+}
+
+/// A list as one JSON array on one line (`ls` and `images` with `--format json`).
+pub fn json_array<T: Serialize>(rows: &[T]) -> String {
+    format!("[{}]\n", rows.iter().map(json).collect::<Vec<_>>().join(","))
+}
+
+/// `top`: each container's name, then its processes; a blank line after each.
+pub fn top_text(containers: &[(String, TopResult)]) -> String {
+    let mut out = String::new();
+    for (name, top) in containers {
+        if top.processes.is_empty() {
+            continue;
+        }
+        let mut lines = vec![Line::row(top.titles.iter().map(String::as_str))];
+        lines.extend(top.processes.iter().map(|p| Line::terminated(p.iter().map(String::as_str))));
+        out.push_str(name);
+        out.push('\n');
+        out.push_str(&layout(&lines, 5, 3));
+        out.push('\n');
+    }
+    out
+}
+
+fn json<T: Serialize>(value: &T) -> String {
+    go_json(&serde_json::to_value(value).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ps_table_pads_like_the_reference() {
+        let row = PsRow {
+            name: "ps-web-1".into(),
+            image: "busybox".into(),
+            command: "\"sleep 1000\"".into(),
+            service: "web".into(),
+            running_for: "4 seconds ago".into(),
+            status: "Up 3 seconds".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            ps_table(&[row]),
+            "NAME       IMAGE     COMMAND        SERVICE   CREATED         STATUS         PORTS\n\
+             ps-web-1   busybox   \"sleep 1000\"   web       4 seconds ago   Up 3 seconds   \n"
+        );
+    }
+
+    #[test]
+    fn json_escapes_like_go() {
+        let row = ProjectRow { name: "p".into(), status: "running(1)".into(), config_files: "/a/<b>.yaml".into() };
+        assert_eq!(json_array(&[row]), "[{\"Name\":\"p\",\"Status\":\"running(1)\",\"ConfigFiles\":\"/a/\\u003cb\\u003e.yaml\"}]\n");
+    }
+}

@@ -1,0 +1,114 @@
+//! `images`: the image each container of the project runs.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{containers, Scope, StatusError};
+use crate::engine::{Engine, ImageInfo};
+
+/// One container's image, named and shaped as in `docker compose images --format json`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ImageRow {
+    /// `sha256:...`.
+    #[serde(rename = "ID")]
+    pub id: String,
+    pub container_name: String,
+    pub repository: String,
+    pub tag: String,
+    /// Bytes.
+    pub size: i64,
+}
+
+/// One row per container of `scope` (stopped ones included), sorted by container name.
+/// Containers whose image is gone are left out.
+pub async fn images(engine: &dyn Engine, scope: &Scope) -> Result<Vec<ImageRow>, StatusError> {
+    let list = containers(engine, scope, true, false).await?;
+    let mut inspected: BTreeMap<String, Option<ImageInfo>> = BTreeMap::new();
+    for c in &list {
+        if !inspected.contains_key(&c.image_id) {
+            let info = match engine.inspect_image(&c.image_id).await {
+                Ok(i) => Some(i),
+                Err(e) if e.is_not_found() => None,
+                Err(e) => return Err(e.into()),
+            };
+            inspected.insert(c.image_id.clone(), info);
+        }
+    }
+    Ok(list
+        .iter()
+        .filter_map(|c| {
+            let info = inspected.get(&c.image_id)?.as_ref()?;
+            // The tag the container was created with, when the image still has it.
+            let wanted = if c.image.contains(':') { c.image.clone() } else { format!("{}:latest", c.image) };
+            let tag = info.repo_tags.iter().find(|t| **t == wanted).or(info.repo_tags.first());
+            let (repository, tag) = tag.map_or(("<none>".to_string(), "<none>".to_string()), |t| split_tag(t));
+            Some(ImageRow { id: info.id.clone(), container_name: c.name().to_string(), repository, tag, size: info.size })
+        })
+        .collect())
+}
+
+/// `registry:5000/name:tag` → (`registry:5000/name`, `tag`).
+fn split_tag(reference: &str) -> (String, String) {
+    let slash = reference.rfind('/').map_or(0, |i| i + 1);
+    match reference[slash..].rfind(':') {
+        Some(i) => (reference[..slash + i].to_string(), reference[slash + i + 1..].to_string()),
+        None => (reference.to_string(), "latest".to_string()),
+    }
+}
+
+/// Docker's `units.HumanSizeWithPrecision(size, 3)`: decimal units, three significant digits
+/// (`1.98MB`, `123MB`, `0B`).
+pub fn human_size(bytes: i64) -> String {
+    const UNITS: [&str; 9] = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
+    let mut size = bytes as f64;
+    let mut unit = 0;
+    while size >= 1000.0 && unit < UNITS.len() - 1 {
+        size /= 1000.0;
+        unit += 1;
+    }
+    format!("{}{}", go_g3(size), UNITS[unit])
+}
+
+/// Go's `%.3g`.
+fn go_g3(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    let sci = format!("{v:.2e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if !(-4..3).contains(&exp) {
+        let m = mantissa.trim_end_matches('0').trim_end_matches('.');
+        return format!("{m}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
+    }
+    let decimals = (2 - exp).max(0) as usize;
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_like_docker() {
+        assert_eq!(human_size(1_984_240), "1.98MB");
+        assert_eq!(human_size(0), "0B");
+        assert_eq!(human_size(123_400_000), "123MB");
+        assert_eq!(human_size(4_300), "4.3kB");
+        assert_eq!(human_size(999_999), "1e+03kB");
+    }
+
+    #[test]
+    fn references_split_at_the_tag() {
+        assert_eq!(split_tag("busybox:latest"), ("busybox".into(), "latest".into()));
+        assert_eq!(split_tag("localhost:5000/app"), ("localhost:5000/app".into(), "latest".into()));
+        assert_eq!(split_tag("localhost:5000/app:1.2"), ("localhost:5000/app".into(), "1.2".into()));
+    }
+}
