@@ -13,4 +13,7 @@ mod engine_containers;
 mod engine_errors;
 mod engine_images;
 mod engine_networks;
+
+mod down;
+mod up;
 mod status;

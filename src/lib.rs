@@ -1,6 +1,7 @@
 //! rcompose: a Docker-Compose-compatible multi-container orchestrator.
 
 pub mod cli;
+pub mod compose;
 pub mod engine;
 pub mod graph;
 pub mod loader;

@@ -2,12 +2,21 @@
 //! options for one function of the core; no YAML, no engine calls here.
 
 pub mod config;
+pub mod create;
+pub mod down;
 pub mod images;
+pub mod kill;
 pub mod logs;
 pub mod ls;
 pub mod port;
 pub mod ps;
+pub mod restart;
+pub mod rm;
+mod session;
+pub mod start;
+pub mod stop;
 pub mod top;
+pub mod up;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -84,6 +93,22 @@ pub enum Command {
     /// Check the compose files and print the project in canonical form
     #[command(visible_alias = "convert")]
     Config(config::ConfigArgs),
+    /// Create and start containers
+    Up(up::UpArgs),
+    /// Stop and remove containers and networks
+    Down(down::DownArgs),
+    /// Create containers without starting them
+    Create(create::CreateArgs),
+    /// Start existing containers
+    Start(start::StartArgs),
+    /// Stop running containers
+    Stop(stop::StopArgs),
+    /// Restart containers
+    Restart(restart::RestartArgs),
+    /// Remove stopped containers
+    Rm(rm::RmArgs),
+    /// Send a signal to running containers
+    Kill(kill::KillArgs),
     /// List containers
     Ps(ps::PsArgs),
     /// View output from containers
@@ -138,6 +163,14 @@ impl GlobalOptions {
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::Config(args) => config::run(&cli.global, args),
+        Command::Up(args) => up::run(&cli.global, args),
+        Command::Down(args) => down::run(&cli.global, args),
+        Command::Create(args) => create::run(&cli.global, args),
+        Command::Start(args) => start::run(&cli.global, args),
+        Command::Stop(args) => stop::run(&cli.global, args),
+        Command::Restart(args) => restart::run(&cli.global, args),
+        Command::Rm(args) => rm::run(&cli.global, args),
+        Command::Kill(args) => kill::run(&cli.global, args),
         Command::Ps(args) => ps::run(&cli.global, args),
         Command::Logs(args) => logs::run(&cli.global, args),
         Command::Images(args) => images::run(&cli.global, args),

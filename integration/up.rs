@@ -1,0 +1,250 @@
+//! `rcompose up` end to end: the binary against the real engine, compared with what Docker
+//! Compose does and expects (names, labels, DNS, convergence, health gates, scale).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Output;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rcompose::engine::{ContainerStatus, ContainerSummary, DockerEngine, Engine, ExecSpec, LabelFilter, RemoveContainerOptions};
+
+use crate::harness::ensure_busybox;
+
+/// A compose project in a temporary directory, removed with everything labelled for it when
+/// dropped.
+pub struct Stack {
+    pub name: String,
+    pub dir: tempfile::TempDir,
+    pub engine: DockerEngine,
+}
+
+impl Stack {
+    pub async fn new(test: &str, yaml: &str) -> Stack {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        ensure_busybox();
+        let engine = DockerEngine::connect().await.unwrap_or_else(|e| panic!("integration tests need a Docker engine: {e}"));
+        let name = format!("rcup{}-{}-{test}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        let stack = Stack { name, dir: tempfile::tempdir().expect("temp dir"), engine };
+        stack.write(yaml);
+        stack
+    }
+
+    pub fn write(&self, yaml: &str) {
+        std::fs::write(self.dir.path().join("compose.yaml"), yaml).expect("write compose.yaml");
+    }
+
+    /// Runs `rcompose -p <name> args...` in the project directory.
+    pub async fn rcompose(&self, args: &[&str]) -> Output {
+        run(env!("CARGO_BIN_EXE_rcompose"), self.dir.path(), &self.name, args).await
+    }
+
+    /// Runs `docker compose -p <name> args...` in the project directory.
+    pub async fn docker_compose(&self, args: &[&str]) -> Output {
+        let mut all = vec!["compose"];
+        all.extend_from_slice(args);
+        run("docker", self.dir.path(), &self.name, &all).await
+    }
+
+    /// Like `rcompose`, failing the test when the command fails.
+    pub async fn ok(&self, args: &[&str]) -> String {
+        let out = self.rcompose(args).await;
+        assert!(out.status.success(), "rcompose {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The project's containers by name.
+    pub async fn containers(&self) -> BTreeMap<String, ContainerSummary> {
+        let filter = LabelFilter::new().eq("com.docker.compose.project", &self.name);
+        self.engine.list_containers(true, &filter).await.expect("list").into_iter().map(|c| (c.name().to_string(), c)).collect()
+    }
+
+    pub fn container(&self, service: &str, n: u32) -> String {
+        format!("{}-{service}-{n}", self.name)
+    }
+}
+
+async fn run(program: &str, dir: &Path, project: &str, args: &[&str]) -> Output {
+    let mut cmd = tokio::process::Command::new(program);
+    if program == "docker" {
+        cmd.arg(args[0]).args(["-p", project]).args(&args[1..]);
+    } else {
+        cmd.args(["-p", project]).args(args);
+    }
+    cmd.current_dir(dir).output().await.unwrap_or_else(|e| panic!("cannot run {program}: {e}"))
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        let done = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(async {
+                let e = DockerEngine::connect().await.expect("connect");
+                let f = LabelFilter::new().eq("com.docker.compose.project", &name);
+                for c in e.list_containers(true, &f).await.unwrap_or_default() {
+                    let _ = e.remove_container(&c.id, RemoveContainerOptions { force: true, volumes: true }).await;
+                }
+                for n in e.list_networks(&f).await.unwrap_or_default() {
+                    let _ = e.remove_network(&n.id).await;
+                }
+                for v in e.list_volumes(&f).await.unwrap_or_default() {
+                    let _ = e.remove_volume(&v.name, true).await;
+                }
+            })
+        });
+        let _ = done.join();
+    }
+}
+
+/// Two long-running services, `web` depending on `db`; SIGKILL keeps stops instant.
+pub const PAIR: &str = r#"
+services:
+  web:
+    image: busybox
+    command: ["sleep", "600"]
+    stop_signal: SIGKILL
+    environment: {DB_URL: "db:5432"}
+    depends_on: [db]
+  db:
+    image: busybox
+    command: ["sleep", "600"]
+    stop_signal: SIGKILL
+    volumes: ["data:/data"]
+volumes:
+  data:
+"#;
+
+fn ids(containers: &BTreeMap<String, ContainerSummary>) -> BTreeMap<String, String> {
+    containers.iter().map(|(n, c)| (n.clone(), c.id.clone())).collect()
+}
+
+#[tokio::test]
+async fn up_creates_labelled_containers_on_a_network_where_names_resolve() {
+    let s = Stack::new("names", PAIR).await;
+    s.ok(&["up", "-d"]).await;
+    let cs = s.containers().await;
+    assert_eq!(cs.keys().cloned().collect::<Vec<_>>(), [s.container("db", 1), s.container("web", 1)]);
+    let web = &cs[&s.container("web", 1)];
+    assert_eq!(web.state, ContainerStatus::Running);
+    let l = &web.labels;
+    for (k, v) in [
+        ("com.docker.compose.project", s.name.as_str()),
+        ("com.docker.compose.service", "web"),
+        ("com.docker.compose.container-number", "1"),
+        ("com.docker.compose.oneoff", "False"),
+        ("com.docker.compose.version", "2.26.1"),
+    ] {
+        assert_eq!(l.get(k).map(String::as_str), Some(v), "{k}");
+    }
+    assert_eq!(l["com.docker.compose.config-hash"].len(), 64);
+    assert!(l["com.docker.compose.image"].starts_with("sha256:"));
+    assert!(l["com.docker.compose.project.config_files"].ends_with("compose.yaml"));
+    let net = s.engine.inspect_network(&format!("{}_default", s.name)).await.expect("network");
+    assert_eq!(net.labels.get("com.docker.compose.network").map(String::as_str), Some("default"));
+    let vol = s.engine.inspect_volume(&format!("{}_data", s.name)).await.expect("volume");
+    assert_eq!(vol.labels.get("com.docker.compose.volume").map(String::as_str), Some("data"));
+    let ping = s.engine.exec(&web.id, &ExecSpec::new(["ping", "-c1", "-W3", "db"])).await.expect("exec");
+    assert_eq!(ping.exit_code, 0, "ping db from web: {}{}", ping.stdout_text(), ping.stderr_text());
+}
+
+#[tokio::test]
+async fn a_second_up_changes_nothing_and_docker_compose_agrees() {
+    let s = Stack::new("noop", PAIR).await;
+    s.ok(&["up", "-d"]).await;
+    let before = ids(&s.containers().await);
+    let out = s.rcompose(&["up", "-d"]).await;
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), "", "a no-op up reports no progress");
+    let plan = s.ok(&["--dry-run", "up", "-d"]).await;
+    assert!(plan.contains("web: up to date") && plan.contains("nothing to do"), "{plan}");
+    let dc = s.docker_compose(&["up", "-d"]).await;
+    assert!(dc.status.success(), "{}", String::from_utf8_lossy(&dc.stderr));
+    assert_eq!(ids(&s.containers().await), before, "docker compose recreated: {}", String::from_utf8_lossy(&dc.stderr));
+}
+
+#[tokio::test]
+async fn changing_one_service_recreates_only_it() {
+    let s = Stack::new("change", PAIR).await;
+    s.ok(&["up", "-d"]).await;
+    let before = ids(&s.containers().await);
+    s.write(&PAIR.replace("db:5432", "db:5433"));
+    let plan = s.ok(&["--dry-run", "up", "-d"]).await;
+    assert!(plan.contains("web: recreate (environment.DB_URL changed)"), "{plan}");
+    s.ok(&["up", "-d"]).await;
+    let after = s.containers().await;
+    let (web, db) = (s.container("web", 1), s.container("db", 1));
+    assert_eq!(after[&db].id, before[&db]);
+    assert_ne!(after[&web].id, before[&web]);
+    assert_eq!(after[&web].state, ContainerStatus::Running);
+    let details = s.engine.inspect_container(&web).await.unwrap();
+    assert!(details.config.env.contains(&"DB_URL=db:5433".to_string()));
+    assert_eq!(after.len(), 2, "no temporary container left: {:?}", after.keys());
+}
+
+#[tokio::test]
+async fn a_dependent_starts_once_its_dependency_is_healthy() {
+    // db turns healthy about 2 s after it starts; web must not start before.
+    let yaml = r#"
+services:
+  db:
+    image: busybox
+    command: ["sh", "-c", "sleep 2; touch /tmp/ready; exec sleep 600"]
+    stop_signal: SIGKILL
+    healthcheck: {test: ["CMD", "test", "-f", "/tmp/ready"], interval: 200ms, start_period: 10s}
+  web:
+    image: busybox
+    command: ["sleep", "600"]
+    stop_signal: SIGKILL
+    depends_on:
+      db: {condition: service_healthy}
+"#;
+    let s = Stack::new("healthy", yaml).await;
+    s.ok(&["up", "-d"]).await;
+    let db = s.engine.inspect_container(&s.container("db", 1)).await.unwrap();
+    let web = s.engine.inspect_container(&s.container("web", 1)).await.unwrap();
+    assert_eq!(db.state.health.expect("db has a health state").status.as_str(), "healthy");
+    let gap = seconds_of_day(&web.state.started_at) - seconds_of_day(&db.state.started_at);
+    assert!(gap >= 1.9, "web started {gap:.2}s after db, before db could be healthy");
+    assert!(gap < 4.0, "web started {gap:.2}s after db: the health wait is too slow");
+}
+
+/// Seconds since midnight of an RFC 3339 UTC time (`2024-01-02T03:04:05.123456789Z`).
+fn seconds_of_day(t: &str) -> f64 {
+    let time = t.split('T').nth(1).unwrap_or_default().trim_end_matches('Z');
+    let parts: Vec<f64> = time.split(':').map(|p| p.parse().unwrap_or_default()).collect();
+    parts[0] * 3600.0 + parts[1] * 60.0 + parts[2]
+}
+
+#[tokio::test]
+async fn a_failed_dependency_fails_up_and_leaves_dependents_unstarted() {
+    let yaml = r#"
+services:
+  migrate:
+    image: busybox
+    command: ["sh", "-c", "exit 1"]
+  web:
+    image: busybox
+    command: ["sleep", "600"]
+    stop_signal: SIGKILL
+    depends_on:
+      migrate: {condition: service_completed_successfully}
+"#;
+    let s = Stack::new("failed-dep", yaml).await;
+    let out = s.rcompose(&["up", "-d"]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("service migrate didn't complete successfully") && stderr.contains("exited (1)"), "{stderr}");
+    let cs = s.containers().await;
+    assert_eq!(cs[&s.container("web", 1)].state, ContainerStatus::Created, "web must not start");
+}
+
+#[tokio::test]
+async fn scale_up_and_down_keeps_the_lowest_numbers() {
+    let s = Stack::new("scale", "services:\n  web:\n    image: busybox\n    command: [sleep, '600']\n    stop_signal: SIGKILL\n").await;
+    s.ok(&["up", "-d", "--scale", "web=3"]).await;
+    let three = s.containers().await;
+    assert_eq!(three.keys().cloned().collect::<Vec<_>>(), (1..=3).map(|n| s.container("web", n)).collect::<Vec<_>>());
+    s.ok(&["up", "-d", "--scale", "web=1"]).await;
+    let one = s.containers().await;
+    assert_eq!(ids(&one), BTreeMap::from([(s.container("web", 1), three[&s.container("web", 1)].id.clone())]));
+}

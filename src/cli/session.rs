@@ -1,0 +1,62 @@
+//! What the commands that act on the engine share: loading the project, and running one call
+//! of the compose API with progress and warnings wired to the terminal.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use super::GlobalOptions;
+use crate::compose::{self, Compose, ComposeError};
+use crate::model::Project;
+use crate::output;
+use crate::reconcile::plan::Plan;
+
+/// Loads the project for `services`, printing the loader's warnings.
+pub fn project(global: &GlobalOptions, services: &[String]) -> anyhow::Result<Project> {
+    let (project, warnings) = compose::load_project(&global.load_options(services), false)?;
+    warnings.iter().for_each(|w| output::warn(w));
+    Ok(project.expect("a project is always loaded when a name alone is not enough"))
+}
+
+/// The project name and, when a compose file is found, the project. With `-p` and no compose
+/// file, the commands work from the labels of the named project.
+pub fn project_or_name(global: &GlobalOptions, services: &[String]) -> anyhow::Result<(String, Option<Project>)> {
+    let (project, warnings) = compose::load_project(&global.load_options(services), true)?;
+    warnings.iter().for_each(|w| output::warn(w));
+    Ok(match project {
+        Some(p) => (p.name.clone(), Some(p)),
+        None => (crate::loader::source::normalize_project_name(global.project_name.as_deref().unwrap_or_default()), None),
+    })
+}
+
+/// Connects to the engine and runs `work` with a `Compose` that prints progress and warnings;
+/// Ctrl-C cancels it. With `--dry-run`, the plan `work` returns is printed.
+pub fn run<F, Fut>(global: &GlobalOptions, work: F) -> anyhow::Result<i32>
+where
+    F: FnOnce(Compose) -> Fut,
+    Fut: Future<Output = Result<Plan, ComposeError>>,
+{
+    let cancel = CancellationToken::new();
+    let dry_run = global.dry_run;
+    let parallel = usize::try_from(global.parallel).ok().filter(|n| *n > 0);
+    let plan = compose::block_on(&cancel, async {
+        let mut c = Compose::connect().await?;
+        c.parallel = parallel;
+        c.dry_run = dry_run;
+        c.cancel = cancel.clone();
+        c.events = Arc::new(output::event);
+        c.warn = Arc::new(output::warn);
+        work(c).await
+    })?;
+    if dry_run {
+        output::stdout(&plan.to_string());
+    }
+    Ok(0)
+}
+
+/// `-t`/`--timeout` in seconds, as the engine takes it.
+pub fn timeout(secs: Option<i64>) -> Option<Duration> {
+    secs.map(|s| Duration::from_secs(s.max(0) as u64))
+}

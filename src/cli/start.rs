@@ -1,0 +1,16 @@
+//! `rcompose start`: start existing containers.
+
+use clap::Args;
+
+use super::{session, GlobalOptions};
+
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// Services to start (default: all)
+    pub services: Vec<String>,
+}
+
+pub fn run(global: &GlobalOptions, args: StartArgs) -> anyhow::Result<i32> {
+    let project = session::project(global, &args.services)?;
+    session::run(global, |c| async move { c.start(&project, &args.services).await })
+}

@@ -1,0 +1,22 @@
+//! `down`: everything the project made goes, found by its labels.
+
+use std::collections::BTreeMap;
+
+use super::{Compose, ComposeError};
+use crate::model::Project;
+use crate::reconcile::observe::observe;
+use crate::reconcile::plan::{self, Plan};
+
+pub use crate::reconcile::plan::DownOptions;
+
+impl Compose {
+    /// Stops and removes the containers and networks of project `name` (and its volumes and
+    /// images when asked). `project` is `None` when there is no compose file: then everything
+    /// labelled for the project goes.
+    pub async fn down(&self, name: &str, project: Option<&Project>, opts: &DownOptions) -> Result<Plan, ComposeError> {
+        let observed = observe(self.engine.as_ref(), name, project, &BTreeMap::new()).await?;
+        let plan = plan::plan_down(name, project, &observed, opts);
+        self.execute(name, &plan).await?;
+        Ok(plan)
+    }
+}

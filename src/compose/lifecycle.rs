@@ -1,0 +1,64 @@
+//! `stop`, `restart`, `kill` and `rm`: acting on the containers a project already has.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use super::{Compose, ComposeError};
+use crate::model::Project;
+use crate::reconcile::observe::{observe, Observed};
+use crate::reconcile::plan::{self, Plan};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RmOptions {
+    /// Stop running containers first (`-s`); otherwise they are left alone.
+    pub stop: bool,
+    /// Also remove the containers' anonymous volumes (`-v`).
+    pub volumes: bool,
+    pub timeout: Option<Duration>,
+}
+
+impl Compose {
+    /// Stops the running containers of `services` (all when empty), dependents first.
+    pub async fn stop(&self, name: &str, project: Option<&Project>, services: &[String], timeout: Option<Duration>) -> Result<Plan, ComposeError> {
+        let (observed, selected) = self.look(name, project, services).await?;
+        let plan = plan::plan_stop(project, &observed, &selected, timeout);
+        self.execute(name, &plan).await?;
+        Ok(plan)
+    }
+
+    /// Stops and starts again the containers of `services`.
+    pub async fn restart(&self, name: &str, project: Option<&Project>, services: &[String], timeout: Option<Duration>) -> Result<Plan, ComposeError> {
+        let (observed, selected) = self.look(name, project, services).await?;
+        let plan = plan::plan_restart(project, &observed, &selected, timeout);
+        self.execute(name, &plan).await?;
+        Ok(plan)
+    }
+
+    /// Sends `signal` (default SIGKILL) to the running containers of `services`.
+    pub async fn kill(&self, name: &str, project: Option<&Project>, services: &[String], signal: Option<&str>) -> Result<Plan, ComposeError> {
+        let (observed, selected) = self.look(name, project, services).await?;
+        let plan = plan::plan_kill(&observed, &selected, signal);
+        self.execute(name, &plan).await?;
+        Ok(plan)
+    }
+
+    /// The plan of `rm`, to show (and confirm) before [`Compose::apply`] carries it out.
+    pub async fn plan_rm(&self, name: &str, project: Option<&Project>, services: &[String], opts: &RmOptions) -> Result<Plan, ComposeError> {
+        let (observed, selected) = self.look(name, project, services).await?;
+        Ok(plan::plan_rm(project, &observed, &selected, opts.stop, opts.volumes, opts.timeout))
+    }
+
+    /// Carries out a plan made by one of the `plan_*` methods.
+    pub async fn apply(&self, name: &str, plan: &Plan) -> Result<(), ComposeError> {
+        self.execute(name, plan).await
+    }
+
+    /// The engine's state and the named services (checked against the project when there is one).
+    async fn look(&self, name: &str, project: Option<&Project>, services: &[String]) -> Result<(Observed, BTreeSet<String>), ComposeError> {
+        if let Some(unknown) = project.and_then(|p| services.iter().find(|s| !p.services.contains_key(*s))) {
+            return Err(ComposeError::NoSuchService(unknown.clone()));
+        }
+        let observed = observe(self.engine.as_ref(), name, project, &BTreeMap::new()).await?;
+        Ok((observed, services.iter().cloned().collect()))
+    }
+}

@@ -1,0 +1,149 @@
+//! The typed API the commands call: one method per verb, each observe → plan → execute.
+//!
+//! A [`Compose`] holds the engine, the concurrency limit, the cancellation token and where
+//! progress and warnings go; it never writes to the terminal itself. With `dry_run` set, the
+//! methods observe and plan, then return the plan without executing it.
+
+mod attach;
+mod down;
+mod lifecycle;
+mod session;
+mod up;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::engine::{DockerEngine, Engine, EngineError};
+use crate::output::Event;
+use crate::reconcile::execute::{EventSink, Executor, Outcome};
+use crate::reconcile::health::NotReady;
+use crate::reconcile::plan::{Op, Plan};
+use crate::reconcile::PlanError;
+
+pub use down::DownOptions;
+pub use lifecycle::RmOptions;
+pub use session::{block_on, load_project};
+pub use up::UpOptions;
+pub use crate::reconcile::plan::{Recreate, RemoveImages};
+
+/// Where warnings go (the CLI prints them through `output::warn`).
+pub type WarnSink = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// The compose runtime: what every command needs to act on the engine.
+#[derive(Clone)]
+pub struct Compose {
+    pub engine: Arc<dyn Engine>,
+    /// At most this many engine calls at once; `None` for no limit (`--parallel`).
+    pub parallel: Option<usize>,
+    /// Plan only: the methods return the plan and change nothing (`--dry-run`).
+    pub dry_run: bool,
+    /// Fired on the first Ctrl-C: no new step starts and waits end.
+    pub cancel: CancellationToken,
+    pub events: EventSink,
+    pub warn: WarnSink,
+}
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeError {
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error("no such service: {0}")]
+    NoSuchService(String),
+    /// Steps failed; one message per failure, and one for what was left undone.
+    #[error("{}", .0.join("\n"))]
+    Failed(Vec<String>),
+    #[error("interrupted")]
+    Interrupted,
+    #[error("{0}")]
+    NotReady(#[from] NotReady),
+    #[error("timed out after {0:?} waiting for the services to be running or healthy")]
+    WaitTimeout(Duration),
+}
+
+impl Compose {
+    /// A runtime over `engine` that reports nothing, with no concurrency limit.
+    pub fn new(engine: Arc<dyn Engine>) -> Compose {
+        Compose {
+            engine,
+            parallel: None,
+            dry_run: false,
+            cancel: CancellationToken::new(),
+            events: Arc::new(|_: &Event| {}),
+            warn: Arc::new(|_: &str| {}),
+        }
+    }
+
+    /// A runtime connected to the Docker engine at `DOCKER_HOST`.
+    pub async fn connect() -> Result<Compose, ComposeError> {
+        Ok(Compose::new(Arc::new(DockerEngine::connect().await?)))
+    }
+
+    fn warn_all(&self, warnings: &[String]) {
+        for w in warnings {
+            (self.warn)(w);
+        }
+    }
+
+    /// Carries out `plan` for project `name` (unless dry-running) and turns failures into one
+    /// error that says what failed and what was left undone.
+    async fn execute(&self, name: &str, plan: &Plan) -> Result<(), ComposeError> {
+        self.warn_all(&plan.warnings);
+        if self.dry_run {
+            return Ok(());
+        }
+        let executor = Executor {
+            engine: self.engine.clone(),
+            project: name.to_string(),
+            limit: self.parallel,
+            events: self.events.clone(),
+            cancel: self.cancel.clone(),
+        };
+        let outcome = executor.run(plan).await;
+        self.warn_all(&outcome.warnings);
+        check(plan, &outcome, self.cancel.is_cancelled())
+    }
+}
+
+/// The error for a plan's outcome, if anything went wrong.
+fn check(plan: &Plan, outcome: &Outcome, cancelled: bool) -> Result<(), ComposeError> {
+    if outcome.is_success() {
+        return Ok(());
+    }
+    if cancelled && outcome.failures.is_empty() {
+        return Err(ComposeError::Interrupted);
+    }
+    let mut messages: Vec<String> = outcome
+        .failures
+        .iter()
+        .map(|f| match &plan.steps[f.step].op {
+            Op::Await { .. } => format!("dependency failed to start: {}", f.message),
+            op => format!("{op}: {}", f.message),
+        })
+        .collect();
+    let why = if cancelled { "interrupted" } else { "a dependency failed" };
+    for (verb, wanted) in [("created", true), ("started", false)] {
+        let mut names: Vec<String> = outcome
+            .skipped
+            .iter()
+            .filter_map(|s| match &plan.steps[*s].op {
+                Op::CreateContainer { spec, .. } if wanted => spec.name.clone(),
+                Op::StartContainer(t) if !wanted => Some(t.name.clone()),
+                _ => None,
+            })
+            .collect();
+        names.sort();
+        names.dedup();
+        if !names.is_empty() {
+            messages.push(format!("not {verb}: {} ({why})", names.join(", ")));
+        }
+    }
+    Err(ComposeError::Failed(messages))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,45 @@
+//! What a command needs around the API: the project, and a runtime that turns Ctrl-C into
+//! cancellation.
+
+use std::future::Future;
+use std::path::Path;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::loader::{self, Diagnostic};
+use crate::model::Project;
+
+/// Loads the project. With `name_is_enough`, a project name given with `-p` and no compose
+/// file anywhere is not an error: the project is then `None` and the command works from
+/// labels alone (`down -p name`).
+pub fn load_project(opts: &loader::Options, name_is_enough: bool) -> Result<(Option<Project>, Vec<String>), Diagnostic> {
+    let dir = opts.project_dir.clone().unwrap_or_else(|| opts.cwd.clone());
+    let no_file = opts.files.is_empty()
+        && !opts.environ.iter().any(|(k, v)| k == "COMPOSE_FILE" && !v.is_empty())
+        && loader::source::discover(Path::new(&dir)).is_err();
+    if name_is_enough && opts.project_name.is_some() && no_file {
+        return Ok((None, Vec::new()));
+    }
+    let loaded = loader::load(opts)?;
+    Ok((Some(loaded.project), loaded.warnings))
+}
+
+/// Runs `work` to completion on a fresh runtime. The first Ctrl-C fires `cancel` (no new
+/// step starts, waits end, running calls finish); the second exits at once.
+pub fn block_on<F: Future>(cancel: &CancellationToken, work: F) -> F::Output {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("cannot start the async runtime");
+    rt.block_on(async {
+        let token = cancel.clone();
+        let signals = tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                token.cancel();
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    std::process::exit(130);
+                }
+            }
+        });
+        let out = work.await;
+        signals.abort();
+        out
+    })
+}
