@@ -41,12 +41,15 @@ where
     let cancel = CancellationToken::new();
     let dry_run = global.dry_run;
     let parallel = usize::try_from(global.parallel).ok().filter(|n| *n > 0);
+    let quiet = global.progress == super::Progress::Quiet;
     let plan = compose::block_on(&cancel, async {
         let mut c = Compose::connect().await?;
         c.parallel = parallel;
         c.dry_run = dry_run;
         c.cancel = cancel.clone();
-        c.events = Arc::new(output::event);
+        if !quiet {
+            c.events = Arc::new(output::event);
+        }
         c.warn = Arc::new(output::warn);
         work(c).await
     })?;
