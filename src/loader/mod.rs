@@ -376,3 +376,6 @@ pub fn dotted<S: AsRef<str>>(segments: &[S]) -> String {
 fn absolutize(p: &Path, cwd: &Path) -> PathBuf {
     paths::clean(&if p.is_absolute() { p.to_path_buf() } else { cwd.join(p) })
 }
+
+#[cfg(test)]
+mod tests;

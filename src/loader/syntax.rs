@@ -134,9 +134,8 @@ pub fn parse_volume(spec: &str) -> Result<Json, String> {
             "nocopy" => {
                 volume.insert("nocopy".into(), json!(true));
             }
-            "delegated" | "cached" | "consistent" => {
-                m.insert("consistency".into(), json!(opt));
-            }
+            // Accepted for compatibility; Docker Compose drops them from the short syntax.
+            "delegated" | "cached" | "consistent" => {}
             other => return Err(bad(&format!("unknown option {other:?}"))),
         }
     }

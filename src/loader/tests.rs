@@ -1,0 +1,135 @@
+//! Tests of the pipeline's own decisions: which files, which name, which environment, which
+//! services. The passes have their own tests beside them; `compose-samples/` covers output.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::{load, Options};
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    fs::create_dir_all(p.parent().unwrap()).unwrap();
+    fs::write(&p, text).unwrap();
+    p
+}
+
+fn opts(dir: &Path, env: &[(&str, &str)]) -> Options {
+    Options {
+        cwd: dir.to_path_buf(),
+        environ: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        ..Default::default()
+    }
+}
+
+const ONE: &str = "services:\n  web:\n    image: busybox\n";
+
+#[test]
+fn project_name_precedence() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("My_Dir");
+    write(&dir, "compose.yaml", "name: from-file\nservices:\n  web:\n    image: busybox:${COMPOSE_PROJECT_NAME}\n");
+    let p = load(&opts(&dir, &[])).unwrap().project;
+    assert_eq!(p.name, "from-file");
+    assert_eq!(p.services["web"].image, "busybox:from-file", "the name is visible to interpolation");
+    let p = load(&opts(&dir, &[("COMPOSE_PROJECT_NAME", "from-env")])).unwrap().project;
+    assert_eq!(p.name, "from-env");
+    let mut o = opts(&dir, &[("COMPOSE_PROJECT_NAME", "from-env")]);
+    o.project_name = Some("from-flag".into());
+    assert_eq!(load(&o).unwrap().project.name, "from-flag");
+    // No name anywhere: the directory's name, normalized.
+    write(&dir, "compose.yaml", ONE);
+    assert_eq!(load(&opts(&dir, &[])).unwrap().project.name, "my_dir");
+}
+
+#[test]
+fn explicit_invalid_project_names_are_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), "compose.yaml", ONE);
+    let mut o = opts(tmp.path(), &[]);
+    o.project_name = Some("Bad Name".into());
+    let e = load(&o).unwrap_err();
+    assert!(e.message.contains("invalid project name \"Bad Name\""), "{e}");
+    let e = load(&opts(tmp.path(), &[("COMPOSE_PROJECT_NAME", "UPPER")])).unwrap_err();
+    assert!(e.message.contains("COMPOSE_PROJECT_NAME"), "{e}");
+}
+
+#[test]
+fn dot_env_is_read_and_the_shell_wins() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), "compose.yaml", "services:\n  web:\n    image: busybox:${TAG}\n    environment:\n      A: ${A}\n");
+    write(tmp.path(), ".env", "TAG=from-dotenv\nA=file\n");
+    let p = load(&opts(tmp.path(), &[("A", "shell")])).unwrap().project;
+    assert_eq!(p.services["web"].image, "busybox:from-dotenv");
+    assert_eq!(p.services["web"].environment["A"].as_deref(), Some("shell"));
+}
+
+#[test]
+fn env_file_flags_replace_dot_env_and_later_ones_win() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), "compose.yaml", "services:\n  web:\n    image: busybox:${TAG}\n");
+    write(tmp.path(), ".env", "TAG=dotenv\n");
+    write(tmp.path(), "a.env", "TAG=a\n");
+    write(tmp.path(), "b.env", "TAG=b\n");
+    let mut o = opts(tmp.path(), &[]);
+    o.env_files = vec!["a.env".into(), "b.env".into()];
+    assert_eq!(load(&o).unwrap().project.services["web"].image, "busybox:b");
+}
+
+#[test]
+fn compose_file_variable_and_separator() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), "base.yaml", ONE);
+    write(tmp.path(), "extra.yaml", "services:\n  db:\n    image: busybox\n");
+    let p = load(&opts(tmp.path(), &[("COMPOSE_FILE", "base.yaml;extra.yaml"), ("COMPOSE_PATH_SEPARATOR", ";")])).unwrap().project;
+    assert_eq!(p.services.keys().collect::<Vec<_>>(), ["db", "web"]);
+}
+
+#[test]
+fn discovery_loads_the_override_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), "compose.yaml", ONE);
+    write(tmp.path(), "compose.override.yaml", "services:\n  web:\n    environment: [X=1]\n");
+    let sub = tmp.path().join("sub/dir");
+    fs::create_dir_all(&sub).unwrap();
+    let p = load(&opts(&sub, &[])).unwrap().project;
+    assert_eq!(p.services["web"].environment["X"].as_deref(), Some("1"));
+    assert_eq!(p.working_dir, tmp.path());
+}
+
+#[test]
+fn profiles_from_flags_environment_and_named_services() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), "compose.yaml", "services:\n  web:\n    image: busybox\n  debug:\n    image: busybox\n    profiles: [dev]\n");
+    let names = |o: &Options| load(o).unwrap().project.services.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(names(&opts(tmp.path(), &[])), ["web"]);
+    assert_eq!(names(&opts(tmp.path(), &[("COMPOSE_PROFILES", "dev")])), ["debug", "web"]);
+    let mut o = opts(tmp.path(), &[]);
+    o.services = vec!["debug".into()];
+    assert_eq!(names(&o), ["debug", "web"]);
+    let mut o = opts(tmp.path(), &[]);
+    o.profiles = vec!["*".into()];
+    assert_eq!(names(&o), ["debug", "web"]);
+}
+
+#[test]
+fn missing_and_empty_files_are_clear_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut o = opts(tmp.path(), &[]);
+    o.files = vec!["nope.yaml".into()];
+    let e = load(&o).unwrap_err().to_string();
+    assert!(e.contains("nope.yaml") && e.contains("no such file"), "{e}");
+    let e = load(&opts(tmp.path(), &[])).unwrap_err().to_string();
+    assert!(e.contains("no configuration file provided"), "{e}");
+    write(tmp.path(), "compose.yaml", "");
+    let e = load(&opts(tmp.path(), &[])).unwrap_err().to_string();
+    assert!(e.contains("empty compose file"), "{e}");
+}
+
+#[test]
+fn unset_variables_warn_once_per_use() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), "compose.yaml", "services:\n  web:\n    image: busybox:${NOPE}\n");
+    let loaded = load(&opts(tmp.path(), &[])).unwrap();
+    assert_eq!(loaded.warnings, vec!["The \"NOPE\" variable is not set. Defaulting to a blank string."]);
+    assert_eq!(loaded.project.services["web"].image, "busybox:");
+}
