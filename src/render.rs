@@ -106,7 +106,10 @@ fn variables_table(refs: &[Reference], env: &Environment, project_dir: &std::pat
             vec![name, value, source, yes_no.to_string(), default.unwrap_or_default(), alternate.unwrap_or_default()]
         })
         .collect();
-    crate::output::table::format(&["NAME", "VALUE", "SOURCE", "REQUIRED", "DEFAULT", "ALTERNATE"], &cells)
+    use crate::output::tabwriter::{layout, Line};
+    let header = ["NAME", "VALUE", "SOURCE", "REQUIRED", "DEFAULT", "ALTERNATE"].map(String::from);
+    let lines: Vec<Line> = std::iter::once(header.to_vec()).chain(cells).map(Line::row).collect();
+    layout(&lines, 0, 3)
 }
 
 fn lines<I: IntoIterator<Item = T>, T: std::fmt::Display>(items: I) -> String {

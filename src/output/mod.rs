@@ -2,7 +2,6 @@
 
 pub mod logs;
 pub mod status;
-pub mod table;
 pub mod tabwriter;
 
 use std::io::Write;
