@@ -545,4 +545,8 @@ pub struct WatchRule {
     pub initial_sync: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exec: Option<Json>,
+    /// `x-*` extensions (`x-initialSync`, the older spelling of `initial_sync`); not printed,
+    /// as Docker Compose 2.26.1 does not print them.
+    #[serde(flatten, skip_serializing)]
+    pub other: IndexMap<String, Json>,
 }
