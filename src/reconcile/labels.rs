@@ -41,12 +41,27 @@ pub fn image_name(project: &Project, service: &Service) -> String {
     }
 }
 
-/// The `depends_on` label: `service:condition:required` entries joined by commas.
+/// The `depends_on` label: `service:condition:restart` entries joined by commas, as Docker
+/// Compose 2.26.1 writes it (`db:service_started:false`).
 pub fn depends_on_label(service: &Service) -> String {
     service
         .depends_on
         .iter()
-        .map(|(name, d)| format!("{name}:{}:{}", d.condition, d.required))
+        .map(|(name, d)| format!("{name}:{}:{}", d.condition, d.restart))
         .collect::<Vec<_>>()
         .join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::DependsOn;
+
+    #[test]
+    fn the_depends_on_label_carries_restart_not_required() {
+        let mut s = Service::default();
+        s.depends_on.insert("db".into(), DependsOn { condition: "service_started".into(), restart: false, required: true });
+        s.depends_on.insert("cache".into(), DependsOn { condition: "service_healthy".into(), restart: true, required: false });
+        assert_eq!(depends_on_label(&s), "cache:service_healthy:true,db:service_started:false");
+    }
 }
