@@ -1,5 +1,6 @@
 //! rcompose: a Docker-Compose-compatible multi-container orchestrator.
 
+pub mod build;
 pub mod cli;
 pub mod compose;
 pub mod engine;
