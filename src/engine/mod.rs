@@ -86,6 +86,11 @@ pub trait Engine: Send + Sync {
         -> EngineFuture<'a, ()>;
     /// `signal` defaults to SIGKILL. A container that is not running is `Conflict`.
     fn kill_container<'a>(&'a self, id: &'a str, signal: Option<&'a str>) -> EngineFuture<'a, ()>;
+    /// Freezes every process of a running container. A container that is not running, or is
+    /// paused already, is `Conflict`.
+    fn pause_container<'a>(&'a self, id: &'a str) -> EngineFuture<'a, ()>;
+    /// Thaws a paused container. A container that is not paused is `Conflict`.
+    fn unpause_container<'a>(&'a self, id: &'a str) -> EngineFuture<'a, ()>;
     fn remove_container<'a>(
         &'a self,
         id: &'a str,

@@ -110,6 +110,14 @@ pub(super) async fn kill(e: &DockerEngine, id: &str, signal: Option<&str>) -> En
         .map_err(|x| e.err(x))
 }
 
+pub(super) async fn pause(e: &DockerEngine, id: &str) -> EngineResult<()> {
+    e.docker.pause_container(id).await.map_err(|x| e.err(x))
+}
+
+pub(super) async fn unpause(e: &DockerEngine, id: &str) -> EngineResult<()> {
+    e.docker.unpause_container(id).await.map_err(|x| e.err(x))
+}
+
 pub(super) async fn remove(
     e: &DockerEngine,
     id: &str,

@@ -148,6 +148,14 @@ impl Engine for DockerEngine {
         containers::kill(self, id, signal).boxed()
     }
 
+    fn pause_container<'a>(&'a self, id: &'a str) -> EngineFuture<'a, ()> {
+        containers::pause(self, id).boxed()
+    }
+
+    fn unpause_container<'a>(&'a self, id: &'a str) -> EngineFuture<'a, ()> {
+        containers::unpause(self, id).boxed()
+    }
+
     fn remove_container<'a>(
         &'a self,
         id: &'a str,

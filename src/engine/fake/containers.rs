@@ -96,6 +96,7 @@ impl State {
         }
         c.state.status = ContainerStatus::Exited;
         c.state.running = false;
+        c.state.paused = false;
         c.state.pid = 0;
         c.state.exit_code = code;
         c.state.finished_at = now_nanos().to_string();
@@ -118,6 +119,30 @@ impl State {
         let id = self.running(key)?;
         self.emit_container("kill", &id);
         self.exit(&id, Some(137))
+    }
+
+    pub fn pause(&mut self, key: &str) -> EngineResult<()> {
+        let id = self.running(key)?;
+        let c = self.containers.get_mut(&id).expect("resolved id");
+        if c.state.paused {
+            return Err(EngineError::conflict(format!("Container {id} is already paused")));
+        }
+        c.state.paused = true;
+        c.state.status = ContainerStatus::Paused;
+        self.emit_container("pause", &id);
+        Ok(())
+    }
+
+    pub fn unpause(&mut self, key: &str) -> EngineResult<()> {
+        let id = self.container_id(key)?;
+        let c = self.containers.get_mut(&id).expect("resolved id");
+        if !c.state.paused {
+            return Err(EngineError::conflict(format!("Container {id} is not paused")));
+        }
+        c.state.paused = false;
+        c.state.status = ContainerStatus::Running;
+        self.emit_container("unpause", &id);
+        Ok(())
     }
 
     pub fn remove(&mut self, key: &str, options: RemoveContainerOptions) -> EngineResult<()> {

@@ -240,6 +240,14 @@ impl Engine for FakeEngine {
         done(self.on_container("kill_container", id, |s| s.kill(id)))
     }
 
+    fn pause_container<'a>(&'a self, id: &'a str) -> EngineFuture<'a, ()> {
+        done(self.on_container("pause_container", id, |s| s.pause(id)))
+    }
+
+    fn unpause_container<'a>(&'a self, id: &'a str) -> EngineFuture<'a, ()> {
+        done(self.on_container("unpause_container", id, |s| s.unpause(id)))
+    }
+
     fn remove_container<'a>(
         &'a self,
         id: &'a str,

@@ -321,3 +321,20 @@ async fn images_build_tag_pull_and_remove() {
         ["redis:latest"]
     );
 }
+
+#[tokio::test]
+async fn pause_and_unpause_follow_dockers_rules() {
+    let fake = fake();
+    let engine: Arc<dyn Engine> = fake.clone();
+    let id = engine.create_container(&spec("p-web-1", "p")).await.unwrap();
+    assert!(engine.pause_container(&id).await.unwrap_err().is_conflict(), "not running");
+    engine.start_container(&id).await.unwrap();
+    engine.pause_container(&id).await.unwrap();
+    let state = fake.container("p-web-1").unwrap().state;
+    assert!(state.paused && state.running);
+    assert_eq!(state.status, ContainerStatus::Paused);
+    assert!(engine.pause_container(&id).await.unwrap_err().is_conflict(), "already paused");
+    engine.unpause_container(&id).await.unwrap();
+    assert_eq!(fake.container("p-web-1").unwrap().state.status, ContainerStatus::Running);
+    assert!(engine.unpause_container(&id).await.unwrap_err().is_conflict(), "not paused");
+}
