@@ -5,6 +5,7 @@
 //! Run with `cargo test --test integration`. The busybox:latest image is created locally from
 //! Debian's busybox-static when missing (`scripts/busybox-image.sh`): no registry is needed.
 
+mod cli;
 mod harness;
 mod tar;
 

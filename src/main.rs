@@ -6,16 +6,30 @@ use rcompose::cli::{self, Cli};
 use rcompose::output;
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version requests are not errors; usage errors exit 16 as in Docker Compose.
+            let code = if e.use_stderr() { 16 } else { 0 };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
     init_tracing(cli.global.verbose);
     let code = match cli::run(cli) {
         Ok(code) => code,
         Err(e) => {
             output::error(&format!("{e:#}"));
-            1
+            exit_code(&e)
         }
     };
     std::process::exit(code);
+}
+
+/// The one place errors become exit codes: a compose-file problem anywhere in the chain decides
+/// it, otherwise 1.
+fn exit_code(e: &anyhow::Error) -> i32 {
+    e.chain().find_map(|c| c.downcast_ref::<rcompose::loader::Diagnostic>()).map(|d| d.exit_code()).unwrap_or(1)
 }
 
 fn init_tracing(verbose: bool) {

@@ -79,6 +79,18 @@ impl fmt::Display for Pos {
     }
 }
 
+/// What kind of problem a diagnostic reports; decides the exit code, as in Docker Compose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Kind {
+    /// The compose files are wrong (exit code 15).
+    #[default]
+    Invalid,
+    /// No compose file was found (exit code 14).
+    NoConfig,
+    /// Anything else: a bad option value, a missing env file (exit code 1).
+    Other,
+}
+
 /// One loader error: position, key path and message.
 ///
 /// Displayed as `compose.yaml:4:5: services.app.ports: must be a list`.
@@ -88,21 +100,36 @@ pub struct Diagnostic {
     /// Dotted key path with `[i]` for sequence items; empty when the error is about a whole file.
     pub path: String,
     pub message: String,
+    pub kind: Kind,
 }
 
 impl Diagnostic {
     pub fn new(pos: Pos, path: impl Into<String>, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { pos, path: path.into(), message: message.into() }
+        Diagnostic { pos, path: path.into(), message: message.into(), kind: Kind::Invalid }
     }
 
     /// An error about a file as a whole (missing, unreadable, empty).
     pub fn file(path: &Path, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { pos: Pos::new(FileId::intern(path), 0, 0), path: String::new(), message: message.into() }
+        Diagnostic { pos: Pos::new(FileId::intern(path), 0, 0), path: String::new(), message: message.into(), kind: Kind::Invalid }
     }
 
     /// An error with no source position (command-line input, environment).
     pub fn plain(message: impl Into<String>) -> Diagnostic {
-        Diagnostic { pos: Pos::UNKNOWN, path: String::new(), message: message.into() }
+        Diagnostic { pos: Pos::UNKNOWN, path: String::new(), message: message.into(), kind: Kind::Other }
+    }
+
+    /// No compose file could be found.
+    pub fn no_config(message: impl Into<String>) -> Diagnostic {
+        Diagnostic { kind: Kind::NoConfig, ..Diagnostic::plain(message) }
+    }
+
+    /// The exit code Docker Compose uses for this kind of problem.
+    pub fn exit_code(&self) -> i32 {
+        match self.kind {
+            Kind::Invalid => 15,
+            Kind::NoConfig => 14,
+            Kind::Other => 1,
+        }
     }
 }
 

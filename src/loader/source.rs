@@ -29,7 +29,7 @@ pub fn discover(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
         }
         cur = d.parent();
     }
-    Err(Diagnostic::plain(format!(
+    Err(Diagnostic::no_config(format!(
         "no configuration file provided: none of {} found in {} or its parents",
         DEFAULT_FILES.join(", "),
         dir.display()
