@@ -80,26 +80,6 @@ pub fn job(project: &Project, service: &Service, overrides: &Overrides) -> Resul
     Ok(BuildJob { context, dockerfile, options, tags, services: vec![service.name.clone()] })
 }
 
-/// Merges builds that would produce the same image (same context, Dockerfile and options):
-/// the first keeps its place and gets the others' tags and services.
-pub fn merge(jobs: Vec<BuildJob>) -> Vec<BuildJob> {
-    let mut out: Vec<BuildJob> = Vec::new();
-    for job in jobs {
-        match out.iter_mut().find(|j| j.context == job.context && j.dockerfile == job.dockerfile && j.options == job.options) {
-            Some(same) => {
-                for t in job.tags {
-                    if !same.tags.contains(&t) {
-                        same.tags.push(t);
-                    }
-                }
-                same.services.extend(job.services);
-            }
-            None => out.push(job),
-        }
-    }
-    out
-}
-
 fn non_empty(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_string())
 }
@@ -174,15 +154,5 @@ mod tests {
         assert_eq!(e.to_string(), "service a: the classic builder doesn't support SSH keys (build.ssh)");
         let e = job_of("services:\n  a:\n    build: https://github.com/x/y.git\n", "a").unwrap_err();
         assert!(e.to_string().contains("only local directories can be built"), "{e}");
-    }
-
-    #[test]
-    fn identical_builds_are_merged() {
-        let p = project("services:\n  a:\n    build: .\n  b:\n    build: .\n  c:\n    build: {context: ., target: t}\n");
-        let jobs: Vec<BuildJob> = ["a", "b", "c"].iter().map(|s| job(&p, &p.services[*s], &Overrides::default()).unwrap()).collect();
-        let merged = merge(jobs);
-        assert_eq!(merged.len(), 2);
-        assert_eq!(merged[0].tags, ["p-a", "p-b"]);
-        assert_eq!(merged[0].services, ["a", "b"]);
     }
 }

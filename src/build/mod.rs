@@ -4,7 +4,7 @@
 //! decide and print builds); `context` archives the context directory honouring
 //! `.dockerignore`; [`run`] sends the archive to the engine, relays the build's output line by
 //! line, and gives the result every tag it should have. Several services whose builds are the
-//! same are built once ([`merge`]).
+//! same are built once (the planner merges them).
 
 mod context;
 mod ignore;
@@ -18,7 +18,7 @@ use crate::engine::{BuildOptions, Engine, EngineError, Progress};
 
 pub use context::Context;
 pub use ignore::Ignore;
-pub use job::{job, merge, Overrides, BUILDER_LABEL};
+pub use job::{job, Overrides, BUILDER_LABEL};
 
 /// One build: what to send, how, and what to call the result.
 #[derive(Debug, Clone, PartialEq, Eq)]

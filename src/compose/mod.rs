@@ -6,6 +6,7 @@
 
 mod attach;
 mod down;
+mod images;
 mod lifecycle;
 mod session;
 mod up;
@@ -17,12 +18,13 @@ use tokio_util::sync::CancellationToken;
 
 use crate::engine::{DockerEngine, Engine, EngineError};
 use crate::output::Event;
-use crate::reconcile::execute::{EventSink, Executor, Outcome};
+use crate::reconcile::execute::{DetailSink, EventSink, Executor, Outcome};
 use crate::reconcile::health::NotReady;
 use crate::reconcile::plan::{Op, Plan};
 use crate::reconcile::PlanError;
 
 pub use down::DownOptions;
+pub use images::{BuildOptions, PullOptions};
 pub use lifecycle::RmOptions;
 pub use session::{block_on, load_project};
 pub use up::UpOptions;
@@ -42,6 +44,8 @@ pub struct Compose {
     /// Fired on the first Ctrl-C: no new step starts and waits end.
     pub cancel: CancellationToken,
     pub events: EventSink,
+    /// Where the output lines of builds and pulls go.
+    pub details: DetailSink,
     pub warn: WarnSink,
 }
 
@@ -74,6 +78,7 @@ impl Compose {
             dry_run: false,
             cancel: CancellationToken::new(),
             events: Arc::new(|_: &Event| {}),
+            details: Arc::new(|_: &crate::output::Detail| {}),
             warn: Arc::new(|_: &str| {}),
         }
     }
@@ -101,6 +106,7 @@ impl Compose {
             project: name.to_string(),
             limit: self.parallel,
             events: self.events.clone(),
+            details: self.details.clone(),
             cancel: self.cancel.clone(),
         };
         let outcome = executor.run(plan).await;

@@ -38,6 +38,7 @@ impl Compose {
             project.services.values().filter(|s| targets.contains(&s.name)).map(|s| (s.name.clone(), config_hash(project, s))).collect();
         let observed = observe(self.engine.as_ref(), &project.name, Some(project), &hashes).await?;
         let converge = plan::UpOptions { services: targets.clone(), ..opts.converge.clone() };
+        let (observed, converge) = self.ensure_images(project, &targets, observed, &hashes, converge).await?;
         let plan = plan::plan_up(project, &observed, &converge)?;
         self.execute(&project.name, &plan).await?;
         if opts.wait && !opts.converge.no_start && !self.dry_run {

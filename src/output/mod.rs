@@ -41,3 +41,17 @@ pub struct Event {
 pub fn event(e: &Event) {
     eprintln!(" {} {}  {}", e.kind, e.name, e.status);
 }
+
+/// A line of a long step's own output (a build's output, a pulled layer's status), shown
+/// between that step's progress events as ` [web] Step 1/4 : FROM busybox:latest`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detail {
+    /// What the line is about: the services a build is for, the image a pull fetches.
+    pub name: String,
+    pub text: String,
+}
+
+/// Prints a step's output line.
+pub fn detail(d: &Detail) {
+    eprintln!(" [{}] {}", d.name, d.text);
+}

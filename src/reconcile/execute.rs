@@ -18,11 +18,13 @@ use tokio_util::sync::CancellationToken;
 use super::health;
 use super::labels;
 use super::plan::{OnFailure, Op, Plan, StepId};
-use crate::engine::{Engine, EngineError, RemoveContainerOptions};
-use crate::output::Event;
+use crate::engine::{Engine, EngineError, Progress, RemoveContainerOptions};
+use crate::output::{Detail, Event};
 
 /// Where progress events go (the CLI prints them through `output::event`).
 pub type EventSink = Arc<dyn Fn(&Event) + Send + Sync>;
+/// Where the output lines of builds and pulls go (the CLI prints them through `output::detail`).
+pub type DetailSink = Arc<dyn Fn(&Detail) + Send + Sync>;
 
 /// What carrying out a plan needs.
 #[derive(Clone)]
@@ -33,6 +35,7 @@ pub struct Executor {
     /// At most this many engine calls at once; `None` for no limit.
     pub limit: Option<usize>,
     pub events: EventSink,
+    pub details: DetailSink,
     pub cancel: CancellationToken,
 }
 
@@ -66,7 +69,8 @@ struct Tasks {
     steps: HashMap<tokio::task::Id, StepId>,
 }
 
-/// Results shared between steps: image ids learnt from pulls, for containers' image label.
+/// Results shared between steps: image ids learnt from pulls and builds, for containers'
+/// image label.
 type Images = Arc<Mutex<HashMap<String, String>>>;
 
 impl Executor {
@@ -165,13 +169,20 @@ impl Executor {
                 other => other.map(drop),
             },
             Op::CreateVolume(spec) => e.create_volume(spec).await.map(drop),
-            Op::PullImage { reference } => {
-                let mut progress = e.pull_image(reference, None);
-                while let Some(item) = progress.next().await {
-                    item.map_err(|err| format!("pulling {reference}: {err}"))?;
-                }
+            Op::PullImage { reference, .. } => {
+                self.pull(reference).await?;
                 let id = e.inspect_image(reference).await.map_err(|err| err.to_string())?.id;
                 images.lock().expect("never poisoned").insert(reference.clone(), id);
+                Ok(())
+            }
+            Op::BuildImage(job) => {
+                let name = job.service_list();
+                let output = |line: &str| (self.details)(&Detail { name: name.clone(), text: line.to_string() });
+                let id = crate::build::run(e, job, &output).await.map_err(|err| err.to_string())?;
+                let mut known = images.lock().expect("never poisoned");
+                for tag in &job.tags {
+                    known.insert(tag.clone(), id.clone());
+                }
                 Ok(())
             }
             Op::CreateContainer { spec, image_label } => {
@@ -201,6 +212,24 @@ impl Executor {
             Op::RemoveImage { name } => gone_is_done(e.remove_image(name, false).await.map(drop)),
         };
         r.map_err(|err| err.to_string())
+    }
+
+    /// Pulls `reference`, passing on each layer's changes of status (not every byte count).
+    async fn pull(&self, reference: &str) -> Result<(), String> {
+        let mut progress = self.engine.pull_image(reference, None);
+        let mut last: HashMap<Option<String>, String> = HashMap::new();
+        while let Some(item) = progress.next().await {
+            let text = match item.map_err(|err| err.to_string())? {
+                Progress::Status { id, status, .. } if last.get(&id) != Some(&status) => {
+                    last.insert(id.clone(), status.clone());
+                    id.map_or(status.clone(), |id| format!("{id}: {status}"))
+                }
+                Progress::Output(text) => text.trim_end().to_string(),
+                _ => continue,
+            };
+            (self.details)(&Detail { name: reference.to_string(), text });
+        }
+        Ok(())
     }
 }
 

@@ -28,6 +28,7 @@ fn world() -> World {
         project: "p".into(),
         limit: Some(4),
         events: Arc::new(move |e: &Event| sink.lock().unwrap().push(format!("{} {}", e.name, e.status))),
+        details: Arc::new(|_: &crate::output::Detail| {}),
         cancel: CancellationToken::new(),
     };
     World { fake, events, executor }

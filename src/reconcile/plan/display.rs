@@ -48,7 +48,14 @@ impl fmt::Display for Op {
         match self {
             Op::CreateNetwork(spec) => write!(f, "create network {}", spec.name),
             Op::CreateVolume(spec) => write!(f, "create volume {}", spec.name),
-            Op::PullImage { reference } => write!(f, "pull image {reference}"),
+            Op::PullImage { reference, services } => write!(f, "pull image {reference}{}", for_services(services)),
+            Op::BuildImage(job) => {
+                write!(f, "build image {}", job.tags[0])?;
+                if job.tags.len() > 1 {
+                    write!(f, " (also tagged {})", job.tags[1..].join(", "))?;
+                }
+                write!(f, "{}", for_services(&job.services))
+            }
             Op::CreateContainer { spec, .. } => write!(f, "create container {}", spec.name.as_deref().unwrap_or("")),
             Op::StartContainer(t) => write!(f, "start container {}", short(t)),
             Op::StopContainer { target, .. } => write!(f, "stop container {}", short(target)),
@@ -68,6 +75,15 @@ impl fmt::Display for Op {
             Op::RemoveVolume { name } => write!(f, "remove volume {name}"),
             Op::RemoveImage { name } => write!(f, "remove image {name}"),
         }
+    }
+}
+
+/// ` for service web`, ` for services a, b`, or nothing.
+fn for_services(services: &[String]) -> String {
+    match services {
+        [] => String::new(),
+        [one] => format!(" for service {one}"),
+        many => format!(" for services {}", many.join(", ")),
     }
 }
 

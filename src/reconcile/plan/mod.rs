@@ -10,15 +10,18 @@ mod diff;
 mod display;
 mod down;
 mod gates;
+mod images;
 mod lifecycle;
 mod resources;
 mod up;
 
 use std::time::Duration;
 
+use crate::build::{BuildError, BuildJob};
 use crate::engine::{ContainerSpec, NetworkSpec, VolumeSpec};
 
 pub use down::{plan_down, DownOptions, RemoveImages};
+pub use images::{plan_build, plan_images, plan_pull, ImageOptions, PullPolicy};
 pub use lifecycle::{plan_kill, plan_restart, plan_rm, plan_start, plan_stop};
 pub use up::{plan_up, replicas, Recreate, UpOptions};
 
@@ -33,6 +36,8 @@ pub enum PlanError {
     ExternalVolume { name: String },
     #[error("service {service}: image {image} is not present locally and {why}")]
     ImageMissing { service: String, image: String, why: String },
+    #[error(transparent)]
+    Build(#[from] BuildError),
     #[error("service {service}: cannot run several replicas with container_name {container_name:?}: container names must be unique")]
     ScaleWithContainerName { service: String, container_name: String },
 }
@@ -126,7 +131,10 @@ impl Target {
 pub enum Op {
     CreateNetwork(NetworkSpec),
     CreateVolume(VolumeSpec),
-    PullImage { reference: String },
+    /// Pulls an image for `services` (named in messages).
+    PullImage { reference: String, services: Vec<String> },
+    /// Builds an image and gives it every tag of the job.
+    BuildImage(Box<BuildJob>),
     /// Creates a container. When `image_label` is set, the executor writes the id that
     /// reference has at that moment into the `com.docker.compose.image` label (the image may
     /// only exist once an earlier step pulled it).

@@ -1,4 +1,5 @@
-//! What containers need before they can be created (networks, volumes, images), and the
+//! What containers need before they can be created (networks, volumes, images: see
+//! [`images`](super::images)), and the
 //! containers that have to go (orphans, extra replicas).
 
 use std::collections::BTreeMap;
@@ -36,7 +37,7 @@ fn volume_keys(s: &Service) -> impl Iterator<Item = &str> {
 }
 
 /// Plans the networks, volumes and images the `targets` use and the engine lacks.
-pub(super) fn prepare(plan: &mut Plan, project: &Project, observed: &Observed, targets: &[&Service]) -> Result<Prepared, PlanError> {
+pub(super) fn prepare(plan: &mut Plan, project: &Project, observed: &Observed, targets: &[&Service], images: &super::ImageOptions) -> Result<Prepared, PlanError> {
     let mut out = Prepared::default();
     let used_networks: std::collections::BTreeSet<&str> = targets.iter().flat_map(|s| s.networks.keys().map(String::as_str)).collect();
     for (key, net) in project.networks.iter().filter(|(k, _)| used_networks.contains(k.as_str())) {
@@ -70,24 +71,7 @@ pub(super) fn prepare(plan: &mut Plan, project: &Project, observed: &Observed, t
             Some(_) => {}
         }
     }
-    for s in targets {
-        let image = labels::image_name(project, s);
-        if out.images.contains_key(&image) {
-            continue;
-        }
-        let present = observed.images.get(&image).is_some_and(Option::is_some);
-        let reason = match (s.pull_policy.as_str(), present) {
-            ("always", _) => "pull_policy: always",
-            (_, true) => continue,
-            ("never", false) => return Err(PlanError::ImageMissing { service: s.name.clone(), image, why: "pull_policy is never".into() }),
-            (policy, false) if s.build.is_some() || policy == "build" => {
-                return Err(PlanError::ImageMissing { service: s.name.clone(), image, why: "it must be built, and rcompose cannot build images yet (run `docker compose build`)".into() })
-            }
-            _ => "not found locally",
-        };
-        plan.decide(format!("image {image}"), "pull", reason);
-        out.images.insert(image.clone(), plan.push(Op::PullImage { reference: image.clone() }, vec![], Progress::new("Image", &image, Some("Pulling"), Some("Pulled"))));
-    }
+    out.images = super::images::prepare(plan, project, observed, targets, images)?;
     Ok(out)
 }
 

@@ -159,14 +159,14 @@ fn no_deps_and_no_start() {
 }
 
 #[test]
-fn missing_images_are_pulled_and_unbuildable_ones_refused() {
+fn missing_images_are_pulled_and_never_pulled_ones_refused() {
     let p = project(STACK);
     let plan = up(&p, &Observed::default());
-    assert_eq!(steps(&plan)[1], "#2 pull image busybox");
+    assert_eq!(steps(&plan)[1], "#2 pull image busybox for services cache, db, web");
     assert!(steps(&plan).contains(&"#3 create container p-cache-1  after #1, #2".to_string()), "{plan}");
-    let p = project("services:\n  app:\n    build: .\n");
+    let p = project("services:\n  app:\n    image: nope\n    pull_policy: never\n");
     let e = plan_up(&p, &Observed::default(), &UpOptions::default()).unwrap_err();
-    assert!(e.to_string().contains("image p-app is not present locally and it must be built"), "{e}");
+    assert_eq!(e.to_string(), "service app: image nope is not present locally and pull_policy never forbids pulling it");
 }
 
 #[test]

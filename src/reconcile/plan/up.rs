@@ -42,6 +42,8 @@ pub struct UpOptions {
     pub timeout: Option<Duration>,
     /// The `--env-file` files given explicitly, comma-separated, for the `environment_file` label.
     pub environment_file: Option<String>,
+    /// What to do about images: pull policy, `--build`, `--no-build`.
+    pub images: super::ImageOptions,
 }
 
 /// Plans `up`: pure, from the project, what the engine holds, and the options.
@@ -50,7 +52,7 @@ pub fn plan_up(project: &Project, observed: &Observed, opts: &UpOptions) -> Resu
     let targets: Vec<&Service> =
         order.iter().filter(|s| opts.services.is_empty() || opts.services.contains(*s)).map(|s| &project.services[s]).collect();
     let mut plan = Plan::default();
-    let res = resources::prepare(&mut plan, project, observed, &targets)?;
+    let res = resources::prepare(&mut plan, project, observed, &targets, &opts.images)?;
     resources::orphans(&mut plan, project, observed, opts.remove_orphans, opts.timeout);
     let mut gates = Gates::new(targets.iter().map(|s| s.name.clone()).collect());
     let mut up = Up { plan, project, observed, opts, res, gates: &mut gates };

@@ -1,0 +1,220 @@
+//! Images: what `up` does about the images its services run, and the plans of `build` and
+//! `pull`.
+//!
+//! For `up`, each image the selected services use is pulled, built, used as it is, or refused,
+//! from its `pull_policy` (or `--pull`), `--build` / `--no-build`, whether the engine has it,
+//! and whether a service of the project builds it. As in Docker Compose, a missing image that a
+//! service both names (`image:`) and builds is first pulled, and built when the pull fails.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{soft, Op, OnFailure, Plan, PlanError, Progress, StepId};
+use crate::build::{self, BuildJob, Overrides};
+use crate::model::{Project, Service};
+use crate::reconcile::labels;
+use crate::reconcile::observe::Observed;
+
+/// A service's `pull_policy`, or `--pull`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PullPolicy {
+    /// Pull every time.
+    Always,
+    /// Pull (or build) when the engine does not have the image.
+    #[default]
+    Missing,
+    /// Never pull: the image must be there, or be built.
+    Never,
+    /// Build every time.
+    Build,
+}
+
+impl PullPolicy {
+    /// The policy a `pull_policy` value names. `daily`, `weekly` and `every_<duration>` are
+    /// treated as `missing`: the engine does not say when an image was last pulled.
+    pub fn parse(value: &str) -> PullPolicy {
+        match value {
+            "always" => PullPolicy::Always,
+            "never" => PullPolicy::Never,
+            "build" => PullPolicy::Build,
+            _ => PullPolicy::Missing,
+        }
+    }
+}
+
+/// How `up` treats images.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageOptions {
+    /// `--pull`: the policy of every service, instead of its own.
+    pub pull: Option<PullPolicy>,
+    /// `--build`: build every image a service can build, present or not.
+    pub build: bool,
+    /// `--no-build`: build nothing; an image that would need building must be there.
+    pub no_build: bool,
+    /// The images were already pulled and built by an earlier plan: plan no image step.
+    pub ensured: bool,
+}
+
+/// Plans the pulls and builds `targets` need before their containers are created; returns,
+/// for each image reference, the step after which it is ready.
+pub(super) fn prepare(plan: &mut Plan, project: &Project, observed: &Observed, targets: &[&Service], opts: &ImageOptions) -> Result<BTreeMap<String, StepId>, PlanError> {
+    let mut ready = BTreeMap::new();
+    if opts.ensured {
+        return Ok(ready);
+    }
+    let mut users: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for s in targets {
+        users.entry(labels::image_name(project, s)).or_default().push(s.name.clone());
+    }
+    let mut builds: Vec<(BuildJob, Vec<StepId>)> = Vec::new();
+    let mut seen = BTreeSet::new();
+    for s in targets {
+        let image = labels::image_name(project, s);
+        if !seen.insert(image.clone()) {
+            continue;
+        }
+        let builder = if s.build.is_some() { Some(*s) } else { project.services.values().find(|o| o.build.is_some() && labels::image_name(project, o) == image) };
+        let (mut policy, mut origin) = match opts.pull {
+            Some(p) => (p, "--pull"),
+            None => (PullPolicy::parse(&s.pull_policy), "pull_policy:"),
+        };
+        if opts.build && builder.is_some() {
+            (policy, origin) = (PullPolicy::Build, "--build");
+        }
+        let present = observed.images.get(&image).is_some_and(Option::is_some);
+        let build = builder.filter(|_| !opts.no_build && (policy == PullPolicy::Build || !present));
+        let pull = !s.image.is_empty() && (policy == PullPolicy::Always || (policy == PullPolicy::Missing && !present));
+        if !present && !pull && build.is_none() {
+            let why = match policy {
+                _ if builder.is_some() => "it must be built, and --no-build was given".to_string(),
+                PullPolicy::Never => format!("{} never forbids pulling it", origin.trim_end_matches(':')),
+                PullPolicy::Build => format!("{} build asks to build it, but the service has no build section", origin.trim_end_matches(':')),
+                _ => "the service names no image to pull".to_string(),
+            };
+            return Err(PlanError::ImageMissing { service: s.name.clone(), image, why });
+        }
+        let mut pulled = Vec::new();
+        if pull {
+            let reason = if policy == PullPolicy::Always { format!("{origin} always") } else { "not found locally".to_string() };
+            plan.decide(format!("image {image}"), "pull", reason);
+            let op = Op::PullImage { reference: image.clone(), services: users[&image].clone() };
+            let step = plan.push(op, vec![], Progress::new("Image", &image, Some("Pulling"), Some("Pulled")));
+            if build.is_some() {
+                // The build covers a failed pull, as in Docker Compose.
+                plan.steps[step].on_failure = OnFailure::Warn;
+            }
+            ready.insert(image.clone(), step);
+            pulled.push(step);
+        }
+        if let Some(builder) = build {
+            let reason = match policy {
+                PullPolicy::Build if origin == "--build" => "--build".to_string(),
+                PullPolicy::Build => format!("{origin} build"),
+                _ if pull => "not found locally, if the pull fails".to_string(),
+                _ => "not found locally".to_string(),
+            };
+            plan.decide(format!("image {image}"), "build", reason);
+            let mut job = build::job(project, builder, &Overrides::default())?;
+            job.services = users[&image].clone();
+            builds.push((job, pulled));
+        }
+    }
+    for (job, steps) in merge(builds) {
+        let step = push_build(plan, job.clone(), soft(steps));
+        for tag in &job.tags {
+            ready.insert(tag.clone(), step);
+        }
+    }
+    Ok(ready)
+}
+
+/// Plans `build`: one build per distinct build of the selected services (all when `services`
+/// is empty) that have a build section.
+pub fn plan_build(project: &Project, services: &BTreeSet<String>, overrides: &Overrides) -> Result<Plan, PlanError> {
+    let mut plan = Plan::default();
+    let mut builds = Vec::new();
+    let mut seen = BTreeSet::new();
+    for s in project.services.values().filter(|s| services.is_empty() || services.contains(&s.name)) {
+        let image = labels::image_name(project, s);
+        if s.build.is_none() {
+            plan.decide(&s.name, "skip", "no build section");
+        } else if !seen.insert(image.clone()) {
+            plan.decide(&s.name, "skip", format!("image {image} is built for another service"));
+        } else {
+            plan.decide(format!("image {image}"), "build", format!("service {}", s.name));
+            builds.push((build::job(project, s, overrides)?, Vec::new()));
+        }
+    }
+    for (job, _) in merge(builds) {
+        push_build(&mut plan, job, vec![]);
+    }
+    Ok(plan)
+}
+
+/// Plans `pull` as Docker Compose does it: every selected service's image once, except for
+/// services with no image, `pull_policy: never` or `build`, and `missing` images that are there.
+pub fn plan_pull(project: &Project, observed: &Observed, services: &BTreeSet<String>, ignore_failures: bool) -> Plan {
+    let mut plan = Plan::default();
+    let mut pulls: BTreeMap<String, StepId> = BTreeMap::new();
+    for s in project.services.values().filter(|s| services.is_empty() || services.contains(&s.name)) {
+        let present = observed.images.get(&s.image).is_some_and(Option::is_some);
+        let skip = match s.pull_policy.as_str() {
+            _ if s.image.is_empty() => Some("no image to be pulled".to_string()),
+            "never" | "build" => Some(format!("pull_policy: {}", s.pull_policy)),
+            "missing" | "if_not_present" if present => Some("image is already present locally".to_string()),
+            _ => None,
+        };
+        if let Some(why) = skip {
+            plan.decide(&s.name, "skip", why);
+            continue;
+        }
+        if let Some(&step) = pulls.get(&s.image) {
+            if let Op::PullImage { services, .. } = &mut plan.steps[step].op {
+                services.push(s.name.clone());
+            }
+            continue;
+        }
+        plan.decide(format!("image {}", s.image), "pull", format!("service {}", s.name));
+        let op = Op::PullImage { reference: s.image.clone(), services: vec![s.name.clone()] };
+        let step = plan.push(op, vec![], Progress::new("Image", &s.image, Some("Pulling"), Some("Pulled")));
+        if ignore_failures {
+            plan.steps[step].on_failure = OnFailure::Warn;
+        }
+        pulls.insert(s.image.clone(), step);
+    }
+    plan
+}
+
+fn push_build(plan: &mut Plan, job: BuildJob, after: Vec<super::Edge>) -> StepId {
+    let progress = Progress::new("Image", &job.tags[0], Some("Building"), Some("Built"));
+    plan.push(Op::BuildImage(Box::new(job)), after, progress)
+}
+
+/// Builds that would make the same image, done once: the first keeps its place and gets the
+/// others' tags, services and prerequisites.
+fn merge(builds: Vec<(BuildJob, Vec<StepId>)>) -> Vec<(BuildJob, Vec<StepId>)> {
+    let mut out: Vec<(BuildJob, Vec<StepId>)> = Vec::new();
+    for (job, steps) in builds {
+        let same = |j: &BuildJob| j.context == job.context && j.dockerfile == job.dockerfile && j.options == job.options;
+        match out.iter_mut().find(|(j, _)| same(j)) {
+            Some((j, s)) => {
+                j.tags.extend(job.tags.into_iter().filter(|t| !j.tags.contains(t)).collect::<Vec<_>>());
+                j.services.extend(job.services);
+                s.extend(steps);
+            }
+            None => out.push((job, steps)),
+        }
+    }
+    out
+}
+
+/// Plans only the images of `up` for `targets` (all services when empty): what a first pass
+/// carries out before the containers are planned against the images it produced.
+pub fn plan_images(project: &Project, observed: &Observed, targets: &BTreeSet<String>, opts: &ImageOptions) -> Result<Plan, PlanError> {
+    let selected: Vec<&Service> = project.services.values().filter(|s| targets.is_empty() || targets.contains(&s.name)).collect();
+    let mut plan = Plan::default();
+    prepare(&mut plan, project, observed, &selected, opts)?;
+    Ok(plan)
+}
+
+#[cfg(test)]
+mod tests;

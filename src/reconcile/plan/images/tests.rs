@@ -1,0 +1,126 @@
+//! The images planner: pull policies, flags, shared builds, and the `build` and `pull` plans.
+
+use std::collections::BTreeSet;
+
+use super::*;
+use crate::reconcile::plan::{plan_up, UpOptions};
+use crate::reconcile::testing::{project, steps};
+
+/// An engine holding exactly these images.
+fn having(images: &[&str]) -> Observed {
+    Observed { images: images.iter().map(|i| (i.to_string(), Some(format!("sha256:{i}")))).collect(), ..Default::default() }
+}
+
+fn images(yaml: &str, observed: &Observed, opts: ImageOptions) -> Result<Plan, PlanError> {
+    plan_images(&project(yaml), observed, &BTreeSet::new(), &opts)
+}
+
+fn decisions(plan: &Plan) -> Vec<String> {
+    plan.decisions.iter().map(ToString::to_string).collect()
+}
+
+const PULLED: &str = "services:\n  a:\n    image: img\n";
+const BUILT: &str = "services:\n  a:\n    build: .\n";
+
+#[test]
+fn pull_policies_of_a_service_with_an_image() {
+    let plan = |policy: &str, present: &[&str]| {
+        let yaml = format!("{PULLED}    pull_policy: {policy}\n");
+        images(&yaml, &having(present), ImageOptions::default()).map(|p| decisions(&p))
+    };
+    assert_eq!(plan("missing", &[]).unwrap(), ["image img: pull (not found locally)"]);
+    assert!(plan("missing", &["img"]).unwrap().is_empty());
+    assert!(plan("if_not_present", &["img"]).unwrap().is_empty());
+    assert_eq!(plan("always", &["img"]).unwrap(), ["image img: pull (pull_policy: always)"]);
+    assert!(plan("never", &["img"]).unwrap().is_empty());
+    let e = plan("never", &[]).unwrap_err();
+    assert_eq!(e.to_string(), "service a: image img is not present locally and pull_policy never forbids pulling it");
+    let e = plan("build", &[]).unwrap_err();
+    assert!(e.to_string().contains("pull_policy build asks to build it, but the service has no build section"), "{e}");
+}
+
+#[test]
+fn the_pull_flag_overrides_the_file() {
+    let yaml = format!("{PULLED}    pull_policy: never\n");
+    let always = ImageOptions { pull: Some(PullPolicy::Always), ..Default::default() };
+    assert_eq!(decisions(&images(&yaml, &having(&["img"]), always).unwrap()), ["image img: pull (--pull always)"]);
+    let never = ImageOptions { pull: Some(PullPolicy::Never), ..Default::default() };
+    let e = images(PULLED, &having(&[]), never).unwrap_err();
+    assert!(e.to_string().ends_with("--pull never forbids pulling it"), "{e}");
+}
+
+#[test]
+fn built_images_are_built_when_missing_forced_or_by_policy() {
+    let built = |yaml: &str, present: &[&str], opts: ImageOptions| images(yaml, &having(present), opts).map(|p| decisions(&p));
+    assert_eq!(built(BUILT, &[], ImageOptions::default()).unwrap(), ["image p-a: build (not found locally)"]);
+    assert!(built(BUILT, &["p-a"], ImageOptions::default()).unwrap().is_empty());
+    let forced = ImageOptions { build: true, ..Default::default() };
+    assert_eq!(built(BUILT, &["p-a"], forced).unwrap(), ["image p-a: build (--build)"]);
+    let policy = format!("{BUILT}    pull_policy: build\n");
+    assert_eq!(built(&policy, &["p-a"], ImageOptions::default()).unwrap(), ["image p-a: build (pull_policy: build)"]);
+    let never = format!("{BUILT}    pull_policy: never\n");
+    assert_eq!(built(&never, &[], ImageOptions::default()).unwrap(), ["image p-a: build (not found locally)"], "never forbids pulls, not builds");
+
+    let no_build = ImageOptions { no_build: true, ..Default::default() };
+    assert!(built(&policy, &["p-a"], no_build.clone()).unwrap().is_empty());
+    let e = built(BUILT, &[], no_build).unwrap_err();
+    assert_eq!(e.to_string(), "service a: image p-a is not present locally and it must be built, and --no-build was given");
+}
+
+#[test]
+fn a_named_image_that_can_be_built_is_pulled_first_and_built_if_the_pull_fails() {
+    let yaml = "services:\n  a:\n    image: img\n    build: .\n  b:\n    image: img\n";
+    let plan = images(yaml, &having(&[]), ImageOptions::default()).unwrap();
+    assert_eq!(decisions(&plan), ["image img: pull (not found locally)", "image img: build (not found locally, if the pull fails)"]);
+    assert_eq!(steps(&plan), ["#1 pull image img for services a, b  (failure only warns)", "#2 build image img for services a, b  after #1?"]);
+}
+
+#[test]
+fn identical_builds_run_once_and_containers_wait_for_them() {
+    let yaml = "services:\n  a:\n    build: .\n  b:\n    build: .\n  c:\n    build: {context: ., target: t}\n";
+    let p = project(yaml);
+    let plan = plan_up(&p, &Observed::default(), &UpOptions::default()).unwrap();
+    let s = steps(&plan);
+    assert_eq!(s[1], "#2 build image p-a (also tagged p-b) for services a, b", "{plan}");
+    assert_eq!(s[2], "#3 build image p-c for service c");
+    assert!(s.contains(&"#6 create container p-b-1  after #1, #2".to_string()), "{plan}");
+    let Op::BuildImage(job) = &plan.steps[1].op else { panic!() };
+    assert_eq!(job.options.labels[crate::build::BUILDER_LABEL], "classic");
+
+    let ensured = UpOptions { images: ImageOptions { ensured: true, ..Default::default() }, ..Default::default() };
+    let plan = plan_up(&p, &Observed::default(), &ensured).unwrap();
+    assert!(!plan.steps.iter().any(|s| matches!(s.op, Op::BuildImage(_) | Op::PullImage { .. })), "{plan}");
+}
+
+#[test]
+fn build_plans_skip_what_has_no_build_section() {
+    let p = project("services:\n  a:\n    build: .\n  b:\n    image: img\n  c:\n    build: {context: ., args: {X: '1'}}\n");
+    let overrides = Overrides { no_cache: true, ..Default::default() };
+    let plan = plan_build(&p, &BTreeSet::new(), &overrides).unwrap();
+    assert_eq!(decisions(&plan), ["image p-a: build (service a)", "b: skip (no build section)", "image p-c: build (service c)"]);
+    assert_eq!(steps(&plan), ["#1 build image p-a for service a", "#2 build image p-c for service c"]);
+    let Op::BuildImage(job) = &plan.steps[0].op else { panic!() };
+    assert!(job.options.no_cache);
+    let only_b = plan_build(&p, &BTreeSet::from(["b".to_string()]), &overrides).unwrap();
+    assert!(only_b.steps.is_empty());
+}
+
+#[test]
+fn pull_plans_follow_docker_compose() {
+    let yaml = "services:\n  a:\n    image: img\n  b:\n    image: img\n  c:\n    build: .\n  d:\n    image: other\n    pull_policy: never\n  e:\n    image: there\n    pull_policy: missing\n  f:\n    image: there2\n";
+    let p = project(yaml);
+    let plan = plan_pull(&p, &having(&["there", "there2"]), &BTreeSet::new(), false);
+    assert_eq!(steps(&plan), ["#1 pull image img for services a, b", "#2 pull image there2 for service f"]);
+    assert_eq!(
+        decisions(&plan),
+        [
+            "image img: pull (service a)",
+            "c: skip (no image to be pulled)",
+            "d: skip (pull_policy: never)",
+            "e: skip (image is already present locally)",
+            "image there2: pull (service f)"
+        ]
+    );
+    let lenient = plan_pull(&p, &having(&[]), &BTreeSet::from(["a".to_string()]), true);
+    assert_eq!(steps(&lenient), ["#1 pull image img for service a  (failure only warns)"]);
+}
