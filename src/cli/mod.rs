@@ -1,6 +1,7 @@
 //! Command-line definitions. Each command lives in its own file and only turns flags into
 //! options for one function of the core; no YAML, no engine calls here.
 
+pub mod build;
 pub mod config;
 pub mod create;
 pub mod down;
@@ -10,6 +11,7 @@ pub mod logs;
 pub mod ls;
 pub mod port;
 pub mod ps;
+pub mod pull;
 pub mod restart;
 pub mod rm;
 mod session;
@@ -99,6 +101,10 @@ pub enum Command {
     Down(down::DownArgs),
     /// Create containers without starting them
     Create(create::CreateArgs),
+    /// Build the images of services that have a build section
+    Build(build::BuildArgs),
+    /// Pull the images of services
+    Pull(pull::PullArgs),
     /// Start existing containers
     Start(start::StartArgs),
     /// Stop running containers
@@ -166,6 +172,8 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Up(args) => up::run(&cli.global, args),
         Command::Down(args) => down::run(&cli.global, args),
         Command::Create(args) => create::run(&cli.global, args),
+        Command::Build(args) => build::run(&cli.global, args),
+        Command::Pull(args) => pull::run(&cli.global, args),
         Command::Start(args) => start::run(&cli.global, args),
         Command::Stop(args) => stop::run(&cli.global, args),
         Command::Restart(args) => restart::run(&cli.global, args),

@@ -49,6 +49,7 @@ where
         c.cancel = cancel.clone();
         if !quiet {
             c.events = Arc::new(output::event);
+            c.details = Arc::new(output::detail);
         }
         c.warn = Arc::new(output::warn);
         work(c).await
