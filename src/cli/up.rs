@@ -50,6 +50,8 @@ pub struct CreateFlags {
     /// Run this many containers of a service (overrides `scale` in the file)
     #[arg(long, value_name = "SERVICE=NUM", value_parser = parse_scale)]
     pub scale: Vec<(String, u32)>,
+    #[command(flatten)]
+    pub images: super::build::ImageFlags,
 }
 
 impl CreateFlags {
@@ -67,6 +69,7 @@ impl CreateFlags {
                 recreate,
                 remove_orphans: self.remove_orphans,
                 scale: self.scale.iter().cloned().collect(),
+                images: self.images.options(),
                 timeout: session::timeout(timeout),
                 environment_file: (!env_files.is_empty()).then(|| env_files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(",")),
                 ..Default::default()
