@@ -12,3 +12,4 @@ pub mod output;
 pub mod reconcile;
 pub mod render;
 pub mod status;
+pub mod watch;

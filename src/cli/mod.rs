@@ -19,6 +19,7 @@ pub mod start;
 pub mod stop;
 pub mod top;
 pub mod up;
+pub mod watch;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -127,6 +128,8 @@ pub enum Command {
     Top(top::TopArgs),
     /// List running compose projects
     Ls(ls::LsArgs),
+    /// Watch the services' files and update their containers when files change
+    Watch(watch::WatchArgs),
     /// Show the rcompose version
     Version(VersionArgs),
 }
@@ -185,6 +188,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Port(args) => port::run(&cli.global, args),
         Command::Top(args) => top::run(&cli.global, args),
         Command::Ls(args) => ls::run(&cli.global, args),
+        Command::Watch(args) => watch::run(&cli.global, args),
         Command::Version(args) => {
             let v = env!("CARGO_PKG_VERSION");
             match (args.short, args.format) {

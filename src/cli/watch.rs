@@ -1,0 +1,66 @@
+//! `rcompose watch`: bring the services up, then follow their `develop.watch` rules.
+
+use std::sync::Arc;
+
+use clap::Args;
+
+use super::{session, GlobalOptions};
+use crate::compose::{self, Compose, UpOptions};
+use crate::model::Project;
+use crate::output;
+use crate::watch::{self, Notice, NoticeSink, WatchOptions};
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Services to watch (default: all that have watch rules)
+    pub services: Vec<String>,
+    /// Do not build and start the services before watching
+    #[arg(long)]
+    pub no_up: bool,
+    /// Remove dangling images after a rebuild
+    #[arg(long)]
+    pub prune: bool,
+    /// Hide build output
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+pub fn run(global: &GlobalOptions, args: WatchArgs) -> anyhow::Result<i32> {
+    let project = session::project(global, &args.services)?;
+    let opts = WatchOptions {
+        services: args.services.clone(),
+        no_up: args.no_up,
+        prune: args.prune,
+        up: UpOptions::default(),
+        loader: global.load_options(&args.services),
+        timing: Default::default(),
+    };
+    watch_until_interrupted(global, project, opts, args.quiet)
+}
+
+/// Watches with the terminal as the notice sink until Ctrl-C; `quiet` hides build output.
+pub fn watch_until_interrupted(global: &GlobalOptions, project: Project, opts: WatchOptions, quiet_build: bool) -> anyhow::Result<i32> {
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let quiet = global.progress == super::Progress::Quiet;
+    compose::block_on(&cancel, async {
+        let mut c = Compose::connect().await?;
+        c.cancel = cancel.clone();
+        if !quiet {
+            c.events = Arc::new(output::event);
+            if !quiet_build {
+                c.details = Arc::new(output::detail);
+            }
+        }
+        c.warn = Arc::new(output::warn);
+        watch::run(&c, project, &opts, notices()).await
+    })?;
+    Ok(0)
+}
+
+/// Notices on the terminal: warnings on standard error, the rest on standard output.
+pub fn notices() -> NoticeSink {
+    Arc::new(|n: &Notice| match n {
+        Notice::Warning(w) => output::warn(w),
+        other => output::stdout(&other.to_string()),
+    })
+}

@@ -1,0 +1,127 @@
+//! The watch loop: bring the services up, sync what `initial_sync` asks for, then turn each
+//! batch of file events into actions until the cancellation token fires.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use tokio::sync::mpsc;
+
+use super::debounce::{Batch, Debouncer};
+use super::notify::Notifier;
+use super::plan::{plan, Actions};
+use super::rules::Rules;
+use super::{files, Notice, NoticeSink, WatchError, WatchOptions};
+use crate::compose::{Compose, ComposeError, UpOptions};
+use crate::graph::Graph;
+use crate::model::Project;
+
+/// What the loop works with; `project`, `rules` and the watched files change on reload.
+pub(super) struct Session<'a> {
+    pub compose: &'a Compose,
+    pub opts: &'a WatchOptions,
+    pub notices: NoticeSink,
+    pub project: Project,
+    pub rules: Rules,
+    /// Compose files, overrides, `.env` and `env_file`s: a change reloads the project.
+    pub config_files: BTreeSet<PathBuf>,
+    pub notifier: Notifier,
+}
+
+/// Watches until `compose.cancel` fires (Ctrl-C). Fails only when watching cannot start:
+/// once it runs, every failure is a warning.
+pub async fn run(compose: &Compose, project: Project, opts: &WatchOptions, notices: NoticeSink) -> Result<(), WatchError> {
+    if let Some(unknown) = opts.services.iter().find(|s| !project.services.contains_key(*s)) {
+        return Err(ComposeError::NoSuchService(unknown.clone()).into());
+    }
+    let rules = Rules::compile(&project, &opts.services.iter().cloned().collect())?;
+    if rules.rules.is_empty() {
+        return Err(WatchError::NothingToWatch);
+    }
+    for w in &rules.warnings {
+        notices(&Notice::Warning(w.clone()));
+    }
+    if !opts.no_up {
+        compose.up(&project, &UpOptions { services: opts.services.clone(), ..opts.up.clone() }).await?;
+    }
+    let (tx, rx) = mpsc::unbounded_channel();
+    let notifier = Notifier::new(tx).map_err(|e| WatchError::Notify(e.to_string()))?;
+    let mut session = Session { compose, opts, notices, config_files: BTreeSet::new(), project, rules, notifier };
+    // Watch before the initial sync, so that nothing written meanwhile is missed.
+    session.rewatch();
+    session.initial_sync().await;
+    let mut debouncer = Debouncer::new(rx, opts.timing);
+    session.notice(Notice::Enabled);
+    loop {
+        tokio::select! {
+            biased;
+            () = compose.cancel.cancelled() => break,
+            batch = debouncer.next() => match batch {
+                Some(batch) => session.handle(batch).await,
+                None => break,
+            },
+        }
+    }
+    session.notice(Notice::Disabled);
+    Ok(())
+}
+
+impl Session<'_> {
+    pub fn notice(&self, n: Notice) {
+        (self.notices)(&n)
+    }
+
+    pub fn warn(&self, w: impl Into<String>) {
+        self.notice(Notice::Warning(w.into()))
+    }
+
+    /// The services `up` brought up: the selected ones and their dependencies.
+    pub fn targets(&self) -> BTreeSet<String> {
+        if self.opts.services.is_empty() {
+            self.project.services.keys().cloned().collect()
+        } else {
+            Graph::new(&self.project).with_dependencies(&self.opts.services)
+        }
+    }
+
+    /// Points the notifier at the rules' paths and the project's configuration files.
+    pub fn rewatch(&mut self) {
+        self.config_files = super::reload::config_files(&self.project, &self.opts.loader);
+        let files: Vec<PathBuf> = self.config_files.iter().cloned().collect();
+        for problem in self.notifier.set(&self.rules.paths(), &files) {
+            self.warn(problem);
+        }
+    }
+
+    /// One batch: reload if configuration changed, then rebuild, sync, restart, exec.
+    async fn handle(&mut self, batch: Batch) {
+        for e in &batch.errors {
+            self.warn(format!("file watching: {e}"));
+        }
+        if batch.overflow {
+            self.warn("too many file changes at once: some were missed (raise fs.inotify.max_queued_events)");
+        }
+        let changed: Vec<(PathBuf, bool)> = batch.paths.into_iter().collect();
+        let paths = files::expand(&changed);
+        let actions: Actions = plan(&self.rules, &self.config_files, &paths);
+        if actions.reload {
+            self.reload().await;
+        }
+        self.run_actions(actions).await;
+        // Paths that appeared may now be watched directly.
+        for problem in self.notifier.rearm() {
+            self.warn(problem);
+        }
+    }
+
+    /// `initial_sync` rules: everything under their path, once, before watching.
+    async fn initial_sync(&mut self) {
+        let mut actions = Actions::default();
+        for (i, rule) in self.rules.rules.iter().enumerate() {
+            if rule.initial_sync && rule.action.syncs() {
+                let mappings = files::initial(rule);
+                actions.sync.entry(rule.service.clone()).or_default().extend(mappings.into_iter().map(|m| (i, m)));
+            }
+        }
+        self.sync_all(&actions).await;
+    }
+}
