@@ -33,6 +33,9 @@ pub struct UpArgs {
     /// Seconds to wait for containers to stop before killing them
     #[arg(short, long, value_name = "SECONDS", allow_negative_numbers = true)]
     pub timeout: Option<i64>,
+    /// Watch the services' files and update their containers when files change
+    #[arg(short, long)]
+    pub watch: bool,
 }
 
 /// Flags `up` and `create` share.
@@ -91,6 +94,9 @@ pub fn run(global: &GlobalOptions, args: UpArgs) -> anyhow::Result<i32> {
     opts.converge.no_start = args.no_start;
     opts.wait = args.wait;
     opts.wait_timeout = args.wait_timeout.map(std::time::Duration::from_secs);
+    if args.watch {
+        return super::watch::up_and_watch(global, project, opts, args.detach || args.wait);
+    }
     if args.detach || args.wait || args.no_start {
         return session::run(global, |c| async move { c.up(&project, &opts).await });
     }
@@ -102,7 +108,7 @@ pub fn run(global: &GlobalOptions, args: UpArgs) -> anyhow::Result<i32> {
 }
 
 /// Prints followed logs as `service-1  | line`, names padded to the longest seen so far.
-async fn print_logs(mut rx: mpsc::Receiver<LogEvent>) {
+pub(super) async fn print_logs(mut rx: mpsc::Receiver<LogEvent>) {
     let mut width = 0;
     while let Some(event) = rx.recv().await {
         match event {

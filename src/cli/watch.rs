@@ -64,3 +64,45 @@ pub fn notices() -> NoticeSink {
         other => output::stdout(&other.to_string()),
     })
 }
+
+/// `up --watch`: brings the services up, then watches them; unless `detach`, their logs are
+/// followed at the same time and Ctrl-C stops them, as `up` does.
+pub fn up_and_watch(global: &GlobalOptions, project: Project, up: UpOptions, detach: bool) -> anyhow::Result<i32> {
+    let opts = WatchOptions {
+        services: up.services.clone(),
+        no_up: true,
+        prune: false,
+        up: up.clone(),
+        loader: global.load_options(&up.services),
+        timing: Default::default(),
+    };
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let progress = global.progress != super::Progress::Quiet;
+    compose::block_on(&cancel, async {
+        let mut c = Compose::connect().await?;
+        c.cancel = cancel.clone();
+        if progress {
+            c.events = Arc::new(output::event);
+            c.details = Arc::new(output::detail);
+        }
+        c.warn = Arc::new(output::warn);
+        c.up(&project, &up).await?;
+        if detach {
+            return Ok(watch::run(&c, project, &opts, notices()).await?);
+        }
+        let (tx, rx) = tokio::sync::mpsc::channel(256);
+        let watcher = async {
+            let r = watch::run(&c, project.clone(), &opts, notices()).await;
+            // A watcher that cannot start stops the whole command.
+            if r.is_err() {
+                cancel.cancel();
+            }
+            r
+        };
+        let (attached, (), watched) = tokio::join!(c.up_attached(&project, &up, tx), super::up::print_logs(rx), watcher);
+        watched?;
+        attached?;
+        anyhow::Ok(())
+    })?;
+    Ok(0)
+}
