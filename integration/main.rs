@@ -18,3 +18,5 @@ mod engine_networks;
 mod down;
 mod up;
 mod status;
+mod build;
+mod watch;

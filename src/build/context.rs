@@ -5,7 +5,8 @@
 //!
 //! A Dockerfile from outside the context, or a `dockerfile_inline`, travels inside the archive
 //! under a generated name (`.dockerfile.<hash>`), which is appended to the archived
-//! `.dockerignore` so that the engine does not leave it in the image's context.
+//! `.dockerignore` (made up, listing itself, when the context has none) so that the engine
+//! leaves both out of the context it builds from.
 //!
 //! The directory is scanned first (so that a missing Dockerfile or a bad pattern fails before
 //! any byte is sent), then the archive is written lazily by a blocking task into a bounded
@@ -140,8 +141,9 @@ impl Context {
     }
 
     /// The `.dockerignore` to send: the context's own, plus the generated Dockerfile's name.
+    /// One made up for the purpose lists itself, so that it does not end up in the image either.
     fn ignore_text(&self) -> Vec<u8> {
-        let mut text = self.dockerignore.clone().unwrap_or_default();
+        let mut text = self.dockerignore.clone().unwrap_or_else(|| b".dockerignore".to_vec());
         if let Some((name, _)) = &self.extra {
             text.extend_from_slice(format!("\n{name}\n").as_bytes());
         }

@@ -74,7 +74,7 @@ fn a_dockerfile_from_elsewhere_travels_under_a_generated_name() {
     assert!(ctx.dockerfile.starts_with(".dockerfile.") && ctx.dockerfile.len() == 32, "{}", ctx.dockerfile);
     let (files, _) = read(&archive(&ctx));
     assert_eq!(files[&ctx.dockerfile], "FROM busybox\nRUN true\n");
-    assert_eq!(files[".dockerignore"], format!("\n{}\n", ctx.dockerfile));
+    assert_eq!(files[".dockerignore"], format!(".dockerignore\n{}\n", ctx.dockerfile));
     assert_eq!(files["data.txt"], "d");
 
     let dir = tree(&[(".dockerignore", "*.txt")]);
