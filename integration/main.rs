@@ -19,4 +19,3 @@ mod down;
 mod up;
 mod status;
 mod build;
-mod watch;
