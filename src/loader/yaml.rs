@@ -251,6 +251,9 @@ pub fn parse(text: &str, file: FileId) -> Result<Vec<Node>, Diagnostic> {
             Err(e) => {
                 let m = e.marker();
                 let pos = Pos::new(file, m.line() as u32, m.col() as u32 + 1);
+                if let Some(open) = builder.unclosed_flow(text, pos.line) {
+                    return Err(open);
+                }
                 return Err(Diagnostic::new(pos, "", format!("invalid YAML: {}", e.info())));
             }
         };
@@ -304,6 +307,27 @@ impl Builder {
     }
 
     /// Places a finished node in its parent (or as a document).
+    /// When a syntax error comes after a `[` or `{` opened on an earlier line and never closed,
+    /// that bracket is the real mistake: the parser only notices it lines later.
+    fn unclosed_flow(&self, text: &str, error_line: u32) -> Option<Diagnostic> {
+        let lines: Vec<&str> = text.lines().collect();
+        self.stack.iter().rev().find_map(|frame| {
+            let node = match frame {
+                Frame::Seq { node, .. } | Frame::Map { node, .. } => node,
+            };
+            let line = lines.get(node.pos.line.checked_sub(1)? as usize)?;
+            let c = line.chars().nth(node.pos.col.checked_sub(1)? as usize)?;
+            let (kind, close) = match c {
+                '[' => ("sequence", ']'),
+                '{' => ("mapping", '}'),
+                _ => return None,
+            };
+            (node.pos.line < error_line).then(|| {
+                Diagnostic::new(node.pos, "", format!("invalid YAML: the flow {kind} opened here is never closed: expected ',' or '{close}'"))
+            })
+        })
+    }
+
     /// The key path of the collection currently being built (for messages).
     fn path(&self) -> String {
         let mut out = String::new();
