@@ -122,6 +122,32 @@ services:
 }
 
 #[tokio::test]
+async fn extra_hosts_shm_size_and_network_reach_the_build_steps() {
+    let yaml = r#"
+services:
+  app:
+    build:
+      context: .
+      dockerfile_inline: |
+        FROM busybox:latest
+        RUN grep example /etc/hosts > /hosts; df -k /dev/shm | tail -1 | awk '{print $2}' > /shm; ls /sys/class/net > /nets
+      extra_hosts: ["one.example:10.1.2.3", "two.example=10.1.2.4", "three.example:10.1.2.5"]
+      shm_size: 96m
+      network: none
+"#;
+    let s = Stack::new("build-options", yaml).await;
+    let image = format!("{}-app", s.name);
+    let _cleanup = Images(vec![image.clone()]);
+    s.ok(&["build"]).await;
+    let hosts = run_in(&image, "cat /hosts");
+    for line in ["10.1.2.3\tone.example", "10.1.2.4\ttwo.example", "10.1.2.5\tthree.example"] {
+        assert!(hosts.contains(line), "{line} in {hosts}");
+    }
+    assert_eq!(run_in(&image, "cat /shm"), "98304\n");
+    assert_eq!(run_in(&image, "cat /nets"), "lo\n");
+}
+
+#[tokio::test]
 async fn up_builds_a_missing_image_and_rebuilds_on_request() {
     let yaml = "services:\n  web:\n    build: ./ctx\n    command: [sleep, '600']\n    stop_signal: SIGKILL\n";
     let s = Stack::new("up-build", yaml).await;

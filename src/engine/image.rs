@@ -53,7 +53,7 @@ pub struct BuildOptions {
     pub network_mode: Option<String>,
     /// Bytes of /dev/shm for RUN steps.
     pub shm_size: Option<u64>,
-    /// `host:ip` entries. The adapter can send only one (see `EngineError::Unsupported`).
+    /// `host:ip` entries, each added to /etc/hosts of the RUN steps.
     pub extra_hosts: Vec<String>,
     pub no_cache: bool,
     /// Always try to pull newer base images.

@@ -7,8 +7,8 @@ use futures_util::{stream, StreamExt, TryStreamExt};
 use super::observe::sorted;
 use super::{filters, spec::map, DockerEngine};
 use crate::engine::{
-    BuildOptions, ByteStream, EngineError, EngineResult, EngineStream, ImageFilter, ImageInfo,
-    ImageRemoved, ImageSummary, Progress,
+    BuildOptions, ByteStream, EngineResult, EngineStream, ImageFilter, ImageInfo, ImageRemoved,
+    ImageSummary, Progress,
 };
 
 pub(super) async fn inspect(e: &DockerEngine, name: &str) -> EngineResult<ImageInfo> {
@@ -86,14 +86,6 @@ pub(super) fn build<'a>(
     context: ByteStream,
     o: &'a BuildOptions,
 ) -> EngineStream<'a, Progress> {
-    // The API takes one `extrahosts` value per host, bollard sends a single one.
-    if o.extra_hosts.len() > 1 {
-        let message = format!(
-            "building with {} extra hosts (at most one)",
-            o.extra_hosts.len()
-        );
-        return stream::once(async { Err(EngineError::Unsupported { message }) }).boxed();
-    }
     let options = q::BuildImageOptions {
         dockerfile: o.dockerfile.clone(),
         t: o.tag.clone(),
@@ -111,12 +103,88 @@ pub(super) fn build<'a>(
         cachefrom: (!o.cache_from.is_empty()).then(|| o.cache_from.clone()),
         ..Default::default()
     };
-    e.docker
-        .build_image(options, None, Some(bollard::body_try_stream(context)))
-        .map_err(|x| e.err(x))
-        .map_ok(|info| stream::iter(build_progress(info).into_iter().map(Ok)))
-        .try_flatten()
-        .boxed()
+    let body = Some(bollard::body_try_stream(context));
+    if o.extra_hosts.len() <= 1 {
+        return e
+            .docker
+            .build_image(options, None, body)
+            .map_err(|x| e.err(x))
+            .map_ok(|info| stream::iter(build_progress(info).into_iter().map(Ok)))
+            .try_flatten()
+            .boxed();
+    }
+    // The engine takes one `extrahosts` parameter per host and bollard sends one: the others
+    // are appended to the query by a request modifier of a connection for this build alone,
+    // which a task owns (bollard's stream borrows its connection) and aborts when dropped.
+    let more: String = o.extra_hosts[1..]
+        .iter()
+        .map(|h| format!("&extrahosts={}", query_escape(h)))
+        .collect();
+    let docker = e.docker.clone().with_request_modifier(move |mut req| {
+        req.headers_mut().insert(
+            "user-agent",
+            super::USER_AGENT.parse().expect("ascii header"),
+        );
+        if req.uri().path().ends_with("/build") {
+            if let Ok(uri) = format!("{}{more}", req.uri()).parse() {
+                *req.uri_mut() = uri;
+            }
+        }
+        req
+    });
+    let host = e.host.clone();
+    let (tx, rx) = tokio::sync::mpsc::channel(64);
+    let task = tokio::spawn(async move {
+        let mut items = docker.build_image(options, None, body);
+        while let Some(item) = items.next().await {
+            let batch = match item {
+                Ok(info) => build_progress(info).into_iter().map(Ok).collect(),
+                Err(x) => vec![Err(super::error::convert(&host, x))],
+            };
+            for b in batch {
+                if tx.send(b).await.is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    Forwarded { rx, task }.boxed()
+}
+
+/// Items a task produces, received in order; dropping the stream aborts the task.
+struct Forwarded {
+    rx: tokio::sync::mpsc::Receiver<EngineResult<Progress>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl futures_util::Stream for Forwarded {
+    type Item = EngineResult<Progress>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        self.rx.poll_recv(cx)
+    }
+}
+
+impl Drop for Forwarded {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Percent-encodes a query value (`host:ip` entries; IPv6 addresses keep their colons).
+fn query_escape(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b':' => {
+                (b as char).to_string()
+            }
+            b => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// One build message can carry output, a status and the final image id at once.
