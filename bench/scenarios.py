@@ -1,0 +1,283 @@
+"""The scenarios: each sets up its own projects (`Stack`: named `rcbench-<tag>-<suite>-<n>`),
+measures the tools run by run (A B A B ...), and removes everything it made, also when it
+fails.
+
+A scenario returns `Row`s: the medians of each tool, the ratio reference/rcompose (above 1:
+rcompose is faster; for lines per second, where more is better, below 1 is rcompose's
+advantage), and notes. `run.py` turns them into the table and checks the targets.
+"""
+import itertools
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+
+import engine_floor
+import harness
+import logs_follow
+import stacks
+from harness import BenchError, Run, Tool
+
+KIB_PER_MIB = 1024
+SETTLE = 0.5  # seconds
+
+
+@dataclass
+class Row:
+    name: str
+    unit: str  # "ms", "s", "MiB", "lines/s", "% CPU"
+    ours: float
+    theirs: float = None
+    rss_ours: float = None  # MiB
+    rss_theirs: float = None
+    notes: list = field(default_factory=list)
+    raw: dict = field(default_factory=dict)  # every run of every tool, for --json
+
+    @property
+    def ratio(self):
+        if self.theirs is None or not self.ours:
+            return None
+        return self.theirs / self.ours
+
+
+@dataclass
+class Context:
+    rcompose: Tool
+    reference: Tool  # None when `docker compose` is missing
+    runs: int  # None: each scenario's own default
+    floor_workers: int  # None: find the best concurrency once, on first use
+    log: callable
+    leaked: list = field(default_factory=list)  # networks the engine would not remove
+
+    def tools(self):
+        return [self.rcompose] + ([self.reference] if self.reference else [])
+
+    def down_argv(self):
+        """The command clean-up runs `down -v` with: the reference when there is one (the
+        cleaner does not depend on the code under test), else rcompose."""
+        return (self.reference or self.rcompose).argv
+
+    def runs_or(self, default):
+        return self.runs or default
+
+
+SUITE = f"{int(time.time()) % 46656:x}"  # tells this suite's projects from an earlier one's
+_projects = itertools.count()
+
+
+class Stack:
+    """A project on the engine, under a fresh name and subnet each time `fresh` is called (the
+    previous one removed first), so that a network the engine fails to remove (see
+    harness.cleanup) never blocks a later run. Its compose.yaml lives in one directory, made
+    by `make(project, subnet)`. On exit the project is removed and the directory deleted."""
+
+    def __init__(self, ctx, tag, make):
+        self.ctx, self.tag, self.make = ctx, tag, make
+        self.dir = tempfile.mkdtemp(prefix=f"rcbench-{tag}-")
+        self.project = self.subnet = None
+
+    def fresh(self):
+        self.remove()
+        self.project = f"{harness.PREFIX}{self.tag}-{SUITE}-{next(_projects)}"
+        self.subnet = harness.free_subnet()
+        if self.make:
+            with open(os.path.join(self.dir, "compose.yaml"), "w") as f:
+                f.write(self.make(self.project, self.subnet))
+        time.sleep(SETTLE)
+        return self.project
+
+    def remove(self, down_argv=None):
+        if not self.project:
+            return
+        leaked = harness.cleanup(self.project, self.dir, down_argv)
+        if leaked:
+            self.ctx.log(f"  engine bug: network {', '.join(leaked)} cannot be removed although unused (moby#42119)")
+            self.ctx.leaked += leaked
+        left = harness.leftovers(self.project)
+        if left and not leaked:
+            self.ctx.log(f"  warning: {self.project} left {left} behind after clean-up")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove(self.ctx.down_argv())
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def time_rows(name, samples, ctx, unit="ms"):
+    """The row for a timed scenario from {tool name: Samples}."""
+    scale = 1000 if unit == "ms" else 1
+    ours = samples[ctx.rcompose.name]
+    theirs = samples.get(ctx.reference.name) if ctx.reference else None
+    row = Row(name, unit, ours.median_wall() * scale, theirs and theirs.median_wall() * scale)
+    row.rss_ours = ours.median_rss() / KIB_PER_MIB
+    row.rss_theirs = theirs and theirs.median_rss() / KIB_PER_MIB
+    row.raw = {name: [asdict(r) for r in s.runs] for name, s in samples.items()}
+    return row
+
+
+def running(project):
+    return len(harness.capture(["docker", "ps", "-q", "--filter", f"label={harness.PROJECT_LABEL}={project}",
+                                "--filter", "status=running"]).split())
+
+
+# ---- config
+
+
+def config(n):
+    def scenario(ctx):
+        d = tempfile.mkdtemp(prefix=f"rcbench-config{n}-")
+        try:
+            with open(os.path.join(d, "compose.yaml"), "w") as f:
+                f.write(stacks.config_shapes(f"rcbench-config{n}", n))
+            os.makedirs(os.path.join(d, "conf"))
+            samples = harness.alternate(ctx.tools(), ctx.runs_or(20),
+                                        lambda t: harness.run(t.argv + ["config", "--format", "json"], d))
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+        return [time_rows(f"config-{n}", samples, ctx)]
+    return scenario
+
+
+# ---- up from nothing, with the engine floor alongside
+
+
+def best_workers(ctx, n):
+    """The engine floor's concurrency: given, or the fastest of a sweep (one run each, on 30
+    containers), found once per suite."""
+    if not ctx.floor_workers:
+        results = {}
+        with Stack(ctx, "floor-sweep", None) as stack:
+            for workers in (2, 4, 8, 16, 30):
+                stack.fresh()
+                results[workers] = engine_floor.run(stack.project, 30, workers, stack.subnet)
+        ctx.floor_workers = min(results, key=results.get)
+        ctx.log("  engine floor sweep (30 containers): "
+                + ", ".join(f"{w} at once {t:.2f} s" for w, t in results.items()) + f" -> {ctx.floor_workers}")
+    return min(ctx.floor_workers, n)
+
+
+def up(n):
+    """`up -d` of n independent services on an empty project, alternated with the engine
+    floor for the same n containers."""
+    def scenario(ctx):
+        workers = best_workers(ctx, n)
+        floor = Tool("engine floor", [])
+
+        with Stack(ctx, f"up{n}", lambda p, s: stacks.independent(p, n, s)) as stack:
+            def once(tool):
+                project = stack.fresh()
+                if tool is floor:
+                    r = Run(engine_floor.run(project, n, workers, stack.subnet), 0, 0)
+                else:
+                    r = harness.run(tool.argv + ["up", "-d"], stack.dir)
+                got = running(project)
+                if got != n:
+                    raise BenchError(f"{tool.name}: {got} of {n} containers running after up")
+                return r
+            samples = harness.alternate(ctx.tools() + [floor], ctx.runs_or(5), once)
+        row = time_rows(f"up-{n}", samples, ctx, unit="s")
+        f = samples[floor.name].median_wall()
+        row.notes.append(f"rcompose {row.ours / f:.2f}x the engine floor"
+                         + (f", reference {row.theirs / f:.2f}x" if row.theirs else ""))
+        floor_row = Row(f"engine-floor-{n}", "s", f, notes=[f"{workers} create+start at once"])
+        floor_row.raw = {floor.name: [asdict(r) for r in samples[floor.name].runs]}
+        rows = [row, floor_row]
+        if n == 30:
+            rows.append(Row("rss-up-30", "MiB", row.rss_ours, row.rss_theirs, notes=["median peak RSS of up-30"]))
+        return rows
+    return scenario
+
+
+def health_chain(depth):
+    def scenario(ctx):
+        with Stack(ctx, f"health{depth}", lambda p, s: stacks.health_chain(p, depth, s)) as stack:
+            def once(tool):
+                stack.fresh()
+                return harness.run(tool.argv + ["up", "-d"], stack.dir)
+            samples = harness.alternate(ctx.tools(), ctx.runs_or(7), once)
+        return [time_rows(f"health-chain-{depth}", samples, ctx, unit="s")]
+    return scenario
+
+
+# ---- on a running stack
+
+
+def noop_and_ps(n):
+    """`up -d` again and `ps`, on a stack of n services brought up once by rcompose. Each
+    no-op run is checked to have left the containers alone (same ids)."""
+    def scenario(ctx):
+        with Stack(ctx, f"running{n}", lambda p, s: stacks.independent(p, n, s)) as stack:
+            project = stack.fresh()
+            harness.run(ctx.rcompose.argv + ["up", "-d"], stack.dir)
+            before = sorted(harness.project_ids(project))
+
+            def noop(tool):
+                r = harness.run(tool.argv + ["up", "-d"], stack.dir)
+                if sorted(harness.project_ids(project)) != before:
+                    raise BenchError(f"{tool.name}: `up -d` on the running stack recreated containers")
+                return r
+            up_again = harness.alternate(ctx.tools(), ctx.runs_or(20), noop)
+            ps = harness.alternate(ctx.tools(), ctx.runs_or(20), lambda t: harness.run(t.argv + ["ps"], stack.dir))
+        return [time_rows(f"noop-up-{n}", up_again, ctx), time_rows(f"ps-{n}", ps, ctx)]
+    return scenario
+
+
+def down(n):
+    """`down` of n running services, each tool taking down a stack it brought up itself."""
+    def scenario(ctx):
+        with Stack(ctx, f"down{n}", lambda p, s: stacks.independent(p, n, s)) as stack:
+            def once(tool):
+                project = stack.fresh()
+                harness.run(tool.argv + ["up", "-d"], stack.dir)
+                time.sleep(SETTLE)
+                r = harness.run(tool.argv + ["down"], stack.dir)
+                left = harness.leftovers(project)
+                if left:
+                    raise BenchError(f"{tool.name}: `down` left {left}")
+                return r
+            samples = harness.alternate(ctx.tools(), ctx.runs_or(5), once)
+        return [time_rows(f"down-{n}", samples, ctx, unit="s")]
+    return scenario
+
+
+def logs(n):
+    """`logs -f` following n chatty services: lines per second and CPU (see logs_follow)."""
+    def scenario(ctx):
+        make = lambda p, s: stacks.chatty(p, n, s, logs_follow.LINES, logs_follow.PAUSE)
+        with Stack(ctx, f"logs{n}", make) as stack:
+            stack.fresh()
+            harness.run(ctx.rcompose.argv + ["up", "-d"], stack.dir)
+            time.sleep(1)
+            runs = harness.alternate(ctx.tools(), ctx.runs_or(3), lambda t: logs_follow.measure(t.argv, stack.dir))
+        med = lambda name, attr: statistics.median(getattr(r, attr) for r in runs[name].runs) if name in runs else None
+        us, them = ctx.rcompose.name, ctx.reference and ctx.reference.name
+        offered = n * logs_follow.LINES / logs_follow.PAUSE
+        rate = Row(f"logs-f-{n} lines/s", "lines/s", med(us, "lines_per_s"), med(them, "lines_per_s"),
+                   med(us, "rss_kib") / KIB_PER_MIB, them and med(them, "rss_kib") / KIB_PER_MIB,
+                   notes=[f"offered at most {offered:,.0f} lines/s"])
+        cpu = Row(f"logs-f-{n} CPU", "% CPU", med(us, "cpu_pct"), med(them, "cpu_pct"),
+                  notes=[f"CPU ms per 1000 lines: rcompose {med(us, 'cpu_ms_per_kline'):.1f}"
+                         + (f", reference {med(them, 'cpu_ms_per_kline'):.1f}" if them else "")])
+        rate.raw = {name: [asdict(r) for r in s.runs] for name, s in runs.items()}
+        return [rate, cpu]
+    return scenario
+
+
+SCENARIOS = {
+    "config-500": config(500),
+    "up-30": up(30),
+    "health-chain-5": health_chain(5),
+    "noop-ps-30": noop_and_ps(30),
+    "down-30": down(30),
+    "logs-f-10": logs(10),
+    "config-100": config(100),
+    "config-2000": config(2000),
+    "up-10": up(10),
+    "up-60": up(60),
+    "down-10": down(10),
+    "down-60": down(60),
+}
