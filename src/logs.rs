@@ -4,21 +4,28 @@
 //! of its own (owned by a `JoinSet`) that cuts the engine's chunks into lines and sends them on
 //! one channel. When following, the engine's events are watched too: a container of the
 //! project that starts (restarted, or recreated under a new id) is followed from the moment it
-//! started, and a container that dies is reported. Following ends when every followed
-//! container has died without restarting, or when `shutdown` completes.
+//! started, and a container that dies is reported once the lines it wrote before dying are
+//! out. Following ends when every container that keeps it going has died without restarting
+//! (or was removed), or when `shutdown` completes.
 //!
 //! Nothing here prints: the caller turns events into text (`output::logs`).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 
 use crate::engine::{ContainerStatus, ContainerSummary, Engine, EngineEvent, EngineResult, EventFilter, LabelFilter, LogOptions, LogStream};
 use crate::reconcile::labels;
+
+/// How long the report of a container's death waits for the end of its log stream, which the
+/// engine closes when the container stops.
+const EXIT_GRACE: Duration = Duration::from_secs(2);
 
 /// A container whose logs are read.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,7 +63,18 @@ pub struct LogRequest {
     pub project: String,
     /// Only containers of these services are picked up while following; empty: all.
     pub services: Vec<String>,
+    /// Of the followed containers, only those of these services keep the follow going; empty:
+    /// all of them (`up --attach-dependencies web` ends when web's containers are done).
+    pub required: Vec<String>,
     pub follow: bool,
+    /// The sources that are not running are about to be started (attached `up`): they are read
+    /// from their start on and the follow waits for them. Otherwise they are read to the end of
+    /// what they wrote.
+    pub await_start: bool,
+    /// Watch the engine's events from this Unix time in nanoseconds on (replayed, what came
+    /// before it in the same second ignored), so that nothing that happens between the caller's
+    /// look at the containers and the subscription is missed.
+    pub events_since: Option<i64>,
     /// The last N lines of each container; `None` for all.
     pub tail: Option<u64>,
     /// Unix seconds.
@@ -64,6 +82,16 @@ pub struct LogRequest {
     /// Unix seconds.
     pub until: Option<i64>,
     pub timestamps: bool,
+}
+
+impl LogRequest {
+    fn keeps_follow(&self, service: &str) -> bool {
+        self.required.is_empty() || self.required.iter().any(|s| s == service)
+    }
+
+    fn picks(&self, service: &str) -> bool {
+        self.services.is_empty() || self.services.iter().any(|s| s == service)
+    }
 }
 
 /// One thing to show.
@@ -74,8 +102,8 @@ pub enum LogEvent {
     /// A container is read from now on: each given one first, in order, then each that starts
     /// while following.
     Attached { source: Arc<LogSource> },
-    /// A followed container stopped.
-    Exited { source: Arc<LogSource>, exit_code: i64 },
+    /// A followed container stopped; `restarting` when its restart policy brings it back.
+    Exited { source: Arc<LogSource>, exit_code: i64, restarting: bool },
 }
 
 /// Reads the logs of `sources` into `out` until there is nothing more to read, `out` is closed,
@@ -92,47 +120,71 @@ pub async fn fan_in(
     let filter = EventFilter {
         labels: LabelFilter::new().eq(labels::PROJECT, &request.project),
         types: vec!["container".into()],
-        actions: vec!["start".into(), "die".into()],
+        actions: ["create", "start", "die", "destroy"].map(String::from).to_vec(),
+        since: request.events_since.map(|n| n.div_euclid(1_000_000_000)),
         ..Default::default()
     };
     // Subscribed before the first read, so that no start is missed in between.
     let mut events = if request.follow { Some(engine.events(&filter)) } else { None };
     let mut tasks = JoinSet::new();
-    // Containers read now, and containers whose end ends the follow.
-    let mut reading: HashSet<String> = HashSet::new();
-    let mut expected: HashSet<String> = HashSet::new();
-    let mut known: BTreeMap<String, Arc<LogSource>> = BTreeMap::new();
+    let mut f = Follow {
+        request: &request,
+        engine: &engine,
+        out: &out,
+        reading: HashSet::new(),
+        expected: HashSet::new(),
+        known: BTreeMap::new(),
+        exits: HashMap::new(),
+    };
     for source in sources {
         let source = Arc::new(source);
-        if source.running {
-            expected.insert(source.id.clone());
+        let pending = request.await_start && !source.running;
+        if (source.running || pending) && request.keeps_follow(&source.service) {
+            f.expected.insert(source.id.clone());
         }
-        reading.insert(source.id.clone());
-        known.insert(source.id.clone(), source.clone());
+        f.known.insert(source.id.clone(), source.clone());
         let _ = out.send(LogEvent::Attached { source: source.clone() }).await;
-        tasks.spawn(read_one(engine.clone(), source, options.clone(), out.clone()));
+        if !pending {
+            f.reading.insert(source.id.clone());
+            tasks.spawn(read_one(engine.clone(), source, options.clone(), out.clone()));
+        }
     }
     tokio::pin!(shutdown);
     loop {
-        let following = events.is_some() && !expected.is_empty();
-        if tasks.is_empty() && !following {
+        let following = events.is_some() && !f.expected.is_empty();
+        if tasks.is_empty() && !following && f.exits.is_empty() {
             return Ok(());
         }
+        let deadline = f.exits.values().map(|e| e.deadline).min();
         tokio::select! {
             () = &mut shutdown => return Ok(()),
             Some(done) = tasks.join_next(), if !tasks.is_empty() => {
                 if let Ok(id) = done {
-                    reading.remove(&id);
+                    f.reading.remove(&id);
+                    if let Some(exit) = f.exits.remove(&id) {
+                        f.report(&id, exit).await;
+                    }
+                }
+            }
+            () = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
+                let now = Instant::now();
+                let due: Vec<String> = f.exits.iter().filter(|(_, e)| e.deadline <= now).map(|(id, _)| id.clone()).collect();
+                for id in due {
+                    let exit = f.exits.remove(&id).expect("listed above");
+                    f.report(&id, exit).await;
                 }
             }
             event = next_event(&mut events), if following => {
                 let Some(event) = event else { return Ok(()) };
                 let event = event?;
-                let Some(id) = on_event(&request, &event, &mut known, &mut expected, &engine, &out).await else { continue };
-                if reading.insert(id.clone()) {
+                if request.events_since.is_some_and(|since| event.time_nanos < since) {
+                    continue;
+                }
+                let Some(id) = f.on_event(&event).await else { continue };
+                if f.reading.insert(id.clone()) {
                     let since = Some(event.time_nanos / 1_000_000_000);
                     let options = LogOptions { tail: None, since, ..options.clone() };
-                    tasks.spawn(read_one(engine.clone(), known[&id].clone(), options, out.clone()));
+                    tasks.spawn(read_one(engine.clone(), f.known[&id].clone(), options, out.clone()));
                 }
             }
         }
@@ -146,47 +198,88 @@ async fn next_event(events: &mut Option<crate::engine::EngineStream<'_, EngineEv
     }
 }
 
-/// Tracks starts and deaths; returns the id of a container to start reading.
-async fn on_event(
-    request: &LogRequest,
-    event: &EngineEvent,
-    known: &mut BTreeMap<String, Arc<LogSource>>,
-    expected: &mut HashSet<String>,
-    engine: &Arc<dyn Engine>,
-    out: &mpsc::Sender<LogEvent>,
-) -> Option<String> {
-    let attrs = &event.attributes;
-    if attrs.get(labels::ONEOFF).is_some_and(|v| v == "True") {
-        return None;
-    }
-    let service = attrs.get(labels::SERVICE)?;
-    if !request.services.is_empty() && !request.services.contains(service) {
-        return None;
-    }
-    let id = event.actor_id.clone();
-    match event.action.as_str() {
-        "start" => {
-            let name = attrs.get("name").cloned().unwrap_or_default();
-            let source = Arc::new(LogSource::from_labels(&request.project, &id, &name, attrs, true));
-            if !known.contains_key(&id) {
-                let _ = out.send(LogEvent::Attached { source: source.clone() }).await;
-            }
-            known.insert(id.clone(), source);
-            expected.insert(id.clone());
-            Some(id)
+/// What the follow keeps track of.
+struct Follow<'a> {
+    request: &'a LogRequest,
+    engine: &'a Arc<dyn Engine>,
+    out: &'a mpsc::Sender<LogEvent>,
+    /// Containers read now.
+    reading: HashSet<String>,
+    /// Containers whose end ends the follow: running, about to start, or replacing one of those.
+    expected: HashSet<String>,
+    known: BTreeMap<String, Arc<LogSource>>,
+    /// Deaths reported once the container's log stream has ended (or after a grace period).
+    exits: HashMap<String, Exit>,
+}
+
+struct Exit {
+    code: i64,
+    restarting: bool,
+    deadline: Instant,
+}
+
+impl Follow<'_> {
+    /// Tracks creations, starts, deaths and removals; returns the id of a container to start
+    /// reading.
+    async fn on_event(&mut self, event: &EngineEvent) -> Option<String> {
+        let attrs = &event.attributes;
+        if attrs.get(labels::ONEOFF).is_some_and(|v| v == "True") {
+            return None;
         }
-        "die" => {
-            let source = known.get(&id)?.clone();
-            let exit_code = attrs.get("exitCode").and_then(|c| c.parse().ok()).unwrap_or(0);
-            let _ = out.send(LogEvent::Exited { source, exit_code }).await;
-            // A container its restart policy brings back keeps the follow going.
-            let restarting = engine.inspect_container(&id).await.is_ok_and(|d| d.state.restarting);
-            if !restarting {
-                expected.remove(&id);
-            }
-            None
+        let service = attrs.get(labels::SERVICE)?;
+        if !self.request.picks(service) {
+            return None;
         }
-        _ => None,
+        let id = event.actor_id.clone();
+        match event.action.as_str() {
+            // A replacement of a container the follow waits for is waited for too: it starts
+            // only after the old one died.
+            "create" => {
+                if attrs.get(labels::REPLACE).is_some_and(|old| self.expected.contains(old)) {
+                    self.expected.insert(id);
+                }
+                None
+            }
+            "start" => {
+                let name = attrs.get("name").cloned().unwrap_or_default();
+                let source = Arc::new(LogSource::from_labels(&self.request.project, &id, &name, attrs, true));
+                if !self.known.contains_key(&id) {
+                    let _ = self.out.send(LogEvent::Attached { source: source.clone() }).await;
+                }
+                self.known.insert(id.clone(), source);
+                if self.request.keeps_follow(service) {
+                    self.expected.insert(id.clone());
+                }
+                Some(id)
+            }
+            "die" => {
+                self.known.get(&id)?;
+                let code = attrs.get("exitCode").and_then(|c| c.parse().ok()).unwrap_or(0);
+                // A container its restart policy brings back keeps the follow going.
+                let restarting = self.engine.inspect_container(&id).await.is_ok_and(|d| d.state.restarting);
+                let exit = Exit { code, restarting, deadline: Instant::now() + EXIT_GRACE };
+                if self.reading.contains(&id) {
+                    self.exits.insert(id, exit);
+                } else {
+                    self.report(&id, exit).await;
+                }
+                None
+            }
+            "destroy" => {
+                self.expected.remove(&id);
+                None
+            }
+            _ => None,
+        }
+    }
+
+    async fn report(&mut self, id: &str, exit: Exit) {
+        if !exit.restarting {
+            self.expected.remove(id);
+        }
+        if let Some(source) = self.known.get(id) {
+            let _ = self.out.send(LogEvent::Exited { source: source.clone(), exit_code: exit.code, restarting: exit.restarting }).await;
+        }
     }
 }
 

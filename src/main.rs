@@ -27,8 +27,11 @@ fn main() {
 }
 
 /// The one place errors become exit codes: a compose-file problem anywhere in the chain decides
-/// it, otherwise 1.
+/// it; a command interrupted by Ctrl-C exits 130, as Docker Compose does; otherwise 1.
 fn exit_code(e: &anyhow::Error) -> i32 {
+    if e.chain().any(|c| matches!(c.downcast_ref::<rcompose::compose::ComposeError>(), Some(rcompose::compose::ComposeError::Interrupted))) {
+        return 130;
+    }
     e.chain().find_map(|c| c.downcast_ref::<rcompose::loader::Diagnostic>()).map(|d| d.exit_code()).unwrap_or(1)
 }
 

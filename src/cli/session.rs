@@ -38,15 +38,30 @@ where
     F: FnOnce(Compose) -> Fut,
     Fut: Future<Output = Result<Plan, ComposeError>>,
 {
-    let cancel = CancellationToken::new();
+    let plan = call(global, false, work)?;
+    if global.dry_run {
+        output::stdout(&plan.to_string());
+    }
+    Ok(0)
+}
+
+/// Like [`run`], returning what `work` returns. With `forceable`, the second Ctrl-C fires the
+/// `force` token instead of exiting.
+pub fn call<T, F, Fut>(global: &GlobalOptions, forceable: bool, work: F) -> anyhow::Result<T>
+where
+    F: FnOnce(Compose) -> Fut,
+    Fut: Future<Output = Result<T, ComposeError>>,
+{
+    let (cancel, force) = (CancellationToken::new(), CancellationToken::new());
     let dry_run = global.dry_run;
     let parallel = usize::try_from(global.parallel).ok().filter(|n| *n > 0);
     let quiet = global.progress == super::Progress::Quiet;
-    let plan = compose::block_on(&cancel, async {
+    let value = compose::block_on(&cancel, forceable.then_some(&force), async {
         let mut c = Compose::connect().await?;
         c.parallel = parallel;
         c.dry_run = dry_run;
         c.cancel = cancel.clone();
+        c.force = force.clone();
         if !quiet {
             c.events = Arc::new(output::event);
             c.details = Arc::new(output::detail);
@@ -54,10 +69,7 @@ where
         c.warn = Arc::new(output::warn);
         work(c).await
     })?;
-    if dry_run {
-        output::stdout(&plan.to_string());
-    }
-    Ok(0)
+    Ok(value)
 }
 
 /// `-t`/`--timeout` in seconds, as the engine takes it.

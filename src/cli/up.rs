@@ -1,12 +1,13 @@
 //! `rcompose up`: create and start the project's containers.
 
+use std::io::IsTerminal;
+
 use clap::Args;
 use tokio::sync::mpsc;
 
-use super::{session, GlobalOptions};
-use crate::compose::{Recreate, UpOptions};
-use crate::logs::LogEvent;
-use crate::output;
+use super::{session, Ansi, GlobalOptions};
+use crate::compose::{AttachOptions, OnExit, Recreate, UpOptions};
+use crate::output::{self, logs::LogPrinter};
 use crate::reconcile::plan;
 
 #[derive(Debug, Args)]
@@ -36,6 +37,83 @@ pub struct UpArgs {
     /// Watch the services' files and update their containers when files change
     #[arg(short, long)]
     pub watch: bool,
+    #[command(flatten)]
+    pub attached: AttachFlags,
+}
+
+/// What attached `up` shows, and when it stops by itself.
+#[derive(Debug, Args)]
+pub struct AttachFlags {
+    /// Stop all containers if any container stops; incompatible with --detach
+    #[arg(long)]
+    pub abort_on_container_exit: bool,
+    /// Stop all containers if any container exits with a non-zero code; incompatible with --detach
+    #[arg(long)]
+    pub abort_on_container_failure: bool,
+    /// Return the exit code of this service's container; implies --abort-on-container-exit
+    #[arg(long, value_name = "SERVICE")]
+    pub exit_code_from: Option<String>,
+    /// Show only the output of this service (repeatable); incompatible with --attach-dependencies
+    #[arg(long, value_name = "SERVICE")]
+    pub attach: Vec<String>,
+    /// Don't show the output of this service (repeatable)
+    #[arg(long, value_name = "SERVICE")]
+    pub no_attach: Vec<String>,
+    /// Show the output of the named services' dependencies too
+    #[arg(long)]
+    pub attach_dependencies: bool,
+    /// Show timestamps
+    #[arg(long)]
+    pub timestamps: bool,
+    /// Don't print the container prefix
+    #[arg(long)]
+    pub no_log_prefix: bool,
+    /// Produce monochrome output
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+impl AttachFlags {
+    /// The options of attached `up`, checking the flags that exclude each other as Docker
+    /// Compose does. `detach` is `-d` or `--wait`.
+    fn options(&self, detach: bool, wait: bool) -> anyhow::Result<AttachOptions> {
+        let abort = self.abort_on_container_exit || (self.exit_code_from.is_some() && !self.abort_on_container_failure);
+        if abort && self.abort_on_container_failure {
+            anyhow::bail!("--abort-on-container-failure cannot be combined with --abort-on-container-exit");
+        }
+        if wait && (self.attach_dependencies || abort || !self.attach.is_empty()) {
+            anyhow::bail!("--wait cannot be combined with --abort-on-container-exit, --attach or --attach-dependencies");
+        }
+        if detach && (self.attach_dependencies || abort || self.abort_on_container_failure || !self.attach.is_empty()) {
+            anyhow::bail!("--detach cannot be combined with --abort-on-container-exit, --abort-on-container-failure, --attach or --attach-dependencies");
+        }
+        if !self.attach.is_empty() && self.attach_dependencies {
+            anyhow::bail!("cannot combine --attach and --attach-dependencies");
+        }
+        let on_exit = match (abort, self.abort_on_container_failure) {
+            (true, _) => OnExit::Abort,
+            (false, true) => OnExit::AbortOnFailure,
+            (false, false) => OnExit::Ignore,
+        };
+        Ok(AttachOptions {
+            attach: self.attach.clone(),
+            no_attach: self.no_attach.clone(),
+            dependencies: self.attach_dependencies,
+            on_exit,
+            exit_code_from: self.exit_code_from.clone(),
+            timestamps: self.timestamps,
+        })
+    }
+
+    pub(super) fn printer(&self, global: &GlobalOptions) -> LogPrinter {
+        let color = !self.no_color
+            && match global.ansi {
+                Ansi::Never => false,
+                Ansi::Always => true,
+                Ansi::Auto => std::io::stdout().is_terminal(),
+            };
+        LogPrinter::new(color, !self.no_log_prefix)
+    }
 }
 
 /// Flags `up` and `create` share.
@@ -89,38 +167,27 @@ fn parse_scale(s: &str) -> Result<(String, u32), String> {
 }
 
 pub fn run(global: &GlobalOptions, args: UpArgs) -> anyhow::Result<i32> {
+    let attach = args.attached.options(args.detach || args.wait, args.wait)?;
     let project = session::project(global, &args.services)?;
     let mut opts = args.create.options(global, &args.services, args.no_deps, args.timeout);
     opts.converge.no_start = args.no_start;
     opts.wait = args.wait;
     opts.wait_timeout = args.wait_timeout.map(std::time::Duration::from_secs);
     if args.watch {
-        return super::watch::up_and_watch(global, project, opts, args.detach || args.wait);
+        let printer = args.attached.printer(global);
+        return super::watch::up_and_watch(global, project, opts, args.detach || args.wait, attach, printer);
     }
     if args.detach || args.wait || args.no_start {
         return session::run(global, |c| async move { c.up(&project, &opts).await });
     }
-    session::run(global, |c| async move {
+    let mut printer = args.attached.printer(global);
+    let attached = session::call(global, true, |c| async move {
         let (tx, rx) = mpsc::channel(256);
-        let (result, ()) = tokio::join!(c.up_attached(&project, &opts, tx), print_logs(rx));
+        let (result, ()) = tokio::join!(c.up_attached(&project, &opts, &attach, tx), printer.print_attached(rx));
         result
-    })
-}
-
-/// Prints followed logs as `service-1  | line`, names padded to the longest seen so far.
-pub(super) async fn print_logs(mut rx: mpsc::Receiver<LogEvent>) {
-    let mut width = 0;
-    while let Some(event) = rx.recv().await {
-        match event {
-            LogEvent::Line { source, text, .. } => {
-                width = width.max(source.label.len());
-                output::stdout(&format!("{:width$}  | {text}", source.label));
-            }
-            LogEvent::Exited { source, exit_code } => output::stdout(&format!("{} exited with code {exit_code}", source.name)),
-            LogEvent::Attached { source } => {
-                width = width.max(source.label.len());
-                output::stdout(&format!("Attaching to {}", source.name));
-            }
-        }
+    })?;
+    if global.dry_run {
+        output::stdout(&attached.plan.to_string());
     }
+    Ok(attached.exit_code)
 }

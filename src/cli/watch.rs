@@ -5,9 +5,9 @@ use std::sync::Arc;
 use clap::Args;
 
 use super::{session, GlobalOptions};
-use crate::compose::{self, Compose, UpOptions};
+use crate::compose::{self, AttachOptions, Compose, UpOptions};
 use crate::model::Project;
-use crate::output;
+use crate::output::{self, logs::LogPrinter};
 use crate::watch::{self, Notice, NoticeSink, WatchOptions};
 
 #[derive(Debug, Args)]
@@ -42,7 +42,7 @@ pub fn run(global: &GlobalOptions, args: WatchArgs) -> anyhow::Result<i32> {
 pub fn watch_until_interrupted(global: &GlobalOptions, project: Project, opts: WatchOptions, quiet_build: bool) -> anyhow::Result<i32> {
     let cancel = tokio_util::sync::CancellationToken::new();
     let quiet = global.progress == super::Progress::Quiet;
-    compose::block_on(&cancel, async {
+    compose::block_on(&cancel, None, async {
         let mut c = Compose::connect().await?;
         c.cancel = cancel.clone();
         if !quiet {
@@ -66,8 +66,9 @@ pub fn notices() -> NoticeSink {
 }
 
 /// `up --watch`: brings the services up, then watches them; unless `detach`, their logs are
-/// followed at the same time and Ctrl-C stops them, as `up` does.
-pub fn up_and_watch(global: &GlobalOptions, project: Project, up: UpOptions, detach: bool) -> anyhow::Result<i32> {
+/// followed at the same time (as `attach` says, printed by `printer`) and Ctrl-C stops them, as
+/// `up` does.
+pub fn up_and_watch(global: &GlobalOptions, project: Project, up: UpOptions, detach: bool, attach: AttachOptions, mut printer: LogPrinter) -> anyhow::Result<i32> {
     let opts = WatchOptions {
         services: up.services.clone(),
         no_up: true,
@@ -76,11 +77,12 @@ pub fn up_and_watch(global: &GlobalOptions, project: Project, up: UpOptions, det
         loader: global.load_options(&up.services),
         timing: Default::default(),
     };
-    let cancel = tokio_util::sync::CancellationToken::new();
+    let (cancel, force) = (tokio_util::sync::CancellationToken::new(), tokio_util::sync::CancellationToken::new());
     let progress = global.progress != super::Progress::Quiet;
-    compose::block_on(&cancel, async {
+    let code = compose::block_on(&cancel, Some(&force), async {
         let mut c = Compose::connect().await?;
         c.cancel = cancel.clone();
+        c.force = force.clone();
         if progress {
             c.events = Arc::new(output::event);
             c.details = Arc::new(output::detail);
@@ -88,7 +90,8 @@ pub fn up_and_watch(global: &GlobalOptions, project: Project, up: UpOptions, det
         c.warn = Arc::new(output::warn);
         c.up(&project, &up).await?;
         if detach {
-            return Ok(watch::run(&c, project, &opts, notices()).await?);
+            watch::run(&c, project, &opts, notices()).await?;
+            return Ok(0);
         }
         let (tx, rx) = tokio::sync::mpsc::channel(256);
         let watcher = async {
@@ -99,10 +102,9 @@ pub fn up_and_watch(global: &GlobalOptions, project: Project, up: UpOptions, det
             }
             r
         };
-        let (attached, (), watched) = tokio::join!(c.up_attached(&project, &up, tx), super::up::print_logs(rx), watcher);
+        let (attached, (), watched) = tokio::join!(c.up_attached(&project, &up, &attach, tx), printer.print_attached(rx), watcher);
         watched?;
-        attached?;
-        anyhow::Ok(())
+        anyhow::Ok(attached?.exit_code)
     })?;
-    Ok(0)
+    Ok(code)
 }

@@ -1,43 +1,250 @@
-//! `up` without `-d`: the services come up, their logs are followed until they all stop or
-//! the user presses Ctrl-C, and then they are stopped.
+//! `up` without `-d`: the services come up with their output shown, and `up` stays until the
+//! attached containers have stopped, an exit aborts the project (`--abort-on-container-exit`),
+//! or the user presses Ctrl-C.
+//!
+//! The steps are Docker Compose's: create (and recreate) everything without starting it; list
+//! the containers to attach to; then start the services while following their output, so that
+//! no line of a container that exits at once is lost. Following, starting, stopping and the
+//! decisions about exits all run in one loop ([`Session::run`]) that owns every future it
+//! polls. The first Ctrl-C stops the services gracefully; the second (`force`) kills them.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::cascade::{attached_services, AttachOptions, Cascade};
 use super::up::targets;
 use super::{Compose, ComposeError, UpOptions};
 use crate::engine::LabelFilter;
 use crate::logs::{fan_in, LogEvent, LogRequest, LogSource};
 use crate::model::Project;
+use crate::output::Event;
 use crate::reconcile::labels;
 use crate::reconcile::plan::Plan;
 
+/// How long the follow may go on once the services are stopped, for the engine to report their
+/// deaths (the exit code may depend on them).
+const FOLLOW_GRACE: Duration = Duration::from_secs(2);
+
+/// What attached `up` shows, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttachEvent {
+    /// The labels of the containers whose output follows, once, before any of it.
+    Attaching(Vec<String>),
+    Log(LogEvent),
+    /// `up` stops the services; nothing more is shown.
+    Stopping(StopReason),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// An attached container exited (or failed) and `up` aborts.
+    Abort,
+    /// The first Ctrl-C.
+    Interrupt,
+}
+
+/// How attached `up` ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attached {
+    /// What `up` created (or, dry-running, would do).
+    pub plan: Plan,
+    /// The exit code for the process; see [`Cascade`].
+    pub exit_code: i32,
+}
+
 impl Compose {
-    /// Runs `up`, then sends the logs of the services' containers to `out` until every one of
-    /// them has stopped or `cancel` fires; after a cancel the services are stopped (a second
-    /// Ctrl-C exits at once).
-    pub async fn up_attached(&self, project: &Project, opts: &UpOptions, out: mpsc::Sender<LogEvent>) -> Result<Plan, ComposeError> {
-        let plan = self.up(project, opts).await?;
-        if self.dry_run || opts.converge.no_start {
-            return Ok(plan);
+    /// Runs `up` attached, sending what to show to `out`. Returns the exit code, or
+    /// `Interrupted` once the services are stopped after a Ctrl-C.
+    pub async fn up_attached(&self, project: &Project, opts: &UpOptions, attach: &AttachOptions, out: mpsc::Sender<AttachEvent>) -> Result<Attached, ComposeError> {
+        if let Some(s) = attach.exit_code_from.as_ref().filter(|s| !project.services.contains_key(*s)) {
+            return Err(ComposeError::NoSuchService(s.clone()));
         }
-        let services: Vec<String> = targets(project, &opts.services, opts.no_deps)?.into_iter().collect();
+        let targets = targets(project, &opts.services, opts.no_deps)?;
+        let attached = attached_services(project, &opts.services, &targets, attach)?;
+        if self.dry_run {
+            return Ok(Attached { plan: self.up(project, opts).await?, exit_code: 0 });
+        }
+        let mut create = opts.clone();
+        create.converge.no_start = true;
+        create.wait = false;
+        let plan = self.up(project, &create).await?;
+
+        let since = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
         let filter = LabelFilter::new().eq(labels::PROJECT, &project.name).eq(labels::ONEOFF, "False");
-        let sources: Vec<LogSource> = self
+        let mut sources: Vec<LogSource> = self
             .engine
             .list_containers(true, &filter)
             .await?
             .iter()
-            .filter(|c| c.labels.get(labels::SERVICE).is_some_and(|s| services.contains(s)))
+            .filter(|c| c.labels.get(labels::SERVICE).is_some_and(|s| attached.contains(s)))
             .map(|c| LogSource::from_summary(&project.name, c))
             .collect();
-        let request = LogRequest { project: project.name.clone(), services: services.clone(), follow: true, ..Default::default() };
-        fan_in(self.engine.clone(), sources, request, out, self.cancel.cancelled()).await?;
-        if self.cancel.is_cancelled() {
-            (self.warn)("gracefully stopping... (press Ctrl+C again to force)");
-            let stopper = Compose { cancel: CancellationToken::new(), ..self.clone() };
-            stopper.stop(&project.name, Some(project), &services, opts.converge.timeout).await?;
+        sources.sort_by(|a, b| a.label.cmp(&b.label));
+        let _ = out.send(AttachEvent::Attaching(sources.iter().map(|s| s.label.clone()).collect())).await;
+        // The named services keep `up` going; with none named, every attached one does.
+        let required: Vec<String> = opts.services.iter().filter(|s| attached.contains(*s)).cloned().collect();
+        let request = LogRequest {
+            project: project.name.clone(),
+            services: attached.iter().cloned().collect(),
+            required,
+            follow: true,
+            await_start: true,
+            events_since: Some(since),
+            // Running containers show what they write from now on, as `docker attach` would.
+            tail: Some(0),
+            timestamps: attach.timestamps,
+            ..Default::default()
+        };
+        let start: Vec<String> = if opts.services.is_empty() { Vec::new() } else { targets.into_iter().collect() };
+        let session = Session { compose: self, project, opts, out, shown: plan.warnings.clone() };
+        let exit_code = session.run(sources, request, start, Cascade::new(attach)).await?;
+        Ok(Attached { plan, exit_code })
+    }
+}
+
+type Call<'a> = Pin<Box<dyn Future<Output = Result<Plan, ComposeError>> + Send + 'a>>;
+
+/// One attached run, from the start of the services on.
+struct Session<'a> {
+    compose: &'a Compose,
+    project: &'a Project,
+    opts: &'a UpOptions,
+    out: mpsc::Sender<AttachEvent>,
+    /// Warnings already shown by the create step, not to repeat.
+    shown: Vec<String>,
+}
+
+impl<'a> Session<'a> {
+    /// Starts `start` (all services when empty) while following `sources`, and stops the
+    /// services when an exit aborts `up` or on Ctrl-C. Returns the exit code.
+    async fn run(self, sources: Vec<LogSource>, request: LogRequest, start: Vec<String>, mut cascade: Cascade) -> Result<i32, ComposeError> {
+        let c = self.compose;
+        let (tx, mut rx) = mpsc::channel(256);
+        let stop_follow = CancellationToken::new();
+        let follow = fan_in(c.engine.clone(), sources, request, tx, stop_follow.clone().cancelled_owned());
+        // Starting is cancelled by Ctrl-C, and by an abort.
+        let start_cancel = c.cancel.child_token();
+        let shown = self.shown.clone();
+        let warn = c.warn.clone();
+        let starter = Compose {
+            cancel: start_cancel.clone(),
+            // Docker Compose shows no start progress among the logs.
+            events: Arc::new(|_: &Event| {}),
+            warn: Arc::new(move |w: &str| {
+                if !shown.iter().any(|s| s == w) {
+                    warn(w)
+                }
+            }),
+            ..c.clone()
+        };
+        let starting = starter.start(self.project, &start);
+        tokio::pin!(follow, starting);
+
+        let mut started = false;
+        let mut followed = false;
+        let mut events_open = true;
+        let mut ending: Option<StopReason> = None;
+        let mut interrupted = false;
+        let mut forced = false;
+        let mut stopping: Option<Call<'a>> = None;
+        let mut stopped = false;
+        let mut grace: Option<Pin<Box<tokio::time::Sleep>>> = None;
+        loop {
+            if started && followed && !events_open && (ending.is_none() || stopped) {
+                break;
+            }
+            // Stop once starting is over, so that nothing starts after the stop looked.
+            if ending.is_some() && started && stopping.is_none() && !stopped {
+                stopping = Some(if forced { self.kill() } else { self.stop() });
+            }
+            tokio::select! {
+                r = &mut starting, if !started => match r {
+                    // Docker Compose leaves what started running when a start fails.
+                    Err(e) if ending.is_none() && !c.cancel.is_cancelled() => return Err(e),
+                    _ => started = true,
+                },
+                r = &mut follow, if !followed => {
+                    followed = true;
+                    if let Err(e) = r {
+                        if ending.is_none() {
+                            return Err(e.into());
+                        }
+                    }
+                }
+                event = rx.recv(), if events_open => match event {
+                    None => events_open = false,
+                    Some(event) => {
+                        let aborts = match &event {
+                            LogEvent::Exited { source, exit_code, .. } => cascade.exited(&source.service, *exit_code),
+                            _ => false,
+                        };
+                        // Once stopping, nothing more is shown (the stop's own exits included).
+                        if ending.is_none() {
+                            let _ = self.out.send(AttachEvent::Log(event)).await;
+                        }
+                        if aborts && ending.is_none() {
+                            ending = Some(StopReason::Abort);
+                            start_cancel.cancel();
+                            let _ = self.out.send(AttachEvent::Stopping(StopReason::Abort)).await;
+                        }
+                    }
+                },
+                () = c.cancel.cancelled(), if !interrupted => {
+                    interrupted = true;
+                    if ending.is_none() {
+                        ending = Some(StopReason::Interrupt);
+                        let _ = self.out.send(AttachEvent::Stopping(StopReason::Interrupt)).await;
+                    } else if !forced {
+                        // Ctrl-C while aborting: no more waiting.
+                        forced = true;
+                        stopping = stopping.map(|_| self.kill());
+                    }
+                }
+                () = c.force.cancelled(), if ending.is_some() && !forced => {
+                    forced = true;
+                    // Dropping the stop cancels its calls; the kill takes over.
+                    stopping = stopping.map(|_| self.kill());
+                }
+                r = async { stopping.as_mut().expect("guarded").await }, if stopping.is_some() => {
+                    stopping = None;
+                    stopped = true;
+                    grace = Some(Box::pin(tokio::time::sleep(FOLLOW_GRACE)));
+                    if let Err(e) = r {
+                        (c.warn)(&e.to_string());
+                    }
+                }
+                () = async { grace.as_mut().expect("guarded").await }, if grace.is_some() && !followed => {
+                    grace = None;
+                    stop_follow.cancel();
+                }
+            }
         }
-        Ok(plan)
+        if interrupted {
+            return Err(ComposeError::Interrupted);
+        }
+        Ok(cascade.code)
+    }
+
+    /// Stops the services `up` named (all when none), as Docker Compose does.
+    fn stop(&self) -> Call<'a> {
+        let (c, project, opts) = (self.compose, self.project, self.opts);
+        Box::pin(async move {
+            let c = Compose { cancel: CancellationToken::new(), ..c.clone() };
+            c.stop(&project.name, Some(project), &opts.services, opts.converge.timeout).await
+        })
+    }
+
+    /// Kills them instead (the second Ctrl-C).
+    fn kill(&self) -> Call<'a> {
+        let (c, project, opts) = (self.compose, self.project, self.opts);
+        Box::pin(async move {
+            let c = Compose { cancel: CancellationToken::new(), ..c.clone() };
+            c.kill(&project.name, Some(project), &opts.services, None).await
+        })
     }
 }

@@ -5,6 +5,7 @@
 //! methods observe and plan, then return the plan without executing it.
 
 mod attach;
+mod cascade;
 mod down;
 mod images;
 mod lifecycle;
@@ -23,6 +24,8 @@ use crate::reconcile::health::NotReady;
 use crate::reconcile::plan::{Op, Plan};
 use crate::reconcile::PlanError;
 
+pub use attach::{AttachEvent, Attached, StopReason};
+pub use cascade::{AttachOptions, OnExit};
 pub use down::DownOptions;
 pub use images::{BuildOptions, PullOptions};
 pub use lifecycle::RmOptions;
@@ -43,6 +46,9 @@ pub struct Compose {
     pub dry_run: bool,
     /// Fired on the first Ctrl-C: no new step starts and waits end.
     pub cancel: CancellationToken,
+    /// Fired on the second Ctrl-C, where a command listens for it: attached `up` then kills
+    /// what it was stopping.
+    pub force: CancellationToken,
     pub events: EventSink,
     /// Where the output lines of builds and pulls go.
     pub details: DetailSink,
@@ -58,6 +64,8 @@ pub enum ComposeError {
     Plan(#[from] PlanError),
     #[error("no such service: {0}")]
     NoSuchService(String),
+    #[error("cannot attach to services not included in up: {0}")]
+    NotAttachable(String),
     /// Steps failed; one message per failure, and one for what was left undone.
     #[error("{}", .0.join("\n"))]
     Failed(Vec<String>),
@@ -77,6 +85,7 @@ impl Compose {
             parallel: None,
             dry_run: false,
             cancel: CancellationToken::new(),
+            force: CancellationToken::new(),
             events: Arc::new(|_: &Event| {}),
             details: Arc::new(|_: &crate::output::Detail| {}),
             warn: Arc::new(|_: &str| {}),

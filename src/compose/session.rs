@@ -25,18 +25,28 @@ pub fn load_project(opts: &loader::Options, name_is_enough: bool) -> Result<(Opt
 }
 
 /// Runs `work` to completion on a fresh runtime. The first Ctrl-C fires `cancel` (no new
-/// step starts, waits end, running calls finish); the second exits at once.
-pub fn block_on<F: Future>(cancel: &CancellationToken, work: F) -> F::Output {
+/// step starts, waits end, running calls finish). The second fires `force` when given (attached
+/// `up` then kills what it was stopping) and exits at once otherwise; the next one always exits.
+/// Exiting on Ctrl-C exits with 130, as a shell reports an interrupted command.
+pub fn block_on<F: Future>(cancel: &CancellationToken, force: Option<&CancellationToken>, work: F) -> F::Output {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("cannot start the async runtime");
     rt.block_on(async {
-        let token = cancel.clone();
+        let (token, force) = (cancel.clone(), force.cloned());
         let signals = tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                token.cancel();
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    std::process::exit(130);
+            if tokio::signal::ctrl_c().await.is_err() {
+                return;
+            }
+            token.cancel();
+            if tokio::signal::ctrl_c().await.is_err() {
+                return;
+            }
+            if let Some(force) = force {
+                force.cancel();
+                if tokio::signal::ctrl_c().await.is_err() {
+                    return;
                 }
             }
+            std::process::exit(130);
         });
         let out = work.await;
         signals.abort();

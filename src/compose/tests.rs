@@ -65,3 +65,98 @@ async fn unknown_services_are_refused() {
     let e = c.up(&project(STACK), &UpOptions { services: vec!["nope".into()], ..Default::default() }).await.unwrap_err();
     assert_eq!(e.to_string(), "no such service: nope");
 }
+
+mod attached {
+    use std::time::Duration;
+
+    use tokio::sync::mpsc;
+
+    use super::*;
+    use crate::engine::{Engine, WaitCondition};
+    use crate::logs::LogEvent;
+
+    /// Runs attached `up` of STACK; `act` runs once both containers are up. Returns the result
+    /// and what `up` showed, as text.
+    async fn attached(opts: AttachOptions, act: impl AsyncFnOnce(&FakeEngine, &Compose)) -> (Result<Attached, ComposeError>, Vec<String>, Vec<String>) {
+        let (fake, c) = compose();
+        fake.set_exit_code("p-db-1", 3);
+        let p = project(STACK);
+        let (tx, mut rx) = mpsc::channel(64);
+        let up = UpOptions::default();
+        let run = c.up_attached(&p, &up, &opts, tx);
+        let drive = async {
+            let running = |n: &str| fake.container(n).is_some_and(|c| c.state.running);
+            while !(running("p-db-1") && running("p-web-1")) {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            act(&fake, &c).await;
+            let mut shown = Vec::new();
+            while let Some(e) = rx.recv().await {
+                shown.push(match e {
+                    AttachEvent::Attaching(labels) => format!("attaching {}", labels.join(" ")),
+                    AttachEvent::Log(LogEvent::Exited { source, exit_code, .. }) => format!("{} exited {exit_code}", source.label),
+                    AttachEvent::Log(LogEvent::Attached { .. }) => continue,
+                    AttachEvent::Log(other) => format!("{other:?}"),
+                    AttachEvent::Stopping(r) => format!("stopping {r:?}"),
+                });
+            }
+            shown
+        };
+        let (r, shown) = tokio::time::timeout(Duration::from_secs(10), async { tokio::join!(run, drive) }).await.expect("attached up ends");
+        (r, shown, mutations(&fake))
+    }
+
+    async fn exit(fake: &FakeEngine, name: &str) {
+        fake.wait_container(name, WaitCondition::NotRunning).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn it_ends_when_every_attached_container_has_stopped() {
+        let (r, shown, _) = attached(AttachOptions::default(), async |fake, _| {
+            exit(fake, "p-db-1").await;
+            exit(fake, "p-web-1").await;
+        })
+        .await;
+        assert_eq!(r.unwrap().exit_code, 0, "no abort, no exit code");
+        assert_eq!(shown, ["attaching db-1 web-1", "db-1 exited 3", "web-1 exited 0"]);
+    }
+
+    #[tokio::test]
+    async fn an_exit_aborts_stops_the_rest_and_gives_the_exit_code() {
+        let opts = AttachOptions { on_exit: OnExit::Abort, ..Default::default() };
+        let (r, shown, calls) = attached(opts, async |fake, _| exit(fake, "p-db-1").await).await;
+        assert_eq!(r.unwrap().exit_code, 3);
+        assert!(calls.contains(&"stop_container p-web-1".to_string()), "{calls:?}");
+        assert_eq!(shown, ["attaching db-1 web-1", "db-1 exited 3", "stopping Abort"], "nothing is shown once stopping");
+    }
+
+    #[tokio::test]
+    async fn exit_code_from_waits_for_that_service() {
+        let opts = AttachOptions { on_exit: OnExit::Abort, exit_code_from: Some("web".into()), ..Default::default() };
+        let (r, _, _) = attached(opts, async |fake, _| {
+            fake.set_exit_code("p-web-1", 42);
+            exit(fake, "p-db-1").await;
+        })
+        .await;
+        assert_eq!(r.unwrap().exit_code, 42, "web's code, set as the abort stops it");
+    }
+
+    #[tokio::test]
+    async fn ctrl_c_stops_everything_and_ends_interrupted() {
+        let (r, shown, calls) = attached(AttachOptions::default(), async |_, c| c.cancel.cancel()).await;
+        assert!(matches!(r, Err(ComposeError::Interrupted)), "{r:?}");
+        assert!(calls.contains(&"stop_container p-web-1".to_string()) && calls.contains(&"stop_container p-db-1".to_string()), "{calls:?}");
+        assert_eq!(shown, ["attaching db-1 web-1", "stopping Interrupt"]);
+    }
+
+    #[tokio::test]
+    async fn the_second_ctrl_c_kills() {
+        let (r, _, calls) = attached(AttachOptions::default(), async |_, c| {
+            c.force.cancel();
+            c.cancel.cancel();
+        })
+        .await;
+        assert!(matches!(r, Err(ComposeError::Interrupted)), "{r:?}");
+        assert!(calls.iter().any(|c| c.starts_with("kill_container")), "{calls:?}");
+    }
+}

@@ -1,10 +1,12 @@
 //! Log lines as Docker Compose prints them: `service-1  | line`, the prefix padded to the
 //! longest container label and coloured per container (cyan, yellow, green, magenta, blue, then
-//! their bright variants, in turn). Everything goes to standard output, stderr lines included.
+//! their bright variants, in turn). Everything goes to standard output, stderr lines included,
+//! except what attached `up` says about stopping, which goes to standard error.
 
 use std::collections::HashMap;
 use std::io::Write;
 
+use crate::compose::{AttachEvent, StopReason};
 use crate::logs::LogEvent;
 
 /// The colours Docker Compose gives containers, in order.
@@ -50,6 +52,14 @@ impl LogPrinter {
         out
     }
 
+    /// `Attaching to db-1, web-1`, making room for every label first.
+    pub fn attaching(&mut self, labels: &[String]) -> String {
+        for l in labels {
+            self.register(l);
+        }
+        format!("Attaching to {}\n", labels.join(", "))
+    }
+
     /// `web-1 exited with code 0`.
     pub fn exited(&mut self, label: &str, code: i64) -> String {
         self.register(label);
@@ -70,6 +80,20 @@ impl LogPrinter {
         }
     }
 
+    /// Prints every event of attached `up` until `events` closes.
+    pub async fn print_attached(&mut self, mut events: tokio::sync::mpsc::Receiver<AttachEvent>) {
+        while let Some(e) = events.recv().await {
+            match &e {
+                AttachEvent::Attaching(labels) => {
+                    let text = self.attaching(labels);
+                    write_stdout(&text);
+                }
+                AttachEvent::Log(e) => self.print(e),
+                AttachEvent::Stopping(reason) => eprintln!("{}", stopping(*reason)),
+            }
+        }
+    }
+
     /// Prints one event on standard output.
     pub fn print(&mut self, event: &LogEvent) {
         let text = match event {
@@ -78,12 +102,24 @@ impl LogPrinter {
                 self.register(&source.label);
                 return;
             }
-            LogEvent::Exited { source, exit_code } => self.exited(&source.label, *exit_code),
+            LogEvent::Exited { source, exit_code, .. } => self.exited(&source.label, *exit_code),
         };
-        let mut out = std::io::stdout().lock();
-        let _ = out.write_all(text.as_bytes());
-        let _ = out.flush();
+        write_stdout(&text);
     }
+}
+
+/// What attached `up` says when it stops the services, as Docker Compose words it.
+pub fn stopping(reason: StopReason) -> &'static str {
+    match reason {
+        StopReason::Abort => "Aborting on container exit...",
+        StopReason::Interrupt => "Gracefully stopping... (press Ctrl+C again to force)",
+    }
+}
+
+fn write_stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
 }
 
 #[cfg(test)]
@@ -107,5 +143,12 @@ mod tests {
         assert_eq!(p.line("web-1", "a"), "\x1b[2K\x1b[36mweb-1  | \x1b[0ma\n");
         assert_eq!(p.line("db-1", "b"), "\x1b[2K\x1b[33mdb-1   | \x1b[0mb\n");
         assert_eq!(p.exited("db-1", 3), "\x1b[33mdb-1\x1b[0m exited with code 3\n");
+    }
+
+    #[test]
+    fn attaching_lists_the_labels_and_sets_the_column() {
+        let mut p = LogPrinter::new(false, true);
+        assert_eq!(p.attaching(&["db-1".into(), "web-10".into()]), "Attaching to db-1, web-10\n");
+        assert_eq!(p.line("db-1", "up"), "db-1    | up\n");
     }
 }
