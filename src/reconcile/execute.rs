@@ -200,6 +200,8 @@ impl Executor {
             Op::StartContainer(t) => e.start_container(t.key()).await,
             Op::StopContainer { target, timeout } => gone_is_done(e.stop_container(target.key(), *timeout).await),
             Op::KillContainer { target, signal } => e.kill_container(target.key(), signal.as_deref()).await,
+            Op::PauseContainer(t) => e.pause_container(t.key()).await,
+            Op::UnpauseContainer(t) => e.unpause_container(t.key()).await,
             Op::RemoveContainer { target, volumes } => {
                 gone_is_done(e.remove_container(target.key(), RemoveContainerOptions { force: true, volumes: *volumes }).await)
             }

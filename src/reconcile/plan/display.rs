@@ -66,6 +66,8 @@ impl fmt::Display for Op {
                     None => Ok(()),
                 }
             }
+            Op::PauseContainer(t) => write!(f, "pause container {}", short(t)),
+            Op::UnpauseContainer(t) => write!(f, "unpause container {}", short(t)),
             Op::RemoveContainer { target, volumes } => {
                 write!(f, "remove container {}{}", short(target), if *volumes { " and its anonymous volumes" } else { "" })
             }

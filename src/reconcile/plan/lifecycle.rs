@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::down::{by_stop_order, service_graph, stop_and_remove_ordered};
 use super::gates::Gates;
 use super::{hard, soft, Op, Plan, Progress, StepId, Target};
+use crate::engine::ContainerStatus;
 use crate::model::Project;
 use crate::reconcile::observe::{ObservedContainer, Observed};
 
@@ -97,6 +98,36 @@ pub fn plan_kill(observed: &Observed, services: &BTreeSet<String>, signal: Optio
     for c in selected(observed, services).into_iter().filter(|c| c.is_up()) {
         plan.decide(c.name(), "kill", signal.unwrap_or("SIGKILL"));
         plan.push(Op::KillContainer { target: target(c), signal: signal.map(str::to_string) }, vec![], Progress::new("Container", c.name(), Some("Killing"), Some("Killed")));
+    }
+    plan
+}
+
+/// Pauses the running containers of `services`; paused and stopped ones are left as they are.
+pub fn plan_pause(observed: &Observed, services: &BTreeSet<String>) -> Plan {
+    let mut plan = Plan::default();
+    for c in selected(observed, services) {
+        match c.state() {
+            ContainerStatus::Running => {
+                plan.decide(c.name(), "pause", "");
+                plan.push(Op::PauseContainer(target(c)), vec![], Progress::new("Container", c.name(), None, Some("Paused")));
+            }
+            state => plan.decide(c.name(), "up to date", state.to_string()),
+        }
+    }
+    plan
+}
+
+/// Unpauses the paused containers of `services`.
+pub fn plan_unpause(observed: &Observed, services: &BTreeSet<String>) -> Plan {
+    let mut plan = Plan::default();
+    for c in selected(observed, services) {
+        match c.state() {
+            ContainerStatus::Paused => {
+                plan.decide(c.name(), "unpause", "");
+                plan.push(Op::UnpauseContainer(target(c)), vec![], Progress::new("Container", c.name(), None, Some("Unpaused")));
+            }
+            state => plan.decide(c.name(), "up to date", state.to_string()),
+        }
     }
     plan
 }

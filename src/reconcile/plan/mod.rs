@@ -22,7 +22,7 @@ use crate::engine::{ContainerSpec, NetworkSpec, VolumeSpec};
 
 pub use down::{plan_down, DownOptions, RemoveImages};
 pub use images::{plan_build, plan_images, plan_pull, ImageOptions, PullPolicy};
-pub use lifecycle::{plan_kill, plan_restart, plan_rm, plan_start, plan_stop};
+pub use lifecycle::{plan_kill, plan_pause, plan_restart, plan_rm, plan_start, plan_stop, plan_unpause};
 pub use up::{plan_up, replicas, Recreate, UpOptions};
 
 /// Why no plan could be made; nothing has been done when this is returned.
@@ -142,6 +142,8 @@ pub enum Op {
     StartContainer(Target),
     StopContainer { target: Target, timeout: Option<Duration> },
     KillContainer { target: Target, signal: Option<String> },
+    PauseContainer(Target),
+    UnpauseContainer(Target),
     RemoveContainer { target: Target, volumes: bool },
     RenameContainer { target: Target, to: String },
     /// Waits until every listed container of `service` meets `condition`.
