@@ -9,6 +9,7 @@ pub mod images;
 pub mod kill;
 pub mod logs;
 pub mod ls;
+pub mod pause;
 pub mod port;
 pub mod ps;
 pub mod pull;
@@ -18,6 +19,7 @@ mod session;
 pub mod start;
 pub mod stop;
 pub mod top;
+pub mod unpause;
 pub mod up;
 pub mod watch;
 
@@ -116,6 +118,10 @@ pub enum Command {
     Rm(rm::RmArgs),
     /// Send a signal to running containers
     Kill(kill::KillArgs),
+    /// Pause services
+    Pause(pause::PauseArgs),
+    /// Unpause services
+    Unpause(unpause::UnpauseArgs),
     /// List containers
     Ps(ps::PsArgs),
     /// View output from containers
@@ -182,6 +188,8 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Restart(args) => restart::run(&cli.global, args),
         Command::Rm(args) => rm::run(&cli.global, args),
         Command::Kill(args) => kill::run(&cli.global, args),
+        Command::Pause(args) => pause::run(&cli.global, args),
+        Command::Unpause(args) => unpause::run(&cli.global, args),
         Command::Ps(args) => ps::run(&cli.global, args),
         Command::Logs(args) => logs::run(&cli.global, args),
         Command::Images(args) => images::run(&cli.global, args),

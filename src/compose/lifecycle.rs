@@ -1,4 +1,5 @@
-//! `stop`, `restart`, `kill` and `rm`: acting on the containers a project already has.
+//! `stop`, `restart`, `kill`, `pause`, `unpause` and `rm`: acting on the containers a project
+//! already has.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -38,6 +39,22 @@ impl Compose {
     pub async fn kill(&self, name: &str, project: Option<&Project>, services: &[String], signal: Option<&str>) -> Result<Plan, ComposeError> {
         let (observed, selected) = self.look(name, project, services).await?;
         let plan = plan::plan_kill(&observed, &selected, signal);
+        self.execute(name, &plan).await?;
+        Ok(plan)
+    }
+
+    /// Pauses the running containers of `services` (all when empty).
+    pub async fn pause(&self, name: &str, project: Option<&Project>, services: &[String]) -> Result<Plan, ComposeError> {
+        let (observed, selected) = self.look(name, project, services).await?;
+        let plan = plan::plan_pause(&observed, &selected);
+        self.execute(name, &plan).await?;
+        Ok(plan)
+    }
+
+    /// Unpauses the paused containers of `services` (all when empty).
+    pub async fn unpause(&self, name: &str, project: Option<&Project>, services: &[String]) -> Result<Plan, ComposeError> {
+        let (observed, selected) = self.look(name, project, services).await?;
+        let plan = plan::plan_unpause(&observed, &selected);
         self.execute(name, &plan).await?;
         Ok(plan)
     }
