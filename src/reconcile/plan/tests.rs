@@ -218,3 +218,14 @@ fn lifecycle_plans() {
     assert_eq!(plan_rm(Some(&p), &o, &all, true, false, None).steps.len(), 6);
     assert!(plan_start(&p, &o, &all).steps.is_empty());
 }
+
+#[test]
+fn the_dependents_of_a_recreated_service_are_recreated_as_docker_compose_does() {
+    let p = project(STACK);
+    let o = converged(&p);
+    let changed = project(&STACK.replace("interval: 200ms", "interval: 300ms"));
+    let d = decisions(&up(&changed, &o));
+    assert_eq!(d, ["cache: up to date", "db: recreate (healthcheck changed)", "web: recreate (db is recreated)"]);
+    let never = plan_up(&changed, &o, &UpOptions { recreate: Recreate::Never, ..Default::default() }).unwrap();
+    assert!(never.steps.is_empty(), "{never}");
+}

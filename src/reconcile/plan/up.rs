@@ -55,7 +55,7 @@ pub fn plan_up(project: &Project, observed: &Observed, opts: &UpOptions) -> Resu
     let res = resources::prepare(&mut plan, project, observed, &targets, &opts.images)?;
     resources::orphans(&mut plan, project, observed, opts.remove_orphans, opts.timeout);
     let mut gates = Gates::new(targets.iter().map(|s| s.name.clone()).collect());
-    let mut up = Up { plan, project, observed, opts, res, gates: &mut gates };
+    let mut up = Up { plan, project, observed, opts, res, gates: &mut gates, recreated: BTreeSet::new() };
     for service in targets {
         up.service(service)?;
     }
@@ -69,6 +69,8 @@ struct Up<'a> {
     opts: &'a UpOptions,
     res: resources::Prepared,
     gates: &'a mut Gates,
+    /// Services with a container recreated so far (services are planned in start order).
+    recreated: BTreeSet<String>,
 }
 
 impl Up<'_> {
@@ -94,6 +96,9 @@ impl Up<'_> {
         let mut ready: Vec<StepId> = Vec::new();
         let mut starts: Vec<(Option<StepId>, Target)> = Vec::new();
         let mut names = Vec::new();
+        // Docker Compose 2.26.1 recreates the dependents of a recreated service (those this `up`
+        // converges), whatever their `restart` flag: they may hold its old address or namespace.
+        let dependency_recreated = s.depends_on.keys().find(|d| self.recreated.contains(*d)).cloned();
         for (&number, c) in &kept {
             let name = labels::container_name(self.project, s, number);
             names.push(name.clone());
@@ -101,9 +106,11 @@ impl Up<'_> {
             let why = match self.opts.recreate {
                 Recreate::Force => Some("--force-recreate".to_string()),
                 Recreate::Never => None,
-                Recreate::Diverged => diff::why_recreate(c, &convert::container_spec(self.project, s, &cx), &hash, image_id.as_deref()),
+                Recreate::Diverged => diff::why_recreate(c, &convert::container_spec(self.project, s, &cx), &hash, image_id.as_deref())
+                    .or_else(|| dependency_recreated.as_ref().map(|d| format!("{d} is recreated"))),
             };
             if let Some(why) = why {
+                self.recreated.insert(s.name.clone());
                 self.plan.decide(subject(number), "recreate", why);
                 let last = self.recreate(s, c, cx, &image, prereqs.clone());
                 ready.push(last);
