@@ -27,10 +27,11 @@ impl Compose {
         Ok(plan)
     }
 
-    /// Stops and starts again the containers of `services`.
-    pub async fn restart(&self, name: &str, project: Option<&Project>, services: &[String], timeout: Option<Duration>) -> Result<Plan, ComposeError> {
+    /// Stops and starts again the containers of `services` (all when empty) and, unless
+    /// `no_deps`, of the services that depend on them with `restart: true`.
+    pub async fn restart(&self, name: &str, project: Option<&Project>, services: &[String], no_deps: bool, timeout: Option<Duration>) -> Result<Plan, ComposeError> {
         let (observed, selected) = self.look(name, project, services).await?;
-        let plan = plan::plan_restart(project, &observed, &selected, timeout);
+        let plan = plan::plan_restart(project, &observed, &selected, no_deps, timeout);
         self.execute(name, &plan).await?;
         Ok(plan)
     }

@@ -21,7 +21,7 @@ impl Session<'_> {
         let failed = self.sync_all(&actions).await;
         let restart: Vec<String> = actions.restart.iter().filter(|s| !failed.contains(*s)).cloned().collect();
         if !restart.is_empty() {
-            match self.compose.restart(&self.project.name, Some(&self.project), &restart, None).await {
+            match self.compose.restart(&self.project.name, Some(&self.project), &restart, false, None).await {
                 Ok(_) => self.notice(Notice::Restarted(restart)),
                 Err(e) => self.warn(format!("restarting service(s) {}: {e}", restart.join(", "))),
             }

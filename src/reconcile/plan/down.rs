@@ -111,9 +111,16 @@ pub(super) fn by_stop_order<'a>(graph: &Graph, containers: &[&'a ObservedContain
 /// The dependency graph of the project, or, without one, of the services the containers'
 /// `depends_on` labels describe.
 pub(super) fn service_graph(project: Option<&Project>, observed: &Observed) -> Graph {
-    if let Some(p) = project {
-        return Graph::new(p);
+    match project {
+        Some(p) => Graph::new(p),
+        None => Graph::new(&label_project(observed)),
     }
+}
+
+/// The services of the containers, with the dependencies their `depends_on` labels
+/// (`name:condition:restart`) describe: the project as far as a command without a compose file
+/// can know it.
+pub(super) fn label_project(observed: &Observed) -> Project {
     let mut p = Project::default();
     for c in &observed.containers {
         let s = p.services.entry(c.service.clone()).or_insert_with(|| Service { name: c.service.clone(), ..Default::default() });
@@ -121,10 +128,11 @@ pub(super) fn service_graph(project: Option<&Project>, observed: &Observed) -> G
             let mut parts = entry.split(':');
             let dep = parts.next().unwrap_or_default().to_string();
             let condition = parts.next().unwrap_or_default().to_string();
-            s.depends_on.insert(dep, DependsOn { condition, restart: false, required: true });
+            let restart = parts.next() == Some("true");
+            s.depends_on.insert(dep, DependsOn { condition, restart, required: true });
         }
     }
-    Graph::new(&p)
+    p
 }
 
 fn images_to_remove(name: &str, project: Option<&Project>, observed: &Observed, which: RemoveImages) -> Vec<String> {

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use super::down::{by_stop_order, service_graph, stop_and_remove_ordered};
+use super::down::{by_stop_order, label_project, service_graph, stop_and_remove_ordered};
 use super::gates::Gates;
 use super::{hard, soft, Op, Plan, Progress, StepId, Target};
 use crate::engine::ContainerStatus;
@@ -67,19 +67,32 @@ pub fn plan_stop(project: Option<&Project>, observed: &Observed, services: &BTre
     plan
 }
 
-/// Stops and starts again every container of `services`; a service starts after the
-/// services it depends on.
-pub fn plan_restart(project: Option<&Project>, observed: &Observed, services: &BTreeSet<String>, timeout: Option<Duration>) -> Plan {
+/// Stops and starts again the containers of `services` (all when empty) and, unless `no_deps`,
+/// of the services that depend on them with `restart: true`, transitively (links and shared
+/// namespaces imply it). Dependents stop first; a service starts once the services it depends
+/// on have started.
+pub fn plan_restart(project: Option<&Project>, observed: &Observed, services: &BTreeSet<String>, no_deps: bool, timeout: Option<Duration>) -> Plan {
     let mut plan = Plan::default();
-    let containers = selected(observed, services);
+    let derived;
+    let p = match project {
+        Some(p) => p,
+        None => {
+            derived = label_project(observed);
+            &derived
+        }
+    };
+    let pulled = if services.is_empty() || no_deps { BTreeMap::new() } else { restart_dependents(p, services) };
+    let services: BTreeSet<String> = services.iter().chain(pulled.keys()).cloned().collect();
+    let containers = selected(observed, &services);
     let graph = service_graph(project, observed);
     let mut starts: BTreeMap<String, Vec<StepId>> = BTreeMap::new();
     let mut order = by_stop_order(&graph, &containers);
     order.reverse();
     for service in order {
         let after: Vec<StepId> = graph.dependencies(service).iter().filter_map(|d| starts.get(d)).flatten().copied().collect();
+        let reason = pulled.get(service).map(|d| format!("depends on {d} with restart: true")).unwrap_or_default();
         for c in containers.iter().filter(|c| c.service == service) {
-            plan.decide(c.name(), "restart", "");
+            plan.decide(c.name(), "restart", reason.clone());
             let mut before = soft(after.clone());
             if c.is_up() {
                 let stop = plan.push(Op::StopContainer { target: target(c), timeout }, vec![], Progress::new("Container", c.name(), Some("Restarting"), None));
@@ -90,6 +103,23 @@ pub fn plan_restart(project: Option<&Project>, observed: &Observed, services: &B
         }
     }
     plan
+}
+
+/// The services that a restart of `services` restarts too, each with the dependency that pulls
+/// it in: those that depend on one of them with `restart: true`, transitively.
+fn restart_dependents(project: &Project, services: &BTreeSet<String>) -> BTreeMap<String, String> {
+    let mut pulled: BTreeMap<String, String> = BTreeMap::new();
+    let mut queue: Vec<String> = services.iter().cloned().collect();
+    while let Some(dep) = queue.pop() {
+        for s in project.services.values() {
+            let restarts = s.depends_on.get(&dep).is_some_and(|d| d.restart);
+            if restarts && !services.contains(&s.name) && !pulled.contains_key(&s.name) {
+                pulled.insert(s.name.clone(), dep.clone());
+                queue.push(s.name.clone());
+            }
+        }
+    }
+    pulled
 }
 
 /// Sends `signal` (default SIGKILL) to the running containers of `services`.
@@ -138,4 +168,73 @@ pub fn plan_rm(project: Option<&Project>, observed: &Observed, services: &BTreeS
     let containers: Vec<&ObservedContainer> = selected(observed, services).into_iter().filter(|c| stop || !c.is_up()).collect();
     stop_and_remove_ordered(&mut plan, project, observed, &containers, timeout, volumes);
     plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reconcile::testing::{container, converged, project, steps};
+
+    const STACK: &str = r#"
+services:
+  db:
+    image: busybox
+  web:
+    image: busybox
+    depends_on:
+      db: {condition: service_started, restart: true}
+  worker:
+    image: busybox
+    depends_on: [db]
+  proxy:
+    image: busybox
+    network_mode: service:web
+"#;
+
+    fn set(items: &[&str]) -> BTreeSet<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn restarted(plan: &Plan) -> Vec<String> {
+        plan.decisions.iter().map(|d| d.to_string()).collect()
+    }
+
+    #[test]
+    fn restart_takes_the_dependents_that_ask_for_it_transitively() {
+        let p = project(STACK);
+        let o = converged(&p);
+        let plan = plan_restart(Some(&p), &o, &set(&["db"]), false, None);
+        assert_eq!(
+            restarted(&plan),
+            ["p-db-1: restart", "p-web-1: restart (depends on db with restart: true)", "p-proxy-1: restart (depends on web with restart: true)"]
+        );
+        let s = steps(&plan);
+        let pos = |needle: &str| s.iter().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle} in {s:?}")) + 1;
+        let web_start = &s[pos("start container p-web-1") - 1];
+        assert!(web_start.contains(&format!("#{}?", pos("start container p-db-1"))), "web starts after db: {s:?}");
+        let only = plan_restart(Some(&p), &o, &set(&["db"]), true, None);
+        assert_eq!(restarted(&only), ["p-db-1: restart"], "--no-deps");
+    }
+
+    #[test]
+    fn without_a_compose_file_the_labels_say_who_restarts() {
+        let p = project(STACK);
+        let o = converged(&p);
+        let plan = plan_restart(None, &o, &set(&["db"]), false, None);
+        assert!(restarted(&plan).contains(&"p-web-1: restart (depends on db with restart: true)".to_string()), "{plan}");
+        assert!(!restarted(&plan).iter().any(|d| d.starts_with("p-worker-1")), "{plan}");
+    }
+
+    #[test]
+    fn pause_and_unpause_touch_only_what_they_change() {
+        let p = project(STACK);
+        let mut o = converged(&p);
+        o.containers[0] = container(&p, "db", 1, ContainerStatus::Paused);
+        o.containers[1] = container(&p, "proxy", 1, ContainerStatus::Exited);
+        let pause = plan_pause(&o, &BTreeSet::new());
+        assert_eq!(steps(&pause).len(), 2, "{pause}");
+        assert!(pause.to_string().contains("p-db-1: up to date (paused)"), "{pause}");
+        let unpause = plan_unpause(&o, &BTreeSet::new());
+        assert_eq!(steps(&unpause), [format!("#1 unpause container p-db-1 ({})", &o.containers[0].id()[..12])]);
+    }
 }
