@@ -19,3 +19,4 @@ mod down;
 mod up;
 mod status;
 mod build;
+mod watch;

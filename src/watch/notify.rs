@@ -85,6 +85,7 @@ fn forward(tx: &mpsc::UnboundedSender<FsEvent>, res: notify::Result<notify::Even
             return;
         }
     };
+    tracing::trace!(?event, "file event");
     if event.need_rescan() {
         let _ = tx.send(FsEvent::Overflow);
     }

@@ -103,6 +103,7 @@ impl Session<'_> {
         let changed: Vec<(PathBuf, bool)> = batch.paths.into_iter().collect();
         let paths = files::expand(&changed);
         let actions: Actions = plan(&self.rules, &self.config_files, &paths);
+        tracing::debug!(?changed, expanded = paths.len(), ?actions.rebuild, ?actions.restart, reload = actions.reload, "watch batch");
         if actions.reload {
             self.reload().await;
         }
