@@ -17,6 +17,7 @@ mod engine_networks;
 
 mod down;
 mod up;
+mod attached;
 mod status;
 mod build;
 mod watch;
