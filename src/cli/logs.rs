@@ -55,14 +55,21 @@ pub fn run(global: &GlobalOptions, args: LogsArgs) -> anyhow::Result<i32> {
         Ansi::Auto => std::io::stdout().is_terminal(),
     };
     let mut printer = LogPrinter::new(color, !args.no_log_prefix);
+    let interrupted = std::sync::atomic::AtomicBool::new(false);
     status::block_on(async {
         let engine = status::connect().await?;
         let (tx, rx) = tokio::sync::mpsc::channel(256);
         let shutdown = async {
-            let _ = tokio::signal::ctrl_c().await;
+            if tokio::signal::ctrl_c().await.is_ok() {
+                interrupted.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
         };
         let (result, ()) = tokio::join!(status::logs(engine, &scope, args.index, request, tx, shutdown), printer.print_all(rx));
         result
     })?;
+    // Docker Compose exits 130 when Ctrl-C ends a follow.
+    if interrupted.into_inner() {
+        return Err(crate::compose::ComposeError::Interrupted.into());
+    }
     Ok(0)
 }
