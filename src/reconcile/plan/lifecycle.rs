@@ -28,7 +28,8 @@ pub fn plan_start(project: &Project, observed: &Observed, services: &BTreeSet<St
     let mut gates = Gates::new(targets.clone());
     for name in order.iter().filter(|s| targets.contains(*s)) {
         let containers: Vec<&ObservedContainer> = observed.containers.iter().filter(|c| !c.oneoff && c.service == *name).collect();
-        if containers.is_empty() {
+        // A service scaled to zero has nothing to start (attached `up` starts every service).
+        if containers.is_empty() && super::replicas(&project.services[name]) > 0 {
             plan.warnings.push(format!("service {name:?} has no container to start; run `up` to create it"));
         }
         let edges = if containers.iter().any(|c| !c.is_up()) { gates.before_start(&mut plan, project, &project.services[name]) } else { Vec::new() };
