@@ -12,7 +12,7 @@ use rcompose::engine::{Engine, LabelFilter};
 use crate::harness::ensure_busybox;
 use crate::up::Stack;
 
-/// Removes the named images when dropped.
+/// Removes the named images (references or ids) when dropped.
 struct Images(Vec<String>);
 
 impl Drop for Images {
@@ -57,7 +57,7 @@ async fn build_sends_args_and_leaves_out_what_dockerignore_excludes() {
     let s = Stack::new("build-args", yaml).await;
     write(s.dir.path(), CONTEXT);
     let image = format!("{}-app", s.name);
-    let _cleanup = Images(vec![image.clone()]);
+    let mut cleanup = Images(vec![image.clone()]);
     let out = s.rcompose(&["build", "--build-arg", "FLAG=from-flag"]).await;
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains(" Image ") && stderr(&out).contains("Step 1/"), "progress and build output: {}", stderr(&out));
@@ -66,10 +66,11 @@ async fn build_sends_args_and_leaves_out_what_dockerignore_excludes() {
     let ours = run_in(&image, listing);
     assert_eq!(ours, "bonjour from-flag\n./.dockerignore\n./Dockerfile\n./keep.txt\n./nested/a.secret\n./nested/drop/back.txt\n./nested/keep/y.txt\n");
     let info = s.engine.inspect_image(&image).await.unwrap();
+    cleanup.0.push(info.id.clone());
     assert_eq!(info.labels.get("org.example.built").map(String::as_str), Some("yes"));
     assert_eq!(info.labels.get("com.docker.compose.image.builder").map(String::as_str), Some("classic"));
 
-    let quiet = s.rcompose(&["build", "-q"]).await;
+    let quiet = s.rcompose(&["build", "-q", "--build-arg", "FLAG=from-flag"]).await;
     assert!(quiet.status.success() && quiet.stderr.is_empty() && quiet.stdout.is_empty(), "{}", stderr(&quiet));
 
     // Docker Compose's classic builder sends the same files.
@@ -153,12 +154,13 @@ async fn up_builds_a_missing_image_and_rebuilds_on_request() {
     let s = Stack::new("up-build", yaml).await;
     write(s.dir.path(), &[("ctx/Dockerfile", "FROM busybox:latest\nRUN echo one > /version\n")]);
     let image = format!("{}-web", s.name);
-    let _cleanup = Images(vec![image.clone()]);
+    let mut cleanup = Images(vec![image.clone()]);
 
     let first = s.rcompose(&["up", "-d"]).await;
     assert!(first.status.success(), "{}", stderr(&first));
     assert!(stderr(&first).contains(&format!(" Image {image}  Built")), "{}", stderr(&first));
     let built = s.engine.inspect_image(&image).await.unwrap().id;
+    cleanup.0.push(built.clone());
     let web = s.containers().await.remove(&s.container("web", 1)).expect("web runs");
     assert_eq!(web.labels["com.docker.compose.image"], built);
 
