@@ -204,8 +204,9 @@ services:
     let web = s.engine.inspect_container(&s.container("web", 1)).await.unwrap();
     assert_eq!(db.state.health.expect("db has a health state").status.as_str(), "healthy");
     let gap = seconds_of_day(&web.state.started_at) - seconds_of_day(&db.state.started_at);
+    // Only the order is asserted: how soon web follows depends on the machine's load, and the
+    // benchmarks (bench/run.py, health chain) measure that instead.
     assert!(gap >= 1.9, "web started {gap:.2}s after db, before db could be healthy");
-    assert!(gap < 4.0, "web started {gap:.2}s after db: the health wait is too slow");
 }
 
 /// Seconds since midnight of an RFC 3339 UTC time (`2024-01-02T03:04:05.123456789Z`).
