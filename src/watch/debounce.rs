@@ -22,7 +22,7 @@ pub struct Timing {
 
 impl Default for Timing {
     fn default() -> Timing {
-        Timing { quiet: Duration::from_millis(40), cap: Duration::from_millis(1000) }
+        Timing { quiet: Duration::from_millis(20), cap: Duration::from_millis(500) }
     }
 }
 

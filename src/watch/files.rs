@@ -45,8 +45,7 @@ pub fn expand(paths: &[(PathBuf, bool)]) -> Vec<PathBuf> {
         if seen.insert(path.clone()) {
             out.push(path.clone());
         }
-        let is_dir = std::fs::symlink_metadata(path).map(|m| m.is_dir()).unwrap_or(false);
-        if *created && is_dir {
+        if *created && std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
             for e in walkdir::WalkDir::new(path).min_depth(1).follow_links(false).into_iter().flatten() {
                 if seen.insert(e.path().to_path_buf()) {
                     out.push(e.into_path());
