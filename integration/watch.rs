@@ -348,3 +348,19 @@ services:
     eventually(&s, "a", "cat /app/x.txt", "after reload").await;
     w.interrupt().await;
 }
+
+#[tokio::test]
+async fn a_failed_sync_is_a_warning_and_watching_goes_on() {
+    let s = Stack::new("wfail", SYNC).await;
+    std::fs::create_dir_all(s.dir.path().join("src")).unwrap();
+    let mut w = Watching::start(&s, &[]).await;
+    let id = container_id(&s, "app").await;
+    s.engine.stop_container(&id, None).await.expect("stop");
+    write(s.dir.path(), "src/lost.txt", "x");
+    let warning = w.wait_for("WARN").await;
+    assert!(warning.contains("service app") && warning.contains("lost.txt"), "{warning}");
+    s.engine.start_container(&id).await.expect("start");
+    write(s.dir.path(), "src/found.txt", "y");
+    eventually(&s, "app", "cat /app/found.txt", "y").await;
+    w.interrupt().await;
+}
