@@ -1,9 +1,10 @@
 """The engine floor: what bringing up N containers costs the engine itself, with no
 orchestrator in the way.
 
-One network (as `up` creates `<project>_default`), then N containers created on it and started,
-each container's create → start done by one of `workers` threads that talk raw HTTP/1.1 to the
-engine over its unix socket, one keep-alive connection per thread. The containers are as small
+One network (as `up` creates `<project>_default`), then N containers created on it and started
+by threads that talk raw HTTP/1.1 to the engine over its unix socket, one keep-alive connection
+per thread; how many threads, and in which order the calls go, is a `Strategy`, and the suite
+sweeps a few to find the best for the machine. The containers are as small
 as a compose service can be (image, command, stop signal, the project and service labels), so
 the floor is the engine's work for the same containers `up` makes, and nothing else.
 
@@ -20,6 +21,7 @@ import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 API = "/v1.41"
 
@@ -64,15 +66,32 @@ class Client:
         return json.loads(raw) if raw else None
 
 
-def run(project, n, workers, subnet=None, image="busybox:latest"):
+@dataclass(frozen=True)
+class Strategy:
+    """How the floor orders the calls: `workers` threads, each taking a container through
+    create → start (pipelined), or all creates first and then all starts (phased, as Docker
+    Compose orders them)."""
+    workers: int
+    phased: bool = False
+
+    def __str__(self):
+        return f"{self.workers} at once, " + ("all creates then all starts" if self.phased else "create → start each")
+
+
+def candidates(n):
+    """The strategies a sweep tries for n containers."""
+    sizes = sorted({min(w, n) for w in (4, 8, 16, n)})
+    return [Strategy(w) for w in sizes] + [Strategy(w, phased=True) for w in sorted({min(8, n), n})]
+
+
+def run(project, n, strategy, subnet=None, image="busybox:latest"):
     """Creates the network (on `subnet` when given) and n started containers; returns the wall
     time in seconds."""
     client = Client()
     labels = {"com.docker.compose.project": project}
     network = f"{project}_default"
 
-    def one(i):
-        name = f"{project}-s{i}-1"
+    def create(i):
         body = {
             "Image": image,
             "Cmd": ["sleep", "3600"],
@@ -81,7 +100,9 @@ def run(project, n, workers, subnet=None, image="busybox:latest"):
             "HostConfig": {"NetworkMode": network},
             "NetworkingConfig": {"EndpointsConfig": {network: {"Aliases": [f"s{i}"]}}},
         }
-        cid = client.call("POST", f"/containers/create?name={name}", body)["Id"]
+        return client.call("POST", f"/containers/create?name={project}-s{i}-1", body)["Id"]
+
+    def start_(cid):
         client.call("POST", f"/containers/{cid}/start")
 
     start = time.perf_counter()
@@ -89,7 +110,10 @@ def run(project, n, workers, subnet=None, image="busybox:latest"):
     if subnet:
         spec["IPAM"] = {"Driver": "default", "Config": [{"Subnet": subnet}]}
     client.call("POST", "/networks/create", spec)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for f in [pool.submit(one, i) for i in range(n)]:
-            f.result()
+    with ThreadPoolExecutor(max_workers=strategy.workers) as pool:
+        if strategy.phased:
+            ids = list(pool.map(create, range(n)))
+            list(pool.map(start_, ids))
+        else:
+            list(pool.map(lambda i: start_(create(i)), range(n)))
     return time.perf_counter() - start

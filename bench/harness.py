@@ -205,9 +205,10 @@ def wait_quiet(max_busy, max_wait, log):
     """Waits until the machine is at most `max_busy` busy (see cpu_busy), or `max_wait`
     seconds have passed; returns the last reading."""
     deadline = time.monotonic() + max_wait
-    while True:
-        busy = cpu_busy()
-        if busy <= max_busy or time.monotonic() > deadline:
-            return busy
-        log(f"  machine {busy:.0%} busy, waiting for at most {max_busy:.0%} ...")
-        time.sleep(10)
+    busy = cpu_busy()
+    if busy > max_busy and max_wait > 0:
+        log(f"  machine {busy:.0%} busy: waiting up to {max_wait:.0f} s for at most {max_busy:.0%} ...")
+        while busy > max_busy and time.monotonic() < deadline:
+            time.sleep(7)
+            busy = cpu_busy()
+    return busy

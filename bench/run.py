@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -150,7 +151,15 @@ def have_reference():
         return False
 
 
+def interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main():
+    # Ctrl-C, or SIGTERM, unwinds through the scenarios' clean-up (also when started in the
+    # background, where a shell leaves SIGINT ignored).
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--runs", type=int, help="runs per tool in every scenario (default: each scenario's own)")
     p.add_argument("--rcompose", default=os.path.join(ROOT, "target", "release", "rcompose"))
@@ -159,8 +168,8 @@ def main():
     p.add_argument("--markdown", metavar="FILE", help="also write the table as Markdown")
     p.add_argument("--max-busy", type=float, default=0.5, metavar="FRACTION",
                    help="before each scenario wait until the machine is at most this busy (default 0.5)")
-    p.add_argument("--max-wait", type=float, default=600, metavar="SECONDS",
-                   help="wait at most this long for a quiet machine before each scenario (default 600)")
+    p.add_argument("--max-wait", type=float, default=120, metavar="SECONDS",
+                   help="wait at most this long for a quiet machine before each scenario (default 120)")
     p.add_argument("--list", action="store_true", help="list the scenarios and exit")
     p.add_argument("scenarios", nargs="*", default=list(SCENARIOS))
     args = p.parse_args()
