@@ -149,7 +149,13 @@ pub fn merge(base: Node, over: Node) -> Result<Node, Diagnostic> {
 /// Removes, in the sequences listed in [`UNIQUE_KEYS`], the entries that redefine an earlier
 /// one: the later entry takes the earlier one's place.
 pub fn enforce_unicity(node: &mut Node) -> Result<(), Diagnostic> {
-    unicity_at(node, &mut Vec::new())
+    let mut segments = Vec::new();
+    for (pattern, kind) in UNIQUE_KEYS {
+        segments.clear();
+        segments.extend(pattern.split('.'));
+        unicity_along(node, &segments, *kind, &mut Vec::new())?;
+    }
+    Ok(())
 }
 
 /// A key path as segments; sequence indexes are segments like `[2]`.
@@ -433,37 +439,57 @@ fn untag(mut node: Node) -> Node {
     node
 }
 
-fn unicity_at(node: &mut Node, path: &mut Path) -> Result<(), Diagnostic> {
-    match &mut node.value {
-        Value::Map(map) => {
-            for (key, value) in map.iter_mut() {
-                path.push(key.clone());
-                unicity_at(value, path)?;
-                path.pop();
-            }
+/// Descends along a pattern of [`UNIQUE_KEYS`] (`*` is any key) and dedupes the sequences it
+/// reaches. Only the paths a pattern names are visited, not the whole tree.
+fn unicity_along(node: &mut Node, rest: &[&str], kind: UniqueKey, path: &mut Path) -> Result<(), Diagnostic> {
+    let Some((first, rest)) = rest.split_first() else {
+        if let Value::Seq(items) = &mut node.value {
+            dedupe(items, kind, path)?;
         }
-        Value::Seq(items) => {
-            let Some((_, kind)) = UNIQUE_KEYS.iter().find(|(pattern, _)| matches(path, pattern)) else {
-                return Ok(());
-            };
-            let mut kept: Vec<Node> = Vec::with_capacity(items.len());
-            let mut index: std::collections::HashMap<String, usize> = Default::default();
-            for (i, item) in std::mem::take(items).into_iter().enumerate() {
-                path.push(format!("[{i}]"));
-                let key = unique_key(*kind, &item).map_err(|msg| Diagnostic::new(item.pos, display(path), msg))?;
-                path.pop();
-                match index.get(&key) {
-                    Some(&j) => kept[j] = item,
-                    None => {
-                        index.insert(key, kept.len());
-                        kept.push(item);
-                    }
-                }
-            }
-            *items = kept;
+        return Ok(());
+    };
+    let Value::Map(map) = &mut node.value else { return Ok(()) };
+    if *first == "*" {
+        for (key, value) in map.iter_mut() {
+            path.push(key.clone());
+            unicity_along(value, rest, kind, path)?;
+            path.pop();
         }
-        _ => {}
+    } else if let Some(value) = map.get_mut(*first) {
+        path.push(first.to_string());
+        unicity_along(value, rest, kind, path)?;
+        path.pop();
     }
+    Ok(())
+}
+
+/// Keeps one entry per key: a later entry takes the place of the earlier one.
+fn dedupe(items: &mut Vec<Node>, kind: UniqueKey, path: &mut Path) -> Result<(), Diagnostic> {
+    if items.len() < 2 {
+        // Nothing to dedupe, but the entry must still be of a kind the key understands.
+        if let Some(item) = items.first() {
+            path.push("[0]".into());
+            unique_key(kind, item).map_err(|msg| Diagnostic::new(item.pos, display(path), msg))?;
+            path.pop();
+        }
+        return Ok(());
+    }
+    let mut kept: Vec<Node> = Vec::with_capacity(items.len());
+    let mut index: std::collections::HashMap<String, usize> = Default::default();
+    for (i, item) in std::mem::take(items).into_iter().enumerate() {
+        let key = unique_key(kind, &item).map_err(|msg| {
+            path.push(format!("[{i}]"));
+            Diagnostic::new(item.pos, display(path), msg)
+        })?;
+        match index.get(&key) {
+            Some(&j) => kept[j] = item,
+            None => {
+                index.insert(key, kept.len());
+                kept.push(item);
+            }
+        }
+    }
+    *items = kept;
     Ok(())
 }
 

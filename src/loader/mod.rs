@@ -1,8 +1,8 @@
 //! The compose loader: files in, typed [`crate::model::Project`] out, as a pipeline of passes.
 //!
 //! Tree passes (each a function over [`Node`], positions kept):
-//! read → parse → interpolate → validate → merge files → canonical → paths.
-//! Then the tree is decoded into the typed model and the typed passes run:
+//! read → parse → interpolate → validate → merge files → canonical → paths → decode.
+//! Then the typed passes run on the model:
 //! environment resolution → normalize → profiles → consistency → pruning.
 //! See `ARCHITECTURE.md` for why this order.
 //!
@@ -10,6 +10,7 @@
 
 pub mod canonical;
 pub mod consistency;
+pub mod decode;
 pub mod diagnostic;
 pub mod dotenv;
 pub mod env;
@@ -152,7 +153,7 @@ pub fn load(opts: &Options) -> Result<Loaded, Diagnostic> {
         paths::resolve(&mut tree, &project_dir, home.as_deref());
     }
 
-    let mut project = decode(&tree)?;
+    let mut project = decode::decode(&tree)?;
     project.name = name;
     project.working_dir = project_dir;
     project.config_files = files.iter().map(|f| if f == Path::new("-") { f.clone() } else { absolutize(f, &opts.cwd) }).collect();
@@ -331,32 +332,6 @@ fn project_name(
         )));
     }
     Ok(name)
-}
-
-/// The canonical tree decoded into the typed model; a decoding error points at the node.
-fn decode(tree: &Node) -> Result<Project, Diagnostic> {
-    let json = tree.to_json();
-    let mut project: Project = match serde_path_to_error::deserialize(json) {
-        Ok(p) => p,
-        Err(e) => {
-            let segments: Vec<String> = e
-                .path()
-                .iter()
-                .filter_map(|s| match s {
-                    serde_path_to_error::Segment::Map { key } => Some(key.clone()),
-                    serde_path_to_error::Segment::Seq { index } => Some(index.to_string()),
-                    _ => None,
-                })
-                .collect();
-            let node = tree.find(&segments);
-            let path = dotted(&segments);
-            return Err(Diagnostic::new(node.report_pos(), path, e.into_inner().to_string()));
-        }
-    };
-    for (name, s) in project.services.iter_mut() {
-        s.name = name.clone();
-    }
-    Ok(project)
 }
 
 /// `["services", "web", "ports", "0"]` → `services.web.ports[0]`.

@@ -346,7 +346,6 @@ impl Builder {
     }
 
     fn push_value(&mut self, mut node: Node, anchor: usize) {
-        let parent_path = if matches!(self.stack.last(), Some(Frame::Map { pending_key: Some(_), .. })) { self.path() } else { String::new() };
         if anchor > 0 {
             self.anchors.insert(anchor, node.clone());
         }
@@ -360,13 +359,16 @@ impl Builder {
             Some(Frame::Map { node: parent, pending_key, merges, .. }) => match pending_key.take() {
                 None => {
                     // This node is a key.
-                    let key = match node.scalar_text() {
-                        Some(k) => k,
-                        None if node.is_null() => "null".to_string(),
-                        None => {
-                            self.error.get_or_insert(Diagnostic::new(node.pos, "", "a mapping key must be a scalar"));
-                            String::new()
-                        }
+                    let key = match node.value {
+                        Value::Str(k) => k,
+                        _ if node.is_null() => "null".to_string(),
+                        _ => match node.scalar_text() {
+                            Some(k) => k,
+                            None => {
+                                self.error.get_or_insert(Diagnostic::new(node.pos, "", "a mapping key must be a scalar"));
+                                String::new()
+                            }
+                        },
                     };
                     *pending_key = Some((key, node.pos));
                 }
@@ -377,16 +379,17 @@ impl Builder {
                     }
                     node.key_pos = Some(key_pos);
                     if let Value::Map(m) = &mut parent.value {
-                        if let Some(prev) = m.get(&key) {
-                            let at = prev.report_pos();
-                            let path = super::diagnostic::join(&parent_path, &key);
+                        let duplicate = m.get(&key).map(|prev| (key.clone(), prev.report_pos()));
+                        m.insert(key, node);
+                        if let Some((key, at)) = duplicate {
+                            // The path is only worth building for the message.
+                            let path = super::diagnostic::join(&self.path(), &key);
                             self.error.get_or_insert(Diagnostic::new(
                                 key_pos,
                                 path,
                                 format!("duplicate key: \"{key}\" is already defined at line {}", at.line),
                             ));
                         }
-                        m.insert(key, node);
                     }
                 }
             },
@@ -444,7 +447,7 @@ impl MarkedEventReceiver for Builder {
         match ev {
             Event::Scalar(text, style, anchor, tag) => {
                 let (tag, force_str) = tag_of(&tag);
-                let value = if style == TScalarStyle::Plain && !force_str { resolve_plain(&text) } else { Value::Str(text) };
+                let value = if style == TScalarStyle::Plain && !force_str { resolve_plain_owned(text) } else { Value::Str(text) };
                 let mut node = Node::new(value, pos);
                 node.tag = tag;
                 self.push_value(node, anchor);
@@ -485,30 +488,43 @@ impl MarkedEventReceiver for Builder {
     }
 }
 
+/// [`resolve_plain`] keeping the text it was given when it stays a string.
+fn resolve_plain_owned(s: String) -> Value {
+    match resolve_plain_typed(&s) {
+        Some(v) => v,
+        None => Value::Str(s),
+    }
+}
+
 /// Types a plain scalar as go-yaml v3 does.
 pub fn resolve_plain(s: &str) -> Value {
+    resolve_plain_typed(s).unwrap_or_else(|| Value::Str(s.to_string()))
+}
+
+/// The non-string value a plain scalar stands for, if any.
+fn resolve_plain_typed(s: &str) -> Option<Value> {
     match s {
-        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "true" | "True" | "TRUE" => return Value::Bool(true),
-        "false" | "False" | "FALSE" => return Value::Bool(false),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Value::Float(f64::INFINITY),
-        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
-        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        "" | "~" | "null" | "Null" | "NULL" => return Some(Value::Null),
+        "true" | "True" | "TRUE" => return Some(Value::Bool(true)),
+        "false" | "False" | "FALSE" => return Some(Value::Bool(false)),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Some(Value::Float(f64::INFINITY)),
+        "-.inf" | "-.Inf" | "-.INF" => return Some(Value::Float(f64::NEG_INFINITY)),
+        ".nan" | ".NaN" | ".NAN" => return Some(Value::Float(f64::NAN)),
         _ => {}
     }
     let first = s.as_bytes()[0];
     if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
-        return Value::Str(s.to_string());
+        return None;
     }
     if let Some(i) = parse_go_int(s) {
-        return Value::Int(i);
+        return Some(Value::Int(i));
     }
     if is_yaml_float(s) {
         if let Ok(f) = s.replace('_', "").parse::<f64>() {
-            return Value::Float(f);
+            return Some(Value::Float(f));
         }
     }
-    Value::Str(s.to_string())
+    None
 }
 
 /// Integers as Go's `strconv.ParseInt(s, 0, 64)` reads them (plus YAML 1.2's `0o`).
