@@ -105,7 +105,7 @@ pub trait Render: Send {
 pub fn renderer(mode: Mode) -> Box<dyn Render> {
     let err = || Box::new(std::io::stderr()) as Box<dyn Write + Send>;
     match mode {
-        Mode::Tty => Box::new(Tty::new(err(), terminal_width())),
+        Mode::Tty => Box::new(Tty::new(err(), terminal_width)),
         Mode::Plain => Box::new(Plain::new(err())),
         Mode::Json => Box::new(Json::new(err())),
         Mode::Quiet => Box::new(lines::Quiet),

@@ -45,10 +45,11 @@ impl Line {
     }
 }
 
-/// The live view over a writer `width` columns wide.
+/// The live view over a writer; `width` tells the terminal's width, read at every frame so
+/// that a resized terminal is followed.
 pub struct Tty<W> {
     out: W,
-    width: usize,
+    width: fn() -> usize,
     lines: Vec<Line>,
     /// The latest output line of each source, in order of first appearance.
     details: Vec<(String, String)>,
@@ -58,7 +59,7 @@ pub struct Tty<W> {
 }
 
 impl<W: Write> Tty<W> {
-    pub fn new(out: W, width: usize) -> Tty<W> {
+    pub fn new(out: W, width: fn() -> usize) -> Tty<W> {
         Tty { out, width, lines: Vec::new(), details: Vec::new(), drawn: None }
     }
 
@@ -71,6 +72,7 @@ impl<W: Write> Tty<W> {
         if self.lines.is_empty() && self.details.is_empty() {
             return;
         }
+        let width = (self.width)();
         let mut frame = String::new();
         match self.drawn {
             // The first frame goes where the cursor is.
@@ -89,11 +91,11 @@ impl<W: Write> Tty<W> {
         frame.push('\n');
         let column = self.lines.iter().map(|l| l.id.len() + 1).max().unwrap_or(0);
         for line in &self.lines {
-            frame.push_str(&self.line_text(line, column, now));
+            frame.push_str(&line_text(line, column, width, now));
         }
         for (source, text) in &self.details {
             let text = format!("   [{source}] {text}");
-            frame.extend(text.chars().take(self.width.saturating_sub(1)));
+            frame.extend(text.chars().take(width.saturating_sub(1)));
             frame.push('\n');
         }
         frame.push_str(SHOW_CURSOR);
@@ -101,20 +103,21 @@ impl<W: Write> Tty<W> {
         let _ = self.out.flush();
         self.drawn = Some(self.lines.len() + self.details.len());
     }
+}
 
-    fn line_text(&self, line: &Line, column: usize, now: Duration) -> String {
-        let elapsed = line.elapsed(now);
-        let (spinner, status) = match line.phase {
-            Phase::Working => (paint(YELLOW, SPINNER[(elapsed.as_millis() / 100) as usize % SPINNER.len()]), line.status.to_string()),
-            Phase::Done => (paint(GREEN, "✔"), paint(GREEN, line.status)),
-            Phase::Error => (paint(RED, "✘"), paint(RED, line.status)),
-        };
-        let padding = " ".repeat(column - (line.id.len() + 1));
-        let left = format!(" {spinner} {} {padding} {status}", line.id);
-        let timer = paint(BLUE, &format!("{:.1}s ", elapsed.as_secs_f64()));
-        let gap = self.width.saturating_sub(visible_len(&left) + visible_len(&timer));
-        format!("{left}{}{timer}\n", " ".repeat(gap))
-    }
+/// One resource's line: spinner, resource, status at `column`, and the time flush right.
+fn line_text(line: &Line, column: usize, width: usize, now: Duration) -> String {
+    let elapsed = line.elapsed(now);
+    let (spinner, status) = match line.phase {
+        Phase::Working => (paint(YELLOW, SPINNER[(elapsed.as_millis() / 100) as usize % SPINNER.len()]), line.status.to_string()),
+        Phase::Done => (paint(GREEN, "✔"), paint(GREEN, line.status)),
+        Phase::Error => (paint(RED, "✘"), paint(RED, line.status)),
+    };
+    let padding = " ".repeat(column - (line.id.len() + 1));
+    let left = format!(" {spinner} {} {padding} {status}", line.id);
+    let timer = paint(BLUE, &format!("{:.1}s ", elapsed.as_secs_f64()));
+    let gap = width.saturating_sub(visible_len(&left) + visible_len(&timer));
+    format!("{left}{}{timer}\n", " ".repeat(gap))
 }
 
 impl<W: Write + Send> Render for Tty<W> {
@@ -197,7 +200,7 @@ mod tests {
 
     #[test]
     fn a_frame_is_drawn_as_docker_compose_draws_it() {
-        let mut t = Tty::new(Vec::new(), 80);
+        let mut t = Tty::new(Vec::new(), || 80);
         t.event(&ev("Network", "p_default", "Creating"), ms(0));
         t.event(&ev("Network", "p_default", "Created"), ms(200));
         t.event(&ev("Container", "proj-web-1", "Creating"), ms(200));
@@ -220,7 +223,7 @@ mod tests {
 
     #[test]
     fn later_frames_redraw_in_place_and_the_header_turns_blue_when_all_is_done() {
-        let mut t = Tty::new(Vec::new(), 60);
+        let mut t = Tty::new(Vec::new(), || 60);
         t.event(&ev("Container", "p-web-1", "Starting"), ms(0));
         t.tick(ms(100));
         let first = frames(&t).len();
@@ -234,7 +237,7 @@ mod tests {
 
     #[test]
     fn the_spinner_turns_and_errors_are_red() {
-        let mut t = Tty::new(Vec::new(), 60);
+        let mut t = Tty::new(Vec::new(), || 60);
         t.event(&ev("Image", "web", "Building"), ms(0));
         t.tick(ms(250));
         assert!(frames(&t).contains("\x1b[33m⠹\x1b[0m Image web  Building"), "{:?}", frames(&t));
@@ -247,7 +250,7 @@ mod tests {
 
     #[test]
     fn a_new_block_starts_below_the_last_one() {
-        let mut t = Tty::new(Vec::new(), 60);
+        let mut t = Tty::new(Vec::new(), || 60);
         t.event(&ev("Container", "p-web-1", "Created"), ms(0));
         t.end(ms(10));
         assert!(!t.live());
@@ -263,7 +266,7 @@ mod tests {
 
     #[test]
     fn output_lines_show_the_latest_per_source_cut_to_the_width() {
-        let mut t = Tty::new(Vec::new(), 30);
+        let mut t = Tty::new(Vec::new(), || 30);
         t.event(&ev("Image", "p-web", "Building"), ms(0));
         t.detail(&Detail { name: "web".into(), text: "Step 1/2 : FROM busybox".into() }, ms(1));
         t.detail(&Detail { name: "web".into(), text: "Step 2/2 : RUN echo\tvery long indeed".into() }, ms(2));
