@@ -95,13 +95,26 @@ services:
 
 #[tokio::test]
 async fn ctrl_c_stops_the_services_gracefully_and_exits_130() {
+    stops_gracefully_on("ctrl-c", "-INT").await;
+}
+
+/// A process manager stops `up` with SIGTERM: Docker Compose treats it as Ctrl-C (graceful
+/// stop, exit 130), and so do we.
+#[tokio::test]
+async fn sigterm_stops_the_services_gracefully_and_exits_130() {
+    stops_gracefully_on("sigterm", "-TERM").await;
+}
+
+/// Sends `signal` to attached `up` once its service is ready; the service must be stopped
+/// gracefully and `up` exit 130.
+async fn stops_gracefully_on(test: &str, signal: &str) {
     let yaml = r#"
 services:
   app:
     image: busybox
     command: ["sh", "-c", "trap 'exit 0' TERM; echo ready; while true; do sleep 0.2; done"]
 "#;
-    let s = Stack::new("ctrl-c", yaml).await;
+    let s = Stack::new(test, yaml).await;
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rcompose"))
         .args(["-p", &s.name, "up", "--no-color"])
         .current_dir(s.dir.path())
@@ -109,7 +122,7 @@ services:
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn rcompose up");
-    // Ctrl-C once the app says it is ready (its TERM trap is set by then).
+    // Signal once the app says it is ready (its TERM trap is set by then).
     let mut stdout = BufReader::new(child.stdout.take().expect("piped")).lines();
     let ready = async {
         while let Some(line) = stdout.next_line().await.expect("read stdout") {
@@ -121,9 +134,9 @@ services:
     };
     tokio::time::timeout(Duration::from_secs(60), ready).await.expect("the app gets ready");
     let pid = child.id().expect("running").to_string();
-    let sent = std::process::Command::new("kill").args(["-INT", &pid]).status().expect("kill");
+    let sent = std::process::Command::new("kill").args([signal, &pid]).status().expect("kill");
     assert!(sent.success());
-    let out = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output()).await.expect("up ends after Ctrl-C").expect("output");
+    let out = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output()).await.expect("up ends after the signal").expect("output");
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("Gracefully stopping... (press Ctrl+C again to force)"), "{stderr}");

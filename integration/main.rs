@@ -18,6 +18,7 @@ mod engine_networks;
 mod down;
 mod up;
 mod attached;
+mod progress;
 mod status;
 mod build;
 mod watch;

@@ -11,5 +11,6 @@ pub mod model;
 pub mod output;
 pub mod reconcile;
 pub mod render;
+pub mod shutdown;
 pub mod status;
 pub mod watch;

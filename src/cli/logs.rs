@@ -7,6 +7,7 @@ use clap::Args;
 use super::{Ansi, GlobalOptions};
 use crate::logs::LogRequest;
 use crate::output::logs::LogPrinter;
+use crate::shutdown::Shutdown;
 use crate::status::{self, time, Scope};
 
 #[derive(Debug, Args)]
@@ -59,15 +60,15 @@ pub fn run(global: &GlobalOptions, args: LogsArgs) -> anyhow::Result<i32> {
     status::block_on(async {
         let engine = status::connect().await?;
         let (tx, rx) = tokio::sync::mpsc::channel(256);
+        let mut signals = Shutdown::listen();
         let shutdown = async {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                interrupted.store(true, std::sync::atomic::Ordering::Relaxed);
-            }
+            signals.requested().await;
+            interrupted.store(true, std::sync::atomic::Ordering::Relaxed);
         };
         let (result, ()) = tokio::join!(status::logs(engine, &scope, args.index, request, tx, shutdown), printer.print_all(rx));
         result
     })?;
-    // Docker Compose exits 130 when Ctrl-C ends a follow.
+    // Docker Compose exits 130 when Ctrl-C or SIGTERM ends a follow.
     if interrupted.into_inner() {
         return Err(crate::compose::ComposeError::Interrupted.into());
     }

@@ -21,6 +21,7 @@ pub mod stop;
 pub mod top;
 pub mod unpause;
 pub mod up;
+pub mod version;
 pub mod watch;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -137,23 +138,7 @@ pub enum Command {
     /// Watch the services' files and update their containers when files change
     Watch(watch::WatchArgs),
     /// Show the rcompose version
-    Version(VersionArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct VersionArgs {
-    /// Output format
-    #[arg(long, value_enum, default_value = "pretty")]
-    pub format: VersionFormat,
-    /// Print the version number only
-    #[arg(long)]
-    pub short: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum VersionFormat {
-    Pretty,
-    Json,
+    Version(version::VersionArgs),
 }
 
 impl GlobalOptions {
@@ -174,8 +159,24 @@ impl GlobalOptions {
     }
 }
 
-/// Runs the parsed command; returns the process exit code.
+/// Runs the parsed command with progress shown as `--progress` says; returns the process exit
+/// code.
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
+    use crate::output::progress::{self, Mode, Requested};
+    let requested = match cli.global.progress {
+        Progress::Auto => Requested::Auto,
+        Progress::Tty => Requested::Tty,
+        Progress::Plain => Requested::Plain,
+        Progress::Json => Requested::Json,
+        Progress::Quiet => Requested::Quiet,
+    };
+    progress::init(Mode::resolve(requested, cli.global.ansi == Ansi::Never, std::io::IsTerminal::is_terminal(&std::io::stderr()))?);
+    let code = run_command(cli);
+    progress::finish();
+    code
+}
+
+fn run_command(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::Config(args) => config::run(&cli.global, args),
         Command::Up(args) => up::run(&cli.global, args),
@@ -197,14 +198,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Top(args) => top::run(&cli.global, args),
         Command::Ls(args) => ls::run(&cli.global, args),
         Command::Watch(args) => watch::run(&cli.global, args),
-        Command::Version(args) => {
-            let v = env!("CARGO_PKG_VERSION");
-            match (args.short, args.format) {
-                (true, _) => println!("{v}"),
-                (false, VersionFormat::Json) => println!("{}", serde_json::json!({ "version": v })),
-                (false, VersionFormat::Pretty) => println!("rcompose version {v}"),
-            }
-            Ok(0)
-        }
+        Command::Version(args) => version::run(args),
     }
 }

@@ -1,5 +1,5 @@
-//! What a command needs around the API: the project, and a runtime that turns Ctrl-C into
-//! cancellation.
+//! What a command needs around the API: the project, and a runtime that turns Ctrl-C and
+//! SIGTERM into cancellation.
 
 use std::future::Future;
 use std::path::Path;
@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::loader::{self, Diagnostic};
 use crate::model::Project;
+use crate::shutdown::Shutdown;
 
 /// Loads the project. With `name_is_enough`, a project name given with `-p` and no compose
 /// file anywhere is not an error: the project is then `None` and the command works from
@@ -24,30 +25,12 @@ pub fn load_project(opts: &loader::Options, name_is_enough: bool) -> Result<(Opt
     Ok((Some(loaded.project), loaded.warnings))
 }
 
-/// Runs `work` to completion on a fresh runtime. The first Ctrl-C fires `cancel` (no new
-/// step starts, waits end, running calls finish). The second fires `force` when given (attached
-/// `up` then kills what it was stopping) and exits at once otherwise; the next one always exits.
-/// Exiting on Ctrl-C exits with 130, as a shell reports an interrupted command.
+/// Runs `work` to completion on a fresh runtime, with shutdown requests (Ctrl-C or SIGTERM)
+/// escalating as [`Shutdown::escalate`] says: `cancel` first, then `force` when given.
 pub fn block_on<F: Future>(cancel: &CancellationToken, force: Option<&CancellationToken>, work: F) -> F::Output {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("cannot start the async runtime");
     rt.block_on(async {
-        let (token, force) = (cancel.clone(), force.cloned());
-        let signals = tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_err() {
-                return;
-            }
-            token.cancel();
-            if tokio::signal::ctrl_c().await.is_err() {
-                return;
-            }
-            if let Some(force) = force {
-                force.cancel();
-                if tokio::signal::ctrl_c().await.is_err() {
-                    return;
-                }
-            }
-            std::process::exit(130);
-        });
+        let signals = tokio::spawn(Shutdown::listen().escalate(cancel.clone(), force.cloned()));
         let out = work.await;
         signals.abort();
         out

@@ -89,7 +89,10 @@ impl LogPrinter {
                     write_stdout(&text);
                 }
                 AttachEvent::Log(e) => self.print(e),
-                AttachEvent::Stopping(reason) => eprintln!("{}", stopping(*reason)),
+                AttachEvent::Stopping(reason) => {
+                    super::progress::interrupt();
+                    eprintln!("{}", stopping(*reason));
+                }
             }
         }
     }
@@ -117,6 +120,7 @@ pub fn stopping(reason: StopReason) -> &'static str {
 }
 
 fn write_stdout(text: &str) {
+    super::progress::interrupt();
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();

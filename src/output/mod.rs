@@ -1,6 +1,8 @@
-//! The only module that writes to the terminal. Everything else returns data.
+//! The only module that writes to the terminal. Everything else returns data, or sends
+//! progress events here to be shown in the `--progress` mode ([`progress`]).
 
 pub mod logs;
+pub mod progress;
 pub mod status;
 pub mod tabwriter;
 
@@ -8,6 +10,7 @@ use std::io::Write;
 
 /// Prints command output on standard output.
 pub fn stdout(text: &str) {
+    progress::interrupt();
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
     if !text.is_empty() && !text.ends_with('\n') {
@@ -18,16 +21,18 @@ pub fn stdout(text: &str) {
 
 /// A warning on standard error.
 pub fn warn(msg: &str) {
+    progress::interrupt();
     eprintln!("WARN: {msg}");
 }
 
 /// An error on standard error, printed once by `main`.
 pub fn error(msg: &str) {
+    progress::interrupt();
     eprintln!("error: {msg}");
 }
 
-/// A progress event of an engine operation, shown as one line on standard error:
-/// ` Container p-web-1  Started`, as Docker Compose prints them in plain mode.
+/// A progress event of an engine operation: ` Container p-web-1  Started` in plain mode, a
+/// line of the live view on a terminal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
     /// `Container`, `Network`, `Volume`, `Image`.
@@ -37,9 +42,9 @@ pub struct Event {
     pub status: &'static str,
 }
 
-/// Prints a progress event.
+/// Shows a progress event on standard error, in the `--progress` mode.
 pub fn event(e: &Event) {
-    eprintln!(" {} {}  {}", e.kind, e.name, e.status);
+    progress::event(e);
 }
 
 /// A line of a long step's own output (a build's output, a pulled layer's status), shown
@@ -51,7 +56,27 @@ pub struct Detail {
     pub text: String,
 }
 
-/// Prints a step's output line.
+/// Shows a step's output line on standard error, in the `--progress` mode.
 pub fn detail(d: &Detail) {
-    eprintln!(" [{}] {}", d.name, d.text);
+    progress::detail(d);
+}
+
+/// What `version` prints: `rcompose version 0.1.0`, the number alone with `short`, or
+/// `{"version":"0.1.0"}` with `json`, as Docker Compose prints its own.
+pub fn version(number: &str, short: bool, json: bool) -> String {
+    match (short, json) {
+        (true, _) => format!("{number}\n"),
+        (false, true) => format!("{}\n", serde_json::json!({ "version": number })),
+        (false, false) => format!("rcompose version {number}\n"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn version_has_docker_composes_shapes() {
+        assert_eq!(super::version("0.1.0", false, false), "rcompose version 0.1.0\n");
+        assert_eq!(super::version("0.1.0", true, true), "0.1.0\n", "--short wins over --format");
+        assert_eq!(super::version("0.1.0", false, true), "{\"version\":\"0.1.0\"}\n");
+    }
 }

@@ -70,8 +70,11 @@ pub fn plan_stop(project: Option<&Project>, observed: &Observed, services: &BTre
 
 /// Stops and starts again the containers of `services` (all when empty) and, unless `no_deps`,
 /// of the services that depend on them with `restart: true`, transitively (links and shared
-/// namespaces imply it). Dependents stop first; a service starts once the services it depends
-/// on have started.
+/// namespaces imply it).
+///
+/// The order is Docker Compose's: only `restart: true` dependencies order a restart. A service
+/// that has them is stopped once they have started again; every other service restarts at
+/// once, alongside its plain dependencies.
 pub fn plan_restart(project: Option<&Project>, observed: &Observed, services: &BTreeSet<String>, no_deps: bool, timeout: Option<Duration>) -> Plan {
     let mut plan = Plan::default();
     let derived;
@@ -90,15 +93,17 @@ pub fn plan_restart(project: Option<&Project>, observed: &Observed, services: &B
     let mut order = by_stop_order(&graph, &containers);
     order.reverse();
     for service in order {
-        let after: Vec<StepId> = graph.dependencies(service).iter().filter_map(|d| starts.get(d)).flatten().copied().collect();
+        let restarts_after = p.services.get(service).map(|s| s.depends_on.iter().filter(|(_, d)| d.restart).map(|(dep, _)| dep.as_str()).collect::<Vec<_>>()).unwrap_or_default();
+        let after: Vec<StepId> = restarts_after.iter().filter_map(|d| starts.get(*d)).flatten().copied().collect();
         let reason = pulled.get(service).map(|d| format!("depends on {d} with restart: true")).unwrap_or_default();
         for c in containers.iter().filter(|c| c.service == service) {
             plan.decide(c.name(), "restart", reason.clone());
-            let mut before = soft(after.clone());
-            if c.is_up() {
-                let stop = plan.push(Op::StopContainer { target: target(c), timeout }, vec![], Progress::new("Container", c.name(), Some("Restarting"), None));
-                before.extend(hard([stop]));
-            }
+            let before = if c.is_up() {
+                let stop = plan.push(Op::StopContainer { target: target(c), timeout }, soft(after.clone()), Progress::new("Container", c.name(), Some("Restarting"), None));
+                hard([stop])
+            } else {
+                soft(after.clone())
+            };
             let start = plan.push(Op::StartContainer(target(c)), before, Progress::new("Container", c.name(), None, Some("Started")));
             starts.entry(service.to_string()).or_default().push(start);
         }
@@ -211,10 +216,25 @@ services:
         );
         let s = steps(&plan);
         let pos = |needle: &str| s.iter().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle} in {s:?}")) + 1;
-        let web_start = &s[pos("start container p-web-1") - 1];
-        assert!(web_start.contains(&format!("#{}?", pos("start container p-db-1"))), "web starts after db: {s:?}");
+        let web_stop = &s[pos("stop container p-web-1") - 1];
+        assert!(web_stop.contains(&format!("#{}?", pos("start container p-db-1"))), "web restarts once db has: {s:?}");
         let only = plan_restart(Some(&p), &o, &set(&["db"]), true, None);
         assert_eq!(restarted(&only), ["p-db-1: restart"], "--no-deps");
+    }
+
+    #[test]
+    fn only_restart_true_dependencies_order_a_restart() {
+        let p = project(STACK);
+        let o = converged(&p);
+        let plan = plan_restart(Some(&p), &o, &BTreeSet::new(), false, None);
+        let s = steps(&plan);
+        let step = |needle: &str| s.iter().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle} in {s:?}")).clone();
+        let number = |needle: &str| step(needle).split_whitespace().next().unwrap().to_string();
+        assert!(!step("stop container p-db-1").contains("after"), "db has no dependency: {s:?}");
+        assert!(!step("stop container p-worker-1").contains("after"), "a plain dependency does not order the restart: {s:?}");
+        assert!(step("stop container p-web-1").ends_with(&format!("after {}?", number("start container p-db-1"))), "web stops once db has started again: {s:?}");
+        assert!(step("stop container p-proxy-1").ends_with(&format!("after {}?", number("start container p-web-1"))), "proxy shares web's network: {s:?}");
+        assert!(step("start container p-web-1").ends_with(&format!("after {}", number("stop container p-web-1"))), "each start follows its own stop: {s:?}");
     }
 
     #[test]
