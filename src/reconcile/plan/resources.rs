@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::{hard, Op, Plan, PlanError, Progress, StepId, Target};
+use crate::engine::{NetworkInfo, VolumeInfo};
 use crate::model::{Project, Service, MOUNT_VOLUME};
 use crate::reconcile::convert::{network_spec, volume_spec};
 use crate::reconcile::labels;
@@ -48,10 +49,7 @@ pub(super) fn prepare(plan: &mut Plan, project: &Project, observed: &Observed, t
                 let spec = network_spec(project, key, net);
                 out.networks.insert(key.clone(), plan.push(Op::CreateNetwork(spec), vec![], Progress::new("Network", &net.name, Some("Creating"), Some("Created"))));
             }
-            Some(found) if !net.external && found.labels.get(labels::PROJECT) != Some(&project.name) => plan.warnings.push(format!(
-                "a network with name {} exists but was not created for project {:?}; set `external: true` to use an existing network",
-                net.name, project.name
-            )),
+            Some(found) if !net.external => foreign_network(plan, project, key, found)?,
             Some(_) => {}
         }
     }
@@ -64,15 +62,51 @@ pub(super) fn prepare(plan: &mut Plan, project: &Project, observed: &Observed, t
                 let spec = volume_spec(project, key, vol);
                 out.volumes.insert(key.clone(), plan.push(Op::CreateVolume(spec), vec![], Progress::new("Volume", &vol.name, Some("Creating"), Some("Created"))));
             }
-            Some(found) if !vol.external && found.labels.get(labels::PROJECT) != Some(&project.name) => plan.warnings.push(format!(
-                "volume {:?} already exists but was not created for project {:?}; set `external: true` to use an existing volume",
-                vol.name, project.name
-            )),
+            Some(found) if !vol.external => foreign_volume(plan, project, found),
             Some(_) => {}
         }
     }
     out.images = super::images::prepare(plan, project, observed, targets, images)?;
     Ok(out)
+}
+
+/// A network of the project's name that exists already is used as it is, whatever its
+/// settings, as Docker Compose does; one made by hand or for another project is used with a
+/// warning, but only when its network label names `key`: otherwise it is refused, since
+/// another network of the project could be using it.
+fn foreign_network(plan: &mut Plan, project: &Project, key: &str, found: &NetworkInfo) -> Result<(), PlanError> {
+    match found.labels.get(labels::PROJECT) {
+        None => plan.warnings.push(format!(
+            "a network with name {} exists but was not created by compose. Set `external: true` to use an existing network",
+            found.name
+        )),
+        Some(p) if *p != project.name => plan.warnings.push(format!(
+            "a network with name {} exists but was not created for project {:?}. Set `external: true` to use an existing network",
+            found.name, project.name
+        )),
+        Some(_) => {}
+    }
+    let label = found.labels.get(labels::NETWORK).map(String::as_str).unwrap_or_default();
+    if label != key {
+        return Err(PlanError::NetworkLabel { name: found.name.clone(), found: label.to_string() });
+    }
+    Ok(())
+}
+
+/// A volume of the project's name that exists already is used as it is; Docker Compose only
+/// warns when it was made by hand or for another project.
+fn foreign_volume(plan: &mut Plan, project: &Project, found: &VolumeInfo) {
+    match found.labels.get(labels::PROJECT) {
+        None => plan.warnings.push(format!(
+            "volume {:?} already exists but was not created by Docker Compose. Use `external: true` to use an existing volume",
+            found.name
+        )),
+        Some(p) if *p != project.name => plan.warnings.push(format!(
+            "volume {:?} already exists but was created for project {p:?} (expected {:?}). Use `external: true` to use an existing volume",
+            found.name, project.name
+        )),
+        Some(_) => {}
+    }
 }
 
 /// Containers of services the project does not define: removed with `--remove-orphans`,
