@@ -82,8 +82,9 @@ pub(super) fn config_target(c: &model::FileReference) -> String {
 /// Makes `spec`, the replacement of a container that had the mounts `old`, mount what `old`
 /// had at the paths where the service asks for an anonymous volume or the image declares a
 /// `VOLUME`, as Docker Compose does (tmpfs mounts excepted). At an image's volume path,
-/// anything the service mounts itself (a named volume, a bind, a secret) wins.
-pub fn inherit_volumes(spec: &mut ContainerSpec, service: &Service, old: &[MountPoint], image_volumes: &[String]) {
+/// anything the service mounts itself (a named volume, a bind, a secret) wins. Returns the
+/// paths inherited.
+pub fn inherit_volumes(spec: &mut ContainerSpec, service: &Service, old: &[MountPoint], image_volumes: &[String]) -> Vec<String> {
     let anonymous: BTreeSet<String> =
         service.volumes.iter().filter(|m| m.kind == model::MOUNT_VOLUME && m.source.is_empty()).map(|m| clean(&m.target)).collect();
     let declared: BTreeSet<String> = image_volumes.iter().map(|v| clean(v)).collect();
@@ -112,7 +113,9 @@ pub fn inherit_volumes(spec: &mut ContainerSpec, service: &Service, old: &[Mount
             inherited.remove(&clean(target));
         }
     }
+    let paths = inherited.keys().cloned().collect();
     host.mounts.extend(inherited.into_values());
+    paths
 }
 
 /// A container path in its shortest form: `/data/` and `/data/./x/..` are `/data`.

@@ -167,7 +167,10 @@ impl Up<'_> {
         let mut spec = convert::container_spec(self.project, s, &cx);
         if !self.opts.renew_anon_volumes {
             let image_volumes = self.observed.image_volumes.get(image).map(Vec::as_slice).unwrap_or_default();
-            convert::inherit_volumes(&mut spec, s, &old.summary.mounts, image_volumes);
+            let kept = convert::inherit_volumes(&mut spec, s, &old.summary.mounts, image_volumes);
+            if !kept.is_empty() {
+                self.plan.decide(subject, "keep volumes", kept.join(", "));
+            }
         }
         let create = self.plan.push(Op::CreateContainer { spec: Box::new(spec), image_label: label }, hard(prereqs), Progress::new("Container", &name, Some("Recreate"), None));
         let create = self.copy_files(s, subject, Target::name(&temp), create)?;

@@ -1,5 +1,6 @@
-//! `up` plans around volumes and files: anonymous volumes carried over a recreation, secrets
-//! and configs written into new containers, and networks and volumes that exist already.
+//! `up` plans around volumes and files: anonymous volumes carried over a recreation (and
+//! removed by `down -v`), secrets and configs written into new containers, and networks and
+//! volumes that exist already.
 
 use std::collections::BTreeMap;
 
@@ -56,7 +57,7 @@ fn vol(source: Option<&str>, target: &str) -> (MountKind, Option<String>, String
 fn a_recreated_container_keeps_its_anonymous_and_image_volumes() {
     let changed = project(&DB.replace("V: \"1\"", "V: \"2\""));
     let plan = plan_up(&changed, &db_running(), &UpOptions::default()).unwrap();
-    assert!(plan.to_string().contains("db: recreate (environment.V changed)"), "{plan}");
+    assert!(plan.to_string().contains("db: recreate (environment.V changed)\ndb: keep volumes (/anon, /img)"), "{plan}");
     let mut want = vec![vol(Some("anon1"), "/anon"), vol(Some("p_data"), "/data"), vol(Some("img1"), "/img"), (MountKind::Tmpfs, None, "/t".into())];
     want.sort_by(|a, b| a.2.cmp(&b.2));
     assert_eq!(created_mounts(&plan), want, "the named volume wins over the image's at /data; tmpfs is never inherited");
@@ -172,4 +173,25 @@ fn a_missing_external_volume_is_an_error() {
     let p = project("services:\n  app:\n    image: busybox\n    volumes: [data:/data]\nvolumes:\n  data: {external: true, name: stash}\n");
     let e = plan_up(&p, &Observed { images: converged(&p).images, ..Default::default() }, &UpOptions::default()).unwrap_err();
     assert_eq!(e.to_string(), r#"external volume "stash" not found"#);
+}
+
+#[test]
+fn down_v_removes_the_anonymous_volumes_a_replacement_mounts_by_name() {
+    let p = project(DB);
+    let mut o = db_running();
+    let hex = |c: char| std::iter::repeat_n(c, 64).collect::<String>();
+    o.containers[0].summary.mounts = vec![volume(&hex('a'), "/anon"), volume(&hex('b'), "/img"), volume("p_data", "/data")];
+    let mut other = o.containers[0].clone();
+    other.summary.id = hex('c');
+    other.service = "backup".into();
+    other.summary.mounts = vec![volume(&hex('b'), "/shared")];
+    o.containers.push(other);
+    let plan = crate::reconcile::plan::plan_rm(Some(&p), &o, &std::collections::BTreeSet::from(["db".to_string()]), true, true, None);
+    let text = plan.to_string();
+    assert!(text.contains("volume aaaaaaaaaaaa: remove (anonymous volume of p-db-1)"), "{text}");
+    assert!(!text.contains("bbbbbbbbbbbb") && !text.contains("remove volume p_data"), "in use elsewhere, or named: {text}");
+    let step = plan.steps.iter().position(|s| matches!(&s.op, Op::RemoveVolume { name } if *name == hex('a'))).unwrap();
+    assert_eq!(plan.steps[step].on_failure, crate::reconcile::plan::OnFailure::Warn);
+    let without = crate::reconcile::plan::plan_rm(Some(&p), &o, &std::collections::BTreeSet::from(["db".to_string()]), true, false, None);
+    assert!(!without.to_string().contains("remove volume"), "{without}");
 }
