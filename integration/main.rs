@@ -21,3 +21,4 @@ mod attached;
 mod status;
 mod build;
 mod watch;
+mod volumes;
