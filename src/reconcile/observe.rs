@@ -149,7 +149,7 @@ async fn images(engine: &dyn Engine, project: Option<&Project>) -> EngineResult<
     let mut refs: Vec<String> = project.services.values().map(|s| labels::image_name(project, s)).collect();
     refs.sort();
     refs.dedup();
-    let found = try_join_all(refs.iter().map(|r| async move { Ok::<_, EngineError>(missing_is_none(engine.inspect_image(r).await)?) })).await?;
+    let found = try_join_all(refs.iter().map(|r| async move { missing_is_none(engine.inspect_image(r).await) })).await?;
     let mut out = Images::default();
     for (r, info) in refs.into_iter().zip(found) {
         if let Some(info) = &info {

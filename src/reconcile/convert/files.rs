@@ -40,6 +40,9 @@ pub struct InjectedFile {
 pub enum FileError {
     #[error("environment variable {variable:?} required by file {name:?} is not set")]
     MissingVariable { variable: String, name: String },
+    /// External secrets and configs belong to Swarm; Docker Compose refuses them.
+    #[error("unsupported external {kind} {name}")]
+    External { kind: &'static str, name: String },
     #[error("service {service}: {kind} {key}: invalid {field} {value:?}: not a number")]
     Owner { service: String, kind: &'static str, key: String, field: &'static str, value: String },
 }
@@ -51,6 +54,9 @@ pub fn injected_files(project: &Project, service: &Service) -> Result<Vec<Inject
     let configs = service.configs.iter().map(|r| ("config", r, project.configs.get(&r.source), config_target(r)));
     for (kind, reference, object, path) in secrets.chain(configs) {
         let Some(object) = object else { continue };
+        if object.external {
+            return Err(FileError::External { kind, name: object.name.clone() });
+        }
         let Some((origin, content)) = value(object)? else { continue };
         let owner = |field: &'static str, value: &str| -> Result<u64, FileError> {
             if value.is_empty() {
@@ -180,6 +186,12 @@ configs:
         let p = with_env("services:\n  app:\n    image: busybox\n    configs: [{source: c, uid: root}]\nconfigs:\n  c: {content: x}\n", &[]);
         let err = injected_files(&p, &p.services["app"]).unwrap_err();
         assert_eq!(err.to_string(), r#"service app: config c: invalid uid "root": not a number"#);
+    }
+
+    #[test]
+    fn external_secrets_and_configs_are_refused() {
+        let p = with_env("services:\n  app:\n    image: busybox\n    secrets: [s]\nsecrets:\n  s: {external: true}\n", &[]);
+        assert_eq!(injected_files(&p, &p.services["app"]).unwrap_err().to_string(), "unsupported external secret s");
     }
 
     #[test]
