@@ -11,7 +11,7 @@ use futures_util::future::try_join_all;
 
 use super::labels;
 use crate::engine::{
-    ContainerDetails, ContainerStatus, ContainerSummary, Engine, EngineError, EngineResult, LabelFilter, NetworkInfo, VolumeInfo,
+    ContainerDetails, ContainerStatus, ContainerSummary, Engine, EngineResult, LabelFilter, NetworkInfo, VolumeInfo,
 };
 use crate::model::Project;
 
