@@ -49,7 +49,10 @@ pub(super) fn prepare(plan: &mut Plan, project: &Project, observed: &Observed, t
                 let spec = network_spec(project, key, net);
                 out.networks.insert(key.clone(), plan.push(Op::CreateNetwork(spec), vec![], Progress::new("Network", &net.name, Some("Creating"), Some("Created"))));
             }
-            Some(found) if !net.external => foreign_network(plan, project, key, found)?,
+            Some(found) if !net.external => {
+                foreign_network(plan, project, key, found)?;
+                settings_differ(plan, "network", &found.name, network_differences(net, found));
+            }
             Some(_) => {}
         }
     }
@@ -62,7 +65,17 @@ pub(super) fn prepare(plan: &mut Plan, project: &Project, observed: &Observed, t
                 let spec = volume_spec(project, key, vol);
                 out.volumes.insert(key.clone(), plan.push(Op::CreateVolume(spec), vec![], Progress::new("Volume", &vol.name, Some("Creating"), Some("Created"))));
             }
-            Some(found) if !vol.external => foreign_volume(plan, project, found),
+            Some(found) if !vol.external => {
+                foreign_volume(plan, project, found);
+                let mut keys = Vec::new();
+                if !vol.driver.is_empty() && vol.driver != found.driver {
+                    keys.push("driver");
+                }
+                if vol.driver_opts.iter().any(|(k, v)| found.options.get(k) != Some(v)) {
+                    keys.push("driver_opts");
+                }
+                settings_differ(plan, "volume", &found.name, keys);
+            }
             Some(_) => {}
         }
     }
@@ -91,6 +104,32 @@ fn foreign_network(plan: &mut Plan, project: &Project, key: &str, found: &Networ
         return Err(PlanError::NetworkLabel { name: found.name.clone(), found: label.to_string() });
     }
     Ok(())
+}
+
+/// The settings of the file that an existing network does not have (only those the file sets).
+fn network_differences(net: &crate::model::Network, found: &NetworkInfo) -> Vec<&'static str> {
+    let mut keys = Vec::new();
+    let mut check = |key, differs| {
+        if differs {
+            keys.push(key);
+        }
+    };
+    check("driver", !net.driver.is_empty() && net.driver != found.driver);
+    check("driver_opts", net.driver_opts.iter().any(|(k, v)| found.options.get(k) != Some(v)));
+    check("internal", net.internal != found.internal);
+    check("attachable", net.attachable && !found.attachable);
+    let wanted: std::collections::BTreeSet<&str> = net.ipam.config.iter().map(|c| c.subnet.as_str()).filter(|s| !s.is_empty()).collect();
+    let have: std::collections::BTreeSet<&str> = found.ipam.pools.iter().filter_map(|p| p.subnet.as_deref()).collect();
+    check("ipam", !wanted.is_empty() && wanted != have);
+    keys
+}
+
+/// Docker Compose 2.26.1 uses an existing network or volume whatever its settings, and says
+/// nothing; neither does rcompose when it runs, but `--dry-run` tells.
+fn settings_differ(plan: &mut Plan, kind: &str, name: &str, keys: Vec<&str>) {
+    if !keys.is_empty() {
+        plan.decide(format!("{kind} {name}"), "used as it is", format!("{} differ from the file; remove it to have it recreated", keys.join(", ")));
+    }
 }
 
 /// A volume of the project's name that exists already is used as it is; Docker Compose only

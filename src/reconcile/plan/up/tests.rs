@@ -195,3 +195,17 @@ fn down_v_removes_the_anonymous_volumes_a_replacement_mounts_by_name() {
     let without = crate::reconcile::plan::plan_rm(Some(&p), &o, &std::collections::BTreeSet::from(["db".to_string()]), true, false, None);
     assert!(!without.to_string().contains("remove volume"), "{without}");
 }
+
+#[test]
+fn existing_resources_with_other_settings_are_used_as_they_are_and_the_dry_run_says_so() {
+    let p = project(&RESOURCES.replace("  net:\n", "  net:\n    internal: true\n    ipam: {config: [{subnet: 10.9.0.0/24}]}\n").replace("  data:\n", "  data:\n    driver_opts: {type: tmpfs}\n"));
+    let mut o = Observed { images: converged(&p).images, ..Default::default() };
+    let (net, vol) = (labelled(&[(labels::PROJECT, "p"), (labels::NETWORK, "net")]), labelled(&[(labels::PROJECT, "p")]));
+    o.networks.insert("p_net".into(), NetworkInfo { name: "p_net".into(), driver: "bridge".into(), labels: net, ..Default::default() });
+    o.volumes.insert("p_data".into(), VolumeInfo { name: "p_data".into(), driver: "local".into(), labels: vol, ..Default::default() });
+    let plan = plan_up(&p, &o, &UpOptions::default()).unwrap();
+    let text = plan.to_string();
+    assert!(text.contains("network p_net: used as it is (internal, ipam differ from the file; remove it to have it recreated)"), "{text}");
+    assert!(text.contains("volume p_data: used as it is (driver_opts differ from the file; remove it to have it recreated)"), "{text}");
+    assert!(plan.warnings.is_empty() && !text.contains("create network") && !text.contains("create volume"), "{text}");
+}
