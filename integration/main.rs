@@ -22,3 +22,4 @@ mod progress;
 mod status;
 mod build;
 mod watch;
+mod volumes;

@@ -31,6 +31,9 @@ pub struct UpArgs {
     /// Don't start linked services
     #[arg(long)]
     pub no_deps: bool,
+    /// Recreate anonymous volumes instead of retrieving data from the previous containers
+    #[arg(short = 'V', long)]
+    pub renew_anon_volumes: bool,
     /// Seconds to wait for containers to stop before killing them
     #[arg(short, long, value_name = "SECONDS", allow_negative_numbers = true)]
     pub timeout: Option<i64>,
@@ -171,6 +174,7 @@ pub fn run(global: &GlobalOptions, args: UpArgs) -> anyhow::Result<i32> {
     let project = session::project(global, &args.services)?;
     let mut opts = args.create.options(global, &args.services, args.no_deps, args.timeout);
     opts.converge.no_start = args.no_start;
+    opts.converge.renew_anon_volumes = args.renew_anon_volumes;
     opts.wait = args.wait;
     opts.wait_timeout = args.wait_timeout.map(std::time::Duration::from_secs);
     if args.watch {

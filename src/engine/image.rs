@@ -13,6 +13,8 @@ pub struct ImageInfo {
     pub repo_digests: Vec<String>,
     /// The image config's labels (what `LABEL` set).
     pub labels: BTreeMap<String, String>,
+    /// The container paths the image declares as volumes (`VOLUME`), sorted.
+    pub volumes: Vec<String>,
     pub created: Option<String>,
     pub size: i64,
     pub os: String,

@@ -40,6 +40,16 @@ pub struct RemoveContainerOptions {
     pub volumes: bool,
 }
 
+/// How `put_archive_with` extracts an archive.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ArchiveOptions {
+    /// The engine's `copyUIDGID`: when the container has a `User`, the extracted files are
+    /// given to that user (looked up in the container's own passwd and group files) instead of
+    /// the owners the archive names. Docker Compose sets it for secrets and configs with a
+    /// `uid` or `gid`.
+    pub copy_uid_gid: bool,
+}
+
 /// What `wait_container` waits for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum WaitCondition {

@@ -43,7 +43,7 @@ pub use inspect::{
     HealthState, HealthStatus, MountPoint, PortSummary,
 };
 pub use io::{
-    byte_stream, ByteStream, EngineEvent, EngineVersion, EventFilter, ExecOutput, ExecSpec,
+    byte_stream, ArchiveOptions, ByteStream, EngineEvent, EngineVersion, EventFilter, ExecOutput, ExecSpec,
     LogChunk, LogOptions, LogStream, RemoveContainerOptions, TopResult, WaitCondition, WaitResult,
 };
 pub use network::{Ipam, IpamPool, NetworkInfo, NetworkMember, NetworkSpec};
@@ -116,12 +116,23 @@ pub trait Engine: Send + Sync {
     fn logs<'a>(&'a self, id: &'a str, options: &'a LogOptions) -> EngineStream<'a, LogChunk>;
     /// Runs a command and collects its output; a non-zero exit is not an error.
     fn exec<'a>(&'a self, id: &'a str, spec: &'a ExecSpec) -> EngineFuture<'a, ExecOutput>;
-    /// Extracts a tar archive into the directory `path` of the container, which must exist.
+    /// Extracts a tar archive into the directory `path` of the container, which must exist;
+    /// the files keep the owners the archive gives them.
     fn put_archive<'a>(
         &'a self,
         id: &'a str,
         path: &'a str,
         tar: ByteStream,
+    ) -> EngineFuture<'a, ()> {
+        self.put_archive_with(id, path, tar, ArchiveOptions::default())
+    }
+    /// `put_archive` with the engine's options (see [`ArchiveOptions`]).
+    fn put_archive_with<'a>(
+        &'a self,
+        id: &'a str,
+        path: &'a str,
+        tar: ByteStream,
+        options: ArchiveOptions,
     ) -> EngineFuture<'a, ()>;
     /// `ps_args` defaults to the engine's (`-ef`).
     fn top<'a>(&'a self, id: &'a str, ps_args: Option<&'a str>) -> EngineFuture<'a, TopResult>;

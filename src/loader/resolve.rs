@@ -12,6 +12,9 @@ use crate::model::Project;
 
 pub fn resolve_environment(project: &mut Project, env: &Environment) -> Result<(), Diagnostic> {
     let lookup = env.lookup();
+    for obj in project.secrets.values_mut().chain(project.configs.values_mut()).filter(|o| !o.environment.is_empty()) {
+        obj.environment_value = env.get(&obj.environment).map(str::to_string);
+    }
     for (name, service) in project.services.iter_mut() {
         if !service.env_file.is_empty() {
             let mut merged = std::collections::BTreeMap::new();

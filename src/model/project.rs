@@ -120,6 +120,10 @@ pub struct FileObject {
     pub file: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub environment: String,
+    /// The value of the variable `environment` names, read from the project environment at
+    /// load time (`None` when unset): what is written into the containers.
+    #[serde(skip)]
+    pub environment_value: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
     #[serde(skip_serializing_if = "is_false")]

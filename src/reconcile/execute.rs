@@ -18,7 +18,9 @@ use tokio_util::sync::CancellationToken;
 use super::health;
 use super::labels;
 use super::plan::{OnFailure, Op, Plan, StepId};
-use crate::engine::{Engine, EngineError, Progress, RemoveContainerOptions};
+use super::convert::files::archive;
+use super::convert::InjectedFile;
+use crate::engine::{byte_stream, ArchiveOptions, Engine, EngineError, Progress, RemoveContainerOptions};
 use crate::output::{Detail, Event};
 
 /// Where progress events go (the CLI prints them through `output::event`).
@@ -206,6 +208,7 @@ impl Executor {
                 gone_is_done(e.remove_container(target.key(), RemoveContainerOptions { force: true, volumes: *volumes }).await)
             }
             Op::RenameContainer { target, to } => e.rename_container(target.key(), to).await,
+            Op::CopyFiles { target, files } => return copy_files(e, target.key(), files).await,
             Op::Await { service, condition, containers } => {
                 return health::wait_service(e, &self.project, service, containers, *condition, &self.cancel).await.map_err(|err| err.to_string())
             }
@@ -233,6 +236,21 @@ impl Executor {
         }
         Ok(())
     }
+}
+
+/// Writes `files` into container `id` through the archive endpoint: one archive for the files
+/// asking for the engine's `copyUIDGID`, one for the others, each file dated now.
+async fn copy_files(e: &dyn Engine, id: &str, files: &[InjectedFile]) -> Result<(), String> {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
+    for copy_uid_gid in [false, true] {
+        let group: Vec<&InjectedFile> = files.iter().filter(|f| f.copy_uid_gid == copy_uid_gid).collect();
+        if group.is_empty() {
+            continue;
+        }
+        let tar = archive(&group, now).map_err(|err| format!("writing the archive: {err}"))?;
+        e.put_archive_with(id, "/", byte_stream(tar), ArchiveOptions { copy_uid_gid }).await.map_err(|err| err.to_string())?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use futures_util::future::try_join_all;
 
 use super::labels;
 use crate::engine::{
-    ContainerDetails, ContainerStatus, ContainerSummary, Engine, EngineError, EngineResult, LabelFilter, NetworkInfo, VolumeInfo,
+    ContainerDetails, ContainerStatus, ContainerSummary, Engine, EngineResult, LabelFilter, NetworkInfo, VolumeInfo,
 };
 use crate::model::Project;
 
@@ -26,6 +26,9 @@ pub struct Observed {
     pub volumes: BTreeMap<String, VolumeInfo>,
     /// Images the services use, by reference, with their id when present.
     pub images: BTreeMap<String, Option<String>>,
+    /// The `VOLUME` paths of the images present, by reference: a recreated container keeps
+    /// the volumes its predecessor had there.
+    pub image_volumes: BTreeMap<String, Vec<String>>,
 }
 
 /// One container of the project.
@@ -87,13 +90,13 @@ pub async fn observe(
     hashes: &BTreeMap<String, String>,
 ) -> EngineResult<Observed> {
     let filter = LabelFilter::new().eq(labels::PROJECT, name);
-    let (containers, networks, volumes, images) = futures_util::try_join!(
+    let (containers, networks, volumes, (images, image_volumes)) = futures_util::try_join!(
         containers(engine, &filter, hashes),
         networks(engine, &filter, project),
         volumes(engine, &filter, project),
         images(engine, project),
     )?;
-    Ok(Observed { containers, networks, volumes, images })
+    Ok(Observed { containers, networks, volumes, images, image_volumes })
 }
 
 async fn containers(engine: &dyn Engine, filter: &LabelFilter, hashes: &BTreeMap<String, String>) -> EngineResult<Vec<ObservedContainer>> {
@@ -138,13 +141,23 @@ async fn volumes(engine: &dyn Engine, filter: &LabelFilter, project: Option<&Pro
     Ok(out)
 }
 
-async fn images(engine: &dyn Engine, project: Option<&Project>) -> EngineResult<BTreeMap<String, Option<String>>> {
-    let Some(project) = project else { return Ok(BTreeMap::new()) };
+/// The images' ids, and the `VOLUME`s of those present.
+type Images = (BTreeMap<String, Option<String>>, BTreeMap<String, Vec<String>>);
+
+async fn images(engine: &dyn Engine, project: Option<&Project>) -> EngineResult<Images> {
+    let Some(project) = project else { return Ok(Images::default()) };
     let mut refs: Vec<String> = project.services.values().map(|s| labels::image_name(project, s)).collect();
     refs.sort();
     refs.dedup();
-    let ids = try_join_all(refs.iter().map(|r| async move { Ok::<_, EngineError>(missing_is_none(engine.inspect_image(r).await)?.map(|i| i.id)) })).await?;
-    Ok(refs.into_iter().zip(ids).collect())
+    let found = try_join_all(refs.iter().map(|r| async move { missing_is_none(engine.inspect_image(r).await) })).await?;
+    let mut out = Images::default();
+    for (r, info) in refs.into_iter().zip(found) {
+        if let Some(info) = &info {
+            out.1.insert(r.clone(), info.volumes.clone());
+        }
+        out.0.insert(r, info.map(|i| i.id));
+    }
+    Ok(out)
 }
 
 /// `NotFound` becomes `None`: an absent object is an observation, not a failure.

@@ -24,8 +24,8 @@ pub fn project(yaml: &str) -> Project {
 /// replicas running, networks and volumes created, images present.
 pub fn converged(project: &Project) -> Observed {
     let mut o = Observed::default();
-    for net in project.networks.values() {
-        let labels = BTreeMap::from([(labels::PROJECT.to_string(), project.name.clone())]);
+    for (key, net) in &project.networks {
+        let labels = BTreeMap::from([(labels::PROJECT.to_string(), project.name.clone()), (labels::NETWORK.to_string(), key.clone())]);
         o.networks.insert(net.name.clone(), NetworkInfo { name: net.name.clone(), id: format!("net-{}", net.name), labels, ..Default::default() });
     }
     for vol in project.volumes.values() {

@@ -234,10 +234,13 @@ pub(super) fn pull<'a>(
 }
 
 pub(super) fn image(i: wire::ImageInspect) -> ImageInfo {
+    let mut volumes: Vec<String> = i.config.as_ref().and_then(|c| c.volumes.clone()).unwrap_or_default().into_iter().collect();
+    volumes.sort();
     ImageInfo {
         id: i.id.unwrap_or_default(),
         repo_tags: i.repo_tags.unwrap_or_default(),
         repo_digests: i.repo_digests.unwrap_or_default(),
+        volumes,
         labels: sorted(i.config.and_then(|c| c.labels)),
         created: i.created,
         size: i.size.unwrap_or_default(),

@@ -19,7 +19,7 @@ use bollard::Docker;
 use futures_util::FutureExt;
 
 use super::{
-    BuildOptions, ByteStream, ContainerDetails, ContainerSpec, ContainerSummary, EndpointSpec,
+    ArchiveOptions, BuildOptions, ByteStream, ContainerDetails, ContainerSpec, ContainerSummary, EndpointSpec,
     Engine, EngineError, EngineEvent, EngineFuture, EngineResult, EngineStream, EngineVersion,
     EventFilter, ExecOutput, ExecSpec, ImageFilter, ImageInfo, ImageRemoved, ImageSummary,
     LabelFilter, LogChunk, LogOptions, NetworkInfo, NetworkSpec, Progress, RemoveContainerOptions,
@@ -201,13 +201,14 @@ impl Engine for DockerEngine {
         runtime::exec(self, id, spec).boxed()
     }
 
-    fn put_archive<'a>(
+    fn put_archive_with<'a>(
         &'a self,
         id: &'a str,
         path: &'a str,
         tar: ByteStream,
+        options: ArchiveOptions,
     ) -> EngineFuture<'a, ()> {
-        runtime::put_archive(self, id, path, tar).boxed()
+        runtime::put_archive(self, id, path, tar, options).boxed()
     }
 
     fn top<'a>(&'a self, id: &'a str, ps_args: Option<&'a str>) -> EngineFuture<'a, TopResult> {

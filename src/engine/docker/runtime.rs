@@ -11,7 +11,7 @@ use futures_util::{StreamExt, TryStreamExt};
 
 use super::{filters, DockerEngine};
 use crate::engine::{
-    ByteStream, EngineError, EngineEvent, EngineResult, EngineStream, EngineVersion, EventFilter,
+    ArchiveOptions, ByteStream, EngineError, EngineEvent, EngineResult, EngineStream, EngineVersion, EventFilter,
     ExecOutput, ExecSpec, LogChunk, LogOptions, LogStream, TopResult,
 };
 
@@ -160,9 +160,11 @@ pub(super) async fn put_archive(
     id: &str,
     path: &str,
     tar: ByteStream,
+    archive: ArchiveOptions,
 ) -> EngineResult<()> {
     let options = q::UploadToContainerOptions {
         path: path.to_string(),
+        copy_uidgid: archive.copy_uid_gid.then(|| "true".to_string()),
         ..Default::default()
     };
     e.docker

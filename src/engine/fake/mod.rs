@@ -21,7 +21,7 @@ pub use state::Archive;
 use state::State;
 
 use super::{
-    BuildOptions, ByteStream, ContainerDetails, ContainerSpec, ContainerSummary, EndpointSpec,
+    ArchiveOptions, BuildOptions, ByteStream, ContainerDetails, ContainerSpec, ContainerSummary, EndpointSpec,
     Engine, EngineError, EngineEvent, EngineFuture, EngineResult, EngineStream, EngineVersion,
     EventFilter, ExecOutput, ExecSpec, ImageFilter, ImageInfo, ImageRemoved, ImageSummary,
     LabelFilter, LogChunk, LogOptions, NetworkInfo, NetworkSpec, Progress, RemoveContainerOptions,
@@ -58,6 +58,14 @@ impl FakeEngine {
     /// Makes an image available (`busybox` means `busybox:latest`); returns its id.
     pub fn add_image(&self, reference: &str, labels: BTreeMap<String, String>) -> String {
         self.lock().add_image(reference, labels)
+    }
+
+    /// Gives an image (added before) the `VOLUME` paths `volumes`.
+    pub fn set_image_volumes(&self, reference: &str, volumes: &[&str]) {
+        let mut s = self.lock();
+        if let Ok(id) = s.image_id(reference) {
+            s.images.get_mut(&id).expect("id just found").volumes = volumes.iter().map(|v| v.to_string()).collect();
+        }
     }
 
     /// The exit code of `container` (by name) when it stops or is waited for; default 0.
@@ -305,11 +313,12 @@ impl Engine for FakeEngine {
         done(self.on_container("exec", id, |s| s.exec(id, spec)))
     }
 
-    fn put_archive<'a>(
+    fn put_archive_with<'a>(
         &'a self,
         id: &'a str,
         path: &'a str,
         tar: ByteStream,
+        options: ArchiveOptions,
     ) -> EngineFuture<'a, ()> {
         async move {
             let chunks: Vec<bytes::Bytes> =
@@ -323,6 +332,7 @@ impl Engine for FakeEngine {
                     container,
                     path: path.to_string(),
                     tar,
+                    copy_uid_gid: options.copy_uid_gid,
                 });
                 Ok(())
             })

@@ -18,6 +18,8 @@ pub struct Archive {
     pub container: String,
     pub path: String,
     pub tar: Vec<u8>,
+    /// The `copy_uid_gid` option it came with.
+    pub copy_uid_gid: bool,
 }
 
 pub(super) struct State {

@@ -4,6 +4,7 @@
 //! other's containers, networks and volumes. The conversion is pure: everything it needs about
 //! the engine (the image id, the container being replaced) comes in [`Context`].
 
+pub mod files;
 mod host;
 mod mounts;
 mod network;
@@ -14,6 +15,8 @@ use super::labels;
 use crate::engine::{ContainerConfig, ContainerSpec, Healthcheck};
 use crate::model::{Project, Service};
 
+pub use files::{injected_files, InjectedFile};
+pub use mounts::inherit_volumes;
 pub use network::{network_spec, volume_spec};
 
 /// What a container spec needs besides the service.

@@ -1,10 +1,17 @@
-//! Volumes, binds, tmpfs, and file-based secrets and configs.
+//! Volumes, binds, tmpfs, file-based secrets and configs, and the volumes a replacement
+//! container inherits.
 //!
 //! As Docker Compose does, a bind that may create its host path (the short syntax) is sent as
 //! a `source:target:options` bind string, because the engine's long-syntax mount refuses a
 //! missing host path; everything else is sent as a long-syntax mount.
+//!
+//! The engine gives every container fresh anonymous volumes; it is Docker Compose that carries
+//! them over when it replaces a container (see [`inherit_volumes`]), so that recreating a
+//! database after a config change keeps its data.
 
-use crate::engine::{BindOptions, Mount, MountKind, TmpfsOptions, VolumeMountOptions};
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::engine::{BindOptions, ContainerSpec, MountKind, MountPoint, Mount, TmpfsOptions, VolumeMountOptions};
 use crate::model::{self, Project, Service};
 
 /// The service's bind strings and long-syntax mounts.
@@ -43,17 +50,87 @@ pub(super) fn mounts(project: &Project, service: &Service) -> (Vec<String>, Vec<
     }
     for s in &service.secrets {
         if let Some(file) = project.secrets.get(&s.source).filter(|o| !o.file.is_empty()) {
-            let target = if s.target.starts_with('/') { s.target.clone() } else { format!("/run/secrets/{}", or(&s.target, &s.source)) };
-            mounts.push(read_only_bind(&file.file, target));
+            mounts.push(read_only_bind(&file.file, secret_target(s)));
         }
     }
     for c in &service.configs {
         if let Some(file) = project.configs.get(&c.source).filter(|o| !o.file.is_empty()) {
-            let target = if c.target.is_empty() { format!("/{}", c.source) } else { c.target.clone() };
-            mounts.push(read_only_bind(&file.file, target));
+            mounts.push(read_only_bind(&file.file, config_target(c)));
         }
     }
     (binds, mounts)
+}
+
+/// Where a secret goes in the container: `target` when absolute, else under `/run/secrets`.
+pub(super) fn secret_target(s: &model::FileReference) -> String {
+    if s.target.starts_with('/') {
+        s.target.clone()
+    } else {
+        format!("/run/secrets/{}", or(&s.target, &s.source))
+    }
+}
+
+/// Where a config goes in the container: `target` when absolute, else under `/`.
+pub(super) fn config_target(c: &model::FileReference) -> String {
+    if c.target.starts_with('/') {
+        c.target.clone()
+    } else {
+        format!("/{}", or(&c.target, &c.source))
+    }
+}
+
+/// Makes `spec`, the replacement of a container that had the mounts `old`, mount what `old`
+/// had at the paths where the service asks for an anonymous volume or the image declares a
+/// `VOLUME`, as Docker Compose does (tmpfs mounts excepted). At an image's volume path,
+/// anything the service mounts itself (a named volume, a bind, a secret) wins. Returns the
+/// paths inherited.
+pub fn inherit_volumes(spec: &mut ContainerSpec, service: &Service, old: &[MountPoint], image_volumes: &[String]) -> Vec<String> {
+    let anonymous: BTreeSet<String> =
+        service.volumes.iter().filter(|m| m.kind == model::MOUNT_VOLUME && m.source.is_empty()).map(|m| clean(&m.target)).collect();
+    let declared: BTreeSet<String> = image_volumes.iter().map(|v| clean(v)).collect();
+    let mut inherited: BTreeMap<String, Mount> = BTreeMap::new();
+    for m in old {
+        let Some(kind) = m.kind.filter(|k| *k != MountKind::Tmpfs) else { continue };
+        let target = clean(&m.destination);
+        if !anonymous.contains(&target) && !declared.contains(&target) {
+            continue;
+        }
+        let source = if kind == MountKind::Volume { m.name.clone().unwrap_or_default() } else { m.source.clone() };
+        let mount = Mount { kind, source: Some(source), target: target.clone(), read_only: !m.rw, consistency: None, bind: None, volume: None, tmpfs: None };
+        inherited.insert(target, mount);
+    }
+    let host = &mut spec.host;
+    host.mounts.retain(|m| {
+        let target = clean(&m.target);
+        let replaced = m.kind == MountKind::Volume && m.source.is_none() && inherited.contains_key(&target);
+        if !replaced {
+            inherited.remove(&target);
+        }
+        !replaced
+    });
+    for bind in &host.binds {
+        if let Some(target) = bind.split(':').nth(1) {
+            inherited.remove(&clean(target));
+        }
+    }
+    let paths = inherited.keys().cloned().collect();
+    host.mounts.extend(inherited.into_values());
+    paths
+}
+
+/// A container path in its shortest form: `/data/` and `/data/./x/..` are `/data`.
+fn clean(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
 }
 
 /// `source:target:rw[,selinux][,propagation]`, as Docker Compose writes it.

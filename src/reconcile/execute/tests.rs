@@ -150,3 +150,17 @@ async fn nothing_starts_once_cancelled() {
     assert!(!outcome.skipped.is_empty());
     assert!(!w.mutations().iter().any(|c| c.starts_with("start_container")));
 }
+
+#[tokio::test]
+async fn files_are_copied_after_create_in_one_archive_per_ownership_mode() {
+    let w = world();
+    let yaml = "services:\n  app:\n    image: busybox\n    configs:\n      - {source: c, target: /a}\n      - {source: c, target: /b, uid: '7'}\n      - {source: c, target: /c}\nconfigs:\n  c: {content: hi}\n";
+    assert!(w.up(&project(yaml)).await.is_success());
+    assert_eq!(w.mutations(), ["create_network p_default", "create_container p-app-1", "put_archive p-app-1", "put_archive p-app-1", "start_container p-app-1"]);
+    let archives = w.fake.archives();
+    let names = |tar: &[u8]| -> Vec<String> {
+        tar::Archive::new(tar).entries().unwrap().map(|e| e.unwrap().path().unwrap().display().to_string()).collect()
+    };
+    let got: Vec<(bool, &str, Vec<String>)> = archives.iter().map(|a| (a.copy_uid_gid, a.path.as_str(), names(&a.tar))).collect();
+    assert_eq!(got, [(false, "/", vec!["a".to_string(), "c".to_string()]), (true, "/", vec!["b".to_string()])]);
+}

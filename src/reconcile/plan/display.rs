@@ -72,6 +72,10 @@ impl fmt::Display for Op {
                 write!(f, "remove container {}{}", short(target), if *volumes { " and its anonymous volumes" } else { "" })
             }
             Op::RenameContainer { target, to } => write!(f, "rename container {} to {to}", short(target)),
+            Op::CopyFiles { target, files } => {
+                let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+                write!(f, "copy into container {}: {}", short(target), paths.join(", "))
+            }
             Op::Await { service, condition, .. } => write!(f, "wait for {service} to be {}", condition.as_str()),
             Op::RemoveNetwork { name } => write!(f, "remove network {name}"),
             Op::RemoveVolume { name } => write!(f, "remove volume {name}"),

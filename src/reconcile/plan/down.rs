@@ -7,7 +7,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use super::{hard, soft, Op, Plan, Progress, StepId, Target};
+use super::{hard, soft, OnFailure, Op, Plan, Progress, StepId, Target};
+use crate::engine::MountKind;
 use crate::graph::Graph;
 use crate::model::{DependsOn, Project, Service};
 use crate::reconcile::labels;
@@ -81,6 +82,7 @@ pub(super) fn stop_and_remove_ordered(
     let graph = service_graph(project, observed);
     let mut stops: BTreeMap<&str, Vec<StepId>> = BTreeMap::new();
     let mut removals = Vec::new();
+    let mut removed: Vec<(&ObservedContainer, StepId)> = Vec::new();
     for service in by_stop_order(&graph, containers) {
         // A dependent that fails to stop must not keep its dependencies running: soft edges.
         let after: Vec<StepId> = graph.dependents(service).iter().filter_map(|d| stops.get(d.as_str())).flatten().copied().collect();
@@ -94,9 +96,38 @@ pub(super) fn stop_and_remove_ordered(
                 before = hard([stop]);
             }
             removals.push(plan.push(Op::RemoveContainer { target, volumes }, before, Progress::new("Container", c.name(), Some("Removing"), Some("Removed"))));
+            removed.push((*c, *removals.last().expect("just pushed")));
         }
     }
+    if volumes {
+        remove_inherited_volumes(plan, project, observed, &removed);
+    }
     removals
+}
+
+/// The anonymous volumes of `containers` that the engine keeps when it removes them with their
+/// volumes: those a replacement container inherited, which it mounts by name and therefore
+/// counts as named. Each goes once every container using it is removed (`removed`: each
+/// container with its removal step), unless another container still uses it; a failure only
+/// warns. One the engine did remove is gone already, which is success.
+fn remove_inherited_volumes(plan: &mut Plan, project: Option<&Project>, observed: &Observed, removed: &[(&ObservedContainer, StepId)]) {
+    let anonymous = |name: &str| name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+    let declared = |name: &str| project.is_some_and(|p| p.volumes.values().any(|v| v.name == name));
+    let gone: BTreeSet<&str> = removed.iter().map(|(c, _)| c.id()).collect();
+    let in_use: BTreeSet<&str> = observed.containers.iter().filter(|c| !gone.contains(c.id())).flat_map(|c| c.summary.mounts.iter().filter_map(|m| m.name.as_deref())).collect();
+    let mut wanted: BTreeMap<&str, (Vec<StepId>, &str)> = BTreeMap::new();
+    for (c, step) in removed {
+        for name in c.summary.mounts.iter().filter(|m| m.kind == Some(MountKind::Volume)).filter_map(|m| m.name.as_deref()) {
+            if anonymous(name) && !declared(name) && !in_use.contains(name) {
+                wanted.entry(name).or_insert((Vec::new(), c.name())).0.push(*step);
+            }
+        }
+    }
+    for (name, (after, container)) in wanted {
+        plan.decide(format!("volume {}", &name[..12]), "remove", format!("anonymous volume of {container}"));
+        let step = plan.push(Op::RemoveVolume { name: name.to_string() }, hard(after), None);
+        plan.steps[step].on_failure = OnFailure::Warn;
+    }
 }
 
 /// The services of `containers`, dependents first.

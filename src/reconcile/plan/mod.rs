@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use crate::build::{BuildError, BuildJob};
 use crate::engine::{ContainerSpec, NetworkSpec, VolumeSpec};
+use crate::reconcile::convert::InjectedFile;
 
 pub use down::{plan_down, DownOptions, RemoveImages};
 pub use images::{plan_build, plan_images, plan_pull, ImageOptions, PullPolicy};
@@ -30,10 +31,16 @@ pub use up::{plan_up, replicas, Recreate, UpOptions};
 pub enum PlanError {
     #[error(transparent)]
     Cycle(#[from] crate::graph::CycleError),
-    #[error("network {name} declared as external, but could not be found")]
+    #[error("network {name} not found")]
     ExternalNetwork { name: String },
-    #[error("volume {name} declared as external, but could not be found")]
+    #[error("external volume {name:?} not found")]
     ExternalVolume { name: String },
+    /// A network of the project's name exists, but was made for another network (or by hand):
+    /// Docker Compose refuses to use it.
+    #[error("network {name} was found but has incorrect label {} set to {found:?}", crate::reconcile::labels::NETWORK)]
+    NetworkLabel { name: String, found: String },
+    #[error(transparent)]
+    File(#[from] crate::reconcile::convert::files::FileError),
     #[error("service {service}: image {image} is not present locally and {why}")]
     ImageMissing { service: String, image: String, why: String },
     #[error(transparent)]
@@ -146,6 +153,8 @@ pub enum Op {
     UnpauseContainer(Target),
     RemoveContainer { target: Target, volumes: bool },
     RenameContainer { target: Target, to: String },
+    /// Writes secrets and configs that are not host files into a created container.
+    CopyFiles { target: Target, files: Vec<InjectedFile> },
     /// Waits until every listed container of `service` meets `condition`.
     Await { service: String, condition: Condition, containers: Vec<String> },
     RemoveNetwork { name: String },

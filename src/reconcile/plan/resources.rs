@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::{hard, Op, Plan, PlanError, Progress, StepId, Target};
+use crate::engine::{NetworkInfo, VolumeInfo};
 use crate::model::{Project, Service, MOUNT_VOLUME};
 use crate::reconcile::convert::{network_spec, volume_spec};
 use crate::reconcile::labels;
@@ -48,10 +49,10 @@ pub(super) fn prepare(plan: &mut Plan, project: &Project, observed: &Observed, t
                 let spec = network_spec(project, key, net);
                 out.networks.insert(key.clone(), plan.push(Op::CreateNetwork(spec), vec![], Progress::new("Network", &net.name, Some("Creating"), Some("Created"))));
             }
-            Some(found) if !net.external && found.labels.get(labels::PROJECT) != Some(&project.name) => plan.warnings.push(format!(
-                "a network with name {} exists but was not created for project {:?}; set `external: true` to use an existing network",
-                net.name, project.name
-            )),
+            Some(found) if !net.external => {
+                foreign_network(plan, project, key, found)?;
+                settings_differ(plan, "network", &found.name, network_differences(net, found));
+            }
             Some(_) => {}
         }
     }
@@ -64,15 +65,87 @@ pub(super) fn prepare(plan: &mut Plan, project: &Project, observed: &Observed, t
                 let spec = volume_spec(project, key, vol);
                 out.volumes.insert(key.clone(), plan.push(Op::CreateVolume(spec), vec![], Progress::new("Volume", &vol.name, Some("Creating"), Some("Created"))));
             }
-            Some(found) if !vol.external && found.labels.get(labels::PROJECT) != Some(&project.name) => plan.warnings.push(format!(
-                "volume {:?} already exists but was not created for project {:?}; set `external: true` to use an existing volume",
-                vol.name, project.name
-            )),
+            Some(found) if !vol.external => {
+                foreign_volume(plan, project, found);
+                let mut keys = Vec::new();
+                if !vol.driver.is_empty() && vol.driver != found.driver {
+                    keys.push("driver");
+                }
+                if vol.driver_opts.iter().any(|(k, v)| found.options.get(k) != Some(v)) {
+                    keys.push("driver_opts");
+                }
+                settings_differ(plan, "volume", &found.name, keys);
+            }
             Some(_) => {}
         }
     }
     out.images = super::images::prepare(plan, project, observed, targets, images)?;
     Ok(out)
+}
+
+/// A network of the project's name that exists already is used as it is, whatever its
+/// settings, as Docker Compose does; one made by hand or for another project is used with a
+/// warning, but only when its network label names `key`: otherwise it is refused, since
+/// another network of the project could be using it.
+fn foreign_network(plan: &mut Plan, project: &Project, key: &str, found: &NetworkInfo) -> Result<(), PlanError> {
+    match found.labels.get(labels::PROJECT) {
+        None => plan.warnings.push(format!(
+            "a network with name {} exists but was not created by compose. Set `external: true` to use an existing network",
+            found.name
+        )),
+        Some(p) if *p != project.name => plan.warnings.push(format!(
+            "a network with name {} exists but was not created for project {:?}. Set `external: true` to use an existing network",
+            found.name, project.name
+        )),
+        Some(_) => {}
+    }
+    let label = found.labels.get(labels::NETWORK).map(String::as_str).unwrap_or_default();
+    if label != key {
+        return Err(PlanError::NetworkLabel { name: found.name.clone(), found: label.to_string() });
+    }
+    Ok(())
+}
+
+/// The settings of the file that an existing network does not have (only those the file sets).
+fn network_differences(net: &crate::model::Network, found: &NetworkInfo) -> Vec<&'static str> {
+    let mut keys = Vec::new();
+    let mut check = |key, differs| {
+        if differs {
+            keys.push(key);
+        }
+    };
+    check("driver", !net.driver.is_empty() && net.driver != found.driver);
+    check("driver_opts", net.driver_opts.iter().any(|(k, v)| found.options.get(k) != Some(v)));
+    check("internal", net.internal != found.internal);
+    check("attachable", net.attachable && !found.attachable);
+    let wanted: std::collections::BTreeSet<&str> = net.ipam.config.iter().map(|c| c.subnet.as_str()).filter(|s| !s.is_empty()).collect();
+    let have: std::collections::BTreeSet<&str> = found.ipam.pools.iter().filter_map(|p| p.subnet.as_deref()).collect();
+    check("ipam", !wanted.is_empty() && wanted != have);
+    keys
+}
+
+/// Docker Compose 2.26.1 uses an existing network or volume whatever its settings, and says
+/// nothing; neither does rcompose when it runs, but `--dry-run` tells.
+fn settings_differ(plan: &mut Plan, kind: &str, name: &str, keys: Vec<&str>) {
+    if !keys.is_empty() {
+        plan.decide(format!("{kind} {name}"), "used as it is", format!("{} differ from the file; remove it to have it recreated", keys.join(", ")));
+    }
+}
+
+/// A volume of the project's name that exists already is used as it is; Docker Compose only
+/// warns when it was made by hand or for another project.
+fn foreign_volume(plan: &mut Plan, project: &Project, found: &VolumeInfo) {
+    match found.labels.get(labels::PROJECT) {
+        None => plan.warnings.push(format!(
+            "volume {:?} already exists but was not created by Docker Compose. Use `external: true` to use an existing volume",
+            found.name
+        )),
+        Some(p) if *p != project.name => plan.warnings.push(format!(
+            "volume {:?} already exists but was created for project {p:?} (expected {:?}). Use `external: true` to use an existing volume",
+            found.name, project.name
+        )),
+        Some(_) => {}
+    }
 }
 
 /// Containers of services the project does not define: removed with `--remove-orphans`,

@@ -173,7 +173,7 @@ fn missing_images_are_pulled_and_never_pulled_ones_refused() {
 fn external_networks_must_exist() {
     let p = project("services:\n  web:\n    image: busybox\n    networks: [front]\nnetworks:\n  front: {external: true}\n");
     let e = plan_up(&p, &Observed::default(), &UpOptions::default()).unwrap_err();
-    assert_eq!(e.to_string(), "network front declared as external, but could not be found");
+    assert_eq!(e.to_string(), "network front not found");
 }
 
 #[test]

@@ -44,6 +44,9 @@ pub struct UpOptions {
     pub environment_file: Option<String>,
     /// What to do about images: pull policy, `--build`, `--no-build`.
     pub images: super::ImageOptions,
+    /// Give recreated containers fresh anonymous volumes instead of their predecessors' ones
+    /// (`--renew-anon-volumes`).
+    pub renew_anon_volumes: bool,
 }
 
 /// Plans `up`: pure, from the project, what the engine holds, and the options.
@@ -79,6 +82,7 @@ impl Up<'_> {
         if want > 1 && !s.container_name.is_empty() {
             return Err(PlanError::ScaleWithContainerName { service: s.name.clone(), container_name: s.container_name.clone() });
         }
+        self.plan.warnings.extend(convert::files::ignored_ownership(self.project, s));
         let hash = crate::reconcile::hash::config_hash(self.project, s);
         let image = labels::image_name(self.project, s);
         let image_id = self.observed.images.get(&image).cloned().flatten();
@@ -112,7 +116,7 @@ impl Up<'_> {
             if let Some(why) = why {
                 self.recreated.insert(s.name.clone());
                 self.plan.decide(subject(number), "recreate", why);
-                let last = self.recreate(s, c, cx, &image, prereqs.clone());
+                let last = self.recreate(s, c, cx, &image, &subject(number), prereqs.clone())?;
                 ready.push(last);
                 starts.push((Some(last), Target::name(&name)));
             } else if c.is_up() || self.opts.no_start {
@@ -132,6 +136,7 @@ impl Up<'_> {
             let spec = convert::container_spec(self.project, s, &cx);
             let label = image_id.is_none().then(|| image.clone());
             let step = self.plan.push(Op::CreateContainer { spec: Box::new(spec), image_label: label }, hard(prereqs.clone()), Progress::new("Container", &name, Some("Creating"), Some("Created")));
+            let step = self.copy_files(s, &subject(number), Target::name(&name), step)?;
             ready.push(step);
             starts.push((Some(step), Target::name(&name)));
         }
@@ -150,20 +155,43 @@ impl Up<'_> {
     }
 
     /// Create the replacement under a temporary name, stop and remove the old container, then
-    /// give the new one its name: the steps Docker Compose takes. Returns the last step.
-    fn recreate(&mut self, s: &Service, old: &ObservedContainer, mut cx: Context, image: &str, prereqs: Vec<StepId>) -> StepId {
+    /// give the new one its name: the steps Docker Compose takes. Unless
+    /// `--renew-anon-volumes`, the replacement mounts the old container's anonymous volumes.
+    /// Returns the last step.
+    fn recreate(&mut self, s: &Service, old: &ObservedContainer, mut cx: Context, image: &str, subject: &str, prereqs: Vec<StepId>) -> Result<StepId, PlanError> {
         let name = cx.name.clone();
         let temp = format!("{}_{name}", &old.id()[..old.id().len().min(12)]);
         cx.name = temp.clone();
         cx.replaces = Some(old.id().to_string());
         let label = cx.image_id.is_none().then(|| image.to_string());
-        let spec = convert::container_spec(self.project, s, &cx);
+        let mut spec = convert::container_spec(self.project, s, &cx);
+        if !self.opts.renew_anon_volumes {
+            let image_volumes = self.observed.image_volumes.get(image).map(Vec::as_slice).unwrap_or_default();
+            let kept = convert::inherit_volumes(&mut spec, s, &old.summary.mounts, image_volumes);
+            if !kept.is_empty() {
+                self.plan.decide(subject, "keep volumes", kept.join(", "));
+            }
+        }
+        let create = self.plan.push(Op::CreateContainer { spec: Box::new(spec), image_label: label }, hard(prereqs), Progress::new("Container", &name, Some("Recreate"), None));
+        let create = self.copy_files(s, subject, Target::name(&temp), create)?;
         let p = &mut self.plan;
-        let create = p.push(Op::CreateContainer { spec: Box::new(spec), image_label: label }, hard(prereqs), Progress::new("Container", &name, Some("Recreate"), None));
         let old_target = Target { name: name.clone(), id: Some(old.id().to_string()) };
         let stop = p.push(Op::StopContainer { target: old_target.clone(), timeout: self.opts.timeout }, hard([create]), None);
         let remove = p.push(Op::RemoveContainer { target: old_target, volumes: false }, hard([stop]), None);
-        p.push(Op::RenameContainer { target: Target::name(temp), to: name.clone() }, hard([remove]), Progress::new("Container", name, None, Some("Recreated")))
+        Ok(p.push(Op::RenameContainer { target: Target::name(temp), to: name.clone() }, hard([remove]), Progress::new("Container", name, None, Some("Recreated"))))
+    }
+
+    /// After `created`, the step that writes the service's environment and inline secrets and
+    /// configs into the container; returns the step to wait on for the container to be
+    /// complete (`created` when there is nothing to write).
+    fn copy_files(&mut self, s: &Service, subject: &str, target: Target, created: StepId) -> Result<StepId, PlanError> {
+        let files = convert::injected_files(self.project, s)?;
+        if files.is_empty() {
+            return Ok(created);
+        }
+        let what: Vec<String> = files.iter().map(|f| format!("{} {} from {}", f.kind, f.source, f.origin)).collect();
+        self.plan.decide(subject, "copy files", what.join(", "));
+        Ok(self.plan.push(Op::CopyFiles { target, files }, hard([created]), None))
     }
 }
 
@@ -197,3 +225,6 @@ fn stopped_reason(c: &ObservedContainer) -> String {
         state => state.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests;
