@@ -65,7 +65,7 @@ pub fn canonicalize(root: &mut Node) -> Result<(), Diagnostic> {
         for (name, service) in services.iter_mut() {
             let base = join("services", name);
             if service.is_null() {
-                service.value = Value::Map(Map::new());
+                service.value = Value::Map(Map::default());
             }
             for (path, rule) in SERVICE_RULES {
                 if let Some(node) = find_mut(service, path) {
@@ -115,7 +115,7 @@ fn map_node(template: &Node, m: Map) -> Node {
 /// `build: ./dir` → `build: {context: ./dir}`.
 fn build(node: &mut Node, _path: &str) -> Result<(), Diagnostic> {
     if let Some(ctx) = node.as_str() {
-        let mut m = Map::new();
+        let mut m = Map::default();
         m.insert("context".into(), str_node(node, ctx));
         set(node, Value::Map(m));
     }
@@ -175,7 +175,7 @@ fn mapping_with_equals(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
 }
 
 fn to_mapping(node: &mut Node, path: &str, keep_null: bool) -> Result<(), Diagnostic> {
-    let mut out = Map::new();
+    let mut out = Map::default();
     match &node.value {
         Value::Seq(items) => {
             for (i, item) in items.iter().enumerate() {
@@ -250,21 +250,21 @@ fn extra_hosts(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
 /// `depends_on: [a]` → `{a: {condition: service_started, required: true}}`; defaults filled
 /// in for the long form.
 fn depends_on(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
-    let mut out = Map::new();
+    let mut out = Map::default();
     match &node.value {
         Value::Seq(items) => {
             for item in items {
                 let Some(name) = item.as_str() else {
                     return Err(err(item, path, "expected a service name"));
                 };
-                out.insert(name.to_string(), map_node(item, Map::new()));
+                out.insert(name.to_string(), map_node(item, Map::default()));
             }
         }
         Value::Map(m) => {
             for (k, v) in m {
                 let mut v = v.clone();
                 if v.is_null() {
-                    v.value = Value::Map(Map::new());
+                    v.value = Value::Map(Map::default());
                 }
                 out.insert(k.clone(), v);
             }
@@ -288,7 +288,7 @@ fn depends_on(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
 /// `networks: [a, b]` → `{a: null, b: null}`.
 fn service_networks(node: &mut Node, _path: &str) -> Result<(), Diagnostic> {
     if let Value::Seq(items) = &node.value {
-        let mut out = Map::new();
+        let mut out = Map::default();
         for item in items {
             let name = item.scalar_text().unwrap_or_default();
             out.insert(name, Node { value: Value::Null, ..item.clone() });
@@ -326,7 +326,7 @@ fn ports(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
                 let text = item.scalar_text().unwrap_or_default();
                 let specs = syntax::parse_port(&text).map_err(|e| err(item, &p, e))?;
                 for spec in specs {
-                    let mut m = Map::new();
+                    let mut m = Map::default();
                     m.insert("mode".into(), str_node(item, "ingress"));
                     if !spec.host_ip.is_empty() {
                         m.insert("host_ip".into(), str_node(item, spec.host_ip));
@@ -381,7 +381,7 @@ fn file_references(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
     let Some(items) = node.as_seq_mut() else { return Ok(()) };
     for (i, item) in items.iter_mut().enumerate() {
         if let Some(name) = item.as_str() {
-            let mut m = Map::new();
+            let mut m = Map::default();
             m.insert("source".into(), str_node(item, name));
             item.value = Value::Map(m);
         } else if let Some(m) = item.as_map_mut() {
@@ -410,7 +410,7 @@ fn env_file(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
     let Some(items) = node.as_seq_mut() else { return Ok(()) };
     for item in items.iter_mut() {
         if let Some(p) = item.as_str() {
-            let mut m = Map::new();
+            let mut m = Map::default();
             m.insert("path".into(), str_node(item, p));
             m.insert("required".into(), Node::synthetic(Value::Bool(true)));
             item.value = Value::Map(m);
@@ -463,7 +463,7 @@ fn devices(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
                 [s, t, p] => (*s, *t, *p),
                 _ => return Err(err(item, &index(path, i), format!("invalid device {text:?}: expected source[:target[:permissions]]"))),
             };
-            let mut m = Map::new();
+            let mut m = Map::default();
             m.insert("source".into(), str_node(item, source));
             m.insert("target".into(), str_node(item, target));
             m.insert("permissions".into(), str_node(item, perms));
@@ -480,7 +480,7 @@ fn is_device_permissions(s: &str) -> bool {
 /// `extends: web` → `extends: {service: web}`.
 fn extends(node: &mut Node, _path: &str) -> Result<(), Diagnostic> {
     if let Some(s) = node.as_str() {
-        let mut m = Map::new();
+        let mut m = Map::default();
         m.insert("service".into(), str_node(node, s));
         node.value = Value::Map(m);
     }
@@ -491,7 +491,7 @@ fn extends(node: &mut Node, _path: &str) -> Result<(), Diagnostic> {
 /// `external: true`.
 fn external_resource(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
     if node.is_null() {
-        node.value = Value::Map(Map::new());
+        node.value = Value::Map(Map::default());
         return Ok(());
     }
     if let Some(labels) = node.get_mut("labels") {

@@ -202,9 +202,9 @@ fn check_cycle(chain: &[Link], file: &Path, target: &Target, path: &str) -> Resu
 /// `{services: {name: service}}`, so that the merge and canonical rules keyed by
 /// `services.*.…` apply to a lone service.
 fn wrap(name: &str, service: Node) -> Node {
-    let mut services = Map::new();
+    let mut services = Map::default();
     services.insert(name.to_string(), service);
-    let mut root = Map::new();
+    let mut root = Map::default();
     root.insert("services".to_string(), Node::map(services));
     Node::map(root)
 }
@@ -213,7 +213,7 @@ fn unwrap(mut root: Node, name: &str) -> Node {
     root.get_mut("services")
         .and_then(Node::as_map_mut)
         .and_then(|m| m.shift_remove(name))
-        .unwrap_or_else(|| Node::map(Map::new()))
+        .unwrap_or_else(|| Node::map(Map::default()))
 }
 
 /// `a -> b -> a`, with the file of each link when the chain crosses files.

@@ -207,9 +207,9 @@ fn import(tree: &mut Node, imported: Node) -> Result<(), Diagnostic> {
     let Some(root) = tree.as_map_mut() else { return Ok(()) };
     for &section in SECTIONS {
         let Some(Value::Map(entries)) = sections.shift_remove(section).map(|n| n.value) else { continue };
-        let target = root.entry(section.to_string()).or_insert_with(|| Node::map(Map::new()));
+        let target = root.entry(section.to_string()).or_insert_with(|| Node::map(Map::default()));
         if target.is_null() {
-            target.value = Value::Map(Map::new());
+            target.value = Value::Map(Map::default());
         }
         let Some(target) = target.as_map_mut() else {
             let msg = format!("must be a mapping, not {}", target.kind_name());
@@ -235,9 +235,9 @@ fn import(tree: &mut Node, imported: Node) -> Result<(), Diagnostic> {
 /// including file is not canonical yet; an imported one is).
 fn same(section: &str, name: &str, a: &Node, b: &Node) -> bool {
     let canonical = |n: &Node| {
-        let mut entries = Map::new();
+        let mut entries = Map::default();
         entries.insert(name.to_string(), n.clone());
-        let mut root = Map::new();
+        let mut root = Map::default();
         root.insert(section.to_string(), Node::map(entries));
         let mut doc = Node::map(root);
         canonical::canonicalize(&mut doc).ok().map(|()| doc)

@@ -141,7 +141,7 @@ const UNIQUE_KEYS: &[(&str, UniqueKey)] = &[
 pub fn merge(base: Node, over: Node) -> Result<Node, Diagnostic> {
     let base = untag(base);
     if over.tag == Tag::Reset {
-        return Ok(Node { value: Value::Map(Map::new()), pos: over.pos, key_pos: None, tag: Tag::None });
+        return Ok(Node { value: Value::Map(Map::default()), pos: over.pos, key_pos: None, tag: Tag::None });
     }
     merge_at(base, over, &mut Vec::new())
 }
@@ -258,7 +258,7 @@ fn apply_rule(rule: Rule, base: Node, over: Node, path: &mut Path) -> Result<Nod
         Rule::NameMap => merge_maps(name_map(base, None), name_map(over, None), path),
         Rule::DependsOn => {
             let started = |pos: Pos| {
-                let mut m = Map::new();
+                let mut m = Map::default();
                 m.insert("condition".to_string(), at(Value::Str("service_started".into()), pos));
                 m.insert("required".to_string(), at(Value::Bool(true), pos));
                 at(Value::Map(m), pos)
@@ -350,7 +350,7 @@ fn name_map(node: Node, value: Option<&dyn Fn(Pos) -> Node>) -> Node {
     let map = match node.value {
         Value::Map(_) => return node,
         Value::Seq(items) => {
-            let mut map = Map::new();
+            let mut map = Map::default();
             for item in items {
                 if let Some(name) = item.scalar_text() {
                     let v = value.map_or_else(|| at(Value::Null, item.pos), |f| f(item.pos));
@@ -359,7 +359,7 @@ fn name_map(node: Node, value: Option<&dyn Fn(Pos) -> Node>) -> Node {
             }
             map
         }
-        _ => Map::new(),
+        _ => Map::default(),
     };
     Node { value: Value::Map(map), pos, key_pos, tag: Tag::None }
 }
@@ -370,11 +370,11 @@ fn build_map(node: Node) -> Node {
     let map = match node.value {
         Value::Map(_) => return node,
         Value::Str(_) => {
-            let mut map = Map::new();
+            let mut map = Map::default();
             map.insert("context".to_string(), Node { key_pos: Some(pos), ..node });
             map
         }
-        _ => Map::new(),
+        _ => Map::default(),
     };
     Node { value: Value::Map(map), pos, key_pos, tag: Tag::None }
 }

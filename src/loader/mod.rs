@@ -138,7 +138,7 @@ pub fn load(opts: &Options) -> Result<Loaded, Diagnostic> {
         merge::enforce_unicity(&mut tree)?;
     }
     if tree.is_null() {
-        tree = Node::map(Map::new());
+        tree = Node::map(Map::default());
     }
     if let Some(m) = tree.as_map_mut() {
         if m.shift_remove("version").is_some() {

@@ -18,7 +18,9 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use super::diagnostic::{Diagnostic, FileId, Pos};
 
-pub type Map = IndexMap<String, Node>;
+/// Keys are hashed with FxHash: compose keys are short and trusted, and SipHash was a tenth
+/// of the loader's time.
+pub type Map = IndexMap<String, Node, rustc_hash::FxBuildHasher>;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
@@ -466,7 +468,7 @@ impl MarkedEventReceiver for Builder {
                 self.stack.push(Frame::Seq { node, anchor });
             }
             Event::MappingStart(anchor, tag) => {
-                let mut node = Node::new(Value::Map(Map::new()), pos);
+                let mut node = Node::new(Value::Map(Map::default()), pos);
                 node.tag = tag_of(&tag).0;
                 self.stack.push(Frame::Map { node, anchor, pending_key: None, merges: Vec::new() });
             }
