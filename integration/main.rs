@@ -21,3 +21,5 @@ mod attached;
 mod status;
 mod build;
 mod watch;
+mod fields;
+mod inspect_diff;
