@@ -364,4 +364,18 @@ mod tests {
         );
         assert!(body.networking_config.is_none());
     }
+
+    #[test]
+    fn empty_collections_are_sent_as_docker_compose_sends_them() {
+        let host = host_config(&HostConfig { masked_paths: Some(vec![]), ..Default::default() });
+        assert_eq!(host.port_bindings, Some(HashMap::new()));
+        assert_eq!(host.extra_hosts, Some(vec![]));
+        assert_eq!(host.masked_paths, Some(vec![]));
+        assert_eq!(host.readonly_paths, None);
+        let volume = volume_request(&VolumeSpec { name: "v".into(), ..Default::default() });
+        assert_eq!(volume.driver_opts, None);
+        let configured = endpoint_settings(&EndpointSpec { ipam_config: true, ..EndpointSpec::new("n") });
+        assert_eq!(configured.ipam_config, Some(wire::EndpointIpamConfig::default()));
+        assert_eq!(endpoint_settings(&EndpointSpec::new("n")).ipam_config, None);
+    }
 }
