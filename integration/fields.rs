@@ -68,7 +68,7 @@ async fn stack(test: &str, inputs: &Inputs) -> Stack {
 
 /// Brings the fixture up with one tool (`up -d`, then `create` for the privileged service).
 async fn up(s: &Stack, rcompose: bool) {
-    for args in [&["up", "-d"][..], &["--profile", "privileged", "create", "priv"]] {
+    for args in [&["up", "-d"][..], &["--profile", "create-only", "create", "priv", "gpu"]] {
         let out = if rcompose { s.rcompose(args).await } else { s.docker_compose(args).await };
         let tool = if rcompose { "rcompose" } else { "docker compose" };
         assert!(out.status.success(), "{tool} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
@@ -76,7 +76,7 @@ async fn up(s: &Stack, rcompose: bool) {
 }
 
 async fn down(s: &Stack, rcompose: bool) {
-    let args = ["--profile", "privileged", "down"];
+    let args = ["--profile", "create-only", "down"];
     let out = if rcompose { s.rcompose(&args).await } else { s.docker_compose(&args).await };
     assert!(out.status.success(), "down: {}", String::from_utf8_lossy(&out.stderr));
 }
@@ -139,8 +139,8 @@ fn check_fields(s: &Stack, inputs: &Inputs) {
         ("web", "/Config/StopSignal", json!("SIGUSR1")),
         ("web", "/Config/StopTimeout", json!(5)),
         ("web", "/Config/Healthcheck", json!({"Test": ["CMD", "true"], "Interval": 30_000_000_000u64, "Timeout": 5_000_000_000u64, "StartPeriod": 2_000_000_000u64, "Retries": 4})),
-        ("web", "/Config/ExposedPorts", json!({"3000": {}, "4000-4001/udp": {}, "53/udp": {}, "80/tcp": {}, "81/udp": {}, "82/udp": {}, "90/tcp": {}})),
-        ("web", "/HostConfig/PortBindings", json!({"80/tcp": bind("", &p1), "81/udp": bind("127.0.0.1", &p2), "82/udp": bind("127.0.0.1", &p3), "90/tcp": bind("127.0.0.1", &p4), "53/udp": bind("", "")})),
+        ("web", "/Config/ExposedPorts", json!({"3000": {}, "4000-4001/udp": {}, "53/udp": {}, "80/tcp": {}, "81/udp": {}, "82/udp": {}, "90/tcp": {}, "9000/tcp": {}})),
+        ("web", "/HostConfig/PortBindings", json!({"80/tcp": bind("", &p1), "81/udp": bind("127.0.0.1", &p2), "82/udp": bind("127.0.0.1", &p3), "90/tcp": bind("127.0.0.1", &p4), "53/udp": bind("", ""), "9000/tcp": bind("", "")})),
         ("web", "/HostConfig/RestartPolicy", json!({"Name": "unless-stopped", "MaximumRetryCount": 0})),
         ("web", "/HostConfig/Init", json!(true)),
         ("web", "/HostConfig/ReadonlyRootfs", json!(true)),
@@ -205,6 +205,21 @@ fn check_fields(s: &Stack, inputs: &Inputs) {
         ("nonet", "/HostConfig/SecurityOpt", Value::Null),
         ("nonet", "/HostConfig/LogConfig/Config/max-size", json!("2m")),
         ("priv", "/HostConfig/Privileged", json!(true)),
+        ("shell", "/Config/Cmd", json!(["sh", "-c", "sleep 3600", "ignored-arg"])),
+        ("shell", "/Config/StopTimeout", json!(1)),
+        ("shell", "/Config/Healthcheck/Test", json!(["CMD-SHELL", "true || false"])),
+        ("shell", "/Config/Labels/org.example.list", json!("yes")),
+        ("shell", "/Config/Labels/org.example.bare", json!("")),
+        ("shell", "/HostConfig/LogConfig/Type", json!("none")),
+        ("shell", "/HostConfig/ExtraHosts", json!(["mapped:10.0.0.5"])),
+        ("shell", "/HostConfig/Sysctls", json!({"net.ipv4.ip_forward": "1"})),
+        ("shell", "/HostConfig/Memory", json!(100_000_000)),
+        ("shell", "/HostConfig/NanoCpus", json!(1_500_000_000)),
+        ("blank", "/Config/Healthcheck/Test", json!(["NONE"])),
+        ("gpu", "/HostConfig/DeviceRequests", json!([
+            {"Driver": "nvidia", "Count": 0, "DeviceIDs": ["0", "1"], "Capabilities": [["gpu", "utility"]], "Options": null},
+            {"Driver": "nvidia", "Count": 2, "DeviceIDs": null, "Capabilities": [["compute"]], "Options": null},
+        ])),
     ];
     let mut wrong = Vec::new();
     for (service, pointer, want) in &expect {

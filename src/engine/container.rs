@@ -140,6 +140,20 @@ pub struct Resources {
     /// Windows only: Linux engines refuse them.
     pub cpu_count: Option<i64>,
     pub cpu_percent: Option<i64>,
+    /// Devices asked of a device driver (GPUs): `deploy.resources.reservations.devices`.
+    pub device_requests: Vec<DeviceRequest>,
+}
+
+/// A request for devices from a driver such as `nvidia`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeviceRequest {
+    pub driver: String,
+    /// `-1` for all the driver's devices.
+    pub count: i64,
+    pub device_ids: Vec<String>,
+    /// Alternatives, each a set of capabilities the device must all have.
+    pub capabilities: Vec<Vec<String>>,
+    pub options: BTreeMap<String, String>,
 }
 
 /// A relative block-I/O weight for one device.

@@ -128,6 +128,18 @@ pub(super) fn host_config(h: &HostConfig) -> wire::HostConfig {
         cpu_realtime_runtime: r.cpu_realtime_runtime,
         cpu_count: r.cpu_count,
         cpu_percent: r.cpu_percent,
+        device_requests: (!r.device_requests.is_empty()).then(|| {
+            r.device_requests
+                .iter()
+                .map(|d| wire::DeviceRequest {
+                    driver: Some(d.driver.clone()),
+                    count: Some(d.count),
+                    device_ids: (!d.device_ids.is_empty()).then(|| d.device_ids.clone()),
+                    capabilities: Some(d.capabilities.clone()),
+                    options: (!d.options.is_empty()).then(|| map(&d.options)),
+                })
+                .collect()
+        }),
         cap_add: non_empty(&h.cap_add),
         cap_drop: non_empty(&h.cap_drop),
         privileged: Some(h.privileged),

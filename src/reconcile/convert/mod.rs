@@ -55,7 +55,8 @@ pub fn container_spec(project: &Project, service: &Service, cx: &Context) -> Con
             tty: service.tty,
             open_stdin: service.stdin_open,
             stop_signal: non_empty(&service.stop_signal),
-            stop_timeout: service.stop_grace_period.map(|d| d.as_std()),
+            // Whole seconds, truncated as Go's `int(d.Seconds())` does: `1500ms` is 1.
+            stop_timeout: service.stop_grace_period.map(|d| std::time::Duration::from_secs(d.as_std().as_secs())),
             healthcheck: service.healthcheck.as_ref().map(healthcheck),
         },
         host,

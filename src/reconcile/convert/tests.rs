@@ -149,3 +149,22 @@ fn ipam_options_are_not_sent() {
     assert!(other.options.is_empty());
     assert_eq!(other.pools[0].subnet.as_deref(), Some("10.9.0.0/24"));
 }
+
+#[test]
+fn reserved_devices_become_device_requests_without_their_options() {
+    let s = spec("services:\n  web:\n    image: busybox\n    gpus: all\n    deploy:\n      resources:\n        reservations:\n          devices:\n            - {driver: nvidia, device_ids: [\"0\"], capabilities: [gpu, utility], options: {a: b}}\n            - {count: all, capabilities: [compute]}\n", "web");
+    let got: Vec<(&str, i64, Vec<&str>, Vec<Vec<&str>>, usize)> = s
+        .host
+        .resources
+        .device_requests
+        .iter()
+        .map(|d| (d.driver.as_str(), d.count, d.device_ids.iter().map(String::as_str).collect(), d.capabilities.iter().map(|c| c.iter().map(String::as_str).collect()).collect(), d.options.len()))
+        .collect();
+    assert_eq!(got, [("nvidia", 0, vec!["0"], vec![vec!["gpu", "utility"]], 0), ("", -1, vec![], vec![vec!["compute"]], 0)]);
+}
+
+#[test]
+fn stop_grace_period_is_truncated_to_whole_seconds() {
+    let s = spec("services:\n  web:\n    image: busybox\n    stop_grace_period: 1500ms\n", "web");
+    assert_eq!(s.config.stop_timeout, Some(std::time::Duration::from_secs(1)));
+}
