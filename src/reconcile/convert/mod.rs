@@ -7,6 +7,7 @@
 mod host;
 mod mounts;
 mod network;
+mod resources;
 
 use std::collections::BTreeMap;
 

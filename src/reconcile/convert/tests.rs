@@ -153,14 +153,14 @@ fn ipam_options_are_not_sent() {
 #[test]
 fn reserved_devices_become_device_requests_without_their_options() {
     let s = spec("services:\n  web:\n    image: busybox\n    gpus: all\n    deploy:\n      resources:\n        reservations:\n          devices:\n            - {driver: nvidia, device_ids: [\"0\"], capabilities: [gpu, utility], options: {a: b}}\n            - {count: all, capabilities: [compute]}\n", "web");
-    let got: Vec<(&str, i64, Vec<&str>, Vec<Vec<&str>>, usize)> = s
-        .host
-        .resources
-        .device_requests
-        .iter()
-        .map(|d| (d.driver.as_str(), d.count, d.device_ids.iter().map(String::as_str).collect(), d.capabilities.iter().map(|c| c.iter().map(String::as_str).collect()).collect(), d.options.len()))
-        .collect();
-    assert_eq!(got, [("nvidia", 0, vec!["0"], vec![vec!["gpu", "utility"]], 0), ("", -1, vec![], vec![vec!["compute"]], 0)]);
+    let request = |driver: &str, count: i64, ids: &[&str], caps: &[&str]| crate::engine::DeviceRequest {
+        driver: driver.into(),
+        count,
+        device_ids: ids.iter().map(|s| s.to_string()).collect(),
+        capabilities: vec![caps.iter().map(|s| s.to_string()).collect()],
+        options: Default::default(),
+    };
+    assert_eq!(s.host.resources.device_requests, [request("nvidia", 0, &["0"], &["gpu", "utility"]), request("", -1, &[], &["compute"])]);
 }
 
 #[test]
