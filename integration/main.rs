@@ -23,3 +23,5 @@ mod status;
 mod build;
 mod watch;
 mod volumes;
+mod fields;
+mod inspect_diff;

@@ -103,6 +103,13 @@ pub struct HostConfig {
     pub oom_score_adj: Option<i64>,
     pub auto_remove: bool,
     pub storage_opt: BTreeMap<String, String>,
+    /// `host` or `private`; `None` takes the engine's default.
+    pub cgroupns_mode: Option<String>,
+    pub isolation: Option<String>,
+    pub volume_driver: Option<String>,
+    /// `Some(vec![])` unmasks every path (`security_opt: systempaths=unconfined`).
+    pub masked_paths: Option<Vec<String>>,
+    pub readonly_paths: Option<Vec<String>>,
 }
 
 /// Limits on CPU, memory and processes; every field is optional.
@@ -123,6 +130,44 @@ pub struct Resources {
     pub pids_limit: Option<i64>,
     pub oom_kill_disable: Option<bool>,
     pub blkio_weight: Option<u16>,
+    pub blkio_weight_device: Vec<BlkioWeight>,
+    pub blkio_device_read_bps: Vec<BlkioThrottle>,
+    pub blkio_device_read_iops: Vec<BlkioThrottle>,
+    pub blkio_device_write_bps: Vec<BlkioThrottle>,
+    pub blkio_device_write_iops: Vec<BlkioThrottle>,
+    pub cpu_realtime_period: Option<i64>,
+    pub cpu_realtime_runtime: Option<i64>,
+    /// Windows only: Linux engines refuse them.
+    pub cpu_count: Option<i64>,
+    pub cpu_percent: Option<i64>,
+    /// Devices asked of a device driver (GPUs): `deploy.resources.reservations.devices`.
+    pub device_requests: Vec<DeviceRequest>,
+}
+
+/// A request for devices from a driver such as `nvidia`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeviceRequest {
+    pub driver: String,
+    /// `-1` for all the driver's devices.
+    pub count: i64,
+    pub device_ids: Vec<String>,
+    /// Alternatives, each a set of capabilities the device must all have.
+    pub capabilities: Vec<Vec<String>>,
+    pub options: BTreeMap<String, String>,
+}
+
+/// A relative block-I/O weight for one device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlkioWeight {
+    pub path: String,
+    pub weight: u16,
+}
+
+/// A block-I/O rate limit for one device: bytes or operations per second.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlkioThrottle {
+    pub path: String,
+    pub rate: u64,
 }
 
 /// A long-syntax mount.
@@ -248,6 +293,9 @@ pub struct EndpointSpec {
     pub driver_opts: BTreeMap<String, String>,
     /// Default-gateway priority (API 1.48).
     pub gw_priority: Option<i64>,
+    /// Send an IPAM config even with no address in it: Docker Compose does for every network
+    /// the service gives settings for, and the engine then reports `{}` instead of `null`.
+    pub ipam_config: bool,
 }
 
 impl EndpointSpec {

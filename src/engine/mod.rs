@@ -29,7 +29,7 @@ use futures_util::future::BoxFuture;
 use futures_util::stream::BoxStream;
 
 pub use container::{
-    BindOptions, ContainerConfig, ContainerSpec, DeviceMapping, EndpointSpec, Healthcheck,
+    BindOptions, BlkioThrottle, BlkioWeight, ContainerConfig, ContainerSpec, DeviceMapping, DeviceRequest, EndpointSpec, Healthcheck,
     HostConfig, LogConfig, Mount, MountKind, PortBinding, Resources, RestartPolicy, TmpfsOptions,
     Ulimit, VolumeMountOptions,
 };

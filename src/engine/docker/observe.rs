@@ -137,6 +137,9 @@ fn host_config(h: wire::HostConfig) -> HostConfig {
             pids_limit: h.pids_limit.filter(|&v| v > 0),
             oom_kill_disable: h.oom_kill_disable,
             blkio_weight: h.blkio_weight.filter(|&v| v != 0),
+            cpu_realtime_period: h.cpu_realtime_period.filter(|&v| v != 0),
+            cpu_realtime_runtime: h.cpu_realtime_runtime.filter(|&v| v != 0),
+            ..Default::default()
         },
         cap_add: h.cap_add.unwrap_or_default(),
         cap_drop: h.cap_drop.unwrap_or_default(),
@@ -188,6 +191,11 @@ fn host_config(h: wire::HostConfig) -> HostConfig {
         oom_score_adj: h.oom_score_adj.filter(|&v| v != 0),
         auto_remove: h.auto_remove.unwrap_or_default(),
         storage_opt: sorted(h.storage_opt),
+        cgroupns_mode: h.cgroupns_mode.map(|m| m.to_string()).filter(|s| !s.is_empty()),
+        isolation: h.isolation.map(|m| m.to_string()).filter(|s| !s.is_empty()),
+        volume_driver: h.volume_driver.filter(|s| !s.is_empty()),
+        masked_paths: h.masked_paths,
+        readonly_paths: h.readonly_paths,
     }
 }
 

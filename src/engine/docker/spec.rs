@@ -7,7 +7,7 @@ use bollard::models as wire;
 
 use crate::engine::io::whole_seconds;
 use crate::engine::{
-    ContainerConfig, ContainerSpec, EndpointSpec, Healthcheck, HostConfig, Mount, MountKind,
+    BlkioThrottle, ContainerConfig, ContainerSpec, EndpointSpec, Healthcheck, HostConfig, Mount, MountKind,
     NetworkSpec, RestartPolicy, VolumeSpec,
 };
 
@@ -78,7 +78,9 @@ pub(super) fn host_config(h: &HostConfig) -> wire::HostConfig {
     wire::HostConfig {
         binds: non_empty(&h.binds),
         mounts: (!h.mounts.is_empty()).then(|| h.mounts.iter().map(mount).collect()),
-        port_bindings: (!h.port_bindings.is_empty()).then(|| {
+        // Docker Compose always sends the port map and the extra hosts, empty or not, and the
+        // engine reports them as sent (`{}`, `[]`) rather than `null`.
+        port_bindings: Some(
             h.port_bindings
                 .iter()
                 .map(|(port, bindings)| {
@@ -91,8 +93,8 @@ pub(super) fn host_config(h: &HostConfig) -> wire::HostConfig {
                         .collect();
                     (port.clone(), Some(b))
                 })
-                .collect()
-        }),
+                .collect(),
+        ),
         publish_all_ports: Some(h.publish_all_ports),
         restart_policy: h.restart_policy.map(restart_policy),
         network_mode: h.network_mode.clone(),
@@ -109,6 +111,35 @@ pub(super) fn host_config(h: &HostConfig) -> wire::HostConfig {
         pids_limit: r.pids_limit,
         oom_kill_disable: r.oom_kill_disable,
         blkio_weight: r.blkio_weight,
+        blkio_weight_device: (!r.blkio_weight_device.is_empty()).then(|| {
+            r.blkio_weight_device
+                .iter()
+                .map(|w| wire::ResourcesBlkioWeightDevice {
+                    path: Some(w.path.clone()),
+                    weight: Some(usize::from(w.weight)),
+                })
+                .collect()
+        }),
+        blkio_device_read_bps: throttle(&r.blkio_device_read_bps),
+        blkio_device_read_iops: throttle(&r.blkio_device_read_iops),
+        blkio_device_write_bps: throttle(&r.blkio_device_write_bps),
+        blkio_device_write_iops: throttle(&r.blkio_device_write_iops),
+        cpu_realtime_period: r.cpu_realtime_period,
+        cpu_realtime_runtime: r.cpu_realtime_runtime,
+        cpu_count: r.cpu_count,
+        cpu_percent: r.cpu_percent,
+        device_requests: (!r.device_requests.is_empty()).then(|| {
+            r.device_requests
+                .iter()
+                .map(|d| wire::DeviceRequest {
+                    driver: Some(d.driver.clone()),
+                    count: Some(d.count),
+                    device_ids: (!d.device_ids.is_empty()).then(|| d.device_ids.clone()),
+                    capabilities: Some(d.capabilities.clone()),
+                    options: (!d.options.is_empty()).then(|| map(&d.options)),
+                })
+                .collect()
+        }),
         cap_add: non_empty(&h.cap_add),
         cap_drop: non_empty(&h.cap_drop),
         privileged: Some(h.privileged),
@@ -127,7 +158,7 @@ pub(super) fn host_config(h: &HostConfig) -> wire::HostConfig {
                 .collect()
         }),
         sysctls: (!h.sysctls.is_empty()).then(|| map(&h.sysctls)),
-        extra_hosts: non_empty(&h.extra_hosts),
+        extra_hosts: Some(h.extra_hosts.clone()),
         dns: non_empty(&h.dns),
         dns_search: non_empty(&h.dns_search),
         dns_options: non_empty(&h.dns_options),
@@ -159,8 +190,25 @@ pub(super) fn host_config(h: &HostConfig) -> wire::HostConfig {
         oom_score_adj: h.oom_score_adj,
         auto_remove: Some(h.auto_remove),
         storage_opt: (!h.storage_opt.is_empty()).then(|| map(&h.storage_opt)),
+        cgroupns_mode: h.cgroupns_mode.as_deref().and_then(|m| m.parse().ok()),
+        isolation: h.isolation.as_deref().and_then(|m| m.parse().ok()),
+        volume_driver: h.volume_driver.clone(),
+        masked_paths: h.masked_paths.clone(),
+        readonly_paths: h.readonly_paths.clone(),
         ..Default::default()
     }
+}
+
+fn throttle(devices: &[BlkioThrottle]) -> Option<Vec<wire::ThrottleDevice>> {
+    (!devices.is_empty()).then(|| {
+        devices
+            .iter()
+            .map(|d| wire::ThrottleDevice {
+                path: Some(d.path.clone()),
+                rate: Some(i64::try_from(d.rate).unwrap_or(i64::MAX)),
+            })
+            .collect()
+    })
 }
 
 fn restart_policy(p: RestartPolicy) -> wire::RestartPolicy {
@@ -213,8 +261,8 @@ fn mount(m: &Mount) -> wire::Mount {
 }
 
 pub(super) fn endpoint_settings(e: &EndpointSpec) -> wire::EndpointSettings {
-    let has_ipam =
-        e.ipv4_address.is_some() || e.ipv6_address.is_some() || !e.link_local_ips.is_empty();
+    let has_ipam = e.ipam_config
+        || e.ipv4_address.is_some() || e.ipv6_address.is_some() || !e.link_local_ips.is_empty();
     wire::EndpointSettings {
         aliases: non_empty(&e.aliases),
         ipam_config: has_ipam.then(|| wire::EndpointIpamConfig {
@@ -263,7 +311,8 @@ pub(super) fn volume_request(v: &VolumeSpec) -> wire::VolumeCreateRequest {
     wire::VolumeCreateRequest {
         name: Some(v.name.clone()),
         driver: v.driver.clone(),
-        driver_opts: Some(map(&v.driver_opts)),
+        // Docker Compose sends no options when there are none: the engine then reports `null`.
+        driver_opts: (!v.driver_opts.is_empty()).then(|| map(&v.driver_opts)),
         labels: Some(map(&v.labels)),
         ..Default::default()
     }
@@ -326,5 +375,19 @@ mod tests {
             Some("8080")
         );
         assert!(body.networking_config.is_none());
+    }
+
+    #[test]
+    fn empty_collections_are_sent_as_docker_compose_sends_them() {
+        let host = host_config(&HostConfig { masked_paths: Some(vec![]), ..Default::default() });
+        assert_eq!(host.port_bindings, Some(HashMap::new()));
+        assert_eq!(host.extra_hosts, Some(vec![]));
+        assert_eq!(host.masked_paths, Some(vec![]));
+        assert_eq!(host.readonly_paths, None);
+        let volume = volume_request(&VolumeSpec { name: "v".into(), ..Default::default() });
+        assert_eq!(volume.driver_opts, None);
+        let configured = endpoint_settings(&EndpointSpec { ipam_config: true, ..EndpointSpec::new("n") });
+        assert_eq!(configured.ipam_config, Some(wire::EndpointIpamConfig::default()));
+        assert_eq!(endpoint_settings(&EndpointSpec::new("n")).ipam_config, None);
     }
 }

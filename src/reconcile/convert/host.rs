@@ -1,14 +1,19 @@
 //! How a service's container sits on the host: ports, restart policy, resources, namespaces.
+//!
+//! Where Docker Compose gives one key precedence over another (`deploy.restart_policy` over
+//! `restart`) or rewrites a value on its way to the engine (`volumes_from`, `security_opt`), this
+//! module does the same, so that both tools create the same container from the same file.
 
 use std::collections::BTreeMap;
 
-use super::{mounts, non_empty};
-use crate::engine::{DeviceMapping, HostConfig, LogConfig, PortBinding, Resources, RestartPolicy, Ulimit};
+use super::{mounts, non_empty, resources::resources};
+use crate::engine::{DeviceMapping, HostConfig, LogConfig, PortBinding, RestartPolicy, Ulimit};
 use crate::model::{self, Project, Service};
 use crate::reconcile::labels;
 
-pub(super) fn host_config(project: &Project, service: &Service) -> HostConfig {
+pub(super) fn host_config(project: &Project, service: &Service, links: &[String]) -> HostConfig {
     let (binds, mounts) = mounts::mounts(project, service);
+    let (security_opt, unconfined) = security_opts(project, &service.security_opt);
     HostConfig {
         binds,
         mounts,
@@ -48,7 +53,9 @@ pub(super) fn host_config(project: &Project, service: &Service) -> HostConfig {
             driver: l.driver.clone(),
             options: l.options.clone(),
         }),
-        security_opt: service.security_opt.clone(),
+        security_opt,
+        masked_paths: unconfined.then(Vec::new),
+        readonly_paths: unconfined.then(Vec::new),
         devices: service
             .devices
             .iter()
@@ -67,9 +74,12 @@ pub(super) fn host_config(project: &Project, service: &Service) -> HostConfig {
         runtime: non_empty(&service.runtime),
         group_add: service.group_add.clone(),
         volumes_from: service.volumes_from.iter().map(|v| volumes_from(project, v)).collect(),
-        links: service.links.iter().map(|l| link(project, l)).collect(),
+        links: links.to_vec(),
         oom_score_adj: (service.oom_score_adj != 0).then_some(service.oom_score_adj),
         storage_opt: service.storage_opt.clone(),
+        cgroupns_mode: non_empty(&service.cgroup),
+        isolation: non_empty(&service.isolation),
+        volume_driver: non_empty(&service.volume_driver),
         ..Default::default()
     }
 }
@@ -86,7 +96,7 @@ fn port_bindings(service: &Service) -> BTreeMap<String, Vec<PortBinding>> {
     out
 }
 
-/// `restart:`, else `deploy.restart_policy`.
+/// `deploy.restart_policy` when set (its empty condition means no policy), else `restart:`.
 fn restart_policy(service: &Service) -> Option<RestartPolicy> {
     let policy = |name: &str, max: Option<u32>| match name {
         "always" | "any" => Some(RestartPolicy::Always),
@@ -95,13 +105,12 @@ fn restart_policy(service: &Service) -> Option<RestartPolicy> {
         "no" | "none" => Some(RestartPolicy::No),
         _ => None,
     };
-    if !service.restart.is_empty() {
-        let (name, max) = service.restart.split_once(':').unwrap_or((&service.restart, ""));
-        return policy(name, max.parse().ok());
+    if let Some(rp) = service.deploy.as_ref().and_then(|d| d.restart_policy.as_ref()) {
+        let max = rp.max_attempts.map(|m| u32::try_from(m).unwrap_or(u32::MAX));
+        return policy(&rp.condition, max);
     }
-    let rp = service.deploy.as_ref()?.restart_policy.as_ref()?;
-    let max = rp.max_attempts.map(|m| u32::try_from(m).unwrap_or(u32::MAX));
-    policy(if rp.condition.is_empty() { "any" } else { &rp.condition }, max)
+    let (name, max) = service.restart.split_once(':').unwrap_or((&service.restart, ""));
+    policy(name, max.parse().ok())
 }
 
 fn network_mode(project: &Project, service: &Service) -> Option<String> {
@@ -116,19 +125,15 @@ fn namespace(project: &Project, mode: &str) -> Option<String> {
     }
 }
 
+/// A `volumes_from` entry as Docker Compose 2.26.1 sends it: the container alone, its `:ro` or
+/// `:rw` mode dropped (the volumes are mounted as the source container has them).
 fn volumes_from(project: &Project, entry: &str) -> String {
-    if let Some(rest) = entry.strip_prefix("container:") {
-        return rest.to_string();
+    let mut parts = entry.split(':');
+    match (parts.next(), parts.next()) {
+        (Some("container"), Some(name)) => name.to_string(),
+        (Some(svc), _) => first_container(project, svc),
+        (None, _) => String::new(),
     }
-    match entry.split_once(':') {
-        Some((svc, mode)) => format!("{}:{mode}", first_container(project, svc)),
-        None => first_container(project, entry),
-    }
-}
-
-fn link(project: &Project, entry: &str) -> String {
-    let (svc, alias) = entry.split_once(':').unwrap_or((entry, entry));
-    format!("{}:{alias}", first_container(project, svc))
 }
 
 fn first_container(project: &Project, service: &str) -> String {
@@ -138,24 +143,50 @@ fn first_container(project: &Project, service: &str) -> String {
     }
 }
 
-fn resources(service: &Service) -> Resources {
-    let limits = service.deploy.as_ref().and_then(|d| d.resources.limits.clone()).unwrap_or_default();
-    let reservations = service.deploy.as_ref().and_then(|d| d.resources.reservations.clone()).unwrap_or_default();
-    let bytes = |a: model::Bytes, b: model::Bytes| [a.0, b.0].into_iter().find(|v| *v != 0);
-    let cpus = [service.cpus, limits.cpus].into_iter().find(|c| *c != 0.0);
-    Resources {
-        memory: bytes(service.mem_limit, limits.memory),
-        memory_reservation: bytes(service.mem_reservation, reservations.memory),
-        memory_swap: bytes(service.memswap_limit, model::Bytes(0)),
-        memory_swappiness: bytes(service.mem_swappiness, model::Bytes(0)),
-        nano_cpus: cpus.map(|c| (f64::from(c) * 1e9).round() as i64),
-        cpu_shares: (service.cpu_shares != 0).then_some(service.cpu_shares),
-        cpu_period: (service.cpu_period != 0).then_some(service.cpu_period),
-        cpu_quota: (service.cpu_quota != 0).then_some(service.cpu_quota),
-        cpuset_cpus: non_empty(&service.cpuset),
-        cpuset_mems: None,
-        pids_limit: [service.pids_limit, limits.pids].into_iter().find(|p| *p != 0),
-        oom_kill_disable: service.oom_kill_disable.then_some(true),
-        blkio_weight: None,
+/// `security_opt` as Docker Compose sends it: `systempaths=unconfined` is not an engine option
+/// but unmasks `/proc` paths (the `bool`), and a seccomp profile named by path is sent as its
+/// JSON text, whitespace removed. A profile that cannot be read is passed on as written, for
+/// the engine to reject with its own message.
+fn security_opts(project: &Project, opts: &[String]) -> (Vec<String>, bool) {
+    let mut unconfined = false;
+    let mut out = Vec::new();
+    for opt in opts {
+        if opt == "systempaths=unconfined" {
+            unconfined = true;
+            continue;
+        }
+        let (key, value) = opt.split_once('=').or_else(|| opt.split_once(':')).unwrap_or((opt, ""));
+        if key == "seccomp" && !matches!(value, "unconfined" | "builtin" | "") {
+            let path = project.working_dir.join(value);
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                out.push(format!("seccomp={}", compact_json(&text)));
+                continue;
+            }
+        }
+        out.push(opt.clone());
     }
+    (out, unconfined)
+}
+
+/// JSON text with the whitespace between tokens removed (Go's `json.Compact`).
+fn compact_json(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in text.chars() {
+        if in_string {
+            out.push(c);
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+        } else if c == '"' {
+            in_string = true;
+            out.push(c);
+        } else if !c.is_whitespace() {
+            out.push(c);
+        }
+    }
+    out
 }

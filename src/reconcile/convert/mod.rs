@@ -8,6 +8,7 @@ pub mod files;
 mod host;
 mod mounts;
 mod network;
+mod resources;
 
 use std::collections::BTreeMap;
 
@@ -39,8 +40,9 @@ pub struct Context {
 /// The spec of container `cx.number` of `service`.
 pub fn container_spec(project: &Project, service: &Service, cx: &Context) -> ContainerSpec {
     let final_name = labels::container_name(project, service, cx.number);
-    let host = host::host_config(project, service);
-    let networks = if service.network_mode.is_empty() { network::endpoints(project, service, &final_name) } else { Vec::new() };
+    let links = network::links(project, service, cx.number);
+    let host = host::host_config(project, service, &links);
+    let networks = if service.network_mode.is_empty() { network::endpoints(project, service, &final_name, &links) } else { Vec::new() };
     ContainerSpec {
         name: Some(cx.name.clone()),
         config: ContainerConfig {
@@ -57,7 +59,8 @@ pub fn container_spec(project: &Project, service: &Service, cx: &Context) -> Con
             tty: service.tty,
             open_stdin: service.stdin_open,
             stop_signal: non_empty(&service.stop_signal),
-            stop_timeout: service.stop_grace_period.map(|d| d.as_std()),
+            // Whole seconds, truncated as Go's `int(d.Seconds())` does: `1500ms` is 1.
+            stop_timeout: service.stop_grace_period.map(|d| std::time::Duration::from_secs(d.as_std().as_secs())),
             healthcheck: service.healthcheck.as_ref().map(healthcheck),
         },
         host,
@@ -92,16 +95,10 @@ pub fn container_labels(project: &Project, service: &Service, cx: &Context) -> B
     l
 }
 
-/// `expose` and the targets of `ports`, as `port/protocol`, ranges expanded.
+/// `expose` as written (the engine keeps `3000` and `4000-4001/udp` as they are, and so does
+/// Docker Compose), and the targets of `ports` as `port/protocol`.
 fn exposed_ports(service: &Service) -> Vec<String> {
-    let mut out = Vec::new();
-    for e in &service.expose {
-        let (ports, proto) = e.split_once('/').unwrap_or((e, "tcp"));
-        match ports.split_once('-').and_then(|(a, b)| Some((a.parse::<u32>().ok()?, b.parse::<u32>().ok()?))) {
-            Some((a, b)) => out.extend((a..=b).map(|p| format!("{p}/{proto}"))),
-            None => out.push(format!("{ports}/{proto}")),
-        }
-    }
+    let mut out = service.expose.clone();
     for p in &service.ports {
         out.push(format!("{}/{}", p.target, if p.protocol.is_empty() { "tcp" } else { &p.protocol }));
     }

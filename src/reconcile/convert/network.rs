@@ -9,15 +9,16 @@ use crate::reconcile::labels;
 
 /// The networks a container joins, the primary one first: highest `priority`, then by name,
 /// as Docker Compose orders them. Aliases are the container name, the service name, then the
-/// configured aliases.
-pub(super) fn endpoints(project: &Project, service: &Service, container_name: &str) -> Vec<EndpointSpec> {
+/// configured aliases. Every endpoint carries the service's links, as Docker Compose sends them.
+pub(super) fn endpoints(project: &Project, service: &Service, container_name: &str, links: &[String]) -> Vec<EndpointSpec> {
     let mut keys: Vec<(&String, i64)> =
         service.networks.iter().map(|(k, cfg)| (k, cfg.as_ref().and_then(|c| c.priority).unwrap_or(0))).collect();
     keys.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
     keys.iter()
         .enumerate()
         .map(|(i, (key, _))| {
-            let cfg = service.networks[*key].clone().unwrap_or_default();
+            let given = service.networks[*key].as_ref();
+            let cfg = given.cloned().unwrap_or_default();
             let mut aliases = vec![container_name.to_string(), service.name.clone()];
             aliases.extend(cfg.aliases.iter().filter(|a| !aliases.contains(a)).cloned().collect::<Vec<_>>());
             let mac = if cfg.mac_address.is_empty() && i == 0 { &service.mac_address } else { &cfg.mac_address };
@@ -28,10 +29,36 @@ pub(super) fn endpoints(project: &Project, service: &Service, container_name: &s
                 ipv6_address: non_empty(&cfg.ipv6_address),
                 link_local_ips: cfg.link_local_ips.clone(),
                 mac_address: non_empty(mac),
+                links: links.to_vec(),
+                ipam_config: given.is_some(),
                 ..Default::default()
             }
         })
         .collect()
+}
+
+/// The legacy links of container `number`, as Docker Compose writes them: for each container
+/// of a linked service, `container:alias`, `container:service-N` and
+/// `container:project-service-N`, where N is the number of the container being created (not of
+/// the linked one: Docker Compose's quirk, kept so that both tools create the same links); then
+/// `external_links` as `container:alias`.
+pub(super) fn links(project: &Project, service: &Service, number: u32) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in &service.links {
+        let (target, alias) = entry.split_once(':').unwrap_or((entry, entry));
+        let Some(linked) = project.services.get(target) else { continue };
+        for n in 1..=crate::reconcile::plan::replicas(linked) {
+            let name = labels::container_name(project, linked, n);
+            out.push(format!("{name}:{alias}"));
+            out.push(format!("{name}:{target}-{number}"));
+            out.push(format!("{name}:{}-{target}-{number}", project.name));
+        }
+    }
+    for entry in &service.external_links {
+        let (container, alias) = entry.split_once(':').unwrap_or((entry, entry));
+        out.push(format!("{container}:{alias}"));
+    }
+    out
 }
 
 /// The spec of the project network declared under `key`.
@@ -41,7 +68,9 @@ pub fn network_spec(project: &Project, key: &str, network: &Network) -> NetworkS
     l.insert(labels::PROJECT.into(), project.name.clone());
     l.insert(labels::VERSION.into(), labels::COMPOSE_VERSION.into());
     let ipam = &network.ipam;
-    let has_ipam = !ipam.driver.is_empty() || !ipam.config.is_empty() || !ipam.options.is_empty();
+    // Docker Compose 2.26.1 sends the IPAM driver and pools only: `ipam.options` never reach
+    // the engine, so they are left out here too.
+    let has_ipam = !ipam.driver.is_empty() || !ipam.config.is_empty();
     NetworkSpec {
         name: network.name.clone(),
         driver: non_empty(&network.driver),
@@ -58,7 +87,7 @@ pub fn network_spec(project: &Project, key: &str, network: &Network) -> NetworkS
                     aux_addresses: p.aux_addresses.clone(),
                 })
                 .collect(),
-            options: ipam.options.clone(),
+            options: Default::default(),
         }),
         internal: network.internal,
         attachable: network.attachable,
