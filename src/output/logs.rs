@@ -49,7 +49,6 @@ impl LogPrinter {
     /// Appends one line of `label`'s output to `out`, as [`line`](Self::line) writes it,
     /// without allocating anything of its own: `logs -f` spends its time here.
     fn push_line(&mut self, out: &mut String, label: &str, text: &str) {
-        use std::fmt::Write as _;
         self.register(label);
         if self.color {
             out.push_str("\x1b[2K");
@@ -57,9 +56,14 @@ impl LogPrinter {
         if self.prefix {
             let code = self.colors.get(label).filter(|_| self.color);
             if let Some(code) = code {
-                let _ = write!(out, "\x1b[{code}m");
+                out.push_str("\x1b[");
+                out.push_str(code);
+                out.push('m');
             }
-            let _ = write!(out, "{label:<width$} | ", width = self.width + 1);
+            // The label left-aligned in a column one wider than the longest, then the bar.
+            out.push_str(label);
+            out.extend(std::iter::repeat_n(' ', (self.width + 1).saturating_sub(label.chars().count())));
+            out.push_str(" | ");
             if code.is_some() {
                 out.push_str("\x1b[0m");
             }
