@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Counts the engine API calls a command makes: a load-independent measure of its cost.
 
-    python3 bench/engine_calls.py [--socket /var/run/docker.sock] [-v] -- COMMAND [ARG ...]
+    python3 bench/engine_calls.py [--socket /var/run/docker.sock] [-v] [-t] -- COMMAND [ARG ...]
 
 Runs COMMAND with DOCKER_HOST pointing at a Unix-socket proxy in front of the engine, and prints
 each kind of request (method and path, ids and names folded into `{id}`) with how many times it
@@ -39,8 +39,8 @@ def fold(path):
 
 
 class Proxy:
-    def __init__(self, upstream):
-        self.upstream = upstream
+    def __init__(self, upstream, trace=False):
+        self.upstream, self.trace, self.start = upstream, trace, time.perf_counter()
         self.dir = tempfile.mkdtemp(prefix="engine-calls-")
         self.path = os.path.join(self.dir, "docker.sock")
         self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -80,6 +80,9 @@ class Proxy:
                         for m in REQUEST.finditer(buf):
                             if m.end() > len(tail):
                                 self.calls[f"{m.group(1).decode()} {fold(m.group(2).decode())}"] += 1
+                                if self.trace:
+                                    at = (time.perf_counter() - self.start) * 1000
+                                    print(f"{at:9.1f} ms  {m.group(1).decode()} {m.group(2).decode()[:120]}", file=sys.stderr)
                         tail = buf[-300:]
                     else:
                         self.bytes_down += len(data)
@@ -97,9 +100,10 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--socket", default="/var/run/docker.sock")
     p.add_argument("-v", "--verbose", action="store_true", help="show the command's output")
+    p.add_argument("-t", "--trace", action="store_true", help="print each request as it is made, with its time")
     p.add_argument("command", nargs="+")
     args = p.parse_args()
-    proxy = Proxy(args.socket)
+    proxy = Proxy(args.socket, args.trace)
     env = dict(os.environ, DOCKER_HOST=f"unix://{proxy.path}")
     out = None if args.verbose else subprocess.DEVNULL
     start = time.perf_counter()
