@@ -166,8 +166,10 @@ def free_subnet():
     gets one, so that networks the engine fails to remove (see `cleanup`) use up this range,
     not the engine's default address pools that everyone else on the machine draws from."""
     ids = capture(["docker", "network", "ls", "-q"]).split()
-    used = set(capture(["docker", "network", "inspect", "--format",
-                        "{{range .IPAM.Config}}{{.Subnet}} {{end}}"] + ids).split())
+    # Not `capture`: a network someone else removes between the two calls fails the inspect
+    # of that one id (exit 1), and the others are still printed.
+    used = set(subprocess.run(["docker", "network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}} {{end}}"] + ids,
+                              capture_output=True, text=True, timeout=TIMEOUT).stdout.split())
     for k in range(256):
         subnet = f"10.213.{k}.0/24"
         if subnet not in used:

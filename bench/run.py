@@ -14,7 +14,9 @@ a rebuild during the run changes nothing), `rustc` (for bench/spawn.rs, which ti
 and busybox:latest (scripts/busybox-image.sh, called here). Without `docker compose` only
 rcompose's figures are printed. Everything a scenario creates is in projects named `rcbench-*`
 and is removed when the scenario ends, also on failure or Ctrl-C. bench/phases.py breaks a
-short command down into its parts. BENCHMARKS.md has the figures and how to read them.
+short command down into its parts, and bench/engine_calls.py counts the engine API calls one
+command makes (a measure of cost that does not depend on the load). BENCHMARKS.md has the
+figures and how to read them.
 """
 import argparse
 import json

@@ -26,7 +26,8 @@ async fn engine_reports_its_version_and_we_speak_it() {
     assert_eq!(v.negotiated_api_version, format!("{major}.{minor}"));
 }
 
-/// A one-shot HTTP server answering `/version` like an API 1.41 engine, returning the request
+/// A one-shot HTTP server answering like an API 1.41 engine: `/_ping` with the `Api-Version`
+/// header (how we negotiate), anything else with the body of `/version`. Returns the request
 /// head it received.
 async fn fake_engine(listener: TcpListener) -> String {
     let (mut sock, _) = listener.accept().await.expect("accept");
@@ -39,13 +40,15 @@ async fn fake_engine(listener: TcpListener) -> String {
         }
         head.extend_from_slice(&buf[..n]);
     }
-    let body = r#"{"Version":"20.10.24","ApiVersion":"1.41","MinAPIVersion":"1.12"}"#;
-    let response = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
+    let head = String::from_utf8_lossy(&head).into_owned();
+    let response = if head.starts_with("GET /_ping ") {
+        "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Length: 2\r\n\r\nOK".to_string()
+    } else {
+        let body = r#"{"Version":"20.10.24","ApiVersion":"1.41","MinAPIVersion":"1.12"}"#;
+        format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len())
+    };
     sock.write_all(response.as_bytes()).await.expect("write");
-    String::from_utf8_lossy(&head).into_owned()
+    head
 }
 
 #[tokio::test]

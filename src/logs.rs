@@ -287,9 +287,11 @@ impl Follow<'_> {
 async fn read_one(engine: Arc<dyn Engine>, source: Arc<LogSource>, options: LogOptions, out: mpsc::Sender<LogEvent>) -> String {
     let mut splitter = LineSplitter::default();
     let mut stream = engine.logs(&source.id, &options);
+    let mut lines = Vec::new();
     while let Some(chunk) = stream.next().await {
         let Ok(chunk) = chunk else { break };
-        for (stream, text) in splitter.push(chunk.stream, &chunk.bytes) {
+        splitter.push_into(chunk.stream, &chunk.bytes, &mut lines);
+        for (stream, text) in lines.drain(..) {
             if out.send(LogEvent::Line { source: source.clone(), stream, text }).await.is_err() {
                 return source.id.clone();
             }
@@ -301,49 +303,61 @@ async fn read_one(engine: Arc<dyn Engine>, source: Arc<LogSource>, options: LogO
     source.id.clone()
 }
 
-/// Cuts chunks into lines, per output stream: a chunk may end in the middle of a line.
+/// Cuts chunks into lines, per output stream: a chunk may end in the middle of a line. Only
+/// what follows the last line break of a chunk is kept for the next one; complete lines are cut
+/// straight from the chunk (`logs -f` spends its time here).
 #[derive(Debug, Default)]
 pub struct LineSplitter {
-    partial: BTreeMap<StreamKey, Vec<u8>>,
+    /// The unfinished line of stdout (0) and stderr (1).
+    partial: [Vec<u8>; 2],
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct StreamKey(u8);
-
-impl StreamKey {
-    fn of(s: LogStream) -> StreamKey {
-        StreamKey(matches!(s, LogStream::Stderr) as u8)
-    }
-    fn stream(self) -> LogStream {
-        if self.0 == 1 { LogStream::Stderr } else { LogStream::Stdout }
-    }
+fn slot(s: LogStream) -> usize {
+    matches!(s, LogStream::Stderr) as usize
 }
 
 impl LineSplitter {
     /// The complete lines `bytes` ends, without their `\n` (nor a `\r` before it).
     pub fn push(&mut self, stream: LogStream, bytes: &[u8]) -> Vec<(LogStream, String)> {
-        let buf = self.partial.entry(StreamKey::of(stream)).or_default();
-        buf.extend_from_slice(bytes);
         let mut lines = Vec::new();
-        while let Some(pos) = buf.iter().position(|b| *b == b'\n') {
-            let mut line: Vec<u8> = buf.drain(..=pos).collect();
-            line.pop();
-            if line.last() == Some(&b'\r') {
-                line.pop();
-            }
-            lines.push((stream, String::from_utf8_lossy(&line).into_owned()));
-        }
+        self.push_into(stream, bytes, &mut lines);
         lines
+    }
+
+    /// Like [`push`](Self::push), appending to `lines`.
+    pub fn push_into(&mut self, stream: LogStream, bytes: &[u8], lines: &mut Vec<(LogStream, String)>) {
+        let buf = &mut self.partial[slot(stream)];
+        let mut rest = bytes;
+        while let Some(pos) = rest.iter().position(|b| *b == b'\n') {
+            let text = if buf.is_empty() {
+                text_of(&rest[..pos])
+            } else {
+                buf.extend_from_slice(&rest[..pos]);
+                let t = text_of(buf);
+                buf.clear();
+                t
+            };
+            lines.push((stream, text));
+            rest = &rest[pos + 1..];
+        }
+        buf.extend_from_slice(rest);
     }
 
     /// What is left once the stream ended: last lines without a line break.
     pub fn finish(&mut self) -> Vec<(LogStream, String)> {
-        std::mem::take(&mut self.partial)
+        let [out, err] = std::mem::take(&mut self.partial);
+        [(LogStream::Stdout, out), (LogStream::Stderr, err)]
             .into_iter()
             .filter(|(_, b)| !b.is_empty())
-            .map(|(k, b)| (k.stream(), String::from_utf8_lossy(&b).into_owned()))
+            .map(|(k, b)| (k, String::from_utf8_lossy(&b).into_owned()))
             .collect()
     }
+}
+
+/// One line's text: a `\r` before the line break dropped, invalid UTF-8 replaced.
+fn text_of(line: &[u8]) -> String {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    String::from_utf8_lossy(line).into_owned()
 }
 
 #[cfg(test)]
@@ -357,6 +371,17 @@ mod tests {
         assert_eq!(s.push(LogStream::Stderr, b"err\r\n"), vec![(LogStream::Stderr, "err".to_string())]);
         assert_eq!(s.push(LogStream::Stdout, b"o\nthree"), vec![(LogStream::Stdout, "two".to_string())]);
         assert_eq!(s.finish(), vec![(LogStream::Stdout, "three".to_string())]);
+    }
+
+    #[test]
+    fn a_chunk_may_hold_many_lines_and_end_in_a_partial_one() {
+        let mut s = LineSplitter::default();
+        let lines = |v: &[&str]| v.iter().map(|t| (LogStream::Stdout, t.to_string())).collect::<Vec<_>>();
+        assert_eq!(s.push(LogStream::Stdout, b"a\nb\r\n\nc"), lines(&["a", "b", ""]));
+        assert_eq!(s.push(LogStream::Stderr, b"e1"), vec![]);
+        assert_eq!(s.push(LogStream::Stdout, b"d\ne\n"), lines(&["cd", "e"]));
+        assert_eq!(s.push(LogStream::Stdout, b"\xff\n"), lines(&["\u{fffd}"]));
+        assert_eq!(s.finish(), vec![(LogStream::Stderr, "e1".to_string())]);
     }
 
     #[test]

@@ -27,8 +27,14 @@ pub fn load_project(opts: &loader::Options, name_is_enough: bool) -> Result<(Opt
 
 /// Runs `work` to completion on a fresh runtime, with shutdown requests (Ctrl-C or SIGTERM)
 /// escalating as [`Shutdown::escalate`] says: `cancel` first, then `force` when given.
+///
+/// The runtime has one thread: the work is waiting on the engine, whose calls all run
+/// concurrently on it, and the client-side work between them (encoding, decoding, planning) is
+/// small next to what the engine does with the machine's cores. Worker threads would only add
+/// start-up, memory, and cross-thread wake-ups. Blocking work (build contexts, archives) goes
+/// to `spawn_blocking` as before.
 pub fn block_on<F: Future>(cancel: &CancellationToken, force: Option<&CancellationToken>, work: F) -> F::Output {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("cannot start the async runtime");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("cannot start the async runtime");
     rt.block_on(async {
         let signals = tokio::spawn(Shutdown::listen().escalate(cancel.clone(), force.cloned()));
         let out = work.await;

@@ -31,25 +31,45 @@ impl LogPrinter {
     /// Makes room for `label` in the prefix column and gives it the next colour. Register every
     /// container known at the start first, so that the column does not move.
     pub fn register(&mut self, label: &str) {
+        if self.colors.contains_key(label) {
+            return;
+        }
         self.width = self.width.max(label.chars().count());
         let next = RAINBOW[self.colors.len() % RAINBOW.len()];
-        self.colors.entry(label.to_string()).or_insert(next);
+        self.colors.insert(label.to_string(), next);
     }
 
     /// The text of one line of `label`'s output, line break included.
     pub fn line(&mut self, label: &str, text: &str) -> String {
-        self.register(label);
         let mut out = String::new();
+        self.push_line(&mut out, label, text);
+        out
+    }
+
+    /// Appends one line of `label`'s output to `out`, as [`line`](Self::line) writes it,
+    /// without allocating anything of its own: `logs -f` spends its time here.
+    fn push_line(&mut self, out: &mut String, label: &str, text: &str) {
+        self.register(label);
         if self.color {
             out.push_str("\x1b[2K");
         }
         if self.prefix {
-            let prefix = format!("{label:<width$} | ", width = self.width + 1);
-            out.push_str(&self.paint(label, &prefix));
+            let code = self.colors.get(label).filter(|_| self.color);
+            if let Some(code) = code {
+                out.push_str("\x1b[");
+                out.push_str(code);
+                out.push('m');
+            }
+            // The label left-aligned in a column one wider than the longest, then the bar.
+            out.push_str(label);
+            out.extend(std::iter::repeat_n(' ', (self.width + 1).saturating_sub(label.chars().count())));
+            out.push_str(" | ");
+            if code.is_some() {
+                out.push_str("\x1b[0m");
+            }
         }
         out.push_str(text);
         out.push('\n');
-        out
     }
 
     /// `Attaching to db-1, web-1`, making room for every label first.
@@ -73,43 +93,76 @@ impl LogPrinter {
         }
     }
 
-    /// Prints every event `events` brings, until it closes.
+    /// Prints every event `events` brings, until it closes. The events already waiting are
+    /// printed with one write: under a steady flow of lines that is one system call per batch
+    /// instead of one per line, and the bytes written are the same.
     pub async fn print_all(&mut self, mut events: tokio::sync::mpsc::Receiver<LogEvent>) {
+        let mut out = String::new();
         while let Some(e) = events.recv().await {
-            self.print(&e);
+            self.push(&mut out, &e);
+            while out.len() < BATCH {
+                match events.try_recv() {
+                    Ok(e) => self.push(&mut out, &e),
+                    Err(_) => break,
+                }
+            }
+            write_stdout(&out);
+            out.clear();
         }
     }
 
-    /// Prints every event of attached `up` until `events` closes.
+    /// Prints every event of attached `up` until `events` closes, batched as in
+    /// [`print_all`](Self::print_all); what goes to standard error is written after the
+    /// standard output before it.
     pub async fn print_attached(&mut self, mut events: tokio::sync::mpsc::Receiver<AttachEvent>) {
-        while let Some(e) = events.recv().await {
-            match &e {
-                AttachEvent::Attaching(labels) => {
-                    let text = self.attaching(labels);
-                    write_stdout(&text);
+        let mut out = String::new();
+        while let Some(mut e) = events.recv().await {
+            loop {
+                match &e {
+                    AttachEvent::Attaching(labels) => out.push_str(&self.attaching(labels)),
+                    AttachEvent::Log(e) => self.push(&mut out, e),
+                    AttachEvent::Stopping(reason) => {
+                        write_stdout(&out);
+                        out.clear();
+                        super::progress::interrupt();
+                        eprintln!("{}", stopping(*reason));
+                    }
                 }
-                AttachEvent::Log(e) => self.print(e),
-                AttachEvent::Stopping(reason) => {
-                    super::progress::interrupt();
-                    eprintln!("{}", stopping(*reason));
+                match events.try_recv() {
+                    Ok(next) if out.len() < BATCH => e = next,
+                    Ok(next) => {
+                        write_stdout(&out);
+                        out.clear();
+                        e = next;
+                    }
+                    Err(_) => break,
                 }
             }
+            write_stdout(&out);
+            out.clear();
         }
     }
 
     /// Prints one event on standard output.
     pub fn print(&mut self, event: &LogEvent) {
-        let text = match event {
-            LogEvent::Line { source, text, .. } => self.line(&source.label, text),
-            LogEvent::Attached { source } => {
-                self.register(&source.label);
-                return;
-            }
-            LogEvent::Exited { source, exit_code, .. } => self.exited(&source.label, *exit_code),
-        };
-        write_stdout(&text);
+        let mut out = String::new();
+        self.push(&mut out, event);
+        write_stdout(&out);
+    }
+
+    /// Appends the text of one event to `out`.
+    fn push(&mut self, out: &mut String, event: &LogEvent) {
+        match event {
+            LogEvent::Line { source, text, .. } => self.push_line(out, &source.label, text),
+            LogEvent::Attached { source } => self.register(&source.label),
+            LogEvent::Exited { source, exit_code, .. } => out.push_str(&self.exited(&source.label, *exit_code)),
+        }
     }
 }
+
+/// How much text is gathered before it is written (a batch may end sooner: when no event is
+/// waiting).
+const BATCH: usize = 64 * 1024;
 
 /// What attached `up` says when it stops the services, as Docker Compose words it.
 pub fn stopping(reason: StopReason) -> &'static str {
@@ -120,6 +173,9 @@ pub fn stopping(reason: StopReason) -> &'static str {
 }
 
 fn write_stdout(text: &str) {
+    if text.is_empty() {
+        return;
+    }
     super::progress::interrupt();
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
@@ -137,6 +193,7 @@ mod tests {
         assert_eq!(p.line("web-1", "hello"), "web-1         | hello\n");
         assert_eq!(p.line("longername-1", "x"), "longername-1  | x\n");
         assert_eq!(LogPrinter::new(false, false).line("web-1", "bare"), "bare\n");
+        assert_eq!(LogPrinter::new(true, false).line("web-1", "bare"), "\x1b[2Kbare\n");
     }
 
     #[test]

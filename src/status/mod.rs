@@ -85,9 +85,11 @@ pub fn target(opts: &loader::Options) -> Result<(String, Option<Project>, Vec<St
     }
 }
 
-/// Runs a query to completion on a runtime of its own (the CLI is synchronous).
+/// Runs a query to completion on a runtime of its own (the CLI is synchronous). One thread:
+/// a query waits on the engine, and worker threads would only add their start-up, stacks and
+/// cross-thread wake-ups to a command that lasts milliseconds.
 pub fn block_on<F: Future>(work: F) -> F::Output {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("cannot start the async runtime").block_on(work)
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("cannot start the async runtime").block_on(work)
 }
 
 /// The local engine, for the CLI (which makes no engine calls itself).

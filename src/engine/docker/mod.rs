@@ -9,6 +9,7 @@ mod containers;
 mod error;
 mod images;
 mod observe;
+mod ping;
 mod resources;
 mod runtime;
 mod spec;
@@ -63,24 +64,44 @@ impl DockerEngine {
         Self::connect_to(&host).await
     }
 
-    /// Connects to an explicit address (`unix:///path`, `tcp://host:port`).
+    /// Connects to an explicit address (`unix:///path`, `tcp://host:port`) and settles on the
+    /// lower of the engine's API version and ours, which decides version-dependent behaviour
+    /// here (several networks at create needs 1.44). bollard 0.21 sends unversioned paths
+    /// (`GET /containers/json`), so the engine reads every request at its own newest version.
     pub async fn connect_to(host: &str) -> EngineResult<Self> {
-        let docker = Docker::connect_with_host(host)
-            .map_err(|e| error::convert(host, e))?
-            .with_timeout(REQUEST_TIMEOUT)
-            .with_request_modifier(|mut req| {
-                req.headers_mut()
-                    .insert("user-agent", USER_AGENT.parse().expect("ascii header"));
+        // Checks the address (scheme, socket file) before any I/O.
+        let docker = Docker::connect_with_host(host).map_err(|e| error::convert(host, e))?;
+        let ready = |docker: Docker| {
+            docker.with_timeout(REQUEST_TIMEOUT).with_request_modifier(|mut req| {
+                req.headers_mut().insert("user-agent", USER_AGENT.parse().expect("ascii header"));
                 req
-            });
-        // bollard's models follow a newer API than many engines speak (20.10 tops out at 1.41):
-        // settle on the lower of the two, which decides version-dependent behaviour here
-        // (several networks at create needs 1.44). bollard 0.21 sends unversioned paths
-        // (`GET /version`), so the engine reads every request at its own newest version.
-        let docker = docker
-            .negotiate_version()
-            .await
-            .map_err(|e| error::convert(host, e))?;
+            })
+        };
+        let plain = std::env::var_os("DOCKER_TLS_VERIFY").is_none();
+        let version = match ping::Address::parse(host).filter(|_| plain) {
+            Some(address) => tokio::time::timeout(REQUEST_TIMEOUT, ping::api_version(&address, USER_AGENT))
+                .await
+                .map_err(|_| error::convert(host, bollard::errors::Error::RequestTimeoutError))?
+                .map_err(|err| error::convert(host, bollard::errors::Error::IOError { err }))?
+                .map(|engine| (address, engine)),
+            None => None,
+        };
+        let docker = match version {
+            Some((address, engine)) => {
+                let ours = bollard::API_DEFAULT_VERSION;
+                let (major, minor) = engine.min((ours.major_version, ours.minor_version));
+                let v = bollard::ClientVersion { major_version: major, minor_version: minor };
+                let timeout = REQUEST_TIMEOUT.as_secs();
+                match address {
+                    ping::Address::Unix(_) => Docker::connect_with_unix(host, timeout, &v),
+                    ping::Address::Tcp(_) => Docker::connect_with_http(host, timeout, &v),
+                }
+                .map(ready)
+                .map_err(|e| error::convert(host, e))?
+            }
+            // TLS, ssh, or an engine that does not say its version in the ping's headers.
+            None => ready(docker).negotiate_version().await.map_err(|e| error::convert(host, e))?,
+        };
         Ok(DockerEngine {
             docker,
             host: host.to_string(),
