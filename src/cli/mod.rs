@@ -150,6 +150,7 @@ impl GlobalOptions {
         opts.project_dir = self.project_directory.clone();
         opts.profiles = self.profiles.clone();
         opts.env_files = self.env_files.clone();
+        opts.validation_memo = loader::memo::Memo::default_dir(&opts.environ);
         if opts.env_files.is_empty() {
             if let Ok(list) = std::env::var("COMPOSE_ENV_FILES") {
                 opts.env_files = list.split(',').filter(|s| !s.is_empty()).map(PathBuf::from).collect();

@@ -17,6 +17,7 @@ pub mod env;
 pub mod extends;
 pub mod include;
 pub mod interpolate;
+pub mod memo;
 pub mod merge;
 pub mod normalize;
 pub mod paths;
@@ -55,6 +56,8 @@ pub struct Options {
     pub cwd: PathBuf,
     /// The process environment.
     pub environ: Vec<(String, String)>,
+    /// Where to remember documents already found valid ([`memo`]); none: validate every time.
+    pub validation_memo: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -72,6 +75,7 @@ impl Default for Options {
             resolve_paths: true,
             cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")),
             environ: std::env::vars().collect(),
+            validation_memo: None,
         }
     }
 }
@@ -222,7 +226,10 @@ fn process_file(file: &Path, mut node: Node, cx: &FileContext, warnings: &mut Ve
     chain.push(file.to_path_buf());
     let scope = include::Scope { dir: cx.project_dir, environment: cx.environment, chain: &chain, resolve_paths: cx.opts.resolve_paths };
     include::apply(&mut node, &scope, &mut |unit| load_unit(unit, cx.opts, warnings))?;
-    validate::validate(&node)?;
+    match &cx.opts.validation_memo {
+        Some(dir) => memo::Memo::new(dir).validate(&node)?,
+        None => validate::validate(&node)?,
+    }
     Ok(node)
 }
 

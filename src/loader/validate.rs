@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 use super::diagnostic::{self, Diagnostic, Pos};
 use super::yaml::{Node, Value};
 
-const SCHEMA_TEXT: &str = include_str!("../../schema/compose-spec.json");
+pub(crate) const SCHEMA_TEXT: &str = include_str!("../../schema/compose-spec.json");
 
 struct Schema {
     json: Json,
