@@ -12,10 +12,12 @@ use crate::model::Project;
 
 pub fn resolve_environment(project: &mut Project, env: &Environment) -> Result<(), Diagnostic> {
     let lookup = env.lookup();
+    let mut read = Vec::new();
     for (name, service) in project.services.iter_mut() {
         if !service.env_file.is_empty() {
             let mut merged = std::collections::BTreeMap::new();
             for file in std::mem::take(&mut service.env_file) {
+                read.push(std::path::PathBuf::from(&file.path));
                 let path = Path::new(&file.path);
                 if !path.is_file() {
                     if file.required {
@@ -66,5 +68,6 @@ pub fn resolve_environment(project: &mut Project, env: &Environment) -> Result<(
             service.labels = merged;
         }
     }
+    project.service_env_files.extend(read);
     Ok(())
 }
