@@ -725,3 +725,12 @@ services:
     assert_ne!(container_id(&s, "b").await, b, "b recreated");
     w.interrupt().await;
 }
+
+#[tokio::test]
+async fn up_watch_with_nothing_to_watch_fails_before_bringing_anything_up() {
+    let s = Stack::new("wnothing", "services:\n  app:\n    image: busybox\n    command: [\"sleep\", \"600\"]\n").await;
+    let out = s.rcompose(&["up", "--watch"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("none of the selected services is configured for watch"));
+    assert!(s.containers().await.is_empty(), "nothing created");
+}

@@ -85,6 +85,8 @@ pub fn up_and_watch(global: &GlobalOptions, project: Project, up: UpOptions, det
         loader: global.load_options(&up.services),
         timing: Default::default(),
     };
+    // A watch that cannot start fails before anything is brought up.
+    watch::check(&project, &opts)?;
     let (cancel, force) = (CancellationToken::new(), CancellationToken::new());
     let progress = global.progress != super::Progress::Quiet;
     let code = compose::block_on(&cancel, Some(&force), async {
@@ -125,9 +127,9 @@ pub fn up_and_watch(global: &GlobalOptions, project: Project, up: UpOptions, det
             r
         };
         let (attached, (), (), watched) = tokio::join!(attached, forward, printer.print_attached(shown_rx), watcher);
-        let attached = attached?;
+        // The watcher's failure, if any, is why `up` stopped.
         watched?;
-        anyhow::Ok(attached.exit_code)
+        anyhow::Ok(attached?.exit_code)
     })?;
     if detach && cancel.is_cancelled() {
         return Err(ComposeError::Interrupted.into());

@@ -27,7 +27,7 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use debounce::Timing;
-pub use session::run;
+pub use session::{check, run};
 
 use crate::compose::{ComposeError, UpOptions};
 use crate::loader;

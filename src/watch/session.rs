@@ -31,13 +31,7 @@ pub(super) struct Session<'a> {
 /// promptly then, even in the middle of a batch. Fails only when watching cannot start: once
 /// it runs, every failure is a warning.
 pub async fn run(compose: &Compose, project: Project, opts: &WatchOptions, notices: NoticeSink) -> Result<(), WatchError> {
-    if let Some(unknown) = opts.services.iter().find(|s| !project.services.contains_key(*s)) {
-        return Err(ComposeError::NoSuchService(unknown.clone()).into());
-    }
-    let rules = Rules::compile(&project, &opts.services.iter().cloned().collect())?;
-    if rules.rules.is_empty() {
-        return Err(WatchError::NothingToWatch);
-    }
+    let rules = check(&project, opts)?;
     for w in &rules.warnings {
         notices(&Notice::Warning(w.clone()));
     }
@@ -74,6 +68,19 @@ pub async fn run(compose: &Compose, project: Project, opts: &WatchOptions, notic
     }
     session.notice(Notice::Disabled);
     Ok(())
+}
+
+/// The rules `run` would follow, or why it could not start: an unknown service, a bad rule,
+/// nothing to watch. `up --watch` checks this before it brings anything up.
+pub fn check(project: &Project, opts: &WatchOptions) -> Result<Rules, WatchError> {
+    if let Some(unknown) = opts.services.iter().find(|s| !project.services.contains_key(*s)) {
+        return Err(ComposeError::NoSuchService(unknown.clone()).into());
+    }
+    let rules = Rules::compile(project, &opts.services.iter().cloned().collect())?;
+    if rules.rules.is_empty() {
+        return Err(WatchError::NothingToWatch);
+    }
+    Ok(rules)
 }
 
 impl Session<'_> {
