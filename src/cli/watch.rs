@@ -8,7 +8,7 @@ use super::{session, GlobalOptions};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::compose::{self, AttachEvent, AttachOptions, Compose, ComposeError, UpOptions};
+use crate::compose::{self, AttachOptions, Compose, ComposeError, UpOptions};
 use crate::model::Project;
 use crate::output::{self, logs::LogPrinter};
 use crate::watch::{self, Notice, NoticeSink, WatchOptions};
@@ -72,10 +72,9 @@ pub fn notices() -> NoticeSink {
     })
 }
 
-/// `up --watch`: brings the services up, then watches them. With `detach`, watching goes on
-/// until Ctrl-C. Otherwise attached `up` runs as without `--watch` (its logs from the
-/// containers' start on, printed by `printer`), watching starts once the containers are created
-/// (as in Docker Compose), and when `up` ends (Ctrl-C, an abort) watching ends with it.
+/// `up --watch`: brings the services up, then watches them until Ctrl-C; unless `detach`,
+/// attached `up` runs beside the watcher (see `watch::up_attached`), its output printed by
+/// `printer`.
 pub fn up_and_watch(global: &GlobalOptions, project: Project, up: UpOptions, detach: bool, attach: AttachOptions, mut printer: LogPrinter) -> anyhow::Result<i32> {
     let opts = WatchOptions {
         services: up.services.clone(),
@@ -103,47 +102,14 @@ pub fn up_and_watch(global: &GlobalOptions, project: Project, up: UpOptions, det
             watch::run(&c, project, &opts, notices()).await?;
             return Ok(0);
         }
-        // The watcher stops when `up` ends, whatever ended it.
-        let watching = Compose { cancel: cancel.child_token(), ..c.clone() };
-        let created = CancellationToken::new();
         let (tx, rx) = mpsc::channel(256);
-        let (shown_tx, shown_rx) = mpsc::channel(256);
-        let attached = async {
-            let r = c.up_attached(&project, &up, &attach, tx).await;
-            watching.cancel.cancel();
-            r
-        };
-        let forward = forward_attached(rx, shown_tx, created.clone());
-        let watcher = async {
-            tokio::select! {
-                () = created.cancelled() => {}
-                () = watching.cancel.cancelled() => return Ok(()),
-            }
-            let r = watch::run(&watching, project.clone(), &opts, notices()).await;
-            // A watcher that cannot start stops the whole command.
-            if r.is_err() {
-                cancel.cancel();
-            }
-            r
-        };
-        let (attached, (), (), watched) = tokio::join!(attached, forward, printer.print_attached(shown_rx), watcher);
+        let (done, ()) = tokio::join!(watch::up_attached(&c, &project, &up, &attach, &opts, notices(), tx), printer.print_attached(rx));
         // The watcher's failure, if any, is why `up` stopped.
-        watched?;
-        anyhow::Ok(attached?.exit_code)
+        done.watch?;
+        anyhow::Ok(done.up?.exit_code)
     })?;
     if detach && cancel.is_cancelled() {
         return Err(ComposeError::Interrupted.into());
     }
     Ok(code)
-}
-
-/// Passes attached `up`'s events to the printer, and fires `created` once it attaches (its
-/// containers exist): watching may start.
-async fn forward_attached(mut rx: mpsc::Receiver<AttachEvent>, out: mpsc::Sender<AttachEvent>, created: CancellationToken) {
-    while let Some(event) = rx.recv().await {
-        if matches!(event, AttachEvent::Attaching(_)) {
-            created.cancel();
-        }
-        let _ = out.send(event).await;
-    }
 }
