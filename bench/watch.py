@@ -13,7 +13,7 @@ For each tool, in a fresh project directory:
     is the floor of any watcher that syncs through the archive API.
 
 The machine should be otherwise idle: other builds running at the same time make the numbers
-(and the writing itself) several times slower.
+(and the writing itself) several times slower; the load average is printed with the results.
 
 Usage: bench/watch.py [--writes N] [--files F] [--tools rcompose,docker] [--rcompose PATH]
 Needs the busybox:latest image (scripts/busybox-image.sh creates it without a registry).
@@ -55,7 +55,8 @@ services:
 def rcompose_binary(path):
     if path:
         return os.path.abspath(path)
-    release = os.path.join(ROOT, "target", "release", "rcompose")
+    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
+    release = os.path.join(target, "release", "rcompose")
     if not os.path.exists(release):
         print("building rcompose (release)...", file=sys.stderr)
         subprocess.run(["cargo", "build", "--release", "--bin", "rcompose"], cwd=ROOT, check=True)
@@ -210,6 +211,7 @@ def main():
             else:
                 print("docker compose is not installed: skipped", file=sys.stderr)
     results = {}
+    load_before = os.getloadavg()
     for name, argv in tools:
         print(f"{name}: {args.writes} writes, then a burst of {args.files} files...", file=sys.stderr)
         results[name] = run_tool(name, argv, args.writes, args.files, args.gap)
@@ -220,10 +222,13 @@ def main():
         p90 = ms[min(len(ms) - 1, int(0.9 * len(ms)))]
         print(f"{name:<10} {statistics.median(ms):>10.1f} {p90:>8.1f} {ms[0]:>8.1f} {burst:>8.2f} {written:>10.2f} {burst - written:>8.2f}")
     floor = engine_floor(args.files)
+    load_after = os.getloadavg()
     print(f"{'engine':<10} {'':>10} {'':>8} {'':>8} {floor:>8.2f}   (one docker cp of the burst's files: the engine's floor)")
     if "rcompose" in results and "docker" in results:
         r, d = results["rcompose"], results["docker"]
         print(f"docker compose / rcompose: latency x{statistics.median(d[0]) / statistics.median(r[0]):.1f}, burst x{d[1] / r[1]:.1f}")
+    print(f"load average (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in load_before)} before, "
+          f"{' '.join(f'{x:.2f}' for x in load_after)} after, on {os.cpu_count()} CPUs")
     if "rcompose" in results:
         lat, burst, _ = results["rcompose"]
         median = statistics.median(lat) * 1000

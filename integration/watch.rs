@@ -24,16 +24,24 @@ struct Watching {
 }
 
 impl Watching {
+    /// `rcompose watch args...`, once it says it watches.
     async fn start(stack: &Stack, args: &[&str]) -> Watching {
+        let mut w = Watching::spawn(stack, &[&["watch"], args].concat());
+        w.wait_for("Watch enabled").await;
+        w
+    }
+
+    /// `rcompose args...` in the background.
+    fn spawn(stack: &Stack, args: &[&str]) -> Watching {
         let mut child = Command::new(env!("CARGO_BIN_EXE_rcompose"))
-            .args(["-p", &stack.name, "watch"])
+            .args(["-p", &stack.name])
             .args(args)
             .current_dir(stack.dir.path())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
-            .expect("start rcompose watch");
+            .expect("start rcompose");
         let (tx, lines) = mpsc::unbounded_channel();
         for pipe in [Box::new(child.stdout.take().unwrap()) as Box<dyn tokio::io::AsyncRead + Unpin + Send>, Box::new(child.stderr.take().unwrap())] {
             let tx = tx.clone();
@@ -41,14 +49,12 @@ impl Watching {
                 let mut reader = BufReader::new(pipe).lines();
                 while let Ok(Some(line)) = reader.next_line().await {
                     // Shown with the test's output when it fails.
-                    println!("[watch] {line}");
+                    println!("[rcompose] {line}");
                     let _ = tx.send(line);
                 }
             });
         }
-        let mut w = Watching { child, lines, seen: Vec::new() };
-        w.wait_for("Watch enabled").await;
-        w
+        Watching { child, lines, seen: Vec::new() }
     }
 
     /// Waits for an output line containing `text`.
@@ -73,14 +79,41 @@ impl Watching {
         }
     }
 
-    /// Ctrl-C: the watcher stops cleanly.
+    /// Ctrl-C: the watcher stops, exiting 130 as Docker Compose does.
     async fn interrupt(mut self) {
         let pid = self.child.id().expect("running").to_string();
         let status = Command::new("kill").args(["-INT", &pid]).status().await.expect("kill");
         assert!(status.success());
-        let code = tokio::time::timeout(LIMIT, self.child.wait()).await.expect("watch stops after Ctrl-C").expect("wait");
-        self.wait_for("Watch disabled").await;
-        assert!(code.success(), "watch exited with {code}; output:\n{}", self.seen.join("\n"));
+        let code = self.exit().await;
+        assert_eq!(code.code(), Some(130), "watch exited with {code}; output:\n{}", self.seen.join("\n"));
+    }
+
+    /// Waits for the process to end by itself (a failure guard, not a timing assertion).
+    async fn exit(&mut self) -> std::process::ExitStatus {
+        let status = tokio::time::timeout(LIMIT, self.child.wait()).await;
+        if status.is_ok() {
+            // Everything it printed, up to the end of its pipes.
+            let drain = async {
+                while let Some(line) = self.lines.recv().await {
+                    self.seen.push(line);
+                }
+            };
+            let _ = tokio::time::timeout(LIMIT, drain).await;
+        }
+        match status {
+            Ok(status) => status.expect("wait"),
+            Err(_) => panic!("rcompose did not end; output:\n{}", self.seen.join("\n")),
+        }
+    }
+
+    /// Whether a line already read contains `text`.
+    fn saw(&self, text: &str) -> bool {
+        self.seen.iter().any(|l| l.contains(text))
+    }
+
+    /// Everything printed so far, once the process has ended.
+    fn output(&self) -> String {
+        self.seen.join("\n")
     }
 }
 
@@ -202,16 +235,24 @@ services:
         - path: ./conf
           action: sync+restart
           target: /etc/app
+        - path: ./plain
+          action: restart
 "#,
     )
     .await;
     std::fs::create_dir_all(s.dir.path().join("conf")).unwrap();
+    std::fs::create_dir_all(s.dir.path().join("plain")).unwrap();
     let mut w = Watching::start(&s, &[]).await;
     eventually(&s, "app", "wc -l < /starts", "1").await;
     write(s.dir.path(), "conf/app.ini", "x=1");
     w.wait_for("restarted").await;
     eventually(&s, "app", "wc -l < /starts", "2").await;
     eventually(&s, "app", "cat /etc/app/app.ini", "x=1").await;
+    // `restart` alone: restarted, nothing copied.
+    write(s.dir.path(), "plain/p.txt", "p");
+    w.wait_for("restarted").await;
+    eventually(&s, "app", "wc -l < /starts", "3").await;
+    assert_eq!(sh(&s, "app", "test -e /plain/p.txt && echo there || echo absent").await.trim(), "absent");
     w.interrupt().await;
 }
 
@@ -263,7 +304,7 @@ services:
           action: sync
           target: /app
           ignore: ["*.log"]
-          x-initialSync: true
+          initial_sync: true
 "#,
     )
     .await;
@@ -363,4 +404,333 @@ async fn a_failed_sync_is_a_warning_and_watching_goes_on() {
     write(s.dir.path(), "src/found.txt", "y");
     eventually(&s, "app", "cat /app/found.txt", "y").await;
     w.interrupt().await;
+}
+
+const UNTIL_STOP: &str = r#"
+services:
+  app:
+    image: busybox
+    command: ["sh", "-c", "echo first-line; while [ ! -e /app/stop ]; do sleep 0.1; done; echo stopping; exit 3"]
+    stop_signal: SIGKILL
+    develop:
+      watch:
+        - path: ./src
+          action: sync
+          target: /app
+"#;
+
+#[tokio::test]
+async fn up_watch_shows_the_logs_from_the_start_and_ends_when_up_aborts() {
+    let s = Stack::new("wupabort", UNTIL_STOP).await;
+    std::fs::create_dir_all(s.dir.path().join("src")).unwrap();
+    let mut w = Watching::spawn(&s, &["up", "--watch", "--abort-on-container-exit"]);
+    // Written right after the start: attached `up` shows it with or without --watch.
+    w.wait_for("first-line").await;
+    if !w.saw("Watch enabled") {
+        w.wait_for("Watch enabled").await;
+    }
+    write(s.dir.path(), "src/stop", "now");
+    // The container exits, `up` aborts with its code, and the watcher goes with it.
+    let code = w.exit().await;
+    assert_eq!(code.code(), Some(3), "output:\n{}", w.output());
+    assert!(w.saw("stopping"), "output:\n{}", w.output());
+}
+
+#[tokio::test]
+async fn up_watch_syncs_and_ctrl_c_stops_the_services_and_the_watcher() {
+    let s = Stack::new("wupint", UNTIL_STOP).await;
+    std::fs::create_dir_all(s.dir.path().join("src")).unwrap();
+    let mut w = Watching::spawn(&s, &["up", "--watch"]);
+    w.wait_for("Watch enabled").await;
+    write(s.dir.path(), "src/a.txt", "synced");
+    eventually(&s, "app", "cat /app/a.txt", "synced").await;
+    w.interrupt().await;
+    let app = &s.containers().await[&s.container("app", 1)];
+    assert_ne!(app.state, rcompose::engine::ContainerStatus::Running, "up stopped the service");
+}
+
+#[tokio::test]
+async fn include_built_in_ignores_and_the_context_dockerignore_decide_what_is_synced() {
+    let s = Stack::new(
+        "wignore",
+        r#"
+services:
+  app:
+    build: ./ctx
+    command: ["sleep", "600"]
+    stop_signal: SIGKILL
+    develop:
+      watch:
+        - path: ./ctx/src
+          action: sync
+          target: /app
+        - path: ./ctx/docs
+          action: sync
+          target: /docs
+          include: ["*.md"]
+"#,
+    )
+    .await;
+    let dir = s.dir.path();
+    write(dir, "ctx/Dockerfile", "FROM busybox:latest\n");
+    write(dir, "ctx/.dockerignore", "src/*.secret\n");
+    std::fs::create_dir_all(dir.join("ctx/src")).unwrap();
+    std::fs::create_dir_all(dir.join("ctx/docs")).unwrap();
+    let w = Watching::start(&s, &[]).await;
+    for ignored in ["src/.git/HEAD", "src/.notes.txt.swp", "src/notes.txt~", "src/4913", "src/#notes.txt#", "src/.#notes.txt", "src/k.secret", "docs/b.txt"] {
+        write(dir, &format!("ctx/{ignored}"), "no");
+    }
+    write(dir, "ctx/docs/a.md", "a");
+    write(dir, "ctx/src/ok.txt", "ok");
+    write(dir, "ctx/docs/z.md", "z");
+    eventually(&s, "app", "cat /app/ok.txt /docs/z.md | tr -d '\\n'", "okz").await;
+    assert_eq!(sh(&s, "app", "ls -A /app | tr '\\n' ' '").await.trim(), "ok.txt");
+    assert_eq!(sh(&s, "app", "ls -A /docs | tr '\\n' ' '").await.trim(), "a.md z.md");
+    w.interrupt().await;
+    s.ok(&["down"]).await;
+    let _ = s.engine.remove_image(&format!("{}-app", s.name), false).await;
+}
+
+#[tokio::test]
+async fn paths_bind_mounted_into_the_container_are_not_synced() {
+    let s = Stack::new(
+        "wbind",
+        r#"
+services:
+  app:
+    image: busybox
+    command: ["sleep", "600"]
+    stop_signal: SIGKILL
+    volumes:
+      - ./cache:/app/cache:ro
+      - ./shared:/shared
+    develop:
+      watch:
+        - path: ./src
+          action: sync
+          target: /app
+        - path: ./shared
+          action: sync
+          target: /elsewhere
+"#,
+    )
+    .await;
+    let dir = s.dir.path();
+    for d in ["src", "cache", "shared"] {
+        std::fs::create_dir_all(dir.join(d)).unwrap();
+    }
+    let w = Watching::start(&s, &[]).await;
+    assert!(w.saw("also bind-mounted"), "a warning says ./shared is not watched");
+    // /app/cache is a read-only bind mount: writing there would fail loudly.
+    write(dir, "src/cache/x.txt", "x");
+    write(dir, "shared/y.txt", "y");
+    write(dir, "src/after.txt", "after");
+    eventually(&s, "app", "cat /app/after.txt", "after").await;
+    assert_eq!(sh(&s, "app", "ls -A /app/cache; test -e /elsewhere && echo elsewhere").await.trim(), "");
+    let mut w = w;
+    w.child.start_kill().ok();
+    let _ = w.exit().await;
+    assert!(!w.output().contains("x.txt"), "no attempt to sync into the bind mount:\n{}", w.output());
+}
+
+#[tokio::test]
+async fn a_rebuild_builds_a_shared_context_once_and_touches_only_what_depends_on_it() {
+    let s = Stack::new(
+        "wshared",
+        r#"
+x-rebuild: &rebuild
+  build: ./ctx
+  command: ["sleep", "600"]
+  stop_signal: SIGKILL
+  develop:
+    watch:
+      - path: ./ctx/version.txt
+        action: rebuild
+services:
+  a: *rebuild
+  b: *rebuild
+  dependent:
+    image: busybox
+    command: ["sh", "-c", "echo start >> /starts; exec sleep 600"]
+    stop_signal: SIGKILL
+    depends_on:
+      a: {condition: service_started, restart: true}
+  bystander:
+    image: busybox
+    command: ["sleep", "600"]
+    stop_signal: SIGKILL
+"#,
+    )
+    .await;
+    write(s.dir.path(), "ctx/Dockerfile", "FROM busybox:latest\nCOPY version.txt /version.txt\n");
+    let (v1, v2) = (format!("{} v1", s.name), format!("{} v2", s.name));
+    write(s.dir.path(), "ctx/version.txt", &v1);
+    let mut w = Watching::start(&s, &["--prune"]).await;
+    let before = s.containers().await;
+    let id = |c: &std::collections::BTreeMap<String, rcompose::engine::ContainerSummary>, service: &str| c[&s.container(service, 1)].clone();
+    let old_image = id(&before, "a").image_id;
+    eventually(&s, "dependent", "wc -l < /starts", "1").await;
+
+    write(s.dir.path(), "ctx/version.txt", &v2);
+    w.wait_for("Rebuilding").await;
+    let from = w.seen.len();
+    w.wait_for("successfully built").await;
+    let builds: Vec<&String> = w.seen[from..].iter().filter(|l| l.contains("Image") && l.trim_end().ends_with("Building")).collect();
+    assert_eq!(builds.len(), 1, "one build for both services: {builds:?}");
+    w.wait_for("restarted").await;
+    eventually(&s, "a", "cat /version.txt", &v2).await;
+    eventually(&s, "b", "cat /version.txt", &v2).await;
+    eventually(&s, "dependent", "wc -l < /starts", "2").await;
+    let after = s.containers().await;
+    for service in ["a", "b"] {
+        assert_ne!(id(&before, service).id, id(&after, service).id, "{service} recreated");
+        assert_ne!(id(&after, service).image_id, old_image, "{service} runs the new image");
+    }
+    assert_eq!(id(&after, "a").image_id, id(&after, "b").image_id);
+    assert_eq!(id(&before, "dependent").id, id(&after, "dependent").id, "the dependent is restarted, not recreated");
+    assert_eq!(id(&before, "bystander").id, id(&after, "bystander").id);
+    assert_eq!(id(&after, "bystander").state, rcompose::engine::ContainerStatus::Running);
+    // --prune: the image the rebuild left dangling goes.
+    let deadline = tokio::time::Instant::now() + LIMIT;
+    while s.engine.inspect_image(&old_image).await.is_ok() {
+        assert!(tokio::time::Instant::now() < deadline, "the old image {old_image} was not pruned");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    w.interrupt().await;
+    s.ok(&["down"]).await;
+    let new_image = id(&after, "a").image_id;
+    for name in [format!("{}-a", s.name), format!("{}-b", s.name), new_image] {
+        let _ = s.engine.remove_image(&name, false).await;
+    }
+}
+
+#[tokio::test]
+async fn failed_builds_and_commands_are_warnings_naming_the_service_and_file() {
+    let s = Stack::new(
+        "wfailures",
+        r#"
+services:
+  app:
+    build: ./ctx
+    command: ["sleep", "600"]
+    stop_signal: SIGKILL
+    develop:
+      watch:
+        - path: ./ctx/Dockerfile
+          action: rebuild
+        - path: ./hooks
+          action: sync+exec
+          target: /hooks
+          exec:
+            command: ["sh", "-c", "exit 4"]
+        - path: ./src
+          action: sync
+          target: /app
+"#,
+    )
+    .await;
+    let dir = s.dir.path();
+    write(dir, "ctx/Dockerfile", "FROM busybox:latest\n");
+    std::fs::create_dir_all(dir.join("hooks")).unwrap();
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    let mut w = Watching::start(&s, &[]).await;
+    let before = container_id(&s, "app").await;
+
+    write(dir, "hooks/h.txt", "x");
+    let warning = w.wait_for("exited with code 4").await;
+    assert!(warning.contains("service app") && warning.contains("h.txt"), "{warning}");
+
+    write(dir, "ctx/Dockerfile", "FROM busybox:latest\nRUN exit 7\n");
+    let warning = w.wait_for("build failed").await;
+    assert!(warning.contains("app") && warning.contains("Dockerfile"), "{warning}");
+
+    // Still watching, with the container of before.
+    write(dir, "src/ok.txt", "ok");
+    eventually(&s, "app", "cat /app/ok.txt", "ok").await;
+    assert_eq!(container_id(&s, "app").await, before);
+    w.interrupt().await;
+    s.ok(&["down"]).await;
+    let _ = s.engine.remove_image(&format!("{}-app", s.name), false).await;
+}
+
+#[tokio::test]
+async fn nothing_is_written_outside_the_target_nor_read_outside_the_path() {
+    let s = Stack::new("wsafe", SYNC).await;
+    let dir = s.dir.path();
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    write(dir, "outside/secret.txt", "secret");
+    let w = Watching::start(&s, &[]).await;
+    let link = |target: &str, name: &str| std::os::unix::fs::symlink(target, dir.join("src").join(name)).unwrap();
+    write(dir, "src/sub/file.txt", "in");
+    link("sub/file.txt", "inner");
+    link("/etc", "escape");
+    link("../../etc", "up");
+    link("../outside", "linkdir");
+    write(dir, "src/..dots", "dots");
+    write(dir, "src/ok.txt", "ok");
+    eventually(&s, "app", "cat /app/ok.txt", "ok").await;
+    assert_eq!(sh(&s, "app", "ls -A /app | tr '\\n' ' '").await.trim(), "..dots inner ok.txt sub");
+    assert_eq!(sh(&s, "app", "readlink /app/inner; cat /app/inner /app/..dots").await, "sub/file.txt\nindots");
+    assert_eq!(sh(&s, "app", "test -e /outside && echo there; test -e /etc/secret.txt && echo there").await, "");
+    let mut w = w;
+    w.child.start_kill().ok();
+    let _ = w.exit().await;
+    for name in ["escape", "up", "linkdir"] {
+        let path = format!("src/{name}:");
+        assert!(w.seen.iter().any(|l| l.contains("not syncing") && l.contains(&path)), "a warning for {name}:\n{}", w.output());
+    }
+}
+
+#[tokio::test]
+async fn env_file_and_dot_env_changes_recreate_only_the_services_they_change() {
+    let s = Stack::new(
+        "wenv",
+        r#"
+services:
+  a:
+    image: busybox
+    command: ["sleep", "600"]
+    stop_signal: SIGKILL
+    env_file: [a.env]
+    develop:
+      watch:
+        - path: ./src
+          action: sync
+          target: /app
+  b:
+    image: busybox
+    command: ["sleep", "600"]
+    stop_signal: SIGKILL
+    environment: {B_VALUE: "${B_VALUE:-none}"}
+"#,
+    )
+    .await;
+    let dir = s.dir.path();
+    write(dir, "a.env", "GREETING=hello\n");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    let mut w = Watching::start(&s, &[]).await;
+    let (a, b) = (container_id(&s, "a").await, container_id(&s, "b").await);
+
+    write(dir, "a.env", "GREETING=bonjour\n");
+    w.wait_for("Project reloaded").await;
+    eventually(&s, "a", "echo $GREETING", "bonjour").await;
+    let a2 = container_id(&s, "a").await;
+    assert_ne!(a2, a, "a uses a.env: recreated");
+    assert_eq!(container_id(&s, "b").await, b, "b does not: left alone");
+
+    write(dir, ".env", "B_VALUE=two\n");
+    w.wait_for("Project reloaded").await;
+    eventually(&s, "b", "echo $B_VALUE", "two").await;
+    assert_eq!(container_id(&s, "a").await, a2, "a does not use B_VALUE: left alone");
+    assert_ne!(container_id(&s, "b").await, b, "b recreated");
+    w.interrupt().await;
+}
+
+#[tokio::test]
+async fn up_watch_with_nothing_to_watch_fails_before_bringing_anything_up() {
+    let s = Stack::new("wnothing", "services:\n  app:\n    image: busybox\n    command: [\"sleep\", \"600\"]\n").await;
+    let out = s.rcompose(&["up", "--watch"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("none of the selected services is configured for watch"));
+    assert!(s.containers().await.is_empty(), "nothing created");
 }

@@ -9,26 +9,20 @@
 //! leaves both out of the context it builds from.
 //!
 //! The directory is scanned first (so that a missing Dockerfile or a bad pattern fails before
-//! any byte is sent), then the archive is written lazily by a blocking task into a bounded
-//! channel: a large context is never held in memory, and the task ends when the channel's
-//! receiver (the request body) is dropped.
+//! any byte is sent), then the archive is written lazily as the request body reads it
+//! (`archive`, which `watch` uses too); a file that changed since the scan fails the build.
 
 use std::fs::{self, File, Metadata};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
-use bytes::Bytes;
-use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
-use tar::{EntryType, Header, HeaderMode};
+use tar::{Header, HeaderMode};
 
+use super::archive::{self, Changing};
 use super::ignore::Ignore;
 use super::{BuildError, Dockerfile};
 use crate::engine::ByteStream;
-
-/// How many bytes the writer gathers before handing a chunk to the request body.
-const CHUNK: usize = 64 * 1024;
 
 /// A scanned build context, ready to be archived.
 #[derive(Debug)]
@@ -53,7 +47,7 @@ struct Entry {
 
 /// Where the writer's failure is kept, so that a failed build can say the context was the
 /// problem rather than report the engine's view of a truncated upload.
-pub type ContextError = Arc<Mutex<Option<String>>>;
+pub type ContextError = archive::Failure;
 
 impl Context {
     /// Scans `dir` for `dockerfile`: reads `.dockerignore`, checks that the Dockerfile exists,
@@ -112,30 +106,20 @@ impl Context {
             h.set_gid(0);
             let ft = e.meta.file_type();
             if ft.is_dir() {
-                h.set_size(0);
-                tar.append_data(&mut h, format!("{}/", e.name), io::empty())?;
+                archive::append_dir(&mut tar, &mut h, &e.name)?;
             } else if ft.is_symlink() {
-                h.set_size(0);
-                h.set_entry_type(EntryType::Symlink);
-                let target = fs::read_link(&e.path)?;
-                tar.append_link(&mut h, &e.name, target)?;
+                archive::append_symlink(&mut tar, &mut h, &e.name, &fs::read_link(&e.path)?)?;
             } else if e.name == ".dockerignore" && self.dockerignore.is_some() {
-                let text = self.ignore_text();
-                h.set_size(text.len() as u64);
-                tar.append_data(&mut h, &e.name, text.as_slice())?;
+                archive::append_data(&mut tar, &mut h, &e.name, &self.ignore_text())?;
             } else {
-                let file = File::open(&e.path).map_err(|err| io::Error::new(err.kind(), format!("{}: {err}", e.path.display())))?;
-                let size = file.metadata()?.len();
-                h.set_size(size);
-                tar.append_data(&mut h, &e.name, Exact { inner: file.take(size), left: size, path: &e.path })?;
+                archive::append_file(&mut tar, &mut h, &e.name, &e.path, Changing::Fail)?;
             }
         }
         if let Some((name, text)) = &self.extra {
             if self.dockerignore.is_none() {
-                let ignore = self.ignore_text();
-                tar.append_data(&mut generated(ignore.len()), ".dockerignore", ignore.as_slice())?;
+                archive::append_data(&mut tar, &mut archive::header(0o600, 0), ".dockerignore", &self.ignore_text())?;
             }
-            tar.append_data(&mut generated(text.len()), name, text.as_slice())?;
+            archive::append_data(&mut tar, &mut archive::header(0o600, 0), name, text)?;
         }
         tar.into_inner()?.flush()
     }
@@ -153,22 +137,7 @@ impl Context {
     /// The archive as a request body, written by a blocking task as the body is read. The
     /// writer's failure is both an error item of the stream and kept in the returned slot.
     pub fn into_stream(self) -> (ByteStream, ContextError) {
-        let failure: ContextError = Arc::default();
-        let (tx, rx) = tokio::sync::mpsc::channel::<io::Result<Bytes>>(4);
-        let slot = failure.clone();
-        // Not awaited: the task ends when the archive is written or the receiver is dropped
-        // (every send then fails), and its failure travels through the channel and the slot.
-        drop(tokio::task::spawn_blocking(move || {
-            let mut out = ChannelWriter { tx: tx.clone(), buf: Vec::with_capacity(CHUNK) };
-            if let Err(e) = self.write(&mut out) {
-                if e.kind() != io::ErrorKind::BrokenPipe {
-                    *slot.lock().expect("never poisoned") = Some(e.to_string());
-                    let _ = tx.blocking_send(Err(e));
-                }
-            }
-        }));
-        let stream = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) }).boxed();
-        (stream, failure)
+        archive::stream(move |out| self.write(out))
     }
 }
 
@@ -210,66 +179,6 @@ fn walk(dir: &Path, rel: &str, ignore: &Ignore, out: &mut Vec<Entry>) -> Result<
 /// that the engine's build cache is not defeated by a random name.
 fn extra_name(text: &[u8]) -> String {
     format!(".dockerfile.{}", &hex::encode(Sha256::digest(text))[..20])
-}
-
-/// The header of a file rcompose adds to the archive.
-fn generated(size: usize) -> Header {
-    let mut h = Header::new_gnu();
-    h.set_entry_type(EntryType::Regular);
-    h.set_mode(0o600);
-    h.set_uid(0);
-    h.set_gid(0);
-    h.set_mtime(0);
-    h.set_size(size as u64);
-    h
-}
-
-/// A file's bytes, failing if the file shrank since its size went into the header.
-struct Exact<'a, R> {
-    inner: R,
-    left: u64,
-    path: &'a Path,
-}
-
-impl<R: Read> Read for Exact<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if n == 0 && self.left > 0 && !buf.is_empty() {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, format!("{}: changed while it was being sent", self.path.display())));
-        }
-        self.left -= n as u64;
-        Ok(n)
-    }
-}
-
-/// Hands the archive to the request body in chunks.
-struct ChannelWriter {
-    tx: tokio::sync::mpsc::Sender<io::Result<Bytes>>,
-    buf: Vec<u8>,
-}
-
-impl ChannelWriter {
-    fn send(&mut self) -> io::Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let chunk = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK)));
-        self.tx.blocking_send(Ok(chunk)).map_err(|_| io::Error::from(io::ErrorKind::BrokenPipe))
-    }
-}
-
-impl Write for ChannelWriter {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.buf.extend_from_slice(data);
-        if self.buf.len() >= CHUNK {
-            self.send()?;
-        }
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.send()
-    }
 }
 
 #[cfg(test)]

@@ -28,12 +28,15 @@ impl Ignore {
     /// Parses the text of a `.dockerignore`; an invalid pattern is an error naming it.
     pub fn parse(text: &str) -> Result<Ignore, String> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        Ignore::from_patterns(text.lines().filter(|line| !line.starts_with('#')))
+    }
+
+    /// Compiles patterns given one by one (as `watch` rules list them): no comments, blank
+    /// ones and a lone `!` skipped.
+    pub fn from_patterns<S: AsRef<str>>(lines: impl IntoIterator<Item = S>) -> Result<Ignore, String> {
         let mut patterns = Vec::new();
-        for line in text.lines() {
-            if line.starts_with('#') {
-                continue;
-            }
-            let line = line.trim();
+        for line in lines {
+            let line = line.as_ref().trim();
             if line.is_empty() {
                 continue;
             }

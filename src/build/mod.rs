@@ -2,10 +2,12 @@
 //!
 //! `job` turns a service's `build:` section into a [`BuildJob`] (pure, so the planner can
 //! decide and print builds); `context` archives the context directory honouring
-//! `.dockerignore`; [`run`] sends the archive to the engine, relays the build's output line by
-//! line, and gives the result every tag it should have. Several services whose builds are the
-//! same are built once (the planner merges them).
+//! `.dockerignore` (through `archive`, the tar writer `watch` shares); [`run`] sends the
+//! archive to the engine, relays the build's output line by line, and gives the result every
+//! tag it should have. Several services whose builds are the same are built once (the
+//! planner merges them).
 
+pub mod archive;
 mod context;
 mod ignore;
 mod job;

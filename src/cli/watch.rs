@@ -5,7 +5,10 @@ use std::sync::Arc;
 use clap::Args;
 
 use super::{session, GlobalOptions};
-use crate::compose::{self, AttachOptions, Compose, UpOptions};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::compose::{self, AttachOptions, Compose, ComposeError, UpOptions};
 use crate::model::Project;
 use crate::output::{self, logs::LogPrinter};
 use crate::watch::{self, Notice, NoticeSink, WatchOptions};
@@ -38,9 +41,10 @@ pub fn run(global: &GlobalOptions, args: WatchArgs) -> anyhow::Result<i32> {
     watch_until_interrupted(global, project, opts, args.quiet)
 }
 
-/// Watches with the terminal as the notice sink until Ctrl-C; `quiet` hides build output.
+/// Watches with the terminal as the notice sink until Ctrl-C, which exits 130 as Docker
+/// Compose does; `quiet` hides build output.
 pub fn watch_until_interrupted(global: &GlobalOptions, project: Project, opts: WatchOptions, quiet_build: bool) -> anyhow::Result<i32> {
-    let cancel = tokio_util::sync::CancellationToken::new();
+    let cancel = CancellationToken::new();
     let quiet = global.progress == super::Progress::Quiet;
     compose::block_on(&cancel, None, async {
         let mut c = Compose::connect().await?;
@@ -54,6 +58,9 @@ pub fn watch_until_interrupted(global: &GlobalOptions, project: Project, opts: W
         c.warn = Arc::new(output::warn);
         watch::run(&c, project, &opts, notices()).await
     })?;
+    if cancel.is_cancelled() {
+        return Err(ComposeError::Interrupted.into());
+    }
     Ok(0)
 }
 
@@ -65,9 +72,9 @@ pub fn notices() -> NoticeSink {
     })
 }
 
-/// `up --watch`: brings the services up, then watches them; unless `detach`, their logs are
-/// followed at the same time (as `attach` says, printed by `printer`) and Ctrl-C stops them, as
-/// `up` does.
+/// `up --watch`: brings the services up, then watches them until Ctrl-C; unless `detach`,
+/// attached `up` runs beside the watcher (see `watch::up_attached`), its output printed by
+/// `printer`.
 pub fn up_and_watch(global: &GlobalOptions, project: Project, up: UpOptions, detach: bool, attach: AttachOptions, mut printer: LogPrinter) -> anyhow::Result<i32> {
     let opts = WatchOptions {
         services: up.services.clone(),
@@ -77,7 +84,9 @@ pub fn up_and_watch(global: &GlobalOptions, project: Project, up: UpOptions, det
         loader: global.load_options(&up.services),
         timing: Default::default(),
     };
-    let (cancel, force) = (tokio_util::sync::CancellationToken::new(), tokio_util::sync::CancellationToken::new());
+    // A watch that cannot start fails before anything is brought up.
+    watch::check(&project, &opts)?;
+    let (cancel, force) = (CancellationToken::new(), CancellationToken::new());
     let progress = global.progress != super::Progress::Quiet;
     let code = compose::block_on(&cancel, Some(&force), async {
         let mut c = Compose::connect().await?;
@@ -88,23 +97,19 @@ pub fn up_and_watch(global: &GlobalOptions, project: Project, up: UpOptions, det
             c.details = Arc::new(output::detail);
         }
         c.warn = Arc::new(output::warn);
-        c.up(&project, &up).await?;
         if detach {
+            c.up(&project, &up).await?;
             watch::run(&c, project, &opts, notices()).await?;
             return Ok(0);
         }
-        let (tx, rx) = tokio::sync::mpsc::channel(256);
-        let watcher = async {
-            let r = watch::run(&c, project.clone(), &opts, notices()).await;
-            // A watcher that cannot start stops the whole command.
-            if r.is_err() {
-                cancel.cancel();
-            }
-            r
-        };
-        let (attached, (), watched) = tokio::join!(c.up_attached(&project, &up, &attach, tx), printer.print_attached(rx), watcher);
-        watched?;
-        anyhow::Ok(attached?.exit_code)
+        let (tx, rx) = mpsc::channel(256);
+        let (done, ()) = tokio::join!(watch::up_attached(&c, &project, &up, &attach, &opts, notices(), tx), printer.print_attached(rx));
+        // The watcher's failure, if any, is why `up` stopped.
+        done.watch?;
+        anyhow::Ok(done.up?.exit_code)
     })?;
+    if detach && cancel.is_cancelled() {
+        return Err(ComposeError::Interrupted.into());
+    }
     Ok(code)
 }

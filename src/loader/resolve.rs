@@ -15,10 +15,12 @@ pub fn resolve_environment(project: &mut Project, env: &Environment) -> Result<(
     for obj in project.secrets.values_mut().chain(project.configs.values_mut()).filter(|o| !o.environment.is_empty()) {
         obj.environment_value = env.get(&obj.environment).map(str::to_string);
     }
+    let mut read = Vec::new();
     for (name, service) in project.services.iter_mut() {
         if !service.env_file.is_empty() {
             let mut merged = std::collections::BTreeMap::new();
             for file in std::mem::take(&mut service.env_file) {
+                read.push(std::path::PathBuf::from(&file.path));
                 let path = Path::new(&file.path);
                 if !path.is_file() {
                     if file.required {
@@ -69,5 +71,6 @@ pub fn resolve_environment(project: &mut Project, env: &Environment) -> Result<(
             service.labels = merged;
         }
     }
+    project.service_env_files.extend(read);
     Ok(())
 }

@@ -39,6 +39,10 @@ pub struct Project {
     /// The `.env` files that were read for interpolation.
     #[serde(skip)]
     pub env_files: Vec<PathBuf>,
+    /// The services' `env_file`s (missing optional ones included), which the loader reads
+    /// into their `environment`: `watch` reloads when one changes.
+    #[serde(skip)]
+    pub service_env_files: Vec<PathBuf>,
     /// Services defined in the files but left out by profiles or selection.
     #[serde(skip)]
     pub disabled_services: BTreeMap<String, Service>,

@@ -1,4 +1,7 @@
 //! Carrying out a batch's actions, in Docker Compose's order: rebuild, sync, restart, exec.
+//! A rebuild builds each image once (the compose API merges identical builds), recreates only
+//! the rebuilt services, restarts their `restart: true` dependents, and with `--prune` removes
+//! the images it left dangling.
 //! Every failure becomes a warning that names the service (and the file, for syncs); a
 //! service whose sync failed is neither restarted nor has its command run.
 
@@ -16,14 +19,14 @@ use crate::engine::ExecSpec;
 impl Session<'_> {
     pub(super) async fn run_actions(&mut self, actions: Actions) {
         if !actions.rebuild.is_empty() {
-            self.rebuild(&actions.rebuild).await;
+            self.rebuild(&actions.rebuild, &triggers(&actions, &actions.rebuild)).await;
         }
         let failed = self.sync_all(&actions).await;
         let restart: Vec<String> = actions.restart.iter().filter(|s| !failed.contains(*s)).cloned().collect();
         if !restart.is_empty() {
             match self.compose.restart(&self.project.name, Some(&self.project), &restart, false, None).await {
                 Ok(_) => self.notice(Notice::Restarted(restart)),
-                Err(e) => self.warn(format!("restarting service(s) {}: {e}", restart.join(", "))),
+                Err(e) => self.warn(format!("restarting service(s) {}{}: {e}", restart.join(", "), triggers(&actions, &restart))),
             }
         }
         for (service, rules) in &actions.exec {
@@ -32,7 +35,7 @@ impl Session<'_> {
             }
             for i in rules {
                 if let Some(spec) = self.rules.rules[*i].exec.clone() {
-                    self.exec(service, &spec).await;
+                    self.exec(service, &spec, &triggers(&actions, [service])).await;
                 }
             }
         }
@@ -65,12 +68,13 @@ impl Session<'_> {
         join_all(jobs).await.into_iter().flatten().collect()
     }
 
-    /// Runs a `sync+exec` command in every running container of `service`.
-    async fn exec(&self, service: &str, spec: &ExecSpec) {
+    /// Runs a `sync+exec` command in every running container of `service`; `after` says
+    /// which file change asked for it, for warnings.
+    async fn exec(&self, service: &str, spec: &ExecSpec, after: &str) {
         let engine = self.compose.engine.as_ref();
         let ids = match sync::running_containers(engine, &self.project.name, service).await {
             Ok(ids) => ids,
-            Err(e) => return self.warn(format!("service {service}: running {:?}: {e}", spec.cmd.join(" "))),
+            Err(e) => return self.warn(format!("service {service}: running {:?}{after}: {e}", spec.cmd.join(" "))),
         };
         for out in join_all(ids.iter().map(|id| engine.exec(id, spec))).await {
             match out {
@@ -80,32 +84,53 @@ impl Session<'_> {
                         self.notice(Notice::Output { service: service.to_string(), text });
                     }
                     if out.exit_code != 0 {
-                        self.warn(format!("service {service}: {:?} exited with code {}", spec.cmd.join(" "), out.exit_code));
+                        self.warn(format!("service {service}: {:?}{after} exited with code {}", spec.cmd.join(" "), out.exit_code));
                     }
                 }
-                Err(e) => self.warn(format!("service {service}: running {:?}: {e}", spec.cmd.join(" "))),
+                Err(e) => self.warn(format!("service {service}: running {:?}{after}: {e}", spec.cmd.join(" "))),
             }
         }
     }
 
     /// Builds the images of `services` (once per image, through the compose API), then brings
     /// just those services up again, which recreates the containers that ran the old image.
-    async fn rebuild(&self, services: &BTreeSet<String>) {
+    async fn rebuild(&self, services: &BTreeSet<String>, after: &str) {
         let names: Vec<String> = services.iter().cloned().collect();
         self.notice(Notice::Rebuilding(names.clone()));
         let before = if self.opts.prune { self.images(&names).await } else { Vec::new() };
         let build = BuildOptions { services: names.clone(), ..Default::default() };
         if let Err(e) = self.compose.build(&self.project, &build).await {
-            return self.warn(format!("rebuilding service(s) {}: build failed: {e}", names.join(", ")));
+            return self.warn(format!("rebuilding service(s) {}{after}: build failed: {e}", names.join(", ")));
         }
         self.notice(Notice::Rebuilt(names.clone()));
         let up = UpOptions { services: names.clone(), no_deps: true, ..self.opts.up.clone() };
         if let Err(e) = self.compose.up(&self.project, &up).await {
-            return self.warn(format!("recreating service(s) {} after the rebuild: {e}", names.join(", ")));
+            return self.warn(format!("recreating service(s) {} after the rebuild{after}: {e}", names.join(", ")));
+        }
+        let dependents = self.restart_dependents(services);
+        if !dependents.is_empty() {
+            // The restart pulls in their own `restart: true` dependents.
+            match self.compose.restart(&self.project.name, Some(&self.project), &dependents, false, None).await {
+                Ok(_) => self.notice(Notice::Restarted(dependents)),
+                Err(e) => self.warn(format!("restarting service(s) {} after the rebuild{after}: {e}", dependents.join(", "))),
+            }
         }
         if self.opts.prune {
             self.prune(&before).await;
         }
+    }
+
+    /// The services up that depend with `restart: true` on one of `rebuilt`, not rebuilt
+    /// themselves.
+    fn restart_dependents(&self, rebuilt: &BTreeSet<String>) -> Vec<String> {
+        let targets = self.targets();
+        self.project
+            .services
+            .values()
+            .filter(|s| targets.contains(&s.name) && !rebuilt.contains(&s.name))
+            .filter(|s| s.depends_on.iter().any(|(d, dep)| dep.restart && rebuilt.contains(d)))
+            .map(|s| s.name.clone())
+            .collect()
     }
 
     /// The ids of the images `services` run now.
@@ -135,4 +160,14 @@ impl Session<'_> {
             }
         }
     }
+}
+
+/// ` (after a change to FILE)` naming the first file that asked for an action of one of
+/// `services`, for warnings; empty when none did (an initial sync).
+fn triggers<'a>(actions: &Actions, services: impl IntoIterator<Item = &'a String>) -> String {
+    services
+        .into_iter()
+        .find_map(|s| actions.trigger.get(s))
+        .map(|f| format!(" (after a change to {})", f.display()))
+        .unwrap_or_default()
 }

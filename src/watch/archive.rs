@@ -1,37 +1,21 @@
-//! The tar stream a sync uploads: written by a blocking thread as the engine reads it, so a
-//! burst of thousands of files is one upload that is never held whole in memory.
+//! The tar stream a sync uploads, written (by `build::archive`, shared with build contexts) on
+//! a blocking thread as the engine reads it, so a burst of thousands of files is one upload
+//! that is never held whole in memory.
 //!
 //! Names are container paths without the leading `/` (the archive is extracted at `/`), modes
 //! and modification times come from the host, owners are root. A file that vanished since it
 //! was looked at is left out: its deletion comes with the next batch.
 
-use std::fs::File;
-use std::io::{self, Read, Write};
-
-use bytes::Bytes;
-use futures_util::StreamExt;
-use tokio::sync::mpsc;
+use std::io::{self, Write};
+use std::path::Path;
 
 use super::files::{Entry, EntryKind};
+use crate::build::archive::{self, Changing};
 use crate::engine::ByteStream;
-
-/// Bytes per chunk sent to the engine.
-const CHUNK: usize = 256 * 1024;
-/// Files up to this size are read whole before their header is written, so that a file
-/// growing meanwhile still makes a consistent entry.
-const READ_WHOLE: u64 = 8 * 1024 * 1024;
 
 /// A stream of the archive of `entries`, produced on a blocking thread.
 pub fn stream(entries: Vec<Entry>) -> ByteStream {
-    let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(8);
-    tokio::task::spawn_blocking(move || {
-        let writer = ChunkWriter { tx: tx.clone(), buf: Vec::with_capacity(CHUNK) };
-        if let Err(e) = write(writer, &entries) {
-            // The reader sees the error and the upload fails; nothing else to do here.
-            let _ = tx.blocking_send(Err(e));
-        }
-    });
-    futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) }).boxed()
+    archive::stream(move |out| write(out, &entries)).0
 }
 
 /// Writes the archive of `entries` to `out`.
@@ -42,83 +26,24 @@ pub fn write<W: Write>(out: W, entries: &[Entry]) -> io::Result<()> {
         if name.is_empty() {
             continue;
         }
-        let mut h = tar::Header::new_gnu();
-        h.set_uid(0);
-        h.set_gid(0);
         match &e.kind {
-            EntryKind::Dir { mode, mtime } => {
-                h.set_entry_type(tar::EntryType::Directory);
-                h.set_mode(*mode);
-                h.set_mtime(*mtime);
-                h.set_size(0);
-                tar.append_data(&mut h, format!("{name}/"), io::empty())?;
-            }
-            EntryKind::Symlink { target } => {
-                h.set_entry_type(tar::EntryType::Symlink);
-                h.set_mode(0o777);
-                h.set_size(0);
-                tar.append_link(&mut h, name, target)?;
-            }
+            EntryKind::Dir { mode, mtime } => archive::append_dir(&mut tar, &mut archive::header(*mode, *mtime), name)?,
+            EntryKind::Symlink { target } => archive::append_symlink(&mut tar, &mut archive::header(0o777, 0), name, Path::new(target))?,
             EntryKind::File { mode, mtime } => {
-                let mut file = match File::open(&e.host) {
-                    Ok(f) => f,
-                    Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
-                    Err(err) => return Err(io::Error::new(err.kind(), format!("{}: {err}", e.host.display()))),
-                };
-                h.set_entry_type(tar::EntryType::Regular);
-                h.set_mode(*mode);
-                h.set_mtime(*mtime);
-                let size = file.metadata()?.len();
-                if size <= READ_WHOLE {
-                    let mut content = Vec::with_capacity(size as usize);
-                    file.read_to_end(&mut content)?;
-                    h.set_size(content.len() as u64);
-                    tar.append_data(&mut h, name, content.as_slice())?;
-                } else {
-                    // Exactly `size` bytes: cut if the file grew, zero-padded if it shrank.
-                    h.set_size(size);
-                    let exact = file.take(size).chain(io::repeat(0)).take(size);
-                    tar.append_data(&mut h, name, exact)?;
-                }
+                archive::append_file(&mut tar, &mut archive::header(*mode, *mtime), name, &e.host, Changing::Tolerate)?;
             }
         }
     }
     tar.into_inner()?.flush()
 }
 
-/// Cuts what the tar builder writes into chunks for the channel.
-struct ChunkWriter {
-    tx: mpsc::Sender<io::Result<Bytes>>,
-    buf: Vec<u8>,
-}
-
-impl ChunkWriter {
-    fn send(&mut self) -> io::Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let chunk = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK)));
-        self.tx.blocking_send(Ok(chunk)).map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the upload was abandoned"))
-    }
-}
-
-impl Write for ChunkWriter {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.buf.extend_from_slice(data);
-        if self.buf.len() >= CHUNK {
-            self.send()?;
-        }
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.send()
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::io::Read;
     use std::os::unix::fs::PermissionsExt;
+
+    use bytes::Bytes;
+    use futures_util::StreamExt;
 
     use super::*;
 

@@ -51,19 +51,40 @@ pub struct Debouncer {
     /// Events from the notify callback; closed when the notifier is dropped.
     rx: mpsc::UnboundedReceiver<FsEvent>,
     timing: Timing,
+    /// When the last batch was handed out.
+    returned: Option<Instant>,
 }
 
 impl Debouncer {
     pub fn new(rx: mpsc::UnboundedReceiver<FsEvent>, timing: Timing) -> Debouncer {
-        Debouncer { rx, timing }
+        Debouncer { rx, timing, returned: None }
     }
 
     /// The next batch; `None` once the channel is closed and drained. Not cancel-safe: events
     /// of a batch being gathered are lost if the future is dropped.
     pub async fn next(&mut self) -> Option<Batch> {
+        let batch = self.gather().await;
+        self.returned = Some(Instant::now());
+        batch
+    }
+
+    async fn gather(&mut self) -> Option<Batch> {
         let mut batch = Batch::default();
-        batch.add(self.rx.recv().await?);
-        let cap = Instant::now() + self.timing.cap;
+        // Events queued while the last batch was being handled are as old as that handling:
+        // their batch opened when the last one was handed out, so a long sync or build is not
+        // followed by a full `cap` of waiting for what has long been there.
+        let opened = match self.rx.try_recv() {
+            Ok(e) => {
+                batch.add(e);
+                self.returned.unwrap_or_else(Instant::now)
+            }
+            Err(mpsc::error::TryRecvError::Empty) => {
+                batch.add(self.rx.recv().await?);
+                Instant::now()
+            }
+            Err(mpsc::error::TryRecvError::Disconnected) => return None,
+        };
+        let cap = opened + self.timing.cap;
         loop {
             while let Ok(e) = self.rx.try_recv() {
                 batch.add(e);
@@ -136,6 +157,34 @@ mod tests {
         let (second, took) = timed(&mut d).await;
         assert_eq!(second.unwrap().paths.len(), 7);
         assert!(took <= Duration::from_millis(1010), "{took:?}");
+        writer.abort();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn what_queued_during_a_long_handling_is_not_held_for_another_cap() {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let mut d = Debouncer::new(rx, timing());
+        let writer = tokio::spawn(async move {
+            for i in 0..500 {
+                tx.send(ev(&format!("/f{i}"))).unwrap();
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        });
+        let (first, took) = timed(&mut d).await;
+        assert_eq!(took, Duration::from_millis(1000), "closed by the cap");
+        // One event every 10 ms (the one at the deadline may go either way).
+        let n = first.unwrap().paths.len();
+        assert!((100..=101).contains(&n), "{n}");
+        // The batch takes 1.5 s to sync: what came meanwhile goes at once.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let (second, took) = timed(&mut d).await;
+        assert_eq!(took, Duration::ZERO);
+        let n = second.unwrap().paths.len();
+        assert!((149..=151).contains(&n), "{n}");
+        // A short handling (10 ms) still lets the batch gather, up to the cap from its opening.
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let (_, took) = timed(&mut d).await;
+        assert_eq!(took, Duration::from_millis(990));
         writer.abort();
     }
 

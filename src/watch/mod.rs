@@ -8,11 +8,14 @@
 //! A batch that fails is a warning naming the service and the file; the loop keeps going until
 //! the cancellation token fires.
 //!
+//! `attached` runs the watcher beside attached `up` (`up --watch`).
+//!
 //! `rules` compiles the rules (`pattern` is the `.dockerignore` syntax), `files` decides what
 //! on the host may be sent, `archive` streams it as tar, `sync` puts it in the containers.
 
 mod actions;
 mod archive;
+mod attached;
 pub mod debounce;
 mod files;
 mod notify;
@@ -26,8 +29,9 @@ mod sync;
 use std::fmt;
 use std::sync::Arc;
 
+pub use attached::{up_attached, UpWatched};
 pub use debounce::Timing;
-pub use session::run;
+pub use session::{check, run};
 
 use crate::compose::{ComposeError, UpOptions};
 use crate::loader;

@@ -1,15 +1,16 @@
-//! `.dockerignore` pattern syntax, as Docker's pattern matcher reads it: patterns are cleaned
-//! paths with `*` and `?` (never crossing `/`), `[...]` classes, `**` (any number of
-//! directories), `\` escapes and `!` exclusions, applied in order (the last pattern that
-//! matches decides). A pattern also matches everything under a directory it matches, so
-//! `node_modules` ignores the whole tree.
+//! `.dockerignore` pattern syntax for watch rules, matched by the build's own `.dockerignore`
+//! matcher (`build::Ignore`, Docker's pattern semantics): `*` and `?` never cross `/`, `[...]`
+//! classes, `**` for any number of directories, `\` escapes, `!` exclusions applied in order
+//! (the last pattern that matches decides), and a pattern matching a directory matches
+//! everything under it, so `node_modules` ignores the whole tree.
 //!
 //! Watch rules keep absolute paths, so patterns are made absolute against a root (the rule's
-//! `path` for `ignore`/`include`, the build context for `.dockerignore`) when compiled.
+//! `path` for `ignore`/`include`, the build context for `.dockerignore`) when compiled, as
+//! Docker Compose does, and matched against absolute paths.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Component, Path};
 
-use regex::Regex;
+use crate::build::Ignore;
 
 /// A bad pattern: which one, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -22,82 +23,46 @@ pub struct PatternError {
 /// An ordered list of patterns; the empty matcher matches nothing.
 #[derive(Debug, Clone, Default)]
 pub struct Matcher {
-    patterns: Vec<Pattern>,
-}
-
-#[derive(Debug, Clone)]
-struct Pattern {
-    exclusion: bool,
-    kind: Kind,
-}
-
-#[derive(Debug, Clone)]
-enum Kind {
-    /// No wildcard: the path itself.
-    Exact(String),
-    /// `prefix**`: anything starting with the prefix.
-    Prefix(String),
-    Regex(Regex),
+    /// The patterns made absolute, written relative to `/`.
+    ignore: Ignore,
+    empty: bool,
 }
 
 impl Matcher {
     /// Compiles `patterns` (as written in a rule or a `.dockerignore`) against `root`.
     pub fn new<S: AsRef<str>>(root: &Path, patterns: &[S]) -> Result<Matcher, PatternError> {
-        let mut compiled = Vec::new();
+        let mut absolute = Vec::new();
         for raw in patterns {
             let raw = raw.as_ref().trim();
             if raw.is_empty() {
                 continue;
             }
-            let (exclusion, body) = match raw.strip_prefix('!') {
-                Some(rest) => (true, rest.trim()),
-                None => (false, raw),
+            let (bang, body) = match raw.strip_prefix('!') {
+                Some(rest) => ("!", rest.trim()),
+                None => ("", raw),
             };
             if body.is_empty() {
                 return Err(PatternError { pattern: raw.to_string(), reason: "\"!\" alone excludes nothing".into() });
             }
-            let absolute = clean(&root.join(body));
-            let kind = compile(&absolute).map_err(|reason| PatternError { pattern: raw.to_string(), reason })?;
-            compiled.push(Pattern { exclusion, kind });
+            let pattern = format!("{bang}{}", clean(&root.join(body)).trim_start_matches('/'));
+            // Checked one by one, so that the error names the pattern as written.
+            Ignore::from_patterns([&pattern]).map_err(|reason| PatternError { pattern: raw.to_string(), reason })?;
+            absolute.push(pattern);
         }
-        Ok(Matcher { patterns: compiled })
+        let ignore = Ignore::from_patterns(&absolute).map_err(|reason| PatternError { pattern: absolute.join(" "), reason })?;
+        Ok(Matcher { ignore, empty: absolute.is_empty() })
     }
 
     pub fn is_empty(&self) -> bool {
-        self.patterns.is_empty()
+        self.empty
     }
 
     /// Whether `path` (absolute), or one of its parent directories, is matched.
     pub fn matches(&self, path: &Path) -> bool {
         let path = path.to_string_lossy();
-        let parents: Vec<&str> = ancestors(&path).collect();
-        let mut matched = false;
-        for p in &self.patterns {
-            // An inclusion cannot change a match, nor an exclusion a non-match.
-            if p.exclusion != matched {
-                continue;
-            }
-            if p.kind.is_match(&path) || parents.iter().any(|a| p.kind.is_match(a)) {
-                matched = !p.exclusion;
-            }
-        }
-        matched
+        let relative = path.trim_start_matches('/');
+        !self.empty && !relative.is_empty() && self.ignore.is_excluded(relative)
     }
-}
-
-impl Kind {
-    fn is_match(&self, path: &str) -> bool {
-        match self {
-            Kind::Exact(p) => path == p,
-            Kind::Prefix(p) => path.starts_with(p.as_str()),
-            Kind::Regex(re) => re.is_match(path),
-        }
-    }
-}
-
-/// The proper ancestors of an absolute path, root excluded: `/a/b/c` → `/a`, `/a/b`.
-fn ancestors(path: &str) -> impl Iterator<Item = &str> {
-    path.match_indices('/').map(|(i, _)| &path[..i]).filter(|a| !a.is_empty())
 }
 
 /// Lexical clean: `.` dropped, `..` applied, no trailing slash (Go's `filepath.Clean`).
@@ -115,82 +80,6 @@ pub fn clean(path: &Path) -> String {
     format!("/{}", parts.join("/"))
 }
 
-/// Translates a cleaned absolute pattern into a matcher, as Docker's pattern matcher does.
-fn compile(pattern: &str) -> Result<Kind, String> {
-    let mut re = String::from("^");
-    // The pattern with escapes undone, for patterns without wildcards.
-    let mut literal = String::new();
-    let mut wild = false;
-    let chars: Vec<char> = pattern.chars().collect();
-    let mut i = 0;
-    let mut prefix_only = false;
-    while i < chars.len() {
-        let c = chars[i];
-        match c {
-            '*' if chars.get(i + 1) == Some(&'*') => {
-                i += 1;
-                if chars.get(i + 1) == Some(&'/') {
-                    i += 1;
-                }
-                if i + 1 == chars.len() {
-                    // A trailing `**` accepts everything below.
-                    if !wild {
-                        prefix_only = true;
-                    }
-                    re.push_str(".*");
-                } else {
-                    re.push_str("(.*/)?");
-                }
-                wild = true;
-            }
-            '*' => {
-                re.push_str("[^/]*");
-                wild = true;
-            }
-            '?' => {
-                re.push_str("[^/]");
-                wild = true;
-            }
-            '\\' => match chars.get(i + 1) {
-                Some(next) => {
-                    re.push_str(&regex::escape(&next.to_string()));
-                    literal.push(*next);
-                    i += 1;
-                }
-                None => {
-                    re.push_str(r"\\");
-                    literal.push('\\');
-                }
-            },
-            '[' => {
-                let end = chars[i + 1..].iter().position(|&c| c == ']').ok_or("unterminated character class")? + i + 1;
-                let class: String = chars[i + 1..end].iter().collect();
-                if class.is_empty() || class == "^" {
-                    return Err("empty character class".into());
-                }
-                re.push('[');
-                re.push_str(&class.replace('\\', r"\\").replace('[', r"\["));
-                re.push(']');
-                i = end;
-                wild = true;
-            }
-            _ => {
-                re.push_str(&regex::escape(&c.to_string()));
-                literal.push(c);
-            }
-        }
-        i += 1;
-    }
-    if !wild {
-        return Ok(Kind::Exact(literal));
-    }
-    if prefix_only {
-        return Ok(Kind::Prefix(literal));
-    }
-    re.push('$');
-    Regex::new(&re).map(Kind::Regex).map_err(|e| e.to_string())
-}
-
 /// Reads a `.dockerignore`: one pattern a line, `#` comments, blank lines skipped, a leading
 /// `/` dropped (patterns are relative to the context anyway).
 pub fn read_ignore_file(text: &str) -> Vec<String> {
@@ -203,11 +92,6 @@ pub fn read_ignore_file(text: &str) -> Vec<String> {
         })
         .filter(|l| !l.is_empty() && l != "!")
         .collect()
-}
-
-/// `path` relative to `root`, if it is `root` or below it.
-pub fn relative_to(path: &Path, root: &Path) -> Option<PathBuf> {
-    path.strip_prefix(root).ok().map(Path::to_path_buf)
 }
 
 #[cfg(test)]

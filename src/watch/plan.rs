@@ -20,6 +20,8 @@ pub struct Actions {
     pub restart: BTreeSet<String>,
     /// Per service, the indices of the `sync+exec` rules to run.
     pub exec: BTreeMap<String, BTreeSet<usize>>,
+    /// Per service, the first changed file that asked for an action: warnings name it.
+    pub trigger: BTreeMap<String, PathBuf>,
 }
 
 impl Actions {
@@ -39,6 +41,7 @@ pub fn plan(rules: &Rules, config_files: &BTreeSet<PathBuf>, paths: &[PathBuf]) 
         for (i, rule) in rules.rules.iter().enumerate() {
             let Some(mapping) = rule.matches(path) else { continue };
             let service = rule.service.clone();
+            out.trigger.entry(service.clone()).or_insert_with(|| path.clone());
             match rule.action {
                 Action::Rebuild => {
                     out.rebuild.insert(service);
@@ -113,6 +116,7 @@ mod tests {
         assert_eq!(got.exec["api"].len(), 2, "both exec rules, once each");
         assert!(got.rebuild.is_empty());
         assert!(!got.reload);
+        assert_eq!(got.trigger["api"], PathBuf::from("/p/api/x"), "the first file that concerns the service");
     }
 
     #[test]

@@ -27,9 +27,8 @@ pub fn config_files(project: &Project, opts: &loader::Options) -> BTreeSet<PathB
     if opts.env_files.is_empty() {
         files.insert(dir.join(".env"));
     }
-    for s in project.services.values() {
-        files.extend(s.env_file.iter().map(|e| dir.join(&e.path)));
-    }
+    // Services' `env_file`s, already read into their environment by the loader.
+    files.extend(project.service_env_files.iter().map(|f| dir.join(f)));
     files
 }
 
@@ -106,7 +105,7 @@ mod tests {
         let mut p = project(&[("a", "x")]);
         p.working_dir = PathBuf::from("/p");
         p.config_files = vec![PathBuf::from("/p/compose.yaml")];
-        p.services.get_mut("a").unwrap().env_file.push(crate::model::EnvFile { path: "/p/a.env".into(), required: true, format: String::new() });
+        p.service_env_files.push(PathBuf::from("/p/a.env"));
         let files = config_files(&p, &loader::Options::default());
         for f in ["/p/compose.yaml", "/p/compose.override.yaml", "/p/.env", "/p/a.env"] {
             assert!(files.contains(Path::new(f)), "{f} missing from {files:?}");

@@ -258,7 +258,8 @@ fn dockerignore(service: &Service) -> Result<Option<Matcher>, String> {
     Ok(None)
 }
 
-/// `.git` directories and the temporary files of editors (JetBrains, Emacs, Vim).
+/// `.git` directories and the temporary files of editors (JetBrains, Emacs, Vim), as Docker
+/// Compose ignores them (`.idea/**` is the content of `.idea`, not the directory).
 fn builtin_ignores() -> &'static Matcher {
     static IGNORES: OnceLock<Matcher> = OnceLock::new();
     IGNORES.get_or_init(|| {
@@ -268,6 +269,7 @@ fn builtin_ignores() -> &'static Matcher {
             "**/*___jb_tmp___",
             "**/.idea/**",
             "**/.#*",
+            "**/#*#",
             "**/4913",
             "**/*~",
             "**/.*.swp",

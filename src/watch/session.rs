@@ -27,16 +27,11 @@ pub(super) struct Session<'a> {
     pub notifier: Notifier,
 }
 
-/// Watches until `compose.cancel` fires (Ctrl-C). Fails only when watching cannot start:
-/// once it runs, every failure is a warning.
+/// Watches until `compose.cancel` fires (Ctrl-C, or the end of attached `up`), and returns
+/// promptly then, even in the middle of a batch. Fails only when watching cannot start: once
+/// it runs, every failure is a warning.
 pub async fn run(compose: &Compose, project: Project, opts: &WatchOptions, notices: NoticeSink) -> Result<(), WatchError> {
-    if let Some(unknown) = opts.services.iter().find(|s| !project.services.contains_key(*s)) {
-        return Err(ComposeError::NoSuchService(unknown.clone()).into());
-    }
-    let rules = Rules::compile(&project, &opts.services.iter().cloned().collect())?;
-    if rules.rules.is_empty() {
-        return Err(WatchError::NothingToWatch);
-    }
+    let rules = check(&project, opts)?;
     for w in &rules.warnings {
         notices(&Notice::Warning(w.clone()));
     }
@@ -48,21 +43,44 @@ pub async fn run(compose: &Compose, project: Project, opts: &WatchOptions, notic
     let mut session = Session { compose, opts, notices, config_files: BTreeSet::new(), project, rules, notifier };
     // Watch before the initial sync, so that nothing written meanwhile is missed.
     session.rewatch();
-    session.initial_sync().await;
+    tokio::select! {
+        biased;
+        () = compose.cancel.cancelled() => return Ok(()),
+        () = session.initial_sync() => {}
+    }
     let mut debouncer = Debouncer::new(rx, opts.timing);
     session.notice(Notice::Enabled);
     loop {
         tokio::select! {
             biased;
-            () = compose.cancel.cancelled() => break,
+            // As in Docker Compose, nothing is said: the command says why it ends.
+            () = compose.cancel.cancelled() => return Ok(()),
             batch = debouncer.next() => match batch {
-                Some(batch) => session.handle(batch).await,
+                // Dropping a batch half done is safe: at worst part of its files were copied.
+                Some(batch) => tokio::select! {
+                    biased;
+                    () = compose.cancel.cancelled() => return Ok(()),
+                    () = session.handle(batch) => {}
+                },
                 None => break,
             },
         }
     }
     session.notice(Notice::Disabled);
     Ok(())
+}
+
+/// The rules `run` would follow, or why it could not start: an unknown service, a bad rule,
+/// nothing to watch. `up --watch` checks this before it brings anything up.
+pub fn check(project: &Project, opts: &WatchOptions) -> Result<Rules, WatchError> {
+    if let Some(unknown) = opts.services.iter().find(|s| !project.services.contains_key(*s)) {
+        return Err(ComposeError::NoSuchService(unknown.clone()).into());
+    }
+    let rules = Rules::compile(project, &opts.services.iter().cloned().collect())?;
+    if rules.rules.is_empty() {
+        return Err(WatchError::NothingToWatch);
+    }
+    Ok(rules)
 }
 
 impl Session<'_> {

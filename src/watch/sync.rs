@@ -8,7 +8,7 @@ use futures_util::future::join_all;
 use super::archive;
 use super::files::{Change, Classifier, Entry};
 use super::rules::{Mapping, Rule};
-use crate::engine::{Engine, ExecSpec, LabelFilter};
+use crate::engine::{ContainerStatus, Engine, ExecSpec, LabelFilter};
 use crate::reconcile::labels;
 
 /// Paths per `rm` exec, and their total length: far below the kernel's argument limit.
@@ -69,7 +69,9 @@ pub struct SyncError {
     pub message: String,
 }
 
-/// Applies `plan` to every running container of `service`.
+/// Applies `plan` to every running container of `service`, and to those created but not yet
+/// started when there is nothing to delete (an upload needs no running process; `up --watch`
+/// starts watching while its containers start, as Docker Compose does).
 pub async fn apply(engine: &dyn Engine, project: &str, service: &str, plan: &SyncPlan) -> Result<usize, SyncError> {
     let count = plan.put.len() + plan.delete.len();
     let fail = |message: String| SyncError {
@@ -78,7 +80,7 @@ pub async fn apply(engine: &dyn Engine, project: &str, service: &str, plan: &Syn
         more: if count > 1 { format!(" and {} more", count - 1) } else { String::new() },
         message,
     };
-    let ids = running_containers(engine, project, service).await.map_err(|e| fail(e.to_string()))?;
+    let ids = sync_targets(engine, project, service, plan.delete.is_empty()).await.map_err(|e| fail(e.to_string()))?;
     if ids.is_empty() {
         return Err(fail("the service has no running container".into()));
     }
@@ -106,8 +108,17 @@ async fn apply_to(engine: &dyn Engine, id: &str, plan: &SyncPlan) -> Result<(), 
 
 /// The ids of the running (not one-off) containers of a service.
 pub async fn running_containers(engine: &dyn Engine, project: &str, service: &str) -> Result<Vec<String>, crate::engine::EngineError> {
+    sync_targets(engine, project, service, false).await
+}
+
+/// The ids of the running (not one-off) containers of a service, and of the created ones
+/// when `created`.
+async fn sync_targets(engine: &dyn Engine, project: &str, service: &str, created: bool) -> Result<Vec<String>, crate::engine::EngineError> {
     let filter = LabelFilter::new().eq(labels::PROJECT, project).eq(labels::SERVICE, service).eq(labels::ONEOFF, "False");
-    Ok(engine.list_containers(false, &filter).await?.into_iter().map(|c| c.id).collect())
+    let containers = engine.list_containers(created, &filter).await?;
+    // Listing all containers also lists the stopped ones: not those.
+    let wanted = |s: &ContainerStatus| !created || matches!(s, ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Created);
+    Ok(containers.into_iter().filter(|c| wanted(&c.state)).map(|c| c.id).collect())
 }
 
 /// Deletions grouped so that each `rm` stays well within argument limits.

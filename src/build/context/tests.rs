@@ -5,6 +5,7 @@ use std::fs;
 use std::io::Read;
 
 use futures_util::TryStreamExt;
+use tar::EntryType;
 
 use super::*;
 
@@ -122,12 +123,12 @@ fn long_names_survive() {
 
 #[tokio::test]
 async fn the_stream_carries_the_same_archive() {
-    let big = "x".repeat(3 * CHUNK + 17);
+    let big = "x".repeat(3 * 256 * 1024 + 17);
     let dir = tree(&[("Dockerfile", "FROM x"), ("big", big.as_str())]);
     let expected = archive(&Context::scan(dir.path(), &Dockerfile::InContext("Dockerfile".into())).unwrap());
     let ctx = Context::scan(dir.path(), &Dockerfile::InContext("Dockerfile".into())).unwrap();
     let (stream, failure) = ctx.into_stream();
-    let chunks: Vec<Bytes> = stream.try_collect().await.unwrap();
+    let chunks: Vec<bytes::Bytes> = stream.try_collect().await.unwrap();
     assert!(chunks.len() > 1, "sent in chunks");
     assert_eq!(chunks.concat(), expected);
     assert!(failure.lock().unwrap().is_none());

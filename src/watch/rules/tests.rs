@@ -49,6 +49,7 @@ fn ignore_include_and_builtins_filter_files() {
     assert!(target(rule, "/nowhere/src/node_modules/a.js").is_none());
     assert!(target(rule, "/nowhere/src/.git/a.js").is_none());
     assert!(target(rule, "/nowhere/src/lib/.a.js.swp").is_none());
+    assert!(target(rule, "/nowhere/src/lib/#a.js#").is_none(), "emacs auto-save");
     assert!(target(rule, "/nowhere/src/a.js~").is_none());
     assert!(target(rule, "/nowhere/src/.#a.js").is_none());
 }

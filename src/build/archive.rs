@@ -1,0 +1,246 @@
+//! Tar archives sent to the engine, in one place: the build context (`context`) and the
+//! files `watch` syncs into containers both go through here.
+//!
+//! Entries are owned by root; symbolic links are kept as links; directories end in `/`. What
+//! a file that changes while it is archived becomes is the caller's choice ([`Changing`]): a
+//! build fails rather than send a context that is not what was scanned, a sync sends what it
+//! finds (the next batch brings the rest).
+//!
+//! The archive is written lazily by a blocking task into a bounded channel, read by the
+//! request body as a stream: a large archive is never held in memory, and the task ends when
+//! the stream is dropped (every send then fails).
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use tar::{EntryType, Header};
+
+use crate::engine::ByteStream;
+
+/// How many bytes the writer gathers before handing a chunk to the request body.
+const CHUNK: usize = 256 * 1024;
+/// Chunks written ahead of the reader.
+const AHEAD: usize = 4;
+/// With [`Changing::Tolerate`], files up to this size are read whole before their header is
+/// written, so that a file growing meanwhile still makes a consistent entry.
+const READ_WHOLE: u64 = 8 * 1024 * 1024;
+
+/// What to do with a file that changes (or vanishes) while it is being archived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Changing {
+    /// The archive fails, naming the file.
+    Fail,
+    /// A vanished file is left out; one that changes size is archived as it was when opened
+    /// (cut, or padded with zeros).
+    Tolerate,
+}
+
+/// Where the writer's failure is kept, so that the caller can tell that the archive was the
+/// problem rather than report the engine's view of a truncated upload.
+pub type Failure = Arc<Mutex<Option<String>>>;
+
+/// A regular-file header owned by root: mode, modification time (Unix seconds), no size yet.
+pub fn header(mode: u32, mtime: u64) -> Header {
+    let mut h = Header::new_gnu();
+    h.set_entry_type(EntryType::Regular);
+    h.set_mode(mode);
+    h.set_mtime(mtime);
+    h.set_uid(0);
+    h.set_gid(0);
+    h
+}
+
+/// Appends directory `name` (without its trailing `/`).
+pub fn append_dir<W: Write>(tar: &mut tar::Builder<W>, h: &mut Header, name: &str) -> io::Result<()> {
+    h.set_entry_type(EntryType::Directory);
+    h.set_size(0);
+    tar.append_data(h, format!("{name}/"), io::empty())
+}
+
+/// Appends a symbolic link `name` pointing to `target`.
+pub fn append_symlink<W: Write>(tar: &mut tar::Builder<W>, h: &mut Header, name: &str, target: &Path) -> io::Result<()> {
+    h.set_entry_type(EntryType::Symlink);
+    h.set_size(0);
+    tar.append_link(h, name, target)
+}
+
+/// Appends bytes made up by the caller as regular file `name`.
+pub fn append_data<W: Write>(tar: &mut tar::Builder<W>, h: &mut Header, name: &str, data: &[u8]) -> io::Result<()> {
+    h.set_size(data.len() as u64);
+    tar.append_data(h, name, data)
+}
+
+/// Appends the host file `path` as regular file `name`. Returns false when the file was
+/// gone and `changing` allows leaving it out.
+pub fn append_file<W: Write>(tar: &mut tar::Builder<W>, h: &mut Header, name: &str, path: &Path, changing: Changing) -> io::Result<bool> {
+    let with_path = |err: io::Error| io::Error::new(err.kind(), format!("{}: {err}", path.display()));
+    let mut file = match File::open(path) {
+        Ok(f) => f,
+        Err(err) if err.kind() == io::ErrorKind::NotFound && changing == Changing::Tolerate => return Ok(false),
+        Err(err) => return Err(with_path(err)),
+    };
+    let size = file.metadata()?.len();
+    match changing {
+        Changing::Fail => {
+            h.set_size(size);
+            tar.append_data(h, name, Exact { inner: file.take(size), left: size, path })?;
+        }
+        Changing::Tolerate if size <= READ_WHOLE => {
+            let mut content = Vec::with_capacity(size as usize);
+            file.read_to_end(&mut content)?;
+            h.set_size(content.len() as u64);
+            tar.append_data(h, name, content.as_slice())?;
+        }
+        Changing::Tolerate => {
+            // Exactly `size` bytes: cut if the file grew, zero-padded if it shrank.
+            h.set_size(size);
+            tar.append_data(h, name, file.take(size).chain(io::repeat(0)).take(size))?;
+        }
+    }
+    Ok(true)
+}
+
+/// The archive `write` produces, as a stream written on a blocking thread while the engine
+/// reads it. The writer's failure is both an error item of the stream and kept in the
+/// returned slot; the reader going away is no failure.
+pub fn stream<F>(write: F) -> (ByteStream, Failure)
+where
+    F: FnOnce(&mut ChunkWriter) -> io::Result<()> + Send + 'static,
+{
+    let failure: Failure = Arc::default();
+    let (tx, rx) = tokio::sync::mpsc::channel::<io::Result<Bytes>>(AHEAD);
+    let slot = failure.clone();
+    // Not awaited: the task ends when the archive is written or the receiver is dropped, and
+    // its failure travels through the channel and the slot.
+    drop(tokio::task::spawn_blocking(move || {
+        let mut out = ChunkWriter { tx: tx.clone(), buf: Vec::with_capacity(CHUNK) };
+        if let Err(e) = write(&mut out).and_then(|()| out.flush()) {
+            if e.kind() != io::ErrorKind::BrokenPipe {
+                *slot.lock().expect("never poisoned") = Some(e.to_string());
+                let _ = tx.blocking_send(Err(e));
+            }
+        }
+    }));
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) }).boxed();
+    (stream, failure)
+}
+
+/// A file's bytes, failing if the file shrank since its size went into the header.
+struct Exact<'a, R> {
+    inner: R,
+    left: u64,
+    path: &'a Path,
+}
+
+impl<R: Read> Read for Exact<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && self.left > 0 && !buf.is_empty() {
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, format!("{}: changed while it was being sent", self.path.display())));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+/// Hands the archive to the request body in chunks.
+pub struct ChunkWriter {
+    tx: tokio::sync::mpsc::Sender<io::Result<Bytes>>,
+    buf: Vec<u8>,
+}
+
+impl ChunkWriter {
+    fn send(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK)));
+        self.tx.blocking_send(Ok(chunk)).map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the upload was abandoned"))
+    }
+}
+
+impl Write for ChunkWriter {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.send()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(bytes: &[u8]) -> Vec<(String, EntryType, u64, String)> {
+        let mut a = tar::Archive::new(bytes);
+        a.entries()
+            .unwrap()
+            .map(|e| {
+                let mut e = e.unwrap();
+                let mut text = String::new();
+                e.read_to_string(&mut text).unwrap();
+                (e.path().unwrap().display().to_string(), e.header().entry_type(), e.header().uid().unwrap(), text)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_vanished_file_fails_or_is_left_out_as_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let gone = dir.path().join("gone");
+        let mut tar = tar::Builder::new(Vec::new());
+        assert!(!append_file(&mut tar, &mut header(0o644, 0), "gone", &gone, Changing::Tolerate).unwrap());
+        let err = append_file(&mut tar, &mut header(0o644, 0), "gone", &gone, Changing::Fail).unwrap_err();
+        assert!(err.to_string().contains("gone"), "{err}");
+    }
+
+    #[test]
+    fn every_kind_of_entry_is_owned_by_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("f");
+        std::fs::write(&f, "content").unwrap();
+        let mut tar = tar::Builder::new(Vec::new());
+        append_dir(&mut tar, &mut header(0o755, 0), "d").unwrap();
+        append_file(&mut tar, &mut header(0o644, 0), "d/f", &f, Changing::Fail).unwrap();
+        append_file(&mut tar, &mut header(0o644, 0), "d/g", &f, Changing::Tolerate).unwrap();
+        append_symlink(&mut tar, &mut header(0o777, 0), "d/l", Path::new("f")).unwrap();
+        append_data(&mut tar, &mut header(0o600, 0), "made", b"up").unwrap();
+        let got = entries(&tar.into_inner().unwrap());
+        let summary: Vec<(&str, EntryType, u64, &str)> = got.iter().map(|(n, t, u, c)| (n.as_str(), *t, *u, c.as_str())).collect();
+        assert_eq!(
+            summary,
+            [
+                ("d/", EntryType::Directory, 0, ""),
+                ("d/f", EntryType::Regular, 0, "content"),
+                ("d/g", EntryType::Regular, 0, "content"),
+                ("d/l", EntryType::Symlink, 0, ""),
+                ("made", EntryType::Regular, 0, "up"),
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn the_stream_carries_the_archive_in_chunks_and_reports_a_failure() {
+        let piece = vec![b'x'; CHUNK / 4];
+        let (s, failure) = stream(move |out| (0..12).try_for_each(|_| out.write_all(&piece)));
+        let chunks: Vec<Bytes> = s.map(|c| c.unwrap()).collect().await;
+        assert_eq!(chunks.len(), 3);
+        assert_eq!(chunks.concat().len(), 3 * CHUNK);
+        assert!(failure.lock().unwrap().is_none());
+
+        let (s, failure) = stream(|_| Err(io::Error::other("disk on fire")));
+        let items: Vec<io::Result<Bytes>> = s.collect().await;
+        assert!(matches!(items.as_slice(), [Err(e)] if e.to_string() == "disk on fire"));
+        assert_eq!(failure.lock().unwrap().as_deref(), Some("disk on fire"));
+    }
+}
