@@ -42,7 +42,7 @@ pub fn run(global: &GlobalOptions, args: WatchArgs) -> anyhow::Result<i32> {
 pub fn watch_until_interrupted(global: &GlobalOptions, project: Project, opts: WatchOptions, quiet_build: bool) -> anyhow::Result<i32> {
     let cancel = tokio_util::sync::CancellationToken::new();
     let quiet = global.progress == super::Progress::Quiet;
-    compose::block_on(&cancel, None, async {
+    let result = compose::block_on(&cancel, None, async {
         let mut c = Compose::connect().await?;
         c.cancel = cancel.clone();
         if !quiet {
@@ -53,7 +53,9 @@ pub fn watch_until_interrupted(global: &GlobalOptions, project: Project, opts: W
         }
         c.warn = Arc::new(output::warn);
         watch::run(&c, project, &opts, notices()).await
-    })?;
+    });
+    // Watching ends with Ctrl-C: exit 130, as Docker Compose's watch does.
+    session::interrupted(&cancel, result)?;
     Ok(0)
 }
 
@@ -79,7 +81,7 @@ pub fn up_and_watch(global: &GlobalOptions, project: Project, up: UpOptions, det
     };
     let (cancel, force) = (tokio_util::sync::CancellationToken::new(), tokio_util::sync::CancellationToken::new());
     let progress = global.progress != super::Progress::Quiet;
-    let code = compose::block_on(&cancel, Some(&force), async {
+    let result = compose::block_on(&cancel, Some(&force), async {
         let mut c = Compose::connect().await?;
         c.cancel = cancel.clone();
         c.force = force.clone();
@@ -105,6 +107,6 @@ pub fn up_and_watch(global: &GlobalOptions, project: Project, up: UpOptions, det
         let (attached, (), watched) = tokio::join!(c.up_attached(&project, &up, &attach, tx), printer.print_attached(rx), watcher);
         watched?;
         anyhow::Ok(attached?.exit_code)
-    })?;
-    Ok(code)
+    });
+    session::interrupted(&cancel, result)
 }

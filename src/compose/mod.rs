@@ -71,7 +71,7 @@ pub enum ComposeError {
     Failed(Vec<String>),
     #[error("interrupted")]
     Interrupted,
-    #[error("{0}")]
+    #[error(transparent)]
     NotReady(#[from] NotReady),
     #[error("timed out after {0:?} waiting for the services to be running or healthy")]
     WaitTimeout(Duration),
