@@ -71,6 +71,9 @@ pub enum ComposeError {
     Failed(Vec<String>),
     #[error("interrupted")]
     Interrupted,
+    /// `start` found no container (of a named service, or of the whole project).
+    #[error("no container to start for {0}; run `up` to create it")]
+    NothingToStart(String),
     #[error(transparent)]
     NotReady(#[from] NotReady),
     #[error("timed out after {0:?} waiting for the services to be running or healthy")]
