@@ -85,7 +85,11 @@ impl Up<'_> {
         self.plan.warnings.extend(convert::files::ignored_ownership(self.project, s));
         let hash = crate::reconcile::hash::config_hash(self.project, s);
         let image = labels::image_name(self.project, s);
-        let image_id = self.observed.images.get(&image).cloned().flatten();
+        // An image this plan builds (`up --dry-run --build`; a real `up` builds first, then
+        // plans against the result) may come out new: its containers are planned as recreated
+        // and labelled with the image once built, as Docker Compose's dry run shows them.
+        let rebuilt = self.res.image_step(&image).is_some_and(|step| matches!(self.plan.steps[step].op, Op::BuildImage(_)));
+        let image_id = if rebuilt { None } else { self.observed.images.get(&image).cloned().flatten() };
         let mut prereqs = self.res.for_service(self.project, s);
         prereqs.extend(self.gates.implicit(self.project, s));
 
@@ -111,6 +115,7 @@ impl Up<'_> {
                 Recreate::Force => Some("--force-recreate".to_string()),
                 Recreate::Never => None,
                 Recreate::Diverged => diff::why_recreate(c, &convert::container_spec(self.project, s, &cx), &hash, image_id.as_deref())
+                    .or_else(|| rebuilt.then(|| format!("image {image} is rebuilt")))
                     .or_else(|| dependency_recreated.as_ref().map(|d| format!("{d} is recreated"))),
             };
             if let Some(why) = why {
