@@ -28,9 +28,12 @@ pub struct UpArgs {
     /// Give up waiting after this many seconds
     #[arg(long, value_name = "SECONDS")]
     pub wait_timeout: Option<u64>,
-    /// Don't start linked services
+    /// Don't start the services the named ones depend on
     #[arg(long)]
     pub no_deps: bool,
+    /// Recreate the containers of the services the named ones depend on, even if unchanged
+    #[arg(long, conflicts_with = "no_recreate")]
+    pub always_recreate_deps: bool,
     /// Recreate anonymous volumes instead of retrieving data from the previous containers
     #[arg(short = 'V', long)]
     pub renew_anon_volumes: bool,
@@ -147,6 +150,7 @@ impl CreateFlags {
             (_, true) => Recreate::Never,
             _ => Recreate::Diverged,
         };
+        let recreate_dependencies = if self.no_recreate { Recreate::Never } else { Recreate::Diverged };
         let env_files = global.load_options(services).env_files;
         let scale = self.scale.iter().map(|s| parse_scale(s)).collect::<Result<_, _>>()?;
         Ok(UpOptions {
@@ -154,6 +158,8 @@ impl CreateFlags {
             no_deps,
             converge: plan::UpOptions {
                 recreate,
+                named: services.iter().cloned().collect(),
+                recreate_dependencies,
                 remove_orphans: self.remove_orphans,
                 scale,
                 images: self.images.options(),
@@ -176,6 +182,9 @@ pub fn run(global: &GlobalOptions, args: UpArgs) -> anyhow::Result<i32> {
     let attach = args.attached.options(args.detach || args.wait, args.wait)?;
     let project = session::project(global, &args.services)?;
     let mut opts = args.create.options(global, &args.services, args.no_deps, args.timeout)?;
+    if args.always_recreate_deps {
+        opts.converge.recreate_dependencies = Recreate::Force;
+    }
     opts.converge.no_start = args.no_start;
     opts.converge.renew_anon_volumes = args.renew_anon_volumes;
     opts.wait = args.wait;

@@ -32,7 +32,15 @@ pub enum Recreate {
 pub struct UpOptions {
     /// The services to converge, dependencies included unless `--no-deps`; empty: all.
     pub services: BTreeSet<String>,
+    /// For the containers of the services named on the command line (all, when none is).
     pub recreate: Recreate,
+    /// The services named on the command line; the others of `services` are there as their
+    /// dependencies. Empty: every service is named.
+    pub named: BTreeSet<String>,
+    /// For the containers of the dependencies: as Docker Compose, `--force-recreate web`
+    /// leaves web's dependencies alone unless they diverged; `--always-recreate-deps` (`Force`)
+    /// recreates them, `--no-recreate` (`Never`) applies to them too.
+    pub recreate_dependencies: Recreate,
     /// Create containers but leave them stopped.
     pub no_start: bool,
     pub remove_orphans: bool,
@@ -111,8 +119,10 @@ impl Up<'_> {
             let name = labels::container_name(self.project, s, number);
             names.push(name.clone());
             let cx = Context { number, name: name.clone(), config_hash: hash.clone(), image_id: image_id.clone(), replaces: None, environment_file: self.opts.environment_file.clone() };
-            let why = match self.opts.recreate {
-                Recreate::Force => Some("--force-recreate".to_string()),
+            let named = self.opts.named.is_empty() || self.opts.named.contains(&s.name);
+            let (policy, flag) = if named { (self.opts.recreate, "--force-recreate") } else { (self.opts.recreate_dependencies, "--always-recreate-deps") };
+            let why = match policy {
+                Recreate::Force => Some(flag.to_string()),
                 Recreate::Never => None,
                 Recreate::Diverged => diff::why_recreate(c, &convert::container_spec(self.project, s, &cx), &hash, image_id.as_deref())
                     .or_else(|| rebuilt.then(|| format!("image {image} is rebuilt")))
