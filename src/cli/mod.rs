@@ -42,11 +42,11 @@ pub struct Cli {
 
 /// Options every command accepts, as in Docker Compose.
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalOptions {
-    /// Compose file to use (repeat to merge several; `-` reads standard input).
-    /// Default: compose.yaml (or docker-compose.yml) in this directory or a parent, plus its
-    /// .override file
-    /// Like Docker Compose, only before the command: `logs -f` means follow.
+    /// Compose file to use; repeat to merge several, `-` reads standard input (default:
+    /// compose.yaml or docker-compose.yml in this directory or a parent, with its override file).
+    /// Put it before the command: after it, `-f` is the command's own flag (`logs -f` follows)
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Project name (default: the top-level `name:`, else the project directory's name)
@@ -77,7 +77,7 @@ pub struct GlobalOptions {
     #[arg(skip)]
     pub ansi: Ansi,
     /// How many engine operations may run at once (-1: no limit)
-    #[arg(long, global = true, default_value_t = -1, env = "COMPOSE_PARALLEL_LIMIT", allow_negative_numbers = true)]
+    #[arg(long, global = true, default_value_t = -1, env = "COMPOSE_PARALLEL_LIMIT", allow_negative_numbers = true, value_name = "N")]
     pub parallel: i64,
     /// Print debug logs (same as RUST_LOG=debug)
     #[arg(long, global = true)]
@@ -155,9 +155,9 @@ pub enum Command {
     Rm(rm::RmArgs),
     /// Send a signal to running containers
     Kill(kill::KillArgs),
-    /// Pause services
+    /// Pause the services' running containers
     Pause(pause::PauseArgs),
-    /// Unpause services
+    /// Resume the services' paused containers
     Unpause(unpause::UnpauseArgs),
     /// List containers
     Ps(ps::PsArgs),
@@ -167,7 +167,7 @@ pub enum Command {
     Images(images::ImagesArgs),
     /// Print the public port for a port binding
     Port(port::PortArgs),
-    /// Display the running processes
+    /// Display the processes running in the containers
     Top(top::TopArgs),
     /// List running compose projects
     Ls(ls::LsArgs),
