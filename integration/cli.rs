@@ -1,10 +1,26 @@
 //! The command line as a user meets it: exit codes and `--help`, compared with what Docker
-//! Compose returns for the same mistakes.
+//! Compose 2.26.1 returns for the same mistakes (the expected codes are the reference's).
 
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+use crate::up::Stack;
 
 fn rcompose(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_rcompose")).args(args).current_dir(dir).env_remove("COMPOSE_FILE").output().unwrap();
+    rcompose_env(dir, args, &[])
+}
+
+/// Runs the binary in `dir` with `env` set (and COMPOSE_* left out of the inherited
+/// environment); returns the exit code and standard error.
+fn rcompose_env(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rcompose"));
+    cmd.args(args).current_dir(dir);
+    for var in ["COMPOSE_FILE", "COMPOSE_PROGRESS", "COMPOSE_ANSI", "COMPOSE_PROJECT_NAME"] {
+        cmd.env_remove(var);
+    }
+    let out = cmd.envs(env.iter().copied()).stdin(Stdio::null()).output().unwrap();
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
@@ -45,4 +61,141 @@ fn every_command_has_help() {
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.lines().next().is_some_and(|l| l.len() > 10), "{c} has no description:\n{text}");
     }
+}
+
+/// Mistakes caught before any engine call: Docker Compose exits 16 on a flag it cannot parse
+/// and 1 on arguments it parses and then refuses; so do we.
+#[test]
+fn usage_mistakes_exit_as_docker_compose() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("compose.yaml"), "services:\n  web:\n    image: busybox\n").unwrap();
+    let cases: &[(&[&str], i32)] = &[
+        (&[], 0),
+        (&["up", "--nosuch"], 16),
+        (&["logs", "--tail"], 16),
+        (&["down", "--rmi"], 16),
+        (&["stop", "-t", "abc"], 16),
+        (&["nosuchcommand"], 16),
+        (&["port"], 1),
+        (&["port", "web"], 1),
+        (&["port", "web", "abc"], 1),
+        (&["ls", "extra"], 1),
+        (&["version", "extra"], 1),
+        (&["up", "--build", "--no-build"], 1),
+        (&["up", "--force-recreate", "--no-recreate"], 1),
+        (&["up", "--always-recreate-deps", "--no-recreate"], 1),
+        (&["up", "--scale", "web"], 1),
+        (&["up", "--pull", "bogus"], 1),
+        (&["down", "--rmi", "bogus"], 1),
+        (&["config", "--format", "xml"], 1),
+        (&["ls", "--format", "xml"], 1),
+        (&["--progress", "x", "config"], 1),
+        (&["--progress", "x", "version"], 0),
+        (&["--progress", "tty", "config", "-q"], 0),
+        (&["--progress", "tty", "stop"], 1),
+        (&["--ansi", "bogus", "config", "-q"], 0),
+        (&["-f", "missing.yaml", "config"], 14),
+        (&["config", "nosuch"], 1),
+    ];
+    for (args, want) in cases {
+        let (code, err) = rcompose(dir, args);
+        assert_eq!(code, *want, "rcompose {args:?}: {err}");
+    }
+    let (_, err) = rcompose(dir, &["--progress", "x", "ps"]);
+    assert!(err.contains("unsupported --progress value \"x\""), "{err}");
+    let (_, err) = rcompose(dir, &["--ansi", "bogus", "config", "-q"]);
+    assert!(err.contains("unsupported --ansi value \"bogus\""), "{err}");
+    let (code, err) = rcompose(dir, &["exec", "web", "ls"]);
+    assert_eq!(code, 16);
+    assert!(err.contains("a Docker Compose command rcompose does not have"), "{err}");
+    assert_eq!(rcompose_env(dir, &["config", "-q"], &[("COMPOSE_PROGRESS", "x")]).0, 1, "the variable is checked as the flag");
+    assert_eq!(rcompose_env(dir, &["config", "-q"], &[("COMPOSE_FILE", "missing.yaml")]).0, 1);
+}
+
+/// Without an engine, every command that needs one exits 1; `config` and `version` work.
+#[test]
+fn an_unreachable_engine_exits_1() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("compose.yaml"), "services:\n  web:\n    image: busybox\n").unwrap();
+    let no_engine = [("DOCKER_HOST", "unix:///nonexistent/docker.sock")];
+    for args in [&["up", "-d"][..], &["down"], &["ps"], &["logs"], &["start"], &["stop"], &["restart"], &["rm", "-f"], &["create"], &["kill"], &["pause"], &["unpause"], &["pull"], &["images"], &["port", "web", "80"], &["top"], &["ls"], &["--dry-run", "up"]] {
+        let (code, err) = rcompose_env(dir, args, &no_engine);
+        assert_eq!(code, 1, "rcompose {args:?}: {err}");
+        assert!(err.contains("cannot connect to the docker engine"), "rcompose {args:?}: {err}");
+    }
+    assert_eq!(rcompose_env(dir, &["config", "-q"], &no_engine).0, 0);
+    assert_eq!(rcompose_env(dir, &["version"], &no_engine).0, 0);
+}
+
+/// `start` with nothing to start fails, so that `start || up -d` works as with Docker Compose.
+#[tokio::test]
+async fn start_without_containers_exits_1() {
+    let s = Stack::new("startnone", "services:\n  a:\n    image: busybox\n    command: [sleep, '600']\n  b:\n    image: busybox\n    command: [sleep, '600']\n").await;
+    let out = s.rcompose(&["start"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    s.ok(&["create", "a"]).await;
+    assert_eq!(s.rcompose(&["start", "b"]).await.status.code(), Some(1), "b has no container");
+    s.ok(&["start", "a"]).await;
+    s.ok(&["down", "-t", "0"]).await;
+}
+
+/// A command interrupted by Ctrl-C exits 130, as Docker Compose's does, even when the call
+/// under way finishes (here a stop that waits for its timeout).
+#[tokio::test]
+async fn an_interrupted_stop_exits_130() {
+    let s = Stack::new("stopint", "services:\n  app:\n    image: busybox\n    command: [sleep, '600']\n").await;
+    s.ok(&["up", "-d"]).await;
+    // `sleep` as PID 1 ignores SIGTERM: the stop lasts until the timeout kills it.
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rcompose"))
+        .args(["-p", &s.name, "--progress", "plain", "stop", "-t", "5"])
+        .current_dir(s.dir.path())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn rcompose stop");
+    let mut stderr = BufReader::new(child.stderr.take().expect("piped")).lines();
+    let stopping = async {
+        while let Some(line) = stderr.next_line().await.expect("read stderr") {
+            if line.contains("Stopping") {
+                return;
+            }
+        }
+        panic!("stop ended before stopping");
+    };
+    tokio::time::timeout(Duration::from_secs(60), stopping).await.expect("the stop begins");
+    let pid = child.id().expect("running").to_string();
+    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().expect("kill").success());
+    let status = tokio::time::timeout(Duration::from_secs(60), child.wait()).await.expect("stop ends").expect("status");
+    assert_eq!(status.code(), Some(130));
+    s.ok(&["down", "-t", "0"]).await;
+}
+
+/// `watch` ends with Ctrl-C, and exits 130 then, as Docker Compose's does.
+#[tokio::test]
+async fn watch_ends_on_ctrl_c_with_130() {
+    let yaml = "services:\n  app:\n    image: busybox\n    command: [sleep, '600']\n    develop:\n      watch:\n        - {action: sync, path: ./src, target: /src}\n";
+    let s = Stack::new("watchint", yaml).await;
+    std::fs::create_dir(s.dir.path().join("src")).unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rcompose"))
+        .args(["-p", &s.name, "watch", "--no-up"])
+        .current_dir(s.dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn rcompose watch");
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped")).lines();
+    let enabled = async {
+        while let Some(line) = stdout.next_line().await.expect("read stdout") {
+            if line.contains("Watch enabled") {
+                return;
+            }
+        }
+        panic!("watch ended before it was enabled");
+    };
+    tokio::time::timeout(Duration::from_secs(60), enabled).await.expect("watch starts");
+    let pid = child.id().expect("running").to_string();
+    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().expect("kill").success());
+    let status = tokio::time::timeout(Duration::from_secs(60), child.wait()).await.expect("watch ends").expect("status");
+    assert_eq!(status.code(), Some(130));
 }

@@ -9,10 +9,17 @@ fn main() {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            // Help and version requests are not errors; usage errors exit 16 as in Docker Compose.
-            let code = if e.use_stderr() { 16 } else { 0 };
-            let _ = e.print();
-            std::process::exit(code);
+            if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                // `rcompose` alone: the help, on standard output, and success, as Docker Compose.
+                let _ = <Cli as clap::CommandFactory>::command().print_help();
+                std::process::exit(0);
+            }
+            if let Some(name) = missing_command(&e) {
+                output::error(&format!("unknown command {name:?}: it is a Docker Compose command rcompose does not have (`rcompose --help` lists those it has)"));
+            } else {
+                let _ = e.print();
+            }
+            std::process::exit(usage_exit_code(&e));
         }
     };
     init_tracing(cli.global.verbose);
@@ -33,6 +40,38 @@ fn exit_code(e: &anyhow::Error) -> i32 {
         return 130;
     }
     e.chain().find_map(|c| c.downcast_ref::<rcompose::loader::Diagnostic>()).map(|d| d.exit_code()).unwrap_or(1)
+}
+
+/// The exit code of a command line clap refused, as Docker Compose's for the same mistake: help
+/// and version requests are not errors (0); a flag it cannot parse, or an unknown command, is a
+/// usage error (16); arguments it parses and then refuses exit 1: a missing or extra operand,
+/// flags that exclude each other, a value outside a flag's choices.
+fn usage_exit_code(e: &clap::Error) -> i32 {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let context = |kind| match e.get(kind) {
+        Some(ContextValue::String(s)) => s.as_str(),
+        _ => "",
+    };
+    if !e.use_stderr() {
+        return 0;
+    }
+    match e.kind() {
+        ErrorKind::MissingRequiredArgument | ErrorKind::ArgumentConflict => 1,
+        ErrorKind::UnknownArgument if !context(ContextKind::InvalidArg).starts_with('-') => 1,
+        // A value given but not among the choices; a missing value is a parse error.
+        ErrorKind::InvalidValue if !context(ContextKind::InvalidValue).is_empty() => 1,
+        _ => 16,
+    }
+}
+
+/// The name of a Docker Compose command rcompose lacks, when that is what was typed: saying
+/// so helps more than "unrecognized subcommand".
+fn missing_command(e: &clap::Error) -> Option<&str> {
+    const COMPOSE_ONLY: [&str; 10] = ["attach", "cp", "events", "exec", "push", "run", "scale", "stats", "wait", "alpha"];
+    match (e.kind(), e.get(clap::error::ContextKind::InvalidSubcommand)) {
+        (clap::error::ErrorKind::InvalidSubcommand, Some(clap::error::ContextValue::String(s))) => COMPOSE_ONLY.contains(&s.as_str()).then_some(s.as_str()),
+        _ => None,
+    }
 }
 
 fn init_tracing(verbose: bool) {

@@ -15,6 +15,6 @@ pub struct CreateArgs {
 
 pub fn run(global: &GlobalOptions, args: CreateArgs) -> anyhow::Result<i32> {
     let project = session::project(global, &args.services)?;
-    let opts = args.create.options(global, &args.services, false, None);
+    let opts = args.create.options(global, &args.services, false, None)?;
     session::run(global, |c| async move { c.create(&project, &opts).await })
 }

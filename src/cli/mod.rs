@@ -24,7 +24,7 @@ pub mod up;
 pub mod version;
 pub mod watch;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 use crate::loader;
@@ -32,7 +32,7 @@ use crate::loader;
 /// rcompose runs multi-container applications described in compose.yaml files, on the local
 /// Docker engine. It reads the same files and accepts the same commands as Docker Compose.
 #[derive(Debug, Parser)]
-#[command(name = "rcompose", version, about, long_about = None, max_term_width = 100)]
+#[command(name = "rcompose", version, about, long_about = None, max_term_width = 100, arg_required_else_help = true)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalOptions,
@@ -42,11 +42,11 @@ pub struct Cli {
 
 /// Options every command accepts, as in Docker Compose.
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalOptions {
-    /// Compose file to use (repeat to merge several; `-` reads standard input).
-    /// Default: compose.yaml (or docker-compose.yml) in this directory or a parent, plus its
-    /// .override file
-    /// Like Docker Compose, only before the command: `logs -f` means follow.
+    /// Compose file to use; repeat to merge several, `-` reads standard input (default:
+    /// compose.yaml or docker-compose.yml in this directory or a parent, with its override file).
+    /// Put it before the command: after it, `-f` is the command's own flag (`logs -f` follows)
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Project name (default: the top-level `name:`, else the project directory's name)
@@ -64,22 +64,29 @@ pub struct GlobalOptions {
     /// Show what would be done, and why, without changing anything
     #[arg(long, global = true)]
     pub dry_run: bool,
-    /// How to show progress
-    #[arg(long, global = true, value_enum, default_value = "auto", env = "COMPOSE_PROGRESS")]
+    /// How to show progress on standard error: auto, tty, plain, json or quiet
+    #[arg(long = "progress", global = true, default_value = "auto", env = "COMPOSE_PROGRESS", value_name = "MODE")]
+    pub progress_flag: String,
+    /// `--progress` checked by [`run`] (as Docker Compose checks it: exit code 1, not 16).
+    #[arg(skip)]
     pub progress: Progress,
-    /// When to use colours and terminal control characters
-    #[arg(long, global = true, value_enum, default_value = "auto", env = "COMPOSE_ANSI")]
+    /// When to use colours and terminal control characters: never, always or auto
+    #[arg(long = "ansi", global = true, default_value = "auto", env = "COMPOSE_ANSI", value_name = "WHEN")]
+    pub ansi_flag: String,
+    /// `--ansi` checked by [`run`].
+    #[arg(skip)]
     pub ansi: Ansi,
     /// How many engine operations may run at once (-1: no limit)
-    #[arg(long, global = true, default_value_t = -1, env = "COMPOSE_PARALLEL_LIMIT", allow_negative_numbers = true)]
+    #[arg(long, global = true, default_value_t = -1, env = "COMPOSE_PARALLEL_LIMIT", allow_negative_numbers = true, value_name = "N")]
     pub parallel: i64,
     /// Print debug logs (same as RUST_LOG=debug)
     #[arg(long, global = true)]
     pub verbose: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Progress {
+    #[default]
     Auto,
     Tty,
     Plain,
@@ -87,11 +94,40 @@ pub enum Progress {
     Quiet,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+impl Progress {
+    /// A `--progress` value. An unknown one is an error, not a usage error, as in Docker
+    /// Compose (exit code 1, same message).
+    pub fn parse(value: &str) -> anyhow::Result<Progress> {
+        Ok(match value {
+            "auto" => Progress::Auto,
+            "tty" => Progress::Tty,
+            "plain" => Progress::Plain,
+            "json" => Progress::Json,
+            "quiet" => Progress::Quiet,
+            _ => anyhow::bail!("unsupported --progress value {value:?} (expected auto, tty, plain, json or quiet)"),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Ansi {
     Never,
     Always,
+    #[default]
     Auto,
+}
+
+impl Ansi {
+    /// An `--ansi` value. Docker Compose takes an unknown one as `auto` and carries on; so do
+    /// we, with a warning (the second value).
+    pub fn parse(value: &str) -> (Ansi, Option<String>) {
+        match value {
+            "never" => (Ansi::Never, None),
+            "always" => (Ansi::Always, None),
+            "auto" => (Ansi::Auto, None),
+            _ => (Ansi::Auto, Some(format!("unsupported --ansi value {value:?} (expected never, always or auto), using auto"))),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -119,9 +155,9 @@ pub enum Command {
     Rm(rm::RmArgs),
     /// Send a signal to running containers
     Kill(kill::KillArgs),
-    /// Pause services
+    /// Pause the services' running containers
     Pause(pause::PauseArgs),
-    /// Unpause services
+    /// Resume the services' paused containers
     Unpause(unpause::UnpauseArgs),
     /// List containers
     Ps(ps::PsArgs),
@@ -131,7 +167,7 @@ pub enum Command {
     Images(images::ImagesArgs),
     /// Print the public port for a port binding
     Port(port::PortArgs),
-    /// Display the running processes
+    /// Display the processes running in the containers
     Top(top::TopArgs),
     /// List running compose projects
     Ls(ls::LsArgs),
@@ -162,8 +198,15 @@ impl GlobalOptions {
 
 /// Runs the parsed command with progress shown as `--progress` says; returns the process exit
 /// code.
-pub fn run(cli: Cli) -> anyhow::Result<i32> {
+pub fn run(mut cli: Cli) -> anyhow::Result<i32> {
     use crate::output::progress::{self, Mode, Requested};
+    let (ansi, warning) = Ansi::parse(&cli.global.ansi_flag);
+    cli.global.ansi = ansi;
+    warning.iter().for_each(|w| crate::output::warn(w));
+    // Like Docker Compose, `version` ignores --progress; the others refuse an unknown mode.
+    if !matches!(cli.command, Command::Version(_)) {
+        cli.global.progress = Progress::parse(&cli.global.progress_flag)?;
+    }
     let requested = match cli.global.progress {
         Progress::Auto => Requested::Auto,
         Progress::Tty => Requested::Tty,
@@ -171,10 +214,28 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Progress::Json => Requested::Json,
         Progress::Quiet => Requested::Quiet,
     };
-    progress::init(Mode::resolve(requested, cli.global.ansi == Ansi::Never, std::io::IsTerminal::is_terminal(&std::io::stderr()))?);
+    let mode = match Mode::resolve(requested, cli.global.ansi == Ansi::Never, std::io::IsTerminal::is_terminal(&std::io::stderr())) {
+        Ok(mode) => mode,
+        // `--progress tty` without a terminal is refused only by the commands that show
+        // progress, as in Docker Compose: `ps --progress tty | less` works.
+        Err(_) if !cli.command.shows_progress() => Mode::Plain,
+        Err(e) => return Err(e.into()),
+    };
+    progress::init(mode);
     let code = run_command(cli);
     progress::finish();
     code
+}
+
+impl Command {
+    /// Whether the command reports progress events (and so needs a terminal for `--progress tty`).
+    fn shows_progress(&self) -> bool {
+        use Command::*;
+        match self {
+            Up(_) | Down(_) | Create(_) | Build(_) | Pull(_) | Start(_) | Stop(_) | Restart(_) | Rm(_) | Kill(_) | Pause(_) | Unpause(_) | Watch(_) => true,
+            Config(_) | Ps(_) | Logs(_) | Images(_) | Port(_) | Top(_) | Ls(_) | Version(_) => false,
+        }
+    }
 }
 
 fn run_command(cli: Cli) -> anyhow::Result<i32> {

@@ -8,9 +8,11 @@ use crate::status;
 
 #[derive(Debug, Args)]
 pub struct PortArgs {
+    /// The service whose container to look at
     pub service: String,
-    pub private_port: u16,
-    /// tcp or udp
+    /// The port inside the container (as in `ports:`, the part after the colon)
+    pub private_port: String,
+    /// Protocol of the private port
     #[arg(long, default_value = "tcp", value_parser = ["tcp", "udp", "sctp"])]
     pub protocol: String,
     /// Index of the container if the service has several
@@ -19,10 +21,12 @@ pub struct PortArgs {
 }
 
 pub fn run(global: &GlobalOptions, args: PortArgs) -> anyhow::Result<i32> {
+    // Checked here, not by the parser: Docker Compose exits 1 on a bad port, not 16.
+    let private_port: u16 = args.private_port.parse().map_err(|_| anyhow::anyhow!("invalid port {:?}: expected a number from 0 to 65535", args.private_port))?;
     let (name, _) = super::ps::target(global, std::slice::from_ref(&args.service))?;
     let address = status::block_on(async {
         let engine = status::connect().await?;
-        status::port::port(&*engine, &name, &args.service, args.private_port, &args.protocol, args.index).await
+        status::port::port(&*engine, &name, &args.service, private_port, &args.protocol, args.index).await
     })?;
     output::stdout(&format!("{address}\n"));
     Ok(0)

@@ -68,8 +68,18 @@ where
         }
         c.warn = Arc::new(output::warn);
         work(c).await
-    })?;
-    Ok(value)
+    });
+    interrupted(&cancel, value)
+}
+
+/// The result of work that `cancel` may have stopped: after a Ctrl-C the command exits 130
+/// with "interrupted", as Docker Compose's does, even when the calls under way finished (the
+/// engine stopped the container anyway); a failure of its own is kept.
+pub fn interrupted<T, E: Into<anyhow::Error>>(cancel: &CancellationToken, result: Result<T, E>) -> anyhow::Result<T> {
+    match result {
+        Ok(_) if cancel.is_cancelled() => Err(ComposeError::Interrupted.into()),
+        r => r.map_err(Into::into),
+    }
 }
 
 /// `-t`/`--timeout` in seconds, as the engine takes it.

@@ -28,9 +28,12 @@ pub struct UpArgs {
     /// Give up waiting after this many seconds
     #[arg(long, value_name = "SECONDS")]
     pub wait_timeout: Option<u64>,
-    /// Don't start linked services
+    /// Don't start the services the named ones depend on
     #[arg(long)]
     pub no_deps: bool,
+    /// Recreate the containers of the services the named ones depend on, even if unchanged
+    #[arg(long, conflicts_with = "no_recreate")]
+    pub always_recreate_deps: bool,
     /// Recreate anonymous volumes instead of retrieving data from the previous containers
     #[arg(short = 'V', long)]
     pub renew_anon_volumes: bool,
@@ -132,47 +135,56 @@ pub struct CreateFlags {
     #[arg(long)]
     pub remove_orphans: bool,
     /// Run this many containers of a service (overrides `scale` in the file)
-    #[arg(long, value_name = "SERVICE=NUM", value_parser = parse_scale)]
-    pub scale: Vec<(String, u32)>,
+    #[arg(long, value_name = "SERVICE=NUM")]
+    pub scale: Vec<String>,
     #[command(flatten)]
     pub images: super::build::ImageFlags,
 }
 
 impl CreateFlags {
-    pub fn options(&self, global: &GlobalOptions, services: &[String], no_deps: bool, timeout: Option<i64>) -> UpOptions {
+    /// The options of `up` and `create`; a malformed `--scale` is refused here (exit code 1,
+    /// as in Docker Compose), not by the parser.
+    pub fn options(&self, global: &GlobalOptions, services: &[String], no_deps: bool, timeout: Option<i64>) -> anyhow::Result<UpOptions> {
         let recreate = match (self.force_recreate, self.no_recreate) {
             (true, _) => Recreate::Force,
             (_, true) => Recreate::Never,
             _ => Recreate::Diverged,
         };
+        let recreate_dependencies = if self.no_recreate { Recreate::Never } else { Recreate::Diverged };
         let env_files = global.load_options(services).env_files;
-        UpOptions {
+        let scale = self.scale.iter().map(|s| parse_scale(s)).collect::<Result<_, _>>()?;
+        Ok(UpOptions {
             services: services.to_vec(),
             no_deps,
             converge: plan::UpOptions {
                 recreate,
+                named: services.iter().cloned().collect(),
+                recreate_dependencies,
                 remove_orphans: self.remove_orphans,
-                scale: self.scale.iter().cloned().collect(),
+                scale,
                 images: self.images.options(),
                 timeout: session::timeout(timeout),
                 environment_file: (!env_files.is_empty()).then(|| env_files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(",")),
                 ..Default::default()
             },
             ..Default::default()
-        }
+        })
     }
 }
 
-fn parse_scale(s: &str) -> Result<(String, u32), String> {
-    let (service, n) = s.split_once('=').ok_or_else(|| format!("invalid --scale {s:?}: expected SERVICE=NUM"))?;
-    let n = n.parse().map_err(|_| format!("invalid --scale {s:?}: {n:?} is not a number of containers"))?;
+fn parse_scale(s: &str) -> anyhow::Result<(String, u32)> {
+    let (service, n) = s.split_once('=').ok_or_else(|| anyhow::anyhow!("invalid --scale {s:?}: expected SERVICE=NUM"))?;
+    let n = n.parse().map_err(|_| anyhow::anyhow!("invalid --scale {s:?}: {n:?} is not a number of containers"))?;
     Ok((service.to_string(), n))
 }
 
 pub fn run(global: &GlobalOptions, args: UpArgs) -> anyhow::Result<i32> {
     let attach = args.attached.options(args.detach || args.wait, args.wait)?;
     let project = session::project(global, &args.services)?;
-    let mut opts = args.create.options(global, &args.services, args.no_deps, args.timeout);
+    let mut opts = args.create.options(global, &args.services, args.no_deps, args.timeout)?;
+    if args.always_recreate_deps {
+        opts.converge.recreate_dependencies = Recreate::Force;
+    }
     opts.converge.no_start = args.no_start;
     opts.converge.renew_anon_volumes = args.renew_anon_volumes;
     opts.wait = args.wait;

@@ -46,7 +46,7 @@ pub fn run(global: &GlobalOptions, args: WatchArgs) -> anyhow::Result<i32> {
 pub fn watch_until_interrupted(global: &GlobalOptions, project: Project, opts: WatchOptions, quiet_build: bool) -> anyhow::Result<i32> {
     let cancel = CancellationToken::new();
     let quiet = global.progress == super::Progress::Quiet;
-    compose::block_on(&cancel, None, async {
+    let result = compose::block_on(&cancel, None, async {
         let mut c = Compose::connect().await?;
         c.cancel = cancel.clone();
         if !quiet {
@@ -57,10 +57,9 @@ pub fn watch_until_interrupted(global: &GlobalOptions, project: Project, opts: W
         }
         c.warn = Arc::new(output::warn);
         watch::run(&c, project, &opts, notices()).await
-    })?;
-    if cancel.is_cancelled() {
-        return Err(ComposeError::Interrupted.into());
-    }
+    });
+    // Watching ends with Ctrl-C: exit 130, as Docker Compose's watch does.
+    session::interrupted(&cancel, result)?;
     Ok(0)
 }
 

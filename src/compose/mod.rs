@@ -71,7 +71,10 @@ pub enum ComposeError {
     Failed(Vec<String>),
     #[error("interrupted")]
     Interrupted,
-    #[error("{0}")]
+    /// `start` found no container (of a named service, or of the whole project).
+    #[error("no container to start for {0}; run `up` to create it")]
+    NothingToStart(String),
+    #[error(transparent)]
     NotReady(#[from] NotReady),
     #[error("timed out after {0:?} waiting for the services to be running or healthy")]
     WaitTimeout(Duration),

@@ -66,6 +66,19 @@ async fn unknown_services_are_refused() {
     assert_eq!(e.to_string(), "no such service: nope");
 }
 
+#[tokio::test]
+async fn start_refuses_to_start_nothing() {
+    let (_, c) = compose();
+    let p = project(STACK);
+    let e = c.start(&p, &[]).await.unwrap_err();
+    assert_eq!(e.to_string(), "no container to start for project \"p\"; run `up` to create it");
+    c.create(&p, &UpOptions { services: vec!["db".into()], ..Default::default() }).await.unwrap();
+    let e = c.start(&p, &["web".into()]).await.unwrap_err();
+    assert_eq!(e.to_string(), "no container to start for service \"web\"; run `up` to create it");
+    let plan = c.start(&p, &[]).await.unwrap();
+    assert_eq!(plan.steps.len(), 1, "db is started, web warned about: {plan}");
+}
+
 mod attached {
     use std::time::Duration;
 

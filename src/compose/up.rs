@@ -65,6 +65,15 @@ impl Compose {
         let targets = targets(project, services, true)?;
         let selected = if services.is_empty() { BTreeSet::new() } else { targets };
         let observed = observe(self.engine.as_ref(), &project.name, Some(project), &BTreeMap::new()).await?;
+        // As in Docker Compose, starting nothing is an error (so `start || up -d` works): a
+        // named service without containers, or a project without any.
+        let created = |s: &str| observed.containers.iter().any(|c| !c.oneoff && (s.is_empty() || c.service == s));
+        if let Some(missing) = services.iter().find(|s| !created(s)) {
+            return Err(ComposeError::NothingToStart(format!("service {missing:?}")));
+        }
+        if services.is_empty() && !created("") {
+            return Err(ComposeError::NothingToStart(format!("project {:?}", project.name)));
+        }
         let plan = plan::plan_start(project, &observed, &selected);
         self.execute(&project.name, &plan).await?;
         Ok(plan)

@@ -284,7 +284,8 @@ fn config_files(opts: &Options, env: &Environment) -> Result<Vec<PathBuf>, Diagn
         let files: Vec<PathBuf> = list.split(sep).filter(|s| !s.is_empty()).map(|f| absolutize(Path::new(f), &opts.cwd)).collect();
         for f in &files {
             if !f.is_file() {
-                return Err(Diagnostic::file(f, "cannot read compose file named in COMPOSE_FILE: no such file"));
+                // Exit code 1, as Docker Compose's for this case (a bad variable, not a bad file).
+                return Err(Diagnostic { kind: diagnostic::Kind::Other, ..Diagnostic::file(f, "cannot read compose file named in COMPOSE_FILE: no such file") });
             }
         }
         return Ok(files);

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::diagnostic::{Diagnostic, FileId};
+use super::diagnostic::{Diagnostic, FileId, Kind};
 
 /// File names looked up, in order of preference, when no `-f` is given.
 pub const DEFAULT_FILES: &[&str] = &["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"];
@@ -49,7 +49,8 @@ pub fn read(path: &Path) -> Result<String, Diagnostic> {
             std::io::ErrorKind::NotFound => "no such file".to_string(),
             _ => e.to_string(),
         };
-        Diagnostic::file(path, format!("cannot read compose file: {why}"))
+        // Exit code 14, as Docker Compose's for a compose file it cannot open.
+        Diagnostic { kind: Kind::NoConfig, ..Diagnostic::file(path, format!("cannot read compose file: {why}")) }
     })
 }
 

@@ -82,6 +82,8 @@ fn compose_file_variable_and_separator() {
     write(tmp.path(), "extra.yaml", "services:\n  db:\n    image: busybox\n");
     let p = load(&opts(tmp.path(), &[("COMPOSE_FILE", "base.yaml;extra.yaml"), ("COMPOSE_PATH_SEPARATOR", ";")])).unwrap().project;
     assert_eq!(p.services.keys().collect::<Vec<_>>(), ["db", "web"]);
+    let e = load(&opts(tmp.path(), &[("COMPOSE_FILE", "nope.yaml")])).unwrap_err();
+    assert_eq!(e.exit_code(), 1, "as Docker Compose's for a COMPOSE_FILE naming no file: {e}");
 }
 
 #[test]
@@ -116,7 +118,9 @@ fn missing_and_empty_files_are_clear_errors() {
     let tmp = tempfile::tempdir().unwrap();
     let mut o = opts(tmp.path(), &[]);
     o.files = vec!["nope.yaml".into()];
-    let e = load(&o).unwrap_err().to_string();
+    let e = load(&o).unwrap_err();
+    assert_eq!(e.exit_code(), 14, "a missing -f file is a missing compose file");
+    let e = e.to_string();
     assert!(e.contains("nope.yaml") && e.contains("no such file"), "{e}");
     let e = load(&opts(tmp.path(), &[])).unwrap_err().to_string();
     assert!(e.contains("no configuration file provided"), "{e}");

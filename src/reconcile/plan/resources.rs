@@ -31,6 +31,11 @@ impl Prepared {
         out.extend(self.images.get(&labels::image_name(project, s)));
         out
     }
+
+    /// The step that pulls or builds `image` in this plan, if any.
+    pub fn image_step(&self, image: &str) -> Option<StepId> {
+        self.images.get(image).copied()
+    }
 }
 
 fn volume_keys(s: &Service) -> impl Iterator<Item = &str> {

@@ -95,6 +95,23 @@ fn recreate_policies() {
 }
 
 #[test]
+fn forcing_a_named_service_leaves_its_dependencies_alone_unless_asked() {
+    let p = project(STACK);
+    let o = converged(&p);
+    let web = |recreate_dependencies| UpOptions {
+        services: BTreeSet::from(["web".to_string(), "db".to_string()]),
+        named: BTreeSet::from(["web".to_string()]),
+        recreate: Recreate::Force,
+        recreate_dependencies,
+        ..Default::default()
+    };
+    let plan = plan_up(&p, &o, &web(Recreate::Diverged)).unwrap();
+    assert_eq!(decisions(&plan), ["db: up to date", "web: recreate (--force-recreate)"]);
+    let plan = plan_up(&p, &o, &web(Recreate::Force)).unwrap();
+    assert_eq!(decisions(&plan), ["db: recreate (--always-recreate-deps)", "web: recreate (--force-recreate)"]);
+}
+
+#[test]
 fn stopped_containers_are_started_and_waits_follow_them() {
     let p = project(STACK);
     let mut o = converged(&p);

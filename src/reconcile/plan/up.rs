@@ -32,7 +32,15 @@ pub enum Recreate {
 pub struct UpOptions {
     /// The services to converge, dependencies included unless `--no-deps`; empty: all.
     pub services: BTreeSet<String>,
+    /// For the containers of the services named on the command line (all, when none is).
     pub recreate: Recreate,
+    /// The services named on the command line; the others of `services` are there as their
+    /// dependencies. Empty: every service is named.
+    pub named: BTreeSet<String>,
+    /// For the containers of the dependencies: as Docker Compose, `--force-recreate web`
+    /// leaves web's dependencies alone unless they diverged; `--always-recreate-deps` (`Force`)
+    /// recreates them, `--no-recreate` (`Never`) applies to them too.
+    pub recreate_dependencies: Recreate,
     /// Create containers but leave them stopped.
     pub no_start: bool,
     pub remove_orphans: bool,
@@ -85,7 +93,11 @@ impl Up<'_> {
         self.plan.warnings.extend(convert::files::ignored_ownership(self.project, s));
         let hash = crate::reconcile::hash::config_hash(self.project, s);
         let image = labels::image_name(self.project, s);
-        let image_id = self.observed.images.get(&image).cloned().flatten();
+        // An image this plan builds (`up --dry-run --build`; a real `up` builds first, then
+        // plans against the result) may come out new: its containers are planned as recreated
+        // and labelled with the image once built, as Docker Compose's dry run shows them.
+        let rebuilt = self.res.image_step(&image).is_some_and(|step| matches!(self.plan.steps[step].op, Op::BuildImage(_)));
+        let image_id = if rebuilt { None } else { self.observed.images.get(&image).cloned().flatten() };
         let mut prereqs = self.res.for_service(self.project, s);
         prereqs.extend(self.gates.implicit(self.project, s));
 
@@ -107,10 +119,13 @@ impl Up<'_> {
             let name = labels::container_name(self.project, s, number);
             names.push(name.clone());
             let cx = Context { number, name: name.clone(), config_hash: hash.clone(), image_id: image_id.clone(), replaces: None, environment_file: self.opts.environment_file.clone() };
-            let why = match self.opts.recreate {
-                Recreate::Force => Some("--force-recreate".to_string()),
+            let named = self.opts.named.is_empty() || self.opts.named.contains(&s.name);
+            let (policy, flag) = if named { (self.opts.recreate, "--force-recreate") } else { (self.opts.recreate_dependencies, "--always-recreate-deps") };
+            let why = match policy {
+                Recreate::Force => Some(flag.to_string()),
                 Recreate::Never => None,
                 Recreate::Diverged => diff::why_recreate(c, &convert::container_spec(self.project, s, &cx), &hash, image_id.as_deref())
+                    .or_else(|| rebuilt.then(|| format!("image {image} is rebuilt")))
                     .or_else(|| dependency_recreated.as_ref().map(|d| format!("{d} is recreated"))),
             };
             if let Some(why) = why {

@@ -93,6 +93,31 @@ fn identical_builds_run_once_and_containers_wait_for_them() {
 }
 
 #[test]
+fn a_dry_run_with_build_recreates_the_containers_of_the_rebuilt_image() {
+    let yaml = "services:\n  a:\n    build: .\n  b:\n    image: img\n    depends_on: [a]\n  c:\n    image: img\n";
+    let p = project(yaml);
+    let o = crate::reconcile::testing::converged(&p);
+    let up = |images: ImageOptions, recreate| plan_up(&p, &o, &UpOptions { images, recreate, ..Default::default() }).unwrap();
+    let build = ImageOptions { build: true, ..Default::default() };
+    let plan = up(build.clone(), Default::default());
+    assert_eq!(
+        decisions(&plan),
+        ["image p-a: build (--build)", "a: recreate (image p-a is rebuilt)", "b: recreate (a is recreated)", "c: up to date"],
+        "{plan}"
+    );
+    let create = plan.steps.iter().position(|s| matches!(&s.op, Op::CreateContainer { spec, .. } if spec.name.as_deref().is_some_and(|n| n.ends_with("_p-a-1"))));
+    let Some(Op::CreateContainer { spec, image_label }) = create.map(|i| &plan.steps[i].op) else { panic!("{plan}") };
+    assert_eq!(image_label.as_deref(), Some("p-a"), "the image label is the built image's, read after the build");
+    assert!(!spec.config.labels.contains_key(crate::reconcile::labels::IMAGE), "not the old image's id");
+    assert!(plan.steps[create.unwrap()].after.iter().any(|e| e.step == 0), "the replacement waits for the build: {plan}");
+
+    let plain = up(ImageOptions::default(), Default::default());
+    assert_eq!(decisions(&plain), ["a: up to date", "b: up to date", "c: up to date"], "nothing to build, nothing to do");
+    let kept = up(build, crate::reconcile::plan::Recreate::Never);
+    assert_eq!(decisions(&kept), ["image p-a: build (--build)", "a: up to date", "b: up to date", "c: up to date"]);
+}
+
+#[test]
 fn build_plans_skip_what_has_no_build_section() {
     let p = project("services:\n  a:\n    build: .\n  b:\n    image: img\n  c:\n    build: {context: ., args: {X: '1'}}\n");
     let overrides = Overrides { no_cache: true, ..Default::default() };
