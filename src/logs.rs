@@ -357,7 +357,12 @@ impl LineSplitter {
 /// One line's text: a `\r` before the line break dropped, invalid UTF-8 replaced.
 fn text_of(line: &[u8]) -> String {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
-    String::from_utf8_lossy(line).into_owned()
+    // The check of valid UTF-8 is several times quicker than the lossy walk, which only the
+    // rare invalid line needs.
+    match std::str::from_utf8(line) {
+        Ok(text) => text.to_owned(),
+        Err(_) => String::from_utf8_lossy(line).into_owned(),
+    }
 }
 
 #[cfg(test)]

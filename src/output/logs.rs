@@ -49,12 +49,19 @@ impl LogPrinter {
     /// Appends one line of `label`'s output to `out`, as [`line`](Self::line) writes it,
     /// without allocating anything of its own: `logs -f` spends its time here.
     fn push_line(&mut self, out: &mut String, label: &str, text: &str) {
-        self.register(label);
+        // One lookup per line: a label is registered once, on its first line at the latest.
+        let code = match self.colors.get(label) {
+            Some(code) => *code,
+            None => {
+                self.register(label);
+                self.colors[label]
+            }
+        };
         if self.color {
             out.push_str("\x1b[2K");
         }
         if self.prefix {
-            let code = self.colors.get(label).filter(|_| self.color);
+            let code = Some(code).filter(|_| self.color);
             if let Some(code) = code {
                 out.push_str("\x1b[");
                 out.push_str(code);
