@@ -327,6 +327,26 @@ impl LineSplitter {
     /// Like [`push`](Self::push), appending to `lines`.
     pub fn push_into(&mut self, stream: LogStream, bytes: &[u8], lines: &mut Vec<(LogStream, String)>) {
         let buf = &mut self.partial[slot(stream)];
+        // A chunk of valid UTF-8 (nearly all of them) is checked once, then searched with
+        // `str::find`, which looks for the line break a word at a time.
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            let mut rest = text;
+            while let Some(pos) = rest.find('\n') {
+                let line = &rest[..pos];
+                let text = if buf.is_empty() {
+                    line.strip_suffix('\r').unwrap_or(line).to_owned()
+                } else {
+                    buf.extend_from_slice(line.as_bytes());
+                    let t = text_of(buf);
+                    buf.clear();
+                    t
+                };
+                lines.push((stream, text));
+                rest = &rest[pos + 1..];
+            }
+            buf.extend_from_slice(rest.as_bytes());
+            return;
+        }
         let mut rest = bytes;
         while let Some(pos) = rest.iter().position(|b| *b == b'\n') {
             let text = if buf.is_empty() {
