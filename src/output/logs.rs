@@ -49,12 +49,19 @@ impl LogPrinter {
     /// Appends one line of `label`'s output to `out`, as [`line`](Self::line) writes it,
     /// without allocating anything of its own: `logs -f` spends its time here.
     fn push_line(&mut self, out: &mut String, label: &str, text: &str) {
-        self.register(label);
+        // One lookup per line: a label is registered once, on its first line at the latest.
+        let code = match self.colors.get(label) {
+            Some(code) => *code,
+            None => {
+                self.register(label);
+                self.colors[label]
+            }
+        };
         if self.color {
             out.push_str("\x1b[2K");
         }
         if self.prefix {
-            let code = self.colors.get(label).filter(|_| self.color);
+            let code = Some(code).filter(|_| self.color);
             if let Some(code) = code {
                 out.push_str("\x1b[");
                 out.push_str(code);
@@ -70,6 +77,18 @@ impl LogPrinter {
         }
         out.push_str(text);
         out.push('\n');
+    }
+
+    /// Appends the lines of `text`, each ending with `\n`, as [`push_line`](Self::push_line)
+    /// writes them; without prefix nor colour the text goes out as it is.
+    fn push_lines(&mut self, out: &mut String, label: &str, text: &str) {
+        if !self.prefix && !self.color {
+            out.push_str(text);
+            return;
+        }
+        for line in text.split_terminator('\n') {
+            self.push_line(out, label, line);
+        }
     }
 
     /// `Attaching to db-1, web-1`, making room for every label first.
@@ -153,7 +172,7 @@ impl LogPrinter {
     /// Appends the text of one event to `out`.
     fn push(&mut self, out: &mut String, event: &LogEvent) {
         match event {
-            LogEvent::Line { source, text, .. } => self.push_line(out, &source.label, text),
+            LogEvent::Line { source, text, .. } => self.push_lines(out, &source.label, text),
             LogEvent::Attached { source } => self.register(&source.label),
             LogEvent::Exited { source, exit_code, .. } => out.push_str(&self.exited(&source.label, *exit_code)),
         }
@@ -204,6 +223,17 @@ mod tests {
         assert_eq!(p.line("web-1", "a"), "\x1b[2K\x1b[36mweb-1  | \x1b[0ma\n");
         assert_eq!(p.line("db-1", "b"), "\x1b[2K\x1b[33mdb-1   | \x1b[0mb\n");
         assert_eq!(p.exited("db-1", 3), "\x1b[33mdb-1\x1b[0m exited with code 3\n");
+    }
+
+    #[test]
+    fn a_batch_of_lines_is_printed_line_by_line() {
+        for (color, prefix) in [(false, false), (false, true), (true, false), (true, true)] {
+            let mut p = LogPrinter::new(color, prefix);
+            let mut out = String::new();
+            p.push_lines(&mut out, "web-1", "a\n\nb\n");
+            let want = ["a", "", "b"].map(|l| p.line("web-1", l)).concat();
+            assert_eq!(out, want, "color {color} prefix {prefix}");
+        }
     }
 
     #[test]

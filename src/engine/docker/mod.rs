@@ -8,6 +8,7 @@
 mod containers;
 mod error;
 mod images;
+mod logstream;
 mod observe;
 mod ping;
 mod resources;
@@ -43,6 +44,9 @@ pub struct DockerEngine {
     docker: Docker,
     /// The address we connected to, for error messages.
     host: String,
+    /// The engine's unix socket when it is reached over a plain one: container logs are read
+    /// from it directly (`logstream`).
+    socket: Option<String>,
 }
 
 impl std::fmt::Debug for DockerEngine {
@@ -86,6 +90,10 @@ impl DockerEngine {
                 .map(|engine| (address, engine)),
             None => None,
         };
+        let socket = match &version {
+            Some((ping::Address::Unix(path), _)) => Some(path.clone()),
+            _ => None,
+        };
         let docker = match version {
             Some((address, engine)) => {
                 let ours = bollard::API_DEFAULT_VERSION;
@@ -105,6 +113,7 @@ impl DockerEngine {
         Ok(DockerEngine {
             docker,
             host: host.to_string(),
+            socket,
         })
     }
 
@@ -215,7 +224,10 @@ impl Engine for DockerEngine {
     }
 
     fn logs<'a>(&'a self, id: &'a str, options: &'a LogOptions) -> EngineStream<'a, LogChunk> {
-        runtime::logs(self, id, options)
+        match &self.socket {
+            Some(path) => logstream::logs(path, &self.host, USER_AGENT, id, options),
+            None => runtime::logs(self, id, options),
+        }
     }
 
     fn exec<'a>(&'a self, id: &'a str, spec: &'a ExecSpec) -> EngineFuture<'a, ExecOutput> {
