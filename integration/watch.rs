@@ -565,7 +565,7 @@ services:
     write(s.dir.path(), "ctx/Dockerfile", "FROM busybox:latest\nCOPY version.txt /version.txt\n");
     let (v1, v2) = (format!("{} v1", s.name), format!("{} v2", s.name));
     write(s.dir.path(), "ctx/version.txt", &v1);
-    let mut w = Watching::start(&s, &["--prune"]).await;
+    let mut w = Watching::start(&s, &[]).await;
     let before = s.containers().await;
     let id = |c: &std::collections::BTreeMap<String, rcompose::engine::ContainerSummary>, service: &str| c[&s.container(service, 1)].clone();
     let old_image = id(&before, "a").image_id;
@@ -590,7 +590,7 @@ services:
     assert_eq!(id(&before, "dependent").id, id(&after, "dependent").id, "the dependent is restarted, not recreated");
     assert_eq!(id(&before, "bystander").id, id(&after, "bystander").id);
     assert_eq!(id(&after, "bystander").state, rcompose::engine::ContainerStatus::Running);
-    // --prune: the image the rebuild left dangling goes.
+    // Pruning is on by default: the image the rebuild left dangling goes.
     let deadline = tokio::time::Instant::now() + LIMIT;
     while s.engine.inspect_image(&old_image).await.is_ok() {
         assert!(tokio::time::Instant::now() < deadline, "the old image {old_image} was not pruned");

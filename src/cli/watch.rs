@@ -20,8 +20,8 @@ pub struct WatchArgs {
     /// Do not build and start the services before watching
     #[arg(long)]
     pub no_up: bool,
-    /// Remove dangling images after a rebuild
-    #[arg(long)]
+    /// Remove the image a rebuild leaves dangling (on by default; `--prune=false` keeps it)
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value_t = true, default_missing_value = "true", action = clap::ArgAction::Set)]
     pub prune: bool,
     /// Hide build output
     #[arg(long)]
