@@ -20,7 +20,7 @@ type Error = de::value::Error;
 
 /// The canonical tree as a typed project; a decoding error points at the offending node.
 pub fn decode(tree: &Node) -> Result<Project, Diagnostic> {
-    let mut project = match Project::deserialize_node(tree) {
+    let mut project = match from_node::<Project>(tree) {
         Ok(p) => p,
         Err(_) => return Err(locate(tree)),
     };
@@ -30,14 +30,9 @@ pub fn decode(tree: &Node) -> Result<Project, Diagnostic> {
     Ok(project)
 }
 
-trait FromNode: Sized {
-    fn deserialize_node(node: &Node) -> Result<Self, Error>;
-}
-
-impl<T: de::DeserializeOwned> FromNode for T {
-    fn deserialize_node(node: &Node) -> Result<T, Error> {
-        T::deserialize(NodeDeserializer(node))
-    }
+/// Any owned model type read from a tree, without path tracking.
+fn from_node<T: de::DeserializeOwned>(node: &Node) -> Result<T, Error> {
+    T::deserialize(NodeDeserializer(node))
 }
 
 /// Decodes again, tracking the path, and turns the failure into a diagnostic at its node.
@@ -250,7 +245,7 @@ mod tests {
         ];
         for text in texts {
             let node = tree(text);
-            let ours = Project::deserialize_node(&node).map(|p| serde_json::to_value(&p).unwrap()).map_err(|e| e.to_string());
+            let ours = from_node::<Project>(&node).map(|p| serde_json::to_value(&p).unwrap()).map_err(|e| e.to_string());
             let json: Result<Project, _> = serde_json::from_value(node.to_json());
             let theirs = json.map(|p| serde_json::to_value(&p).unwrap()).map_err(|e| e.to_string());
             assert_eq!(ours, theirs, "{text}");
