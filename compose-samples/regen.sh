@@ -6,7 +6,7 @@
 # The reference runs with an almost empty environment (PATH, and HOME so that docker finds its
 # compose plugin), as the sample test runs the loader with an empty environment: samples must
 # not depend on either variable; extra global flags come from each sample's
-# `args` file. The sample's absolute directory is replaced with `$DIR` so the files are portable.
+# `args` file, extra `config` flags from its `config-args` file. The sample's absolute directory is replaced with `$DIR` so the files are portable.
 #
 # Usage: compose-samples/regen.sh [sample-name...]
 set -eu
@@ -21,8 +21,10 @@ for dir in "$root"/valid/*/; do
     if [ $# -gt 0 ] && ! printf '%s\n' "$@" | grep -qx "$name"; then continue; fi
     args=""
     [ -f "$dir/args" ] && args=$(cat "$dir/args")
+    config_args=""
+    [ -f "$dir/config-args" ] && config_args=$(cat "$dir/config-args")
     # shellcheck disable=SC2086
-    if out=$(cd "$dir" && reference $args config --format json 2>"$root/.stderr"); then
+    if out=$(cd "$dir" && reference $args config --format json $config_args 2>"$root/.stderr"); then
         printf '%s\n' "$out" | sed "s#$dir#\$DIR#g" > "$dir/expected.json"
         echo "ok       valid/$name"
         sed 's/^/         warning: /' "$root/.stderr"

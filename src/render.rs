@@ -27,6 +27,12 @@ pub enum ConfigQuery {
 
 /// Loads the project and renders the query. Returns the text and the loader's warnings.
 pub fn render(opts: &loader::Options, selected: &[String], query: &ConfigQuery) -> Result<(String, Vec<String>), Diagnostic> {
+    if let (ConfigQuery::Model(format), false) = (query, opts.interpolate) {
+        // Like Docker Compose, the uninterpolated model is the whole merged files: neither the
+        // services named nor the profiles select anything.
+        let (model, warnings) = loader::load_uninterpolated(opts)?;
+        return Ok((json_text(model, *format), warnings));
+    }
     let loaded = loader::load(opts)?;
     let mut project = loaded.project;
     if !selected.is_empty() {
@@ -127,12 +133,16 @@ pub fn model_text(project: &Project, format: ConfigFormat, escape_dollars: bool)
         ConfigFormat::Json => {
             // Compose prints extensions only at the top level in JSON.
             strip_nested_extensions(&mut value, 0);
-            serde_json::to_string_pretty(&value).unwrap_or_default()
         }
-        ConfigFormat::Yaml => {
-            strip_yaml_only_nulls(&mut value);
-            serde_yaml::to_string(&value).unwrap_or_default()
-        }
+        ConfigFormat::Yaml => strip_yaml_only_nulls(&mut value),
+    }
+    json_text(value, format)
+}
+
+fn json_text(value: Json, format: ConfigFormat) -> String {
+    match format {
+        ConfigFormat::Json => serde_json::to_string_pretty(&value).unwrap_or_default(),
+        ConfigFormat::Yaml => serde_yaml::to_string(&value).unwrap_or_default(),
     }
 }
 

@@ -2,7 +2,8 @@
 //!
 //! * `compose-samples/valid/<name>/`: `compose.yaml` (plus any files it uses), an optional `args`
 //!   file with extra global flags (`-f`, `--profile`, `-p`, `--env-file`,
-//!   `--project-directory`), and `expected.json`, the output of Docker Compose's
+//!   `--project-directory`), an optional `config-args` file with `config` flags
+//!   (`--no-interpolate`...), and `expected.json`, the output of Docker Compose's
 //!   `config --format json` (made by `compose-samples/regen.sh`) with the sample's directory
 //!   written `$DIR`. The loader runs with the sample directory as its working directory and an
 //!   empty environment; its JSON must equal the expected one as a JSON value.
@@ -20,7 +21,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 use rcompose::loader::{self, Options};
-use rcompose::render::{self, ConfigFormat};
+use rcompose::render::{self, ConfigFormat, ConfigQuery};
 use serde_json::Value as Json;
 
 fn samples_root() -> PathBuf {
@@ -47,6 +48,17 @@ fn name_of(dir: &Path) -> String {
 /// the flags of its `args` file.
 fn options_for(dir: &Path) -> Result<Options, String> {
     let mut opts = Options { cwd: dir.to_path_buf(), environ: Vec::new(), ..Options::default() };
+    if let Ok(text) = fs::read_to_string(dir.join("config-args")) {
+        for flag in text.split_whitespace() {
+            match flag {
+                "--no-interpolate" => opts.interpolate = false,
+                "--no-normalize" => opts.normalize = false,
+                "--no-consistency" => opts.consistency = false,
+                "--no-path-resolution" => opts.resolve_paths = false,
+                other => return Err(format!("config-args: flag {other} is not supported by the sample harness")),
+            }
+        }
+    }
     let Ok(text) = fs::read_to_string(dir.join("args")) else { return Ok(opts) };
     let mut words = text.split_whitespace();
     while let Some(flag) = words.next() {
@@ -95,14 +107,17 @@ fn check_valid(dir: &Path) -> Outcome {
         Ok(o) => o,
         Err(e) => return Outcome::Fail(e),
     };
-    let loaded = match load_caught(&opts) {
+    // What `config --format json` prints: the typed project, or the merged tree when it is not
+    // interpolated.
+    let rendered = panic::catch_unwind(AssertUnwindSafe(|| render::render(&opts, &[], &ConfigQuery::Model(ConfigFormat::Json))))
+        .map_err(|p| format!("the loader panicked: {}", panic_text(&*p)));
+    let text = match rendered {
         Err(panicked) => return Outcome::Fail(panicked),
         Ok(Err(diag)) => {
             return Outcome::Fail(format!("the loader rejected it: {}", strip_dir(&diag.to_string(), dir)))
         }
-        Ok(Ok(l)) => l,
+        Ok(Ok((text, _warnings))) => text,
     };
-    let text = render::model_text(&loaded.project, ConfigFormat::Json, opts.interpolate);
     let text = text.replace(&dir.display().to_string(), "$DIR");
     let actual: Json = match serde_json::from_str(&text) {
         Ok(v) => v,

@@ -58,8 +58,44 @@ const RESOURCE_RULES: &[(&str, Rule)] = &[
     ("configs", external_resource),
 ];
 
-/// Rewrites the whole document in place.
+/// The fewer rewrites Docker Compose makes before printing the model it has not interpolated
+/// (`config --no-interpolate`): the other short forms stay as written, and a port list that
+/// does not parse (it may hold `${VARIABLES}`) is kept whole.
+const MODEL_SERVICE_RULES: &[(&str, Rule)] = &[
+    ("build", build_with_context),
+    ("build.additional_contexts", mapping),
+    ("build.ssh", ssh_mapping),
+    ("depends_on", depends_on),
+    ("networks", service_networks),
+    ("ports", ports_unless_unparsable),
+    ("volumes", volumes),
+    ("secrets", short_secret_references),
+    ("configs", short_file_references),
+    ("env_file", env_file),
+    ("devices", devices),
+    ("dns", string_list),
+    ("extends", extends),
+];
+
+const MODEL_RESOURCE_RULES: &[(&str, Rule)] = &[
+    ("networks", legacy_external),
+    ("volumes", legacy_external),
+    ("secrets", legacy_external),
+    ("configs", legacy_external),
+];
+
+/// Rewrites the whole document in place into the canonical form the typed model is decoded
+/// from.
 pub fn canonicalize(root: &mut Node) -> Result<(), Diagnostic> {
+    apply(root, SERVICE_RULES, RESOURCE_RULES)
+}
+
+/// Rewrites the document as Docker Compose does before printing an uninterpolated model.
+pub fn canonicalize_model(root: &mut Node) -> Result<(), Diagnostic> {
+    apply(root, MODEL_SERVICE_RULES, MODEL_RESOURCE_RULES)
+}
+
+fn apply(root: &mut Node, service_rules: &[(&str, Rule)], resource_rules: &[(&str, Rule)]) -> Result<(), Diagnostic> {
     let Some(top) = root.as_map_mut() else { return Ok(()) };
     if let Some(services) = top.get_mut("services").and_then(Node::as_map_mut) {
         for (name, service) in services.iter_mut() {
@@ -67,14 +103,14 @@ pub fn canonicalize(root: &mut Node) -> Result<(), Diagnostic> {
             if service.is_null() {
                 service.value = Value::Map(Map::default());
             }
-            for (path, rule) in SERVICE_RULES {
+            for (path, rule) in service_rules {
                 if let Some(node) = find_mut(service, path) {
                     rule(node, &join(&base, path))?;
                 }
             }
         }
     }
-    for (section, rule) in RESOURCE_RULES {
+    for (section, rule) in resource_rules {
         if let Some(entries) = top.get_mut(*section).and_then(Node::as_map_mut) {
             for (name, node) in entries.iter_mut() {
                 if name.starts_with("x-") {
@@ -118,6 +154,15 @@ fn build(node: &mut Node, _path: &str) -> Result<(), Diagnostic> {
         let mut m = Map::default();
         m.insert("context".into(), str_node(node, ctx));
         set(node, Value::Map(m));
+    }
+    Ok(())
+}
+
+/// [`build`], and a build without a `context` builds the project directory.
+fn build_with_context(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
+    build(node, path)?;
+    if let Some(m) = node.as_map_mut() {
+        m.entry("context".into()).or_insert_with(|| Node::string("."));
     }
     Ok(())
 }
@@ -318,31 +363,57 @@ fn ports(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
                         target.value = Value::Int(n as i64);
                     }
                 }
-                m.entry("mode".into()).or_insert_with(|| Node::string("ingress"));
-                m.entry("protocol".into()).or_insert_with(|| Node::string("tcp"));
-                out.push(map_node(item, m));
+                out.push(map_node(item, port_defaults(m)));
             }
-            _ => {
-                let text = item.scalar_text().unwrap_or_default();
-                let specs = syntax::parse_port(&text).map_err(|e| err(item, &p, e))?;
-                for spec in specs {
-                    let mut m = Map::default();
-                    m.insert("mode".into(), str_node(item, "ingress"));
-                    if !spec.host_ip.is_empty() {
-                        m.insert("host_ip".into(), str_node(item, spec.host_ip));
-                    }
-                    m.insert("target".into(), Node { value: Value::Int(spec.target as i64), ..str_node(item, "") });
-                    if !spec.published.is_empty() {
-                        m.insert("published".into(), str_node(item, spec.published));
-                    }
-                    m.insert("protocol".into(), str_node(item, spec.protocol));
-                    out.push(map_node(item, m));
-                }
-            }
+            _ => out.extend(short_port(item, &p)?),
         }
     }
     set(node, Value::Seq(out));
     Ok(())
+}
+
+/// Like [`ports`], but long entries are kept as written apart from their defaults, and a list
+/// with a short spec that does not parse is left whole (numbers must still parse).
+fn ports_unless_unparsable(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
+    let Some(items) = node.as_seq() else { return Ok(()) };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        match &item.value {
+            Value::Map(m) => out.push(map_node(item, port_defaults(m.clone()))),
+            Value::Str(s) if syntax::parse_port(s).is_err() => return Ok(()),
+            _ => out.extend(short_port(item, &index(path, i))?),
+        }
+    }
+    set(node, Value::Seq(out));
+    Ok(())
+}
+
+fn port_defaults(mut m: Map) -> Map {
+    m.entry("mode".into()).or_insert_with(|| Node::string("ingress"));
+    m.entry("protocol".into()).or_insert_with(|| Node::string("tcp"));
+    m
+}
+
+/// One long port entry per port of a short spec (`8000-8001:80-81` is two).
+fn short_port(item: &Node, path: &str) -> Result<Vec<Node>, Diagnostic> {
+    let text = item.scalar_text().unwrap_or_default();
+    let specs = syntax::parse_port(&text).map_err(|e| err(item, path, e))?;
+    Ok(specs
+        .into_iter()
+        .map(|spec| {
+            let mut m = Map::default();
+            m.insert("mode".into(), str_node(item, "ingress"));
+            if !spec.host_ip.is_empty() {
+                m.insert("host_ip".into(), str_node(item, spec.host_ip));
+            }
+            m.insert("target".into(), Node { value: Value::Int(spec.target as i64), ..str_node(item, "") });
+            if !spec.published.is_empty() {
+                m.insert("published".into(), str_node(item, spec.published));
+            }
+            m.insert("protocol".into(), str_node(item, spec.protocol));
+            map_node(item, m)
+        })
+        .collect())
 }
 
 /// Short volume specs (`src:dst:ro`) become long mounts.
@@ -374,6 +445,18 @@ fn reposition(node: &mut Node, pos: super::diagnostic::Pos) {
         Value::Map(m) => m.values_mut().for_each(|n| reposition(n, pos)),
         _ => {}
     }
+}
+
+/// `secrets: [name]` → `[{source: name}]`, nothing else.
+fn short_file_references(node: &mut Node, _path: &str) -> Result<(), Diagnostic> {
+    for item in node.as_seq_mut().into_iter().flatten() {
+        if let Some(name) = item.as_str() {
+            let mut m = Map::default();
+            m.insert("source".into(), str_node(item, name));
+            item.value = Value::Map(m);
+        }
+    }
+    Ok(())
 }
 
 /// `secrets: [name]` → `[{source: name}]`; `mode` written as a string becomes a number.
@@ -445,6 +528,24 @@ fn ssh(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
     string_list(node, path)
 }
 
+/// `build.ssh: [default, id=path]` → `{default: null, id: path}`.
+fn ssh_mapping(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
+    to_mapping(node, path, true)
+}
+
+/// [`short_file_references`], and each secret without a `target` gets `/run/secrets/<source>`.
+fn short_secret_references(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
+    short_file_references(node, path)?;
+    for m in node.as_seq_mut().into_iter().flatten().filter_map(Node::as_map_mut) {
+        if !m.contains_key("target") {
+            if let Some(source) = m.get("source").and_then(Node::scalar_text) {
+                m.insert("target".into(), Node::string(format!("/run/secrets/{source}")));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// `devices: ["/dev/a:/dev/b:rwm"]` → `[{source, target, permissions}]`.
 fn devices(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
     let Some(items) = node.as_seq_mut() else { return Ok(()) };
@@ -487,16 +588,19 @@ fn extends(node: &mut Node, _path: &str) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-/// A top-level resource: `null` → `{}`; `labels` as a list → a mapping; the legacy `external: {name: x}` → `name: x` and
-/// `external: true`.
+/// A top-level resource: `null` → `{}`; `labels` as a list → a mapping, then [`legacy_external`].
 fn external_resource(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
     if node.is_null() {
         node.value = Value::Map(Map::default());
-        return Ok(());
     }
     if let Some(labels) = node.get_mut("labels") {
         mapping(labels, &join(path.trim_end_matches('.'), "labels"))?;
     }
+    legacy_external(node, path)
+}
+
+/// A top-level resource: the legacy `external: {name: x}` → `name: x` and `external: true`.
+fn legacy_external(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
     let Some(m) = node.as_map_mut() else { return Ok(()) };
     let legacy_name = m.get("external").and_then(|e| e.get("name")).and_then(|n| n.scalar_text());
     if let Some(ext) = m.get_mut("external") {

@@ -16,7 +16,7 @@ use std::path::{Component, Path, PathBuf};
 
 use super::diagnostic::{Diagnostic, FileId, Pos};
 use super::yaml::{self, Map, Node, Value};
-use super::{canonical, interpolate, merge, paths, validate};
+use super::{interpolate, merge, paths, validate};
 
 /// A variable lookup, as [`super::Environment::lookup`] gives it.
 pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -38,6 +38,9 @@ pub struct Context<'a> {
     pub resolve_paths: bool,
     /// The home directory, for `~` in the paths of a base from another file.
     pub home: Option<&'a Path>,
+    /// The canonical pass a base from another file goes through: the full one, or the lighter
+    /// one of the uninterpolated model ([`super::canonical::canonicalize_model`]).
+    pub canonical: fn(&mut Node) -> Result<(), Diagnostic>,
 }
 
 /// Resolves the `extends` of every service of `tree`, in place, and removes the `extends` keys.
@@ -171,14 +174,14 @@ fn base_from_file(
     }
     check_cycle(chain, &full, target, path)?;
     let dir = full.parent().unwrap_or(Path::new("/"));
-    let inner = Context { file: &full, dir, lookup: cx.lookup, resolve_paths: cx.resolve_paths, home: cx.home };
+    let inner = Context { file: &full, dir, lookup: cx.lookup, resolve_paths: cx.resolve_paths, home: cx.home, canonical: cx.canonical };
     resolve(services, &target.service, &inner, chain, warnings)?;
     let base = services.shift_remove(&target.service).expect("checked above");
 
     // Tags (`!reset`) mean nothing without something to merge onto: drop them first.
     let mut doc = merge::merge(Node::null(), wrap(&target.service, base))?;
     validate::validate(&doc)?;
-    canonical::canonicalize(&mut doc)?;
+    (cx.canonical)(&mut doc)?;
     let base_dir = if cx.resolve_paths { dir.to_path_buf() } else { relative_dir(dir, cx.dir) };
     let mut base = unwrap(doc, &target.service);
     paths::resolve_service(&mut base, &base_dir, cx.home);
@@ -271,7 +274,7 @@ mod tests {
         let lookup = |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string());
         let mut warnings = Vec::new();
         interpolate::interpolate(&mut tree, &lookup, &mut warnings)?;
-        let cx = Context { file: &full, dir, lookup: Some(&lookup), resolve_paths, home: None };
+        let cx = Context { file: &full, dir, lookup: Some(&lookup), resolve_paths, home: None, canonical: crate::loader::canonical::canonicalize };
         apply(&mut tree, &cx, &mut warnings)?;
         Ok(tree)
     }

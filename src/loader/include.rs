@@ -281,7 +281,7 @@ mod tests {
                 node = merge::merge(node, doc)?;
             }
             interpolate::interpolate(&mut node, &lookup, &mut warnings)?;
-            let cx = extends::Context { file, dir: &unit.project_dir, lookup: Some(&lookup), resolve_paths, home: None };
+            let cx = extends::Context { file, dir: &unit.project_dir, lookup: Some(&lookup), resolve_paths, home: None, canonical: crate::loader::canonical::canonicalize };
             extends::apply(&mut node, &cx, &mut warnings)?;
             let mut chain = unit.chain.clone();
             chain.push(file.clone());

@@ -25,6 +25,7 @@ pub mod profiles;
 pub mod resolve;
 pub mod source;
 pub mod syntax;
+pub mod uninterpolated;
 pub mod validate;
 pub mod yaml;
 
@@ -58,6 +59,8 @@ pub struct Options {
     pub environ: Vec<(String, String)>,
     /// Where to remember documents already found valid ([`memo`]); none: validate every time.
     pub validation_memo: Option<PathBuf>,
+    /// Set by [`load_uninterpolated`]: included files get the lighter rewrites too.
+    pub uninterpolated_model: bool,
 }
 
 impl Default for Options {
@@ -76,6 +79,7 @@ impl Default for Options {
             cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")),
             environ: std::env::vars().collect(),
             validation_memo: None,
+            uninterpolated_model: false,
         }
     }
 }
@@ -94,6 +98,75 @@ pub struct Loaded {
 
 /// Loads a project: the whole pipeline.
 pub fn load(opts: &Options) -> Result<Loaded, Diagnostic> {
+    let Merged { mut tree, name, project_dir, files, env_files, environment, warnings, variables, home } = merge_files(opts)?;
+    canonical::canonicalize(&mut tree)?;
+    merge::enforce_unicity(&mut tree)?;
+    if opts.resolve_paths {
+        paths::resolve(&mut tree, &project_dir, home.as_deref());
+    }
+
+    let mut project = decode::decode(&tree)?;
+    project.name = name;
+    project.working_dir = project_dir;
+    project.config_files = files.iter().map(|f| if f == Path::new("-") { f.clone() } else { absolutize(f, &opts.cwd) }).collect();
+    project.env_files = env_files;
+
+    resolve::resolve_environment(&mut project, &environment)?;
+    if opts.normalize {
+        normalize::normalize(&mut project);
+    }
+    let mut active_profiles = opts.profiles.clone();
+    if active_profiles.is_empty() {
+        if let Some(p) = environment.get("COMPOSE_PROFILES") {
+            active_profiles = p.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
+        }
+    }
+    profiles::apply(&mut project, &active_profiles, &opts.services);
+    if opts.consistency {
+        consistency::check(&project, &tree)?;
+        if let Some(cycle) = crate::graph::Graph::new(&project).find_cycle() {
+            let first = &cycle.cycle[0];
+            let pos = tree.find(&["services", first.as_str(), "depends_on"]).report_pos();
+            return Err(Diagnostic::new(pos, format!("services.{first}.depends_on"), cycle.to_string()));
+        }
+    }
+    profiles::prune_unused(&mut project);
+    Ok(Loaded { project, environment, warnings, variables })
+}
+
+/// The model `config --no-interpolate` prints, as Docker Compose prints it: the merged files
+/// with `${VARIABLES}` as written, only the rewrites that need no typed value, the defaults, and
+/// every service whatever its profiles. Returns the model and the loader's warnings.
+pub fn load_uninterpolated(opts: &Options) -> Result<(serde_json::Value, Vec<String>), Diagnostic> {
+    let opts = Options { interpolate: false, uninterpolated_model: true, ..opts.clone() };
+    let Merged { mut tree, name, project_dir, home, warnings, .. } = merge_files(&opts)?;
+    canonical::canonicalize_model(&mut tree)?;
+    merge::enforce_unicity(&mut tree)?;
+    if opts.resolve_paths {
+        paths::resolve(&mut tree, &project_dir, home.as_deref());
+    }
+    if opts.normalize {
+        uninterpolated::normalize(&mut tree, &name);
+    }
+    Ok((uninterpolated::to_sorted_json(&tree), warnings))
+}
+
+/// What the tree passes make of the files before the model is typed.
+struct Merged {
+    tree: Node,
+    name: String,
+    project_dir: PathBuf,
+    files: Vec<PathBuf>,
+    env_files: Vec<PathBuf>,
+    environment: Environment,
+    warnings: Vec<String>,
+    variables: Vec<interpolate::Reference>,
+    home: Option<PathBuf>,
+}
+
+/// Finds the files, the project directory, name and environment, then reads, interpolates,
+/// extends, includes and validates each file and merges them into one tree.
+fn merge_files(opts: &Options) -> Result<Merged, Diagnostic> {
     let mut warnings = Vec::new();
     let mut environment = Environment::from_process(opts.environ.iter().cloned());
 
@@ -148,42 +221,14 @@ pub fn load(opts: &Options) -> Result<Loaded, Diagnostic> {
         if m.shift_remove("version").is_some() {
             warnings.push("the top-level `version` key is obsolete and ignored".into());
         }
-        m.shift_remove("name");
-    }
-
-    canonical::canonicalize(&mut tree)?;
-    merge::enforce_unicity(&mut tree)?;
-    if opts.resolve_paths {
-        paths::resolve(&mut tree, &project_dir, home.as_deref());
-    }
-
-    let mut project = decode::decode(&tree)?;
-    project.name = name;
-    project.working_dir = project_dir;
-    project.config_files = files.iter().map(|f| if f == Path::new("-") { f.clone() } else { absolutize(f, &opts.cwd) }).collect();
-    project.env_files = env_files;
-
-    resolve::resolve_environment(&mut project, &environment)?;
-    if opts.normalize {
-        normalize::normalize(&mut project);
-    }
-    let mut active_profiles = opts.profiles.clone();
-    if active_profiles.is_empty() {
-        if let Some(p) = environment.get("COMPOSE_PROFILES") {
-            active_profiles = p.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
+        // The name is decided above; the uninterpolated model prints it as written when it
+        // is not normalized.
+        if !opts.uninterpolated_model {
+            m.shift_remove("name");
         }
     }
-    profiles::apply(&mut project, &active_profiles, &opts.services);
-    if opts.consistency {
-        consistency::check(&project, &tree)?;
-        if let Some(cycle) = crate::graph::Graph::new(&project).find_cycle() {
-            let first = &cycle.cycle[0];
-            let pos = tree.find(&["services", first.as_str(), "depends_on"]).report_pos();
-            return Err(Diagnostic::new(pos, format!("services.{first}.depends_on"), cycle.to_string()));
-        }
-    }
-    profiles::prune_unused(&mut project);
-    Ok(Loaded { project, environment, warnings, variables })
+
+    Ok(Merged { tree, name, project_dir, files, env_files, environment, warnings, variables, home })
 }
 
 /// Every variable reference in the string values of a tree (keys are not interpolated).
@@ -220,6 +265,7 @@ fn process_file(file: &Path, mut node: Node, cx: &FileContext, warnings: &mut Ve
         lookup: cx.opts.interpolate.then_some(&lookup as extends::Lookup),
         resolve_paths: cx.opts.resolve_paths,
         home: cx.home,
+        canonical: if cx.opts.uninterpolated_model { canonical::canonicalize_model } else { canonical::canonicalize },
     };
     extends::apply(&mut node, &ecx, warnings)?;
     let mut chain = cx.chain.to_vec();
@@ -249,7 +295,11 @@ fn load_unit(unit: include::Unit, opts: &Options, warnings: &mut Vec<String>) ->
         m.shift_remove("name");
         m.shift_remove("version");
     }
-    canonical::canonicalize(&mut merged)?;
+    if opts.uninterpolated_model {
+        canonical::canonicalize_model(&mut merged)?;
+    } else {
+        canonical::canonicalize(&mut merged)?;
+    }
     paths::resolve(&mut merged, &unit.path_base, home.as_deref());
     Ok(merged)
 }
