@@ -30,7 +30,9 @@ pub fn render(opts: &loader::Options, selected: &[String], query: &ConfigQuery) 
     if let (ConfigQuery::Model(format), false) = (query, opts.interpolate) {
         // Like Docker Compose, the uninterpolated model is the whole merged files: neither the
         // services named nor the profiles select anything.
-        let (model, warnings) = loader::load_uninterpolated(opts)?;
+        // Docker Compose exits 1 for any error on this path, not 14 or 15.
+        let (model, warnings) =
+            loader::load_uninterpolated(opts).map_err(|d| Diagnostic { kind: loader::diagnostic::Kind::Other, ..d })?;
         return Ok((json_text(model, *format), warnings));
     }
     let loaded = loader::load(opts)?;
@@ -189,5 +191,34 @@ fn strip_yaml_only_nulls(v: &mut Json) {
                 m.retain(|k, v| !(k == "ipam" && v.as_object().is_some_and(|o| o.is_empty())));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(dir: &std::path::Path) -> loader::Options {
+        loader::Options { cwd: dir.to_path_buf(), environ: Vec::new(), interpolate: false, ..loader::Options::default() }
+    }
+
+    #[test]
+    fn the_uninterpolated_model_keeps_variables_in_ports() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("compose.yaml"), "services:\n  web:\n    image: x\n    ports: [\"${PORT:-8080}:80\"]\n").unwrap();
+        let (text, _) = render(&options(dir.path()), &[], &ConfigQuery::Model(ConfigFormat::Json)).unwrap();
+        let model: Json = serde_json::from_str(&text).unwrap();
+        assert_eq!(model["services"]["web"]["ports"], serde_json::json!(["${PORT:-8080}:80"]));
+    }
+
+    #[test]
+    fn errors_of_the_uninterpolated_model_exit_1_like_docker_compose() {
+        let dir = tempfile::tempdir().unwrap();
+        // No compose file: 14 on the typed path, 1 here.
+        let e = render(&options(dir.path()), &[], &ConfigQuery::Model(ConfigFormat::Yaml)).unwrap_err();
+        assert_eq!(e.exit_code(), 1);
+        std::fs::write(dir.path().join("compose.yaml"), "services:\n  web:\n    image: x\n    ports: [80000]\n").unwrap();
+        let e = render(&options(dir.path()), &[], &ConfigQuery::Model(ConfigFormat::Yaml)).unwrap_err();
+        assert_eq!((e.path.as_str(), e.exit_code()), ("services.web.ports[0]", 1));
     }
 }

@@ -61,7 +61,9 @@ pub fn resolve_service(service: &mut Node, base: &Path, home: Option<&Path>) {
         for m in mounts {
             if m.get("type").and_then(Node::as_str) == Some("bind") {
                 if let Some(src) = m.get_mut("source") {
-                    map_str(src, &r);
+                    // A Windows path (`c:/data`, `\\host\share`) is absolute too: the
+                    // file may be shared with a Windows client.
+                    map_str(src, &|s: &str| if is_windows_absolute(s) { s.to_string() } else { r(s) });
                 }
             }
         }
@@ -79,6 +81,12 @@ fn map_str(node: &mut Node, f: &dyn Fn(&str) -> String) {
     if let Value::Str(s) = &node.value {
         node.value = Value::Str(f(s));
     }
+}
+
+/// `c:\x`, `c:/x` or `\\host\share`.
+fn is_windows_absolute(s: &str) -> bool {
+    let b = s.as_bytes();
+    s.starts_with("\\\\") || (b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && (b[2] == b'/' || b[2] == b'\\'))
 }
 
 /// Build contexts that are not local directories.

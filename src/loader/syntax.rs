@@ -94,22 +94,41 @@ fn port_number(s: &str) -> Result<u32, String> {
 }
 
 /// Parses a short volume spec `[source:]target[:options]` into its long form, as JSON.
+///
+/// Splits as Docker Compose does, so that the same specs are accepted and read alike: a
+/// one-letter first section followed by `:` is a Windows drive (`c:\data:/data`), options it
+/// does not know are ignored, and a spec of one or two characters is a target.
 pub fn parse_volume(spec: &str) -> Result<Json, String> {
     let bad = |why: &str| format!("invalid volume {spec:?}: {why}");
     if spec.is_empty() {
         return Err(bad("empty specification"));
     }
-    let parts: Vec<&str> = spec.split(':').collect();
-    let (source, target, options) = match parts.as_slice() {
-        [t] => ("", *t, ""),
-        [s, t] => (*s, *t, ""),
-        [s, t, o] => (*s, *t, *o),
+    if spec.len() <= 2 {
+        return Ok(json!({"type": "volume", "target": spec}));
+    }
+    let mut sections: Vec<String> = Vec::new();
+    let mut buffer = String::new();
+    for c in spec.chars() {
+        let drive = c == ':' && buffer.chars().count() == 1 && buffer.chars().all(char::is_alphabetic);
+        if c == ':' && !drive {
+            sections.push(std::mem::take(&mut buffer));
+        } else {
+            buffer.push(c);
+        }
+    }
+    sections.push(buffer);
+    if sections.iter().any(String::is_empty) {
+        return Err(bad("empty section between ':' separators"));
+    }
+    let (source, target, options) = match sections.as_slice() {
+        [t] => ("", t.as_str(), ""),
+        [s, t] => (s.as_str(), t.as_str(), ""),
+        [s, t, o] => (s.as_str(), t.as_str(), o.as_str()),
         _ => return Err(bad("too many ':' separators: expected source:target[:options]")),
     };
-    if target.is_empty() {
-        return Err(bad("no target path in the container"));
-    }
-    let is_bind = matches!(source.chars().next(), Some('.' | '/' | '~'));
+    let is_bind = matches!(source.chars().next(), Some('.' | '/' | '~'))
+        || source.starts_with("\\\\")
+        || (source.chars().nth(1) == Some(':') && source.chars().next().is_some_and(char::is_alphabetic));
     let kind = if is_bind { "bind" } else { "volume" };
     let mut m = JsonMap::new();
     m.insert("type".into(), json!(kind));
@@ -119,12 +138,14 @@ pub fn parse_volume(spec: &str) -> Result<Json, String> {
     m.insert("target".into(), json!(target));
     let mut bind = JsonMap::new();
     let mut volume = JsonMap::new();
-    for opt in options.split(',').filter(|o| !o.is_empty()) {
+    for opt in options.split(',') {
         match opt {
             "ro" => {
                 m.insert("read_only".into(), json!(true));
             }
-            "rw" => {}
+            "rw" => {
+                m.shift_remove("read_only");
+            }
             "z" | "Z" => {
                 bind.insert("selinux".into(), json!(opt));
             }
@@ -134,15 +155,17 @@ pub fn parse_volume(spec: &str) -> Result<Json, String> {
             "nocopy" => {
                 volume.insert("nocopy".into(), json!(true));
             }
-            // Accepted for compatibility; Docker Compose drops them from the short syntax.
-            "delegated" | "cached" | "consistent" => {}
-            other => return Err(bad(&format!("unknown option {other:?}"))),
+            // Anything else (`delegated`, `cached`, typos) is ignored, as Docker Compose does.
+            _ => {}
         }
     }
     if is_bind {
         bind.insert("create_host_path".into(), json!(true));
+    }
+    if !bind.is_empty() {
         m.insert("bind".into(), Json::Object(bind));
-    } else {
+    }
+    if !is_bind || !volume.is_empty() {
         m.insert("volume".into(), Json::Object(volume));
     }
     Ok(Json::Object(m))
@@ -186,7 +209,20 @@ mod tests {
             json!({"type": "bind", "source": "./a", "target": "/b", "read_only": true, "bind": {"create_host_path": true}})
         );
         assert_eq!(parse_volume("data:/d:nocopy").unwrap()["volume"], json!({"nocopy": true}));
-        assert!(parse_volume("a:b:c:d").is_err());
-        assert!(parse_volume("a:/b:bogus").is_err());
+        assert!(parse_volume("ab:/b:ro:x").is_err());
+        assert!(parse_volume("ab::/b").is_err());
+        // As Docker Compose reads them (checked with v2.26.1): unknown options are ignored, a
+        // one-letter source is a drive letter, a variable's default may hold a colon.
+        assert_eq!(parse_volume("./a:/b:bogus,ro").unwrap()["read_only"], json!(true));
+        assert_eq!(
+            parse_volume("v:/v:nocopy").unwrap(),
+            json!({"type": "bind", "source": "v:/v", "target": "nocopy", "bind": {"create_host_path": true}})
+        );
+        assert_eq!(
+            parse_volume("${DATA:-./data}:/data").unwrap(),
+            json!({"type": "volume", "source": "${DATA", "target": "-./data}", "volume": {}})
+        );
+        assert_eq!(parse_volume("ab").unwrap(), json!({"type": "volume", "target": "ab"}));
+        assert_eq!(parse_volume("a::/b").unwrap()["source"], json!("a:"));
     }
 }
