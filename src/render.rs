@@ -35,6 +35,10 @@ pub fn render(opts: &loader::Options, selected: &[String], query: &ConfigQuery) 
             loader::load_uninterpolated(opts).map_err(|d| Diagnostic { kind: loader::diagnostic::Kind::Other, ..d })?;
         return Ok((json_text(model, *format), warnings));
     }
+    if *query == ConfigQuery::Variables {
+        let (variables, environment, project_dir, warnings) = loader::variables(opts)?;
+        return Ok((variables_table(&variables, &environment, &project_dir), warnings));
+    }
     let loaded = loader::load(opts)?;
     let mut project = loaded.project;
     if !selected.is_empty() {
@@ -209,6 +213,17 @@ mod tests {
         let (text, _) = render(&options(dir.path()), &[], &ConfigQuery::Model(ConfigFormat::Json)).unwrap();
         let model: Json = serde_json::from_str(&text).unwrap();
         assert_eq!(model["services"]["web"]["ports"], serde_json::json!(["${PORT:-8080}:80"]));
+    }
+
+    #[test]
+    fn variables_are_listed_from_files_that_would_not_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let yaml = "services:\n  web:\n    image: \"app:${TAG:?set a tag}\"\n    depends_on: [missing]\n";
+        std::fs::write(dir.path().join("compose.yaml"), yaml).unwrap();
+        let opts = loader::Options { interpolate: true, ..options(dir.path()) };
+        let (text, _) = render(&opts, &[], &ConfigQuery::Variables).unwrap();
+        let row = text.lines().find(|l| l.starts_with("TAG ")).unwrap_or_else(|| panic!("no TAG row in\n{text}"));
+        assert!(row.contains("unset") && row.contains("yes"), "{row}");
     }
 
     #[test]

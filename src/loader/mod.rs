@@ -151,6 +151,16 @@ pub fn load_uninterpolated(opts: &Options) -> Result<(serde_json::Value, Vec<Str
     Ok((uninterpolated::to_sorted_json(&tree), warnings))
 }
 
+/// The variables the files refer to (in order of first use), the environment they would take
+/// their values from, and the project directory, for `config --variables`. Like Docker Compose,
+/// the files are only read and merged, not interpolated nor checked for consistency: a file
+/// whose required variable is unset can still be asked what it needs.
+pub fn variables(opts: &Options) -> Result<(Vec<interpolate::Reference>, Environment, PathBuf, Vec<String>), Diagnostic> {
+    let opts = Options { interpolate: false, ..opts.clone() };
+    let Merged { variables, environment, project_dir, warnings, .. } = merge_files(&opts)?;
+    Ok((variables, environment, project_dir, warnings))
+}
+
 /// What the tree passes make of the files before the model is typed.
 struct Merged {
     tree: Node,
