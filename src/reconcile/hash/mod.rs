@@ -48,19 +48,29 @@ const STRUCT_ORDER: &[(&[&str], &[&str])] = &[
 ];
 const DEVICE_REQUEST: &[&str] = &["capabilities", "driver", "count", "device_ids", "options"];
 
-type Rewrite = fn(&mut Map<String, Value>);
+type Rewrite = fn(&mut Value);
 
 /// Values Go writes differently from the model, fixed before ordering.
-const REWRITES: &[(&[&str], Rewrite)] = &[(&["develop", "watch", "*"], watch_exec), (&["blkio_config", "*", "*"], blkio_device)];
+const REWRITES: &[(&[&str], Rewrite)] = &[
+    (&["develop", "watch", "*"], watch_exec),
+    (&["blkio_config", "*", "*"], blkio_device),
+    (&["ulimits", "*"], ulimit),
+    (&["gpus"], gpus_all),
+    (&["gpus", "*"], device_request),
+    (&["deploy", "resources", "*", "devices", "*"], device_request),
+];
 
 /// A watch rule's `exec` is a struct, not a pointer: Go writes it even when unset.
-fn watch_exec(rule: &mut Map<String, Value>) {
-    rule.entry("exec").or_insert_with(|| serde_json::json!({ "command": null }));
+fn watch_exec(rule: &mut Value) {
+    if let Value::Object(rule) = rule {
+        rule.entry("exec").or_insert_with(|| serde_json::json!({ "command": null }));
+    }
 }
 
 /// compose-go's blkio device types have no JSON tags (`Path`, `Weight`, `Rate`), and a rate is
 /// a byte count, written as a string.
-fn blkio_device(device: &mut Map<String, Value>) {
+fn blkio_device(device: &mut Value) {
+    let Value::Object(device) = device else { return };
     for (from, to) in [("path", "Path"), ("weight", "Weight"), ("rate", "Rate")] {
         if let Some(mut v) = device.shift_remove(from) {
             if to == "Rate" {
@@ -71,6 +81,50 @@ fn blkio_device(device: &mut Map<String, Value>) {
                 v = Value::String(bytes.to_string());
             }
             device.insert(to.into(), v);
+        }
+    }
+}
+
+/// `UlimitsConfig` writes a non-zero single value as a number, and otherwise itself as a struct
+/// whose zero fields are omitted: `core: 0` is `{}`, `{soft: 0, hard: 10}` is `{"hard":10}`.
+fn ulimit(limit: &mut Value) {
+    match limit {
+        Value::Number(n) if n.as_i64() == Some(0) => *limit = Value::Object(Map::new()),
+        Value::Object(range) => range.retain(|_, v| v.as_i64() != Some(0)),
+        _ => {}
+    }
+}
+
+/// `gpus: all` is one request for every device: `[{"count":-1}]`.
+fn gpus_all(gpus: &mut Value) {
+    if gpus.as_str() == Some("all") {
+        *gpus = serde_json::json!([{ "count": -1 }]);
+    }
+}
+
+/// A `DeviceRequest`: its count is a number (`all` is -1, zero is omitted), its options a
+/// string map (`1` is `"1"`, `true` is `"true"`).
+fn device_request(request: &mut Value) {
+    let Value::Object(request) = request else { return };
+    if let Some(count) = request.get_mut("count") {
+        let n = match &*count {
+            Value::String(s) if s == "all" => Some(-1),
+            Value::String(s) => s.parse().ok(),
+            other => other.as_i64(),
+        };
+        match n {
+            Some(0) => {
+                request.shift_remove("count");
+            }
+            Some(n) => *count = Value::from(n),
+            None => {}
+        }
+    }
+    if let Some(Value::Object(options)) = request.get_mut("options") {
+        for v in options.values_mut() {
+            if !v.is_string() && !v.is_null() {
+                *v = Value::String(go_json(v));
+            }
         }
     }
 }
@@ -106,13 +160,13 @@ pub fn hashed_json(service: &Service) -> String {
 
 /// Applies the tables above to every object under `value`, whose path is `path`.
 fn go_shape(value: &mut Value, path: &mut Vec<String>) {
+    if let Some((_, rewrite)) = REWRITES.iter().find(|(p, _)| matches(p, path)) {
+        rewrite(value);
+    }
     match value {
         Value::Object(map) => {
             if EXTENSIBLE.iter().any(|p| matches(p, path)) {
                 map.retain(|k, _| !k.starts_with("x-"));
-            }
-            if let Some((_, rewrite)) = REWRITES.iter().find(|(p, _)| matches(p, path)) {
-                rewrite(map);
             }
             if let Some((_, order)) = STRUCT_ORDER.iter().find(|(p, _)| matches(p, path)) {
                 reorder(map, order);
