@@ -12,6 +12,12 @@
 //! (extensions, `json:"-"`), (2) put the free-form parts the model keeps as JSON values into
 //! Go's struct order, and (3) write bytes as Go does (`gojson`).
 //!
+//! At `up`, Docker Compose hashes the service after replacing its references to other services'
+//! containers by ids (`resolveServiceReferences`): `network_mode`, `ipc` and `pid` set to
+//! `service:x` become `container:<id of x's first container>`, a `volumes_from` entry `x[:mode]`
+//! becomes that id and `container:name[:mode]` becomes `name`. `config --hash` hashes the service
+//! as written. [`config_hash`] is the latter, [`label_hash`] the former.
+//!
 //! The service must be the one `up` creates containers from: environment resolved and env
 //! files merged, which is what the loader produces. (Docker Compose's own `config --hash`
 //! hashes a service whose `env_file`s are not merged yet, so for such services it prints a
@@ -20,6 +26,8 @@
 mod gojson;
 #[cfg(test)]
 mod tests;
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -140,6 +148,35 @@ const EXTENSIBLE: &[&[&str]] = &[&[], &["networks", "*"], &["volumes", "*"], &["
 /// callers do not change if project-level inputs (secret contents...) ever join the hash.
 pub fn config_hash(_project: &Project, service: &Service) -> String {
     hex::encode(Sha256::digest(hashed_json(service).as_bytes()))
+}
+
+/// The services whose containers' ids [`label_hash`] needs for `service`.
+pub fn referenced_services(service: &Service) -> BTreeSet<String> {
+    let mut out: BTreeSet<String> =
+        [&service.network_mode, &service.ipc, &service.pid].into_iter().filter_map(|m| m.strip_prefix("service:")).map(str::to_string).collect();
+    out.extend(service.volumes_from.iter().filter(|v| !v.starts_with("container:")).map(|v| v.split(':').next().unwrap_or(v).to_string()));
+    out
+}
+
+/// The value `up` writes in the label of a container of `service`: the hash of the service
+/// with its references resolved, `ids` giving the id of the first container (by name) of each
+/// of [`referenced_services`]. `None` when one of them is missing from `ids`.
+pub fn label_hash(service: &Service, ids: &BTreeMap<String, String>) -> Option<String> {
+    let mut s = service.clone();
+    for mode in [&mut s.network_mode, &mut s.ipc, &mut s.pid] {
+        if let Some(other) = mode.strip_prefix("service:") {
+            *mode = format!("container:{}", ids.get(other)?);
+        }
+    }
+    for from in &mut s.volumes_from {
+        let mut spec = from.split(':');
+        *from = match (spec.next(), spec.next()) {
+            (Some("container"), Some(name)) => name.to_string(),
+            (Some(other), _) => ids.get(other)?.clone(),
+            (None, _) => continue,
+        };
+    }
+    Some(hex::encode(Sha256::digest(hashed_json(&s).as_bytes())))
 }
 
 /// The exact text that is hashed: Go's JSON of the service with the cleared fields removed.
