@@ -308,3 +308,20 @@ async fn shared_namespaces_hash_alike_in_both_tools() {
     let progress = dc(&["up", "-d"]).await;
     assert_eq!(ids(&s.containers().await), changed, "docker compose recreated: {progress}");
 }
+
+#[tokio::test]
+async fn start_interval_is_refused_by_engines_before_25() {
+    let yaml = "services:\n  a:\n    image: busybox\n    command: [sleep, '600']\n    healthcheck: {test: [CMD, 'true'], start_interval: 1s}\n  b:\n    image: busybox\n    command: [sleep, '600']\n";
+    let s = Stack::new("start-interval", yaml).await;
+    let out = s.rcompose(&["up", "-d"]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if s.engine.api_version() >= (1, 44) {
+        assert!(out.status.success(), "{stderr}");
+        return;
+    }
+    assert!(!out.status.success());
+    assert!(stderr.contains("service a: can't set healthcheck.start_interval as feature require Docker Engine v25 or later"), "{stderr}");
+    assert!(s.containers().await.is_empty(), "nothing is created");
+    let f = LabelFilter::new().eq("com.docker.compose.project", &s.name);
+    assert!(s.engine.list_networks(&f).await.expect("networks").is_empty(), "not even the network");
+}

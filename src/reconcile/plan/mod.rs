@@ -50,6 +50,9 @@ pub enum PlanError {
     /// converged by this plan (`up --no-deps`).
     #[error("service {service}: cannot share {what} with service {dependency}: container missing")]
     ContainerMissing { service: String, what: &'static str, dependency: String },
+    /// A feature the engine's API version does not have, in Docker Compose's words.
+    #[error("service {service}: can't set {feature} as feature require Docker Engine {engine} or later")]
+    Unsupported { service: String, feature: &'static str, engine: &'static str },
     #[error("service {service}: cannot run several replicas with container_name {container_name:?}: container names must be unique")]
     ScaleWithContainerName { service: String, container_name: String },
 }

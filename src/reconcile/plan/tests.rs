@@ -294,3 +294,20 @@ fn a_reference_to_a_container_this_plan_makes_is_hashed_when_it_exists() {
         "service side: cannot share volume with service db: container missing"
     );
 }
+
+#[test]
+fn start_interval_is_refused_below_api_1_44_as_docker_compose_does() {
+    let yaml = "services:\n  a:\n    image: busybox\n    healthcheck: {test: [CMD, 'true'], start_interval: 0s}\n  b:\n    image: busybox\n";
+    let p = project(yaml);
+    let fresh = |v| Observed { images: converged(&p).images, api_version: Some(v), ..Default::default() };
+    // Docker Compose 2.26.1 on engine 20.10 (`docker compose up`, run by hand) says, and creates
+    // no container: "can't set healthcheck.start_interval as feature require Docker Engine v25 or later".
+    let e = plan_up(&p, &fresh((1, 41)), &UpOptions::default()).unwrap_err();
+    assert_eq!(e.to_string(), "service a: can't set healthcheck.start_interval as feature require Docker Engine v25 or later");
+    assert!(plan_up(&p, &fresh((1, 44)), &UpOptions::default()).is_ok());
+    // A container that exists already is not created again: nothing to refuse.
+    let mut running = converged(&p);
+    running.api_version = Some((1, 41));
+    assert!(plan_up(&p, &running, &UpOptions::default()).is_ok());
+    assert!(plan_up(&project(&yaml.replace(", start_interval: 0s", "")), &fresh((1, 41)), &UpOptions::default()).is_ok());
+}

@@ -162,6 +162,7 @@ impl Up<'_> {
             let cx = Context { number, name: name.clone(), config_hash: hash.clone().unwrap_or_default(), image_id: image_id.clone(), replaces: None, environment_file: self.opts.environment_file.clone() };
             let spec = convert::container_spec(self.project, s, &cx);
             let label = image_id.is_none().then(|| image.clone());
+            self.supported(s)?;
             let op = Op::CreateContainer { spec: Box::new(spec), image_label: label, hash: pending.clone() };
             let step = self.plan.push(op, hard(prereqs.clone()), Progress::new("Container", &name, Some("Creating"), Some("Created")));
             let step = self.copy_files(s, &subject(number), Target::name(&name), step)?;
@@ -181,6 +182,17 @@ impl Up<'_> {
         let first = names.iter().min().map(|first| (first.clone(), kept_ids.get(first).cloned()));
         self.first.insert(s.name.clone(), first);
         self.gates.service_ready(&s.name, ready, names);
+        Ok(())
+    }
+
+    /// Refuses to create a container of `s` with a feature the engine lacks, as Docker Compose
+    /// does when it builds the create request (`healthcheck.start_interval` needs API 1.44,
+    /// Docker Engine 25). The whole plan is refused: nothing is created.
+    fn supported(&self, s: &Service) -> Result<(), PlanError> {
+        let start_interval = s.healthcheck.as_ref().is_some_and(|h| h.start_interval.is_some());
+        if start_interval && self.observed.api_version.is_some_and(|v| v < (1, 44)) {
+            return Err(PlanError::Unsupported { service: s.name.clone(), feature: "healthcheck.start_interval", engine: "v25" });
+        }
         Ok(())
     }
 
@@ -232,6 +244,7 @@ impl Up<'_> {
                 self.plan.decide(subject, "keep volumes", kept.join(", "));
             }
         }
+        self.supported(s)?;
         let create = self.plan.push(Op::CreateContainer { spec: Box::new(spec), image_label: label, hash }, hard(prereqs), Progress::new("Container", &name, Some("Recreate"), None));
         let create = self.copy_files(s, subject, Target::name(&temp), create)?;
         let p = &mut self.plan;
