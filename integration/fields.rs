@@ -20,12 +20,13 @@ const SECCOMP: &str = include_str!("fixtures/fields/seccomp.json");
 /// Networks whose subnet the engine picks: not comparable between two runs.
 const AUTO_IPAM: &[&str] = &["back"];
 
-/// Differences Docker Compose makes that rcompose cannot: (object, field, why).
+/// Differences that are not differences between the tools: (object, field, why).
 const KNOWN: &[(&str, &str, &str)] = &[(
     "container PROJECT-side-1",
     "Config.Labels.com.docker.compose.config-hash",
-    "Docker Compose hashes `side` after replacing `service:db` by db's container id, which \
-     rcompose's pure planner cannot know before db is created",
+    "both tools hash `side` with db's container id in place of `service:db`, and the two runs \
+     have two db containers (`up::shared_namespaces_hash_alike_in_both_tools` proves them equal \
+     on one project)",
 )];
 
 /// The values the fixture reads from `.env`: free host ports, and the external network and

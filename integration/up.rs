@@ -249,3 +249,79 @@ async fn scale_up_and_down_keeps_the_lowest_numbers() {
     let one = s.containers().await;
     assert_eq!(ids(&one), BTreeMap::from([(s.container("web", 1), three[&s.container("web", 1)].id.clone())]));
 }
+
+/// A service in another one's namespaces and volumes: Docker Compose hashes it with that
+/// service's container id in place of `service:db`, so both tools must, for either to leave the
+/// other's containers alone.
+const SHARED: &str = r#"
+services:
+  db:
+    image: busybox
+    command: ["sleep", "600"]
+    stop_signal: SIGKILL
+    ipc: shareable
+    environment: {V: "1"}
+    volumes: [/data]
+  side:
+    image: busybox
+    command: ["sleep", "600"]
+    stop_signal: SIGKILL
+    network_mode: service:db
+    pid: service:db
+    ipc: service:db
+    volumes_from: [db]
+"#;
+
+#[tokio::test]
+async fn shared_namespaces_hash_alike_in_both_tools() {
+    let s = Stack::new("shared", SHARED).await;
+    let dc = |args: &'static [&'static str]| {
+        let s = &s;
+        async move {
+            let out = s.docker_compose(args).await;
+            assert!(out.status.success(), "docker compose {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+            String::from_utf8_lossy(&out.stderr).into_owned()
+        }
+    };
+    // rcompose first, then Docker Compose: nothing recreated.
+    s.ok(&["up", "-d"]).await;
+    let ours = ids(&s.containers().await);
+    assert_eq!(ours.len(), 2);
+    let progress = dc(&["up", "-d"]).await;
+    assert_eq!(ids(&s.containers().await), ours, "docker compose recreated: {progress}");
+
+    // Docker Compose first, then rcompose: nothing recreated.
+    dc(&["down"]).await;
+    dc(&["up", "-d"]).await;
+    let theirs = ids(&s.containers().await);
+    let plan = s.ok(&["--dry-run", "up", "-d"]).await;
+    assert!(plan.contains("side: up to date"), "{plan}");
+    s.ok(&["up", "-d"]).await;
+    assert_eq!(ids(&s.containers().await), theirs);
+
+    // A new db container: rcompose recreates side too, and Docker Compose agrees with the result.
+    s.write(&SHARED.replace("V: \"1\"", "V: \"2\""));
+    s.ok(&["up", "-d"]).await;
+    let changed = ids(&s.containers().await);
+    let side = s.container("side", 1);
+    assert_ne!(changed[&side], theirs[&side], "side follows db's new container");
+    let progress = dc(&["up", "-d"]).await;
+    assert_eq!(ids(&s.containers().await), changed, "docker compose recreated: {progress}");
+}
+
+#[tokio::test]
+async fn start_interval_is_refused_by_engines_before_25() {
+    let yaml = "services:\n  a:\n    image: busybox\n    command: [sleep, '600']\n    healthcheck: {test: [CMD, 'true'], start_interval: 1s}\n  b:\n    image: busybox\n    command: [sleep, '600']\n";
+    let s = Stack::new("start-interval", yaml).await;
+    let out = s.rcompose(&["up", "-d"]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if s.engine.api_version() >= (1, 44) {
+        assert!(out.status.success(), "{stderr}");
+        return;
+    }
+    assert!(!out.status.success());
+    assert!(stderr.contains("service a: can't set healthcheck.start_interval as feature require Docker Engine v25 or later"), "{stderr}");
+    assert!(s.containers().await.is_empty(), "nothing is created");
+    let f = LabelFilter::new().eq("com.docker.compose.project", &s.name);
+    assert!(s.engine.list_networks(&f).await.expect("networks").is_empty(), "not even the network");
+}

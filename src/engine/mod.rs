@@ -63,6 +63,8 @@ pub trait Engine: Send + Sync {
     /// Succeeds when the engine answers.
     fn ping(&self) -> EngineFuture<'_, ()>;
     fn version(&self) -> EngineFuture<'_, EngineVersion>;
+    /// The API version spoken with the engine, as (major, minor): which features requests may use.
+    fn api_version(&self) -> (usize, usize);
     /// Live events; never ends on its own unless `filter.until` is set.
     fn events<'a>(&'a self, filter: &'a EventFilter) -> EngineStream<'a, EngineEvent>;
 

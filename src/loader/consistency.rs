@@ -4,7 +4,7 @@
 
 use super::diagnostic::Diagnostic;
 use super::yaml::Node;
-use crate::model::{Project, MOUNT_VOLUME};
+use crate::model::{Project, Service, MOUNT_VOLUME};
 
 /// `tree` is the canonical document, used only to point at the offending line.
 pub fn check(project: &Project, tree: &Node) -> Result<(), Diagnostic> {
@@ -17,6 +17,10 @@ pub fn check(project: &Project, tree: &Node) -> Result<(), Diagnostic> {
         if s.image.is_empty() && s.build.is_none() {
             let (pos, path) = at(&[]);
             return Err(Diagnostic::new(pos, path, "has neither an image nor a build context: add `image:` or `build:`"));
+        }
+        if let Some((key, other)) = distinct_values(s) {
+            let (pos, path) = at(&[key]);
+            return Err(Diagnostic::new(pos, path, format!("can't set distinct values on '{key}' and '{other}'")));
         }
         for (dep, d) in &s.depends_on {
             if !project.services.contains_key(dep) && d.required {
@@ -70,4 +74,26 @@ pub fn check(project: &Project, tree: &Node) -> Result<(), Diagnostic> {
         }
     }
     Ok(())
+}
+
+/// The first key whose value differs from the `deploy` key that says the same thing, as
+/// compose-go's consistency check finds it (`scale`, `cpus`, `mem_limit`, `mem_reservation`,
+/// `pids_limit`, in that order). As there, a key set beside a `limits` (or `reservations`)
+/// block that leaves its counterpart out differs from it: the counterpart is zero.
+fn distinct_values(s: &Service) -> Option<(&'static str, &'static str)> {
+    let deploy = s.deploy.as_ref()?;
+    let (limits, reservations) = (deploy.resources.limits.as_ref(), deploy.resources.reservations.as_ref());
+    let differs = |set: bool, other: Option<bool>| set && other == Some(true);
+    let checks = [
+        (differs(s.scale.is_some(), deploy.replicas.map(|r| Some(r) != s.scale)), "scale", "deploy.replicas"),
+        (differs(s.cpus != 0.0, limits.map(|l| l.cpus != s.cpus)), "cpus", "deploy.resources.limits.cpus"),
+        (differs(s.mem_limit.0 != 0, limits.map(|l| l.memory != s.mem_limit)), "mem_limit", "deploy.resources.limits.memory"),
+        (
+            differs(s.mem_reservation.0 != 0, reservations.map(|r| r.memory != s.mem_reservation)),
+            "mem_reservation",
+            "deploy.resources.reservations.memory",
+        ),
+        (differs(s.pids_limit != 0, limits.map(|l| l.pids != s.pids_limit)), "pids_limit", "deploy.resources.limits.pids"),
+    ];
+    checks.into_iter().find(|(d, _, _)| *d).map(|(_, key, other)| (key, other))
 }

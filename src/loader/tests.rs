@@ -137,3 +137,37 @@ fn unset_variables_warn_once_per_use() {
     assert_eq!(loaded.warnings, vec!["The \"NOPE\" variable is not set. Defaulting to a blank string."]);
     assert_eq!(loaded.project.services["web"].image, "busybox:");
 }
+
+/// A value under two keys that say the same thing must agree: each case as Docker Compose
+/// 2.26.1 answers it (`docker compose config -q`, run by hand): `None` where it accepts the
+/// file, else its message after `services.a: `.
+#[test]
+fn keys_with_a_deploy_counterpart_must_agree() {
+    let cases: &[(&str, &str, Option<&str>)] = &[
+        ("cpus: 0.5", "resources: {limits: {cpus: '1'}}", Some("cpus: can't set distinct values on 'cpus' and 'deploy.resources.limits.cpus'")),
+        ("cpus: 0.5", "resources: {limits: {cpus: '0.5'}}", None),
+        ("cpus: 1", "resources: {limits: {cpus: '1.0'}}", None),
+        ("cpus: 0.5", "resources: {limits: {memory: 64m}}", Some("cpus: can't set distinct values on 'cpus' and 'deploy.resources.limits.cpus'")),
+        ("cpus: 0.5", "resources: {reservations: {cpus: '1'}}", None),
+        ("mem_limit: 64m", "resources: {limits: {memory: 128m}}", Some("mem_limit: can't set distinct values on 'mem_limit' and 'deploy.resources.limits.memory'")),
+        ("mem_limit: 1g", "resources: {limits: {memory: 1024m}}", None),
+        ("mem_reservation: 32m", "resources: {reservations: {memory: 16m}}", Some("mem_reservation: can't set distinct values on 'mem_reservation' and 'deploy.resources.reservations.memory'")),
+        ("mem_reservation: 32m", "resources: {reservations: {cpus: '0.1'}}", Some("mem_reservation: can't set distinct values on 'mem_reservation' and 'deploy.resources.reservations.memory'")),
+        ("mem_reservation: 32m", "resources: {reservations: {memory: 32m}}", None),
+        ("pids_limit: 10", "resources: {limits: {pids: 20}}", Some("pids_limit: can't set distinct values on 'pids_limit' and 'deploy.resources.limits.pids'")),
+        ("pids_limit: 5", "resources: {limits: {memory: 64m}}", Some("pids_limit: can't set distinct values on 'pids_limit' and 'deploy.resources.limits.pids'")),
+        ("pids_limit: 10", "resources: {limits: {pids: 10}}", None),
+        ("scale: 2", "replicas: 3", Some("scale: can't set distinct values on 'scale' and 'deploy.replicas'")),
+        ("scale: 2", "replicas: 2", None),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    for (key, deploy, want) in cases {
+        write(tmp.path(), "compose.yaml", &format!("services:\n  a:\n    image: busybox\n    {key}\n    deploy:\n      {deploy}\n"));
+        let got = load(&opts(tmp.path(), &[])).err().map(|e| e.to_string());
+        let want = want.map(|w| format!("compose.yaml:4:5: services.a.{w}"));
+        assert_eq!(got.as_deref().map(|g| g.rsplit_once('/').map_or(g, |(_, f)| f)), want.as_deref(), "{key} with deploy {deploy}");
+        let mut no_consistency = opts(tmp.path(), &[]);
+        no_consistency.consistency = false;
+        assert!(load(&no_consistency).is_ok(), "--no-consistency skips the check, as in Docker Compose");
+    }
+}

@@ -187,8 +187,16 @@ impl Executor {
                 }
                 Ok(())
             }
-            Op::CreateContainer { spec, image_label } => {
+            Op::CreateContainer { spec, image_label, hash } => {
                 let mut spec = spec.clone();
+                if let Some(pending) = hash {
+                    let mut ids = pending.ids.clone();
+                    for (service, container) in &pending.containers {
+                        ids.insert(service.clone(), e.inspect_container(container).await.map_err(|err| err.to_string())?.id);
+                    }
+                    let label = super::hash::label_hash(&pending.service, &ids).unwrap_or_default();
+                    spec.config.labels.insert(labels::CONFIG_HASH.into(), label);
+                }
                 if let Some(reference) = image_label {
                     let known = images.lock().expect("never poisoned").get(reference).cloned();
                     let id = match known {

@@ -29,6 +29,8 @@ pub struct Observed {
     /// The `VOLUME` paths of the images present, by reference: a recreated container keeps
     /// the volumes its predecessor had there.
     pub image_volumes: BTreeMap<String, Vec<String>>,
+    /// The API version spoken with the engine (`None`: unknown, every feature allowed).
+    pub api_version: Option<(usize, usize)>,
 }
 
 /// One container of the project.
@@ -96,7 +98,7 @@ pub async fn observe(
         volumes(engine, &filter, project),
         images(engine, project),
     )?;
-    Ok(Observed { containers, networks, volumes, images, image_volumes })
+    Ok(Observed { containers, networks, volumes, images, image_volumes, api_version: Some(engine.api_version()) })
 }
 
 async fn containers(engine: &dyn Engine, filter: &LabelFilter, hashes: &BTreeMap<String, String>) -> EngineResult<Vec<ObservedContainer>> {

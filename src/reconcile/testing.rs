@@ -45,11 +45,14 @@ pub fn converged(project: &Project) -> Observed {
 pub fn container(project: &Project, service: &str, number: u32, state: ContainerStatus) -> ObservedContainer {
     let s = &project.services[service];
     let name = labels::container_name(project, s, number);
-    let cx = Context { number, name: name.clone(), config_hash: super::hash::config_hash(project, s), image_id: Some(IMAGE_ID.into()), ..Default::default() };
+    // The label `up` writes: references to other services resolved to their first container.
+    let ids = super::hash::referenced_services(s).into_iter().map(|d| (d.clone(), container_id(&d, 1))).collect();
+    let hash = super::hash::label_hash(s, &ids).expect("every reference resolved");
+    let cx = Context { number, name: name.clone(), config_hash: hash, image_id: Some(IMAGE_ID.into()), ..Default::default() };
     let spec = convert::container_spec(project, s, &cx);
-    let id = format!("{:0<64}", format!("{service}{number}").bytes().map(|b| format!("{b:02x}")).collect::<String>());
+    let id = container_id(service, number);
     let summary = ContainerSummary {
-        id: id[..64].to_string(),
+        id,
         names: vec![name.clone()],
         image: spec.config.image.clone(),
         state,
@@ -63,6 +66,11 @@ pub fn container(project: &Project, service: &str, number: u32, state: Container
     let mut c = ObservedContainer::from_summary(summary);
     c.details = Some(details);
     c
+}
+
+/// The id [`container`] gives container `number` of `service`.
+pub fn container_id(service: &str, number: u32) -> String {
+    format!("{:0<64}", format!("{service}{number}").bytes().map(|b| format!("{b:02x}")).collect::<String>())[..64].to_string()
 }
 
 /// The plan's steps as text, one per line, as `--dry-run` shows them.

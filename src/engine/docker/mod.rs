@@ -142,6 +142,10 @@ impl Engine for DockerEngine {
         runtime::version(self).boxed()
     }
 
+    fn api_version(&self) -> (usize, usize) {
+        DockerEngine::api_version(self)
+    }
+
     fn events<'a>(&'a self, filter: &'a EventFilter) -> EngineStream<'a, EngineEvent> {
         runtime::events(self, filter)
     }

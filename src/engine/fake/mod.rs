@@ -159,6 +159,10 @@ impl Engine for FakeEngine {
         done(self.call("ping", "", |_| Ok(())))
     }
 
+    fn api_version(&self) -> (usize, usize) {
+        (1, 41)
+    }
+
     fn version(&self) -> EngineFuture<'_, EngineVersion> {
         done(self.call("version", "", |_| {
             Ok(EngineVersion {

@@ -93,7 +93,11 @@ fn only_networks_given_settings_send_an_ipam_config() {
 
 #[test]
 fn deploy_settings_win_over_service_level_ones() {
-    let s = spec("services:\n  web:\n    image: busybox\n    restart: always\n    pids_limit: 10\n    deploy:\n      restart_policy: {max_attempts: 2}\n      resources:\n        limits: {pids: 20, cpus: \"0.3\"}\n", "web");
+    // A `pids_limit` other than the deploy one passes the loader with `--no-consistency` only.
+    let mut p = project("services:\n  web:\n    image: busybox\n    restart: always\n    deploy:\n      restart_policy: {max_attempts: 2}\n      resources:\n        limits: {pids: 20, cpus: \"0.3\"}\n");
+    p.services.get_mut("web").unwrap().pids_limit = 10;
+    let cx = Context { number: 1, name: "p-web-1".into(), config_hash: "h".into(), ..Default::default() };
+    let s = container_spec(&p, &p.services["web"], &cx);
     // An empty condition is no policy at all, whatever `restart:` says.
     assert_eq!(s.host.restart_policy, None);
     assert_eq!(s.host.resources.pids_limit, Some(20));

@@ -164,3 +164,36 @@ async fn files_are_copied_after_create_in_one_archive_per_ownership_mode() {
     let got: Vec<(bool, &str, Vec<String>)> = archives.iter().map(|a| (a.copy_uid_gid, a.path.as_str(), names(&a.tar))).collect();
     assert_eq!(got, [(false, "/", vec!["a".to_string(), "c".to_string()]), (true, "/", vec!["b".to_string()])]);
 }
+
+const SHARED: &str = "services:\n  db:\n    image: busybox\n    environment: {V: '1'}\n  side:\n    image: busybox\n    network_mode: service:db\n    volumes_from: [db]\n";
+
+/// The label a container of `side` should carry: its hash with db's container id in place of
+/// `service:db`, as Docker Compose writes it at `up`.
+fn side_label(p: &Project, db_id: &str) -> String {
+    let ids = BTreeMap::from([("db".to_string(), db_id.to_string())]);
+    crate::reconcile::hash::label_hash(&p.services["side"], &ids).unwrap()
+}
+
+#[tokio::test]
+async fn a_service_sharing_another_ones_container_is_hashed_with_its_id() {
+    let w = world();
+    let p = project(SHARED);
+    assert!(w.up(&p).await.is_success());
+    let db = w.fake.container("p-db-1").unwrap().id;
+    let label = w.fake.container("p-side-1").unwrap().config.labels[crate::reconcile::labels::CONFIG_HASH].clone();
+    assert_eq!(label, side_label(&p, &db));
+    assert_ne!(label, config_hash(&p, &p.services["side"]), "the label is not what `config --hash` prints");
+    w.fake.clear_calls();
+    assert!(w.up(&p).await.is_success());
+    assert_eq!(w.mutations(), Vec::<String>::new(), "nothing recreated: {:?}", w.fake.calls());
+
+    // A new db container: side follows it, and its label names the new one.
+    let changed = project(&SHARED.replace("'1'", "'2'"));
+    assert!(w.up(&changed).await.is_success());
+    let new_db = w.fake.container("p-db-1").unwrap().id;
+    assert_ne!(new_db, db);
+    assert_eq!(w.fake.container("p-side-1").unwrap().config.labels[crate::reconcile::labels::CONFIG_HASH], side_label(&changed, &new_db));
+    w.fake.clear_calls();
+    assert!(w.up(&changed).await.is_success());
+    assert_eq!(w.mutations(), Vec::<String>::new());
+}

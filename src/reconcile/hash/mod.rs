@@ -12,6 +12,12 @@
 //! (extensions, `json:"-"`), (2) put the free-form parts the model keeps as JSON values into
 //! Go's struct order, and (3) write bytes as Go does (`gojson`).
 //!
+//! At `up`, Docker Compose hashes the service after replacing its references to other services'
+//! containers by ids (`resolveServiceReferences`): `network_mode`, `ipc` and `pid` set to
+//! `service:x` become `container:<id of x's first container>`, a `volumes_from` entry `x[:mode]`
+//! becomes that id and `container:name[:mode]` becomes `name`. `config --hash` hashes the service
+//! as written. [`config_hash`] is the latter, [`label_hash`] the former.
+//!
 //! The service must be the one `up` creates containers from: environment resolved and env
 //! files merged, which is what the loader produces. (Docker Compose's own `config --hash`
 //! hashes a service whose `env_file`s are not merged yet, so for such services it prints a
@@ -20,6 +26,8 @@
 mod gojson;
 #[cfg(test)]
 mod tests;
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -48,19 +56,29 @@ const STRUCT_ORDER: &[(&[&str], &[&str])] = &[
 ];
 const DEVICE_REQUEST: &[&str] = &["capabilities", "driver", "count", "device_ids", "options"];
 
-type Rewrite = fn(&mut Map<String, Value>);
+type Rewrite = fn(&mut Value);
 
 /// Values Go writes differently from the model, fixed before ordering.
-const REWRITES: &[(&[&str], Rewrite)] = &[(&["develop", "watch", "*"], watch_exec), (&["blkio_config", "*", "*"], blkio_device)];
+const REWRITES: &[(&[&str], Rewrite)] = &[
+    (&["develop", "watch", "*"], watch_exec),
+    (&["blkio_config", "*", "*"], blkio_device),
+    (&["ulimits", "*"], ulimit),
+    (&["gpus"], gpus_all),
+    (&["gpus", "*"], device_request),
+    (&["deploy", "resources", "*", "devices", "*"], device_request),
+];
 
 /// A watch rule's `exec` is a struct, not a pointer: Go writes it even when unset.
-fn watch_exec(rule: &mut Map<String, Value>) {
-    rule.entry("exec").or_insert_with(|| serde_json::json!({ "command": null }));
+fn watch_exec(rule: &mut Value) {
+    if let Value::Object(rule) = rule {
+        rule.entry("exec").or_insert_with(|| serde_json::json!({ "command": null }));
+    }
 }
 
 /// compose-go's blkio device types have no JSON tags (`Path`, `Weight`, `Rate`), and a rate is
 /// a byte count, written as a string.
-fn blkio_device(device: &mut Map<String, Value>) {
+fn blkio_device(device: &mut Value) {
+    let Value::Object(device) = device else { return };
     for (from, to) in [("path", "Path"), ("weight", "Weight"), ("rate", "Rate")] {
         if let Some(mut v) = device.shift_remove(from) {
             if to == "Rate" {
@@ -71,6 +89,50 @@ fn blkio_device(device: &mut Map<String, Value>) {
                 v = Value::String(bytes.to_string());
             }
             device.insert(to.into(), v);
+        }
+    }
+}
+
+/// `UlimitsConfig` writes a non-zero single value as a number, and otherwise itself as a struct
+/// whose zero fields are omitted: `core: 0` is `{}`, `{soft: 0, hard: 10}` is `{"hard":10}`.
+fn ulimit(limit: &mut Value) {
+    match limit {
+        Value::Number(n) if n.as_i64() == Some(0) => *limit = Value::Object(Map::new()),
+        Value::Object(range) => range.retain(|_, v| v.as_i64() != Some(0)),
+        _ => {}
+    }
+}
+
+/// `gpus: all` is one request for every device: `[{"count":-1}]`.
+fn gpus_all(gpus: &mut Value) {
+    if gpus.as_str() == Some("all") {
+        *gpus = serde_json::json!([{ "count": -1 }]);
+    }
+}
+
+/// A `DeviceRequest`: its count is a number (`all` is -1, zero is omitted), its options a
+/// string map (`1` is `"1"`, `true` is `"true"`).
+fn device_request(request: &mut Value) {
+    let Value::Object(request) = request else { return };
+    if let Some(count) = request.get_mut("count") {
+        let n = match &*count {
+            Value::String(s) if s == "all" => Some(-1),
+            Value::String(s) => s.parse().ok(),
+            other => other.as_i64(),
+        };
+        match n {
+            Some(0) => {
+                request.shift_remove("count");
+            }
+            Some(n) => *count = Value::from(n),
+            None => {}
+        }
+    }
+    if let Some(Value::Object(options)) = request.get_mut("options") {
+        for v in options.values_mut() {
+            if !v.is_string() && !v.is_null() {
+                *v = Value::String(go_json(v));
+            }
         }
     }
 }
@@ -86,6 +148,35 @@ const EXTENSIBLE: &[&[&str]] = &[&[], &["networks", "*"], &["volumes", "*"], &["
 /// callers do not change if project-level inputs (secret contents...) ever join the hash.
 pub fn config_hash(_project: &Project, service: &Service) -> String {
     hex::encode(Sha256::digest(hashed_json(service).as_bytes()))
+}
+
+/// The services whose containers' ids [`label_hash`] needs for `service`.
+pub fn referenced_services(service: &Service) -> BTreeSet<String> {
+    let mut out: BTreeSet<String> =
+        [&service.network_mode, &service.ipc, &service.pid].into_iter().filter_map(|m| m.strip_prefix("service:")).map(str::to_string).collect();
+    out.extend(service.volumes_from.iter().filter(|v| !v.starts_with("container:")).map(|v| v.split(':').next().unwrap_or(v).to_string()));
+    out
+}
+
+/// The value `up` writes in the label of a container of `service`: the hash of the service
+/// with its references resolved, `ids` giving the id of the first container (by name) of each
+/// of [`referenced_services`]. `None` when one of them is missing from `ids`.
+pub fn label_hash(service: &Service, ids: &BTreeMap<String, String>) -> Option<String> {
+    let mut s = service.clone();
+    for mode in [&mut s.network_mode, &mut s.ipc, &mut s.pid] {
+        if let Some(other) = mode.strip_prefix("service:") {
+            *mode = format!("container:{}", ids.get(other)?);
+        }
+    }
+    for from in &mut s.volumes_from {
+        let mut spec = from.split(':');
+        *from = match (spec.next(), spec.next()) {
+            (Some("container"), Some(name)) => name.to_string(),
+            (Some(other), _) => ids.get(other)?.clone(),
+            (None, _) => continue,
+        };
+    }
+    Some(hex::encode(Sha256::digest(hashed_json(&s).as_bytes())))
 }
 
 /// The exact text that is hashed: Go's JSON of the service with the cleared fields removed.
@@ -106,13 +197,13 @@ pub fn hashed_json(service: &Service) -> String {
 
 /// Applies the tables above to every object under `value`, whose path is `path`.
 fn go_shape(value: &mut Value, path: &mut Vec<String>) {
+    if let Some((_, rewrite)) = REWRITES.iter().find(|(p, _)| matches(p, path)) {
+        rewrite(value);
+    }
     match value {
         Value::Object(map) => {
             if EXTENSIBLE.iter().any(|p| matches(p, path)) {
                 map.retain(|k, _| !k.starts_with("x-"));
-            }
-            if let Some((_, rewrite)) = REWRITES.iter().find(|(p, _)| matches(p, path)) {
-                rewrite(map);
             }
             if let Some((_, order)) = STRUCT_ORDER.iter().find(|(p, _)| matches(p, path)) {
                 reorder(map, order);

@@ -142,3 +142,35 @@ fn the_hashed_text_is_go_json() {
     assert_eq!(super::hashed_json(&s), r#"{"cpus":1.5,"command":null,"entrypoint":null,"image":"busybox"}"#);
     assert_eq!(go_json(&serde_json::json!("a&b")), r#""a\u0026b""#);
 }
+
+
+/// Zero values and device requests, against the hashes Docker Compose 2.26.1 printed for this
+/// very file (`docker compose config --hash '*'`, run by hand; for `a` the label `up` wrote is
+/// the same): `core: 0` is written `{}`, `count: all` is -1, `gpus: all` is `[{"count":-1}]`.
+#[test]
+fn zero_ulimits_and_device_requests_hash_as_docker_compose() {
+    let p = crate::reconcile::testing::project(
+        r#"
+services:
+  a:
+    image: busybox:latest
+    ulimits: {core: 0, nofile: {soft: 0, hard: 0}, nproc: 65535}
+  b:
+    image: busybox:latest
+    deploy:
+      resources:
+        reservations:
+          devices:
+            - capabilities: [gpu]
+              count: all
+              options: {virtualization: "false", b: x}
+  d:
+    image: busybox:latest
+    gpus: all
+"#,
+    );
+    let hash = |s: &str| config_hash(&p, &p.services[s]);
+    assert_eq!(hash("a"), "868fb0f2ef0ce1af0426daa3bb5bdfe0b0e35ac34e1bd1d993599f5ffc79deb3", "{}", super::hashed_json(&p.services["a"]));
+    assert_eq!(hash("b"), "0a272a8a1ae2ed36bca5fa700d895fcbef336bab5055651e198d8b79500a3e93", "{}", super::hashed_json(&p.services["b"]));
+    assert_eq!(hash("d"), "1ffd8a77961585cb8450f634d6dd2a9854878dee3a73c091c23235245dd27896", "{}", super::hashed_json(&p.services["d"]));
+}

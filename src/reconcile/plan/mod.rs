@@ -15,6 +15,7 @@ mod lifecycle;
 mod resources;
 mod up;
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::build::{BuildError, BuildJob};
@@ -45,6 +46,13 @@ pub enum PlanError {
     ImageMissing { service: String, image: String, why: String },
     #[error(transparent)]
     Build(#[from] BuildError),
+    /// A service shares a namespace or volumes with a service that has no container and is not
+    /// converged by this plan (`up --no-deps`).
+    #[error("service {service}: cannot share {what} with service {dependency}: container missing")]
+    ContainerMissing { service: String, what: &'static str, dependency: String },
+    /// A feature the engine's API version does not have, in Docker Compose's words.
+    #[error("service {service}: can't set {feature} as feature require Docker Engine {engine} or later")]
+    Unsupported { service: String, feature: &'static str, engine: &'static str },
     #[error("service {service}: cannot run several replicas with container_name {container_name:?}: container names must be unique")]
     ScaleWithContainerName { service: String, container_name: String },
 }
@@ -144,8 +152,9 @@ pub enum Op {
     BuildImage(Box<BuildJob>),
     /// Creates a container. When `image_label` is set, the executor writes the id that
     /// reference has at that moment into the `com.docker.compose.image` label (the image may
-    /// only exist once an earlier step pulled it).
-    CreateContainer { spec: Box<ContainerSpec>, image_label: Option<String> },
+    /// only exist once an earlier step pulled it). When `hash` is set, it writes the
+    /// config-hash label too, from the ids the containers it names have at that moment.
+    CreateContainer { spec: Box<ContainerSpec>, image_label: Option<String>, hash: Option<Box<PendingHash>> },
     StartContainer(Target),
     StopContainer { target: Target, timeout: Option<Duration> },
     KillContainer { target: Target, signal: Option<String> },
@@ -160,6 +169,19 @@ pub enum Op {
     RemoveNetwork { name: String },
     RemoveVolume { name: String },
     RemoveImage { name: String },
+}
+
+/// A config-hash label that needs the id of a container this plan creates: Docker Compose
+/// hashes a service with its `service:x` references replaced by the id of x's first container
+/// ([`hash::label_hash`](crate::reconcile::hash::label_hash)), and that id is only known once
+/// the step creating it has run (the create step waits for it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingHash {
+    pub service: crate::model::Service,
+    /// The ids known when planning, by referenced service.
+    pub ids: BTreeMap<String, String>,
+    /// The other referenced services, with the name of the container whose id to take.
+    pub containers: BTreeMap<String, String>,
 }
 
 /// What "ready" means for a dependency.

@@ -246,3 +246,68 @@ fn the_dependents_of_a_recreated_service_are_recreated_as_docker_compose_does() 
     let never = plan_up(&changed, &o, &UpOptions { recreate: Recreate::Never, ..Default::default() }).unwrap();
     assert!(never.steps.is_empty(), "{never}");
 }
+
+const SHARED: &str = "services:\n  db:\n    image: busybox\n    environment: {V: '1'}\n  side:\n    image: busybox\n    network_mode: service:db\n    ipc: service:db\n    pid: service:db\n    volumes_from: [db, \"container:legacy:ro\"]\n";
+
+#[test]
+fn a_reference_to_a_kept_container_is_hashed_with_its_id() {
+    let p = project(SHARED);
+    let observed = converged(&p);
+    let plan = up(&p, &observed);
+    assert_eq!(decisions(&plan), ["db: up to date", "side: up to date"]);
+    // What the label holds: the service as Docker Compose resolves it before hashing.
+    let side = observed.containers.iter().find(|c| c.service == "side").unwrap();
+    let db = crate::reconcile::testing::container_id("db", 1);
+    let mut resolved = p.services["side"].clone();
+    resolved.network_mode = format!("container:{db}");
+    resolved.ipc = resolved.network_mode.clone();
+    resolved.pid = resolved.network_mode.clone();
+    resolved.volumes_from = vec![db.clone(), "legacy".into()];
+    assert_eq!(side.label(crate::reconcile::labels::CONFIG_HASH), Some(crate::reconcile::hash::config_hash(&p, &resolved).as_str()));
+}
+
+#[test]
+fn a_reference_to_a_container_this_plan_makes_is_hashed_when_it_exists() {
+    let p = project(SHARED);
+    let pending = |plan: &Plan| {
+        plan.steps.iter().find_map(|s| match &s.op {
+            Op::CreateContainer { spec, hash, .. } if spec.name.as_deref().is_some_and(|n| n.ends_with("p-side-1")) => Some(hash.clone()),
+            _ => None,
+        })
+    };
+    let fresh = up(&p, &Observed { images: converged(&p).images, ..Default::default() });
+    let hash = pending(&fresh).flatten().expect("side's hash waits for db's container");
+    assert_eq!(hash.containers, BTreeMap::from([("db".to_string(), "p-db-1".to_string())]));
+
+    let changed = project(&SHARED.replace("'1'", "'2'"));
+    let plan = up(&changed, &converged(&p));
+    assert_eq!(decisions(&plan), ["db: recreate (environment.V changed)", "side: recreate (db is recreated)"]);
+    assert!(pending(&plan).flatten().is_some());
+
+    // db gone: side's label names a container that no longer exists.
+    let mut observed = converged(&p);
+    observed.containers.retain(|c| c.service != "db");
+    assert_eq!(decisions(&up(&p, &observed)), ["db: create (no container)", "side: recreate (db has a new container)"]);
+    let opts = UpOptions { services: BTreeSet::from(["side".to_string()]), ..Default::default() };
+    assert_eq!(
+        plan_up(&p, &observed, &opts).unwrap_err().to_string(),
+        "service side: cannot share volume with service db: container missing"
+    );
+}
+
+#[test]
+fn start_interval_is_refused_below_api_1_44_as_docker_compose_does() {
+    let yaml = "services:\n  a:\n    image: busybox\n    healthcheck: {test: [CMD, 'true'], start_interval: 0s}\n  b:\n    image: busybox\n";
+    let p = project(yaml);
+    let fresh = |v| Observed { images: converged(&p).images, api_version: Some(v), ..Default::default() };
+    // Docker Compose 2.26.1 on engine 20.10 (`docker compose up`, run by hand) says, and creates
+    // no container: "can't set healthcheck.start_interval as feature require Docker Engine v25 or later".
+    let e = plan_up(&p, &fresh((1, 41)), &UpOptions::default()).unwrap_err();
+    assert_eq!(e.to_string(), "service a: can't set healthcheck.start_interval as feature require Docker Engine v25 or later");
+    assert!(plan_up(&p, &fresh((1, 44)), &UpOptions::default()).is_ok());
+    // A container that exists already is not created again: nothing to refuse.
+    let mut running = converged(&p);
+    running.api_version = Some((1, 41));
+    assert!(plan_up(&p, &running, &UpOptions::default()).is_ok());
+    assert!(plan_up(&project(&yaml.replace(", start_interval: 0s", "")), &fresh((1, 41)), &UpOptions::default()).is_ok());
+}

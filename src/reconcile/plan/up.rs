@@ -8,13 +8,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use super::gates::Gates;
-use super::{diff, hard, resources, Op, Plan, Progress, StepId, Target};
+use super::{diff, hard, resources, Op, PendingHash, Plan, PlanError, Progress, StepId, Target};
 use crate::graph::Graph;
 use crate::model::{Project, Service};
 use crate::reconcile::convert::{self, Context};
 use crate::reconcile::labels;
 use crate::reconcile::observe::{ObservedContainer, Observed};
-use crate::reconcile::PlanError;
+use crate::reconcile::hash;
 
 /// When to replace an existing container.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -66,7 +66,7 @@ pub fn plan_up(project: &Project, observed: &Observed, opts: &UpOptions) -> Resu
     let res = resources::prepare(&mut plan, project, observed, &targets, &opts.images)?;
     resources::orphans(&mut plan, project, observed, opts.remove_orphans, opts.timeout);
     let mut gates = Gates::new(targets.iter().map(|s| s.name.clone()).collect());
-    let mut up = Up { plan, project, observed, opts, res, gates: &mut gates, recreated: BTreeSet::new() };
+    let mut up = Up { plan, project, observed, opts, res, gates: &mut gates, recreated: BTreeSet::new(), first: BTreeMap::new() };
     for service in targets {
         up.service(service)?;
     }
@@ -82,6 +82,9 @@ struct Up<'a> {
     gates: &'a mut Gates,
     /// Services with a container recreated so far (services are planned in start order).
     recreated: BTreeSet<String>,
+    /// The first container (by name) each service planned so far will have, if any: its name,
+    /// and its id when it is kept (a container this plan creates has no id yet).
+    first: BTreeMap<String, Option<(String, Option<String>)>>,
 }
 
 impl Up<'_> {
@@ -91,7 +94,7 @@ impl Up<'_> {
             return Err(PlanError::ScaleWithContainerName { service: s.name.clone(), container_name: s.container_name.clone() });
         }
         self.plan.warnings.extend(convert::files::ignored_ownership(self.project, s));
-        let hash = crate::reconcile::hash::config_hash(self.project, s);
+        let (hash, pending) = self.label_hash(s)?;
         let image = labels::image_name(self.project, s);
         // An image this plan builds (`up --dry-run --build`; a real `up` builds first, then
         // plans against the result) may come out new: its containers are planned as recreated
@@ -112,32 +115,41 @@ impl Up<'_> {
         let mut ready: Vec<StepId> = Vec::new();
         let mut starts: Vec<(Option<StepId>, Target)> = Vec::new();
         let mut names = Vec::new();
+        let awaited = pending.as_ref().map(|p| p.containers.keys().cloned().collect::<Vec<_>>().join(", ")).unwrap_or_default();
+        // The containers kept as they are, by name, with their ids.
+        let mut kept_ids = BTreeMap::new();
         // Docker Compose 2.26.1 recreates the dependents of a recreated service (those this `up`
         // converges), whatever their `restart` flag: they may hold its old address or namespace.
         let dependency_recreated = s.depends_on.keys().find(|d| self.recreated.contains(*d)).cloned();
         for (&number, c) in &kept {
             let name = labels::container_name(self.project, s, number);
             names.push(name.clone());
-            let cx = Context { number, name: name.clone(), config_hash: hash.clone(), image_id: image_id.clone(), replaces: None, environment_file: self.opts.environment_file.clone() };
+            let cx = Context { number, name: name.clone(), config_hash: hash.clone().unwrap_or_default(), image_id: image_id.clone(), replaces: None, environment_file: self.opts.environment_file.clone() };
             let named = self.opts.named.is_empty() || self.opts.named.contains(&s.name);
             let (policy, flag) = if named { (self.opts.recreate, "--force-recreate") } else { (self.opts.recreate_dependencies, "--always-recreate-deps") };
             let why = match policy {
                 Recreate::Force => Some(flag.to_string()),
                 Recreate::Never => None,
-                Recreate::Diverged => diff::why_recreate(c, &convert::container_spec(self.project, s, &cx), &hash, image_id.as_deref())
-                    .or_else(|| rebuilt.then(|| format!("image {image} is rebuilt")))
-                    .or_else(|| dependency_recreated.as_ref().map(|d| format!("{d} is recreated"))),
+                Recreate::Diverged => match &hash {
+                    Some(hash) => diff::why_recreate(c, &convert::container_spec(self.project, s, &cx), hash, image_id.as_deref())
+                        .or_else(|| rebuilt.then(|| format!("image {image} is rebuilt")))
+                        .or_else(|| dependency_recreated.as_ref().map(|d| format!("{d} is recreated"))),
+                    // The label holds the id of a container this plan replaces (or that is gone).
+                    None => Some(dependency_recreated.as_ref().map_or_else(|| format!("{awaited} has a new container"), |d| format!("{d} is recreated"))),
+                },
             };
             if let Some(why) = why {
                 self.recreated.insert(s.name.clone());
                 self.plan.decide(subject(number), "recreate", why);
-                let last = self.recreate(s, c, cx, &image, &subject(number), prereqs.clone())?;
+                let last = self.recreate(s, c, cx, &image, &subject(number), prereqs.clone(), pending.clone())?;
                 ready.push(last);
                 starts.push((Some(last), Target::name(&name)));
             } else if c.is_up() || self.opts.no_start {
+                kept_ids.insert(name.clone(), c.id().to_string());
                 let state = if c.is_up() { String::new() } else { format!("{}, not started: --no-start", c.state()) };
                 self.plan.decide(subject(number), "up to date", state);
             } else {
+                kept_ids.insert(name.clone(), c.id().to_string());
                 self.plan.decide(subject(number), "start", stopped_reason(c));
                 starts.push((None, Target { name: name.clone(), id: Some(c.id().to_string()) }));
             }
@@ -147,10 +159,12 @@ impl Up<'_> {
             names.push(name.clone());
             let reason = if want > 1 { format!("scale to {want}") } else { "no container".to_string() };
             self.plan.decide(subject(number), "create", reason);
-            let cx = Context { number, name: name.clone(), config_hash: hash.clone(), image_id: image_id.clone(), replaces: None, environment_file: self.opts.environment_file.clone() };
+            let cx = Context { number, name: name.clone(), config_hash: hash.clone().unwrap_or_default(), image_id: image_id.clone(), replaces: None, environment_file: self.opts.environment_file.clone() };
             let spec = convert::container_spec(self.project, s, &cx);
             let label = image_id.is_none().then(|| image.clone());
-            let step = self.plan.push(Op::CreateContainer { spec: Box::new(spec), image_label: label }, hard(prereqs.clone()), Progress::new("Container", &name, Some("Creating"), Some("Created")));
+            self.supported(s)?;
+            let op = Op::CreateContainer { spec: Box::new(spec), image_label: label, hash: pending.clone() };
+            let step = self.plan.push(op, hard(prereqs.clone()), Progress::new("Container", &name, Some("Creating"), Some("Created")));
             let step = self.copy_files(s, &subject(number), Target::name(&name), step)?;
             ready.push(step);
             starts.push((Some(step), Target::name(&name)));
@@ -165,15 +179,58 @@ impl Up<'_> {
                 ready.push(self.plan.push(Op::StartContainer(target), after, Progress::new("Container", name, Some("Starting"), Some("Started"))));
             }
         }
+        let first = names.iter().min().map(|first| (first.clone(), kept_ids.get(first).cloned()));
+        self.first.insert(s.name.clone(), first);
         self.gates.service_ready(&s.name, ready, names);
         Ok(())
+    }
+
+    /// Refuses to create a container of `s` with a feature the engine lacks, as Docker Compose
+    /// does when it builds the create request (`healthcheck.start_interval` needs API 1.44,
+    /// Docker Engine 25). The whole plan is refused: nothing is created.
+    fn supported(&self, s: &Service) -> Result<(), PlanError> {
+        let start_interval = s.healthcheck.as_ref().is_some_and(|h| h.start_interval.is_some());
+        if start_interval && self.observed.api_version.is_some_and(|v| v < (1, 44)) {
+            return Err(PlanError::Unsupported { service: s.name.clone(), feature: "healthcheck.start_interval", engine: "v25" });
+        }
+        Ok(())
+    }
+
+    /// The config hash of `s`'s containers as Docker Compose writes it at `up`, with the
+    /// services it references resolved to their first container's id
+    /// ([`hash::label_hash`]). When one of those containers is created by this plan, its id
+    /// is not known yet: the hash is left for the create step to compute (the second value).
+    fn label_hash(&self, s: &Service) -> Result<(Option<String>, Option<Box<PendingHash>>), PlanError> {
+        let mut ids = BTreeMap::new();
+        let mut containers = BTreeMap::new();
+        for dep in hash::referenced_services(s) {
+            // A service this plan does not converge (`--no-deps`) keeps the containers it has.
+            let first = self.first.get(&dep).cloned().unwrap_or_else(|| {
+                let mine = self.observed.containers.iter().filter(|c| c.service == dep && !c.oneoff);
+                mine.min_by_key(|c| c.name()).map(|c| (c.name().to_string(), Some(c.id().to_string())))
+            });
+            match first {
+                Some((_, Some(id))) => {
+                    ids.insert(dep, id);
+                }
+                Some((name, None)) => {
+                    containers.insert(dep, name);
+                }
+                None => return Err(PlanError::ContainerMissing { service: s.name.clone(), what: shared_what(s, &dep), dependency: dep }),
+            }
+        }
+        if containers.is_empty() {
+            return Ok((hash::label_hash(s, &ids), None));
+        }
+        Ok((None, Some(Box::new(PendingHash { service: s.clone(), ids, containers }))))
     }
 
     /// Create the replacement under a temporary name, stop and remove the old container, then
     /// give the new one its name: the steps Docker Compose takes. Unless
     /// `--renew-anon-volumes`, the replacement mounts the old container's anonymous volumes.
     /// Returns the last step.
-    fn recreate(&mut self, s: &Service, old: &ObservedContainer, mut cx: Context, image: &str, subject: &str, prereqs: Vec<StepId>) -> Result<StepId, PlanError> {
+    #[allow(clippy::too_many_arguments)]
+    fn recreate(&mut self, s: &Service, old: &ObservedContainer, mut cx: Context, image: &str, subject: &str, prereqs: Vec<StepId>, hash: Option<Box<PendingHash>>) -> Result<StepId, PlanError> {
         let name = cx.name.clone();
         let temp = format!("{}_{name}", &old.id()[..old.id().len().min(12)]);
         cx.name = temp.clone();
@@ -187,7 +244,8 @@ impl Up<'_> {
                 self.plan.decide(subject, "keep volumes", kept.join(", "));
             }
         }
-        let create = self.plan.push(Op::CreateContainer { spec: Box::new(spec), image_label: label }, hard(prereqs), Progress::new("Container", &name, Some("Recreate"), None));
+        self.supported(s)?;
+        let create = self.plan.push(Op::CreateContainer { spec: Box::new(spec), image_label: label, hash }, hard(prereqs), Progress::new("Container", &name, Some("Recreate"), None));
         let create = self.copy_files(s, subject, Target::name(&temp), create)?;
         let p = &mut self.plan;
         let old_target = Target { name: name.clone(), id: Some(old.id().to_string()) };
@@ -232,6 +290,21 @@ fn split_replicas<'a>(observed: &'a Observed, service: &str, want: u32) -> (BTre
         }
     }
     (kept, excess)
+}
+
+/// What `s` shares with `dep`, in Docker Compose's words for a missing container (it resolves
+/// `volumes_from` first, then the network, IPC and PID namespaces).
+fn shared_what(s: &Service, dep: &str) -> &'static str {
+    let names = |m: &str| m.strip_prefix("service:") == Some(dep);
+    if s.volumes_from.iter().any(|v| v.split(':').next() == Some(dep)) {
+        "volume"
+    } else if names(&s.network_mode) {
+        "network namespace"
+    } else if names(&s.ipc) {
+        "IPC namespace"
+    } else {
+        "PID namespace"
+    }
 }
 
 fn stopped_reason(c: &ObservedContainer) -> String {

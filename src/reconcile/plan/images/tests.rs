@@ -106,7 +106,7 @@ fn a_dry_run_with_build_recreates_the_containers_of_the_rebuilt_image() {
         "{plan}"
     );
     let create = plan.steps.iter().position(|s| matches!(&s.op, Op::CreateContainer { spec, .. } if spec.name.as_deref().is_some_and(|n| n.ends_with("_p-a-1"))));
-    let Some(Op::CreateContainer { spec, image_label }) = create.map(|i| &plan.steps[i].op) else { panic!("{plan}") };
+    let Some(Op::CreateContainer { spec, image_label, .. }) = create.map(|i| &plan.steps[i].op) else { panic!("{plan}") };
     assert_eq!(image_label.as_deref(), Some("p-a"), "the image label is the built image's, read after the build");
     assert!(!spec.config.labels.contains_key(crate::reconcile::labels::IMAGE), "not the old image's id");
     assert!(plan.steps[create.unwrap()].after.iter().any(|e| e.step == 0), "the replacement waits for the build: {plan}");
