@@ -66,6 +66,10 @@ pub fn plan_down(name: &str, project: Option<&Project>, observed: &Observed, opt
             plan.push(Op::RemoveImage { name: image.clone() }, soft(removals.clone()), Progress::new("Image", image, Some("Removing"), Some("Removed")));
         }
     }
+    // Docker Compose warns so too (and succeeds): a mistyped `-p` does not pass unnoticed.
+    if plan.steps.is_empty() {
+        plan.warnings.push(format!("no resource found to remove for project {name:?}"));
+    }
     plan
 }
 
@@ -151,7 +155,7 @@ pub(super) fn service_graph(project: Option<&Project>, observed: &Observed) -> G
 /// The services of the containers, with the dependencies their `depends_on` labels
 /// (`name:condition:restart`) describe: the project as far as a command without a compose file
 /// can know it.
-pub(super) fn label_project(observed: &Observed) -> Project {
+pub fn label_project(observed: &Observed) -> Project {
     let mut p = Project::default();
     for c in &observed.containers {
         let s = p.services.entry(c.service.clone()).or_insert_with(|| Service { name: c.service.clone(), ..Default::default() });
