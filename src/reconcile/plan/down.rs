@@ -25,7 +25,6 @@ pub enum RemoveImages {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DownOptions {
-    pub remove_orphans: bool,
     /// Also remove named volumes and containers' anonymous volumes (`-v`).
     pub volumes: bool,
     pub images: Option<RemoveImages>,
@@ -36,15 +35,10 @@ pub struct DownOptions {
 /// Plans `down` for project `name`; `project` is `None` when no compose file was found.
 pub fn plan_down(name: &str, project: Option<&Project>, observed: &Observed, opts: &DownOptions) -> Plan {
     let mut plan = Plan::default();
-    let known = |c: &ObservedContainer| project.is_none_or(|p| p.services.contains_key(&c.service) || p.disabled_services.contains_key(&c.service));
-    let orphans: Vec<&str> = observed.containers.iter().filter(|c| !known(c)).map(|c| c.name()).collect();
-    if !orphans.is_empty() && !opts.remove_orphans {
-        plan.warnings.push(format!(
-            "found orphan containers ({}) for this project; if you removed or renamed this service in your compose file, run this command with --remove-orphans to clean it up",
-            orphans.join(", ")
-        ));
-    }
-    let containers: Vec<&ObservedContainer> = observed.containers.iter().filter(|c| known(c) || opts.remove_orphans).collect();
+    // Every container of the project goes, orphans included (with or without
+    // `--remove-orphans`), as in Docker Compose 2.26.1: an orphan left behind would keep the
+    // project's network in use.
+    let containers: Vec<&ObservedContainer> = observed.containers.iter().collect();
     let removals = stop_and_remove_ordered(&mut plan, project, observed, &containers, opts.timeout, opts.volumes);
 
     let mine = |l: &BTreeMap<String, String>| l.get(labels::PROJECT).map(String::as_str) == Some(name);
