@@ -140,6 +140,7 @@ services:
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("Gracefully stopping... (press Ctrl+C again to force)"), "{stderr}");
+    assert_eq!(stderr.lines().last(), Some("canceled"), "Docker Compose's last word: {stderr}");
     let details = s.engine.inspect_container(&s.container("app", 1)).await.expect("the app is kept");
     assert_eq!((details.state.status, details.state.exit_code), (ContainerStatus::Exited, 0), "stopped by SIGTERM, not killed");
 }

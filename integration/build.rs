@@ -246,6 +246,10 @@ async fn the_quickstart_stack_comes_up_answers_and_goes_down() {
     let rcompose = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_rcompose")).args(["-f", file, "-p", &project]).args(args).env("QUICKSTART_PORT", &port).output().unwrap()
     };
+    // Without QUICKSTART_PORT, the page is published on 8080 (the test uses a free port so
+    // as not to depend on 8080 being free).
+    let config = Command::new(env!("CARGO_BIN_EXE_rcompose")).args(["-f", file, "config"]).env_remove("QUICKSTART_PORT").output().unwrap();
+    assert!(String::from_utf8_lossy(&config.stdout).contains("target: 8080\n      published: '8080'"), "{}", String::from_utf8_lossy(&config.stdout));
     let up = rcompose(&["up", "-d", "--wait"]);
     let down_anyway = scopeguard(|| drop(rcompose(&["down", "-v"])));
     assert!(up.status.success(), "{}", stderr(&up));

@@ -7,6 +7,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::up::Stack;
+use rcompose::engine::ContainerStatus;
 
 fn rcompose(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
     rcompose_env(dir, args, &[])
@@ -166,8 +167,18 @@ async fn an_interrupted_stop_exits_130() {
     tokio::time::timeout(Duration::from_secs(60), stopping).await.expect("the stop begins");
     let pid = child.id().expect("running").to_string();
     assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().expect("kill").success());
+    let rest = async {
+        let mut rest = Vec::new();
+        while let Some(line) = stderr.next_line().await.expect("read stderr") {
+            rest.push(line);
+        }
+        rest
+    };
+    let rest = tokio::time::timeout(Duration::from_secs(60), rest).await.expect("stderr closes");
     let status = tokio::time::timeout(Duration::from_secs(60), child.wait()).await.expect("stop ends").expect("status");
     assert_eq!(status.code(), Some(130));
+    assert_eq!(rest.last().map(String::as_str), Some("canceled"), "Docker Compose's last word: {rest:?}");
+    assert!(!rest.iter().any(|l| l.starts_with("error:")), "{rest:?}");
     s.ok(&["down", "-t", "0"]).await;
 }
 
@@ -198,4 +209,161 @@ async fn watch_ends_on_ctrl_c_with_130() {
     assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().expect("kill").success());
     let status = tokio::time::timeout(Duration::from_secs(60), child.wait()).await.expect("watch ends").expect("status");
     assert_eq!(status.code(), Some(130));
+}
+
+/// Ctrl-C while `up -d` waits on a dependency's health check: Docker Compose exits 130 and
+/// says "canceled" (not that the dependency failed), and the dependent is left unstarted.
+#[tokio::test]
+async fn an_interrupted_health_wait_exits_130_canceled() {
+    let yaml = r#"
+services:
+  db:
+    image: busybox
+    command: [sleep, '600']
+    healthcheck: {test: ["CMD", "false"], interval: 2s, retries: 100}
+  web:
+    image: busybox
+    command: [sleep, '600']
+    depends_on: {db: {condition: service_healthy}}
+"#;
+    let s = Stack::new("healthint", yaml).await;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rcompose"))
+        .args(["-p", &s.name, "--progress", "plain", "up", "-d"])
+        .current_dir(s.dir.path())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn rcompose up");
+    let mut stderr = BufReader::new(child.stderr.take().expect("piped")).lines();
+    let db = s.container("db", 1);
+    let started = async {
+        while let Some(line) = stderr.next_line().await.expect("read stderr") {
+            if line.contains(&db) && line.ends_with("Started") {
+                return;
+            }
+        }
+        panic!("up ended before db started");
+    };
+    tokio::time::timeout(Duration::from_secs(60), started).await.expect("db starts");
+    let pid = child.id().expect("running").to_string();
+    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().expect("kill").success());
+    let rest = async {
+        let mut rest = Vec::new();
+        while let Some(line) = stderr.next_line().await.expect("read stderr") {
+            rest.push(line);
+        }
+        rest
+    };
+    let rest = tokio::time::timeout(Duration::from_secs(60), rest).await.expect("stderr closes");
+    let status = tokio::time::timeout(Duration::from_secs(60), child.wait()).await.expect("up ends").expect("status");
+    assert_eq!(status.code(), Some(130), "{rest:?}");
+    assert_eq!(rest.last().map(String::as_str), Some("canceled"), "{rest:?}");
+    assert!(!rest.iter().any(|l| l.starts_with("error:")), "{rest:?}");
+    assert_eq!(s.containers().await[&s.container("web", 1)].state, ContainerStatus::Created, "web waits for a healthy db");
+    s.ok(&["down", "-t", "0"]).await;
+}
+
+/// Service names the project does not declare, as Docker Compose 2.26.1 treats them: the
+/// commands that select containers (`ps`, `logs`, `images`, `top`, `stop`, `kill`, `pause`,
+/// `unpause`, `rm`) ignore them and exit 0 (we warn on standard error); `start`, `restart`,
+/// `create`, `pull`, `build` and `port` refuse them (exit 1). Checked with the project down and
+/// up, and, when Docker Compose is installed, side by side with it (exit code and stdout).
+#[tokio::test]
+async fn unknown_services_are_ignored_or_refused_as_docker_compose() {
+    let s = Stack::new("unknownsvc", "services:\n  a:\n    image: busybox\n    command: [sleep, '600']\n  b:\n    image: busybox\n    command: [sleep, '600']\n").await;
+    let reference = reference_installed();
+    let cases: &[(&[&str], i32)] = &[
+        (&["ps", "nosuch"], 0),
+        (&["logs", "nosuch"], 0),
+        (&["images", "nosuch"], 0),
+        (&["top", "nosuch"], 0),
+        (&["stop", "nosuch"], 0),
+        (&["kill", "nosuch"], 0),
+        (&["pause", "nosuch"], 0),
+        (&["unpause", "nosuch"], 0),
+        (&["rm", "-f", "nosuch"], 0),
+        (&["start", "nosuch"], 1),
+        (&["restart", "nosuch"], 1),
+        (&["create", "nosuch"], 1),
+        (&["pull", "nosuch"], 1),
+        (&["build", "nosuch"], 1),
+        (&["port", "nosuch", "80"], 1),
+    ];
+    for running in [false, true] {
+        if running {
+            s.ok(&["up", "-d"]).await;
+        }
+        for (args, want) in cases {
+            let ours = s.rcompose(args).await;
+            let (out, err) = (String::from_utf8_lossy(&ours.stdout), String::from_utf8_lossy(&ours.stderr));
+            assert_eq!(ours.status.code(), Some(*want), "rcompose {args:?} (running: {running}): {err}");
+            assert!(err.contains("no such service: nosuch") || err.contains("\"nosuch\""), "rcompose {args:?} names the service: {err}");
+            if reference {
+                let theirs = s.docker_compose(args).await;
+                assert_eq!(theirs.status.code(), Some(*want), "docker compose {args:?} (running: {running}): {}", String::from_utf8_lossy(&theirs.stderr));
+                assert_eq!(out, String::from_utf8_lossy(&theirs.stdout), "stdout of {args:?} (running: {running})");
+            }
+        }
+        assert_eq!(s.containers().await.len(), if running { 2 } else { 0 }, "nothing was touched");
+    }
+    // Known names among unknown ones are acted on.
+    s.ok(&["stop", "-t", "0", "a", "nosuch"]).await;
+    let states: Vec<ContainerStatus> = s.containers().await.values().map(|c| c.state).collect();
+    assert_eq!(states, [ContainerStatus::Exited, ContainerStatus::Running], "a stopped, b left alone");
+    s.ok(&["down", "-t", "0"]).await;
+}
+
+/// With `-p` and no compose file, the commands work from the containers' labels, as Docker
+/// Compose's do (`start` included: it used to need a compose file); a project that has no
+/// containers makes `start` and `port` fail (exit 1) and the others succeed.
+#[tokio::test]
+async fn commands_work_from_labels_with_only_a_project_name() {
+    let yaml = "services:\n  a:\n    image: busybox\n    command: [sleep, '600']\n    ports: ['127.0.0.1::80']\n  b:\n    image: busybox\n    command: [sleep, '600']\n    depends_on: [a]\n";
+    let s = Stack::new("labelsonly", yaml).await;
+    s.ok(&["up", "-d"]).await;
+    let empty = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], project: &str| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_rcompose"));
+        cmd.args(["-p", project]).args(args).current_dir(empty.path()).env_remove("COMPOSE_FILE").env_remove("COMPOSE_PROJECT_NAME").stdin(Stdio::null());
+        let out = cmd.output().unwrap();
+        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let name = s.name.clone();
+    let running = || async { s.containers().await.values().filter(|c| c.state == ContainerStatus::Running).count() };
+    for args in [&["ps"][..], &["logs"], &["images"], &["top"], &["port", "a", "80"], &["pause"], &["unpause"], &["stop", "-t", "0"]] {
+        let (code, _, err) = run(args, &name);
+        assert_eq!(code, 0, "rcompose -p NAME {args:?}: {err}");
+    }
+    assert_eq!(running().await, 0, "stopped");
+    let (code, _, err) = run(&["start"], &name);
+    assert_eq!(code, 0, "start from labels: {err}");
+    assert_eq!(running().await, 2, "started from the labels");
+    for args in [&["restart", "-t", "0"][..], &["kill"]] {
+        let (code, _, err) = run(args, &name);
+        assert_eq!(code, 0, "rcompose -p NAME {args:?}: {err}");
+    }
+    let (code, out, err) = run(&["rm", "-f"], &name);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&s.container("a", 1)), "rm -f says what it removes, as Docker Compose: {out}");
+    assert!(s.containers().await.is_empty(), "killed, then removed");
+    let (code, _, err) = run(&["down"], &name);
+    assert_eq!(code, 0, "{err}");
+
+    // A project with no containers at all.
+    let none = format!("{name}-none");
+    for (args, want) in [(&["ps"][..], 0), (&["logs"], 0), (&["images"], 0), (&["top"], 0), (&["stop"], 0), (&["restart"], 0), (&["kill"], 0), (&["pause"], 0), (&["unpause"], 0), (&["rm", "-f"], 0), (&["down"], 0), (&["start"], 1), (&["port", "a", "80"], 1)] {
+        let (code, _, err) = run(args, &none);
+        assert_eq!(code, want, "rcompose -p {none} {args:?}: {err}");
+        if reference_installed() {
+            let theirs = Command::new("docker").args(["compose", "-p", &none]).args(args).current_dir(empty.path()).output().unwrap();
+            assert_eq!(theirs.status.code(), Some(want), "docker compose -p {none} {args:?}");
+        }
+    }
+}
+
+fn reference_installed() -> bool {
+    let installed = Command::new("docker").args(["compose", "version"]).output().is_ok_and(|o| o.status.success());
+    if !installed {
+        eprintln!("note: `docker compose` is not installed: the comparison with Docker Compose is skipped");
+    }
+    installed
 }

@@ -48,6 +48,13 @@ async fn down_with_only_a_project_name_works_from_labels() {
 async fn docker_compose_takes_down_what_rcompose_started() {
     let s = Stack::new("down-interop", PAIR).await;
     s.ok(&["up", "-d"]).await;
+    // Docker Compose lists the project and its containers...
+    let ls = s.docker_compose(&["ls", "--filter", &format!("name={}", s.name), "--format", "json"]).await;
+    let ls = String::from_utf8_lossy(&ls.stdout);
+    assert!(ls.contains(&format!("\"Name\":\"{}\"", s.name)) && ls.contains("running(2)"), "docker compose ls: {ls}");
+    let ps = s.docker_compose(&["ps", "-q"]).await;
+    assert_eq!(String::from_utf8_lossy(&ps.stdout).lines().count(), 2, "docker compose ps");
+    // ...and takes it down.
     let out = s.docker_compose(&["down", "-v"]).await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(s.containers().await.is_empty());

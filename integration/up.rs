@@ -325,3 +325,126 @@ async fn start_interval_is_refused_by_engines_before_25() {
     let f = LabelFilter::new().eq("com.docker.compose.project", &s.name);
     assert!(s.engine.list_networks(&f).await.expect("networks").is_empty(), "not even the network");
 }
+
+/// The other two gates of `depends_on`: a dependency that turns unhealthy makes `up` fail and
+/// leaves its dependent unstarted; a job that completes successfully lets its dependent start.
+#[tokio::test]
+async fn an_unhealthy_dependency_fails_up_and_a_completed_job_lets_its_dependent_start() {
+    let yaml = r#"
+services:
+  db:
+    image: busybox
+    command: ["sleep", "600"]
+    stop_signal: SIGKILL
+    healthcheck: {test: ["CMD", "false"], interval: 200ms, retries: 2}
+  web:
+    image: busybox
+    command: ["sleep", "600"]
+    stop_signal: SIGKILL
+    depends_on:
+      db: {condition: service_healthy}
+  migrate:
+    image: busybox
+    command: ["sh", "-c", "echo migrated > /tmp/done"]
+  app:
+    image: busybox
+    command: ["sleep", "600"]
+    stop_signal: SIGKILL
+    depends_on:
+      migrate: {condition: service_completed_successfully}
+"#;
+    let s = Stack::new("gates", yaml).await;
+    let out = s.rcompose(&["up", "-d"]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("db") && stderr.contains("unhealthy"), "names the unhealthy dependency: {stderr}");
+    let cs = s.containers().await;
+    assert_eq!(cs[&s.container("web", 1)].state, ContainerStatus::Created, "web must not start");
+    let migrate = s.engine.inspect_container(&s.container("migrate", 1)).await.unwrap();
+    assert_eq!((migrate.state.status, migrate.state.exit_code), (ContainerStatus::Exited, 0));
+    assert_eq!(cs[&s.container("app", 1)].state, ContainerStatus::Running, "app starts once migrate completed");
+}
+
+/// `up --wait` returns once every service is running or healthy, and fails (exit 1) when one
+/// turns unhealthy.
+#[tokio::test]
+async fn up_wait_returns_once_healthy_and_fails_when_unhealthy() {
+    let yaml = r#"
+services:
+  db:
+    image: busybox
+    command: ["sh", "-c", "sleep 2; touch /tmp/ready; exec sleep 600"]
+    stop_signal: SIGKILL
+    healthcheck: {test: ["CMD", "test", "-f", "/tmp/ready"], interval: 200ms, start_period: 10s}
+  web:
+    image: busybox
+    command: ["sleep", "600"]
+    stop_signal: SIGKILL
+"#;
+    let s = Stack::new("wait", yaml).await;
+    s.ok(&["up", "-d", "--wait"]).await;
+    let db = s.engine.inspect_container(&s.container("db", 1)).await.unwrap();
+    assert_eq!(db.state.health.expect("db has a health state").status.as_str(), "healthy", "--wait returned before db was healthy");
+    assert_eq!(s.containers().await[&s.container("web", 1)].state, ContainerStatus::Running);
+
+    s.write(&yaml.replace(r#""test", "-f", "/tmp/ready""#, r#""false""#).replace("start_period: 10s", "retries: 2"));
+    let out = s.rcompose(&["up", "-d", "--wait"]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "an unhealthy service fails --wait: {stderr}");
+    assert!(stderr.contains("db"), "{stderr}");
+}
+
+/// Orphans (containers of services no longer in the file) are kept with a warning by `up` and
+/// removed by `up --remove-orphans`; `down` removes them.
+#[tokio::test]
+async fn orphans_are_kept_with_a_warning_and_removed_on_request() {
+    let s = Stack::new("orphans", PAIR).await;
+    s.ok(&["up", "-d"]).await;
+    let db = s.container("db", 1);
+    s.write("services:\n  db:\n    image: busybox\n    command: [sleep, '600']\n    stop_signal: SIGKILL\n    volumes: ['data:/data']\nvolumes:\n  data:\n");
+    let web = s.container("web", 1);
+    let before = ids(&s.containers().await);
+    let out = s.rcompose(&["up", "-d"]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("orphan") && stderr.contains(&web), "up warns about the orphan: {stderr}");
+    assert_eq!(ids(&s.containers().await), before, "the orphan is kept and db untouched");
+    let ps = s.ok(&["ps"]).await;
+    assert!(ps.contains(&web), "ps lists the orphan: {ps}");
+    s.ok(&["up", "-d", "--remove-orphans"]).await;
+    let after = s.containers().await;
+    assert_eq!(after.keys().collect::<Vec<_>>(), [&db], "only the orphan went");
+    assert_eq!(after[&db].id, before[&db]);
+
+    // `down` takes orphans too, flag or not, as Docker Compose 2.26.1 does (an orphan left
+    // behind would keep the network in use).
+    s.write(PAIR);
+    s.ok(&["up", "-d"]).await;
+    s.write("services:\n  db:\n    image: busybox\n    command: [sleep, '600']\n    stop_signal: SIGKILL\n");
+    s.ok(&["down"]).await;
+    assert!(s.containers().await.is_empty(), "down removes the orphan");
+    assert!(s.engine.inspect_network(&format!("{}_default", s.name)).await.is_err_and(|e| e.is_not_found()), "and the network");
+}
+
+/// A restart policy reaches the engine and works: a container that keeps failing is restarted
+/// by the engine, up to the `on-failure` limit.
+#[tokio::test]
+async fn a_restart_policy_restarts_a_failing_container() {
+    let yaml = "services:\n  flaky:\n    image: busybox\n    command: [sh, -c, 'exit 3']\n    restart: on-failure:2\n";
+    let s = Stack::new("restart", yaml).await;
+    s.ok(&["up", "-d"]).await;
+    let name = s.container("flaky", 1);
+    let mut last = None;
+    for _ in 0..300 {
+        let c = s.engine.inspect_container(&name).await.unwrap();
+        if c.restart_count == 2 && c.state.status == ContainerStatus::Exited {
+            assert_eq!(c.state.exit_code, 3);
+            assert_eq!(c.host.restart_policy, Some(rcompose::engine::RestartPolicy::OnFailure { max_retries: Some(2) }));
+            s.ok(&["down", "-t", "0"]).await;
+            return;
+        }
+        last = Some((c.restart_count, c.state.status));
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("flaky was not restarted twice and left exited: {last:?}");
+}

@@ -25,6 +25,11 @@ fn main() {
     init_tracing(cli.global.verbose);
     let code = match cli::run(cli) {
         Ok(code) => code,
+        // Interrupted, Docker Compose says only "canceled"; so do we.
+        Err(e) if exit_code(&e) == 130 => {
+            output::canceled();
+            130
+        }
         Err(e) => {
             output::error(&format!("{e:#}"));
             exit_code(&e)

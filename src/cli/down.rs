@@ -10,7 +10,8 @@ pub struct DownArgs {
     /// Also remove named volumes declared in the file and anonymous volumes of the containers
     #[arg(short, long)]
     pub volumes: bool,
-    /// Remove containers of services not defined in the compose file
+    /// Remove containers of services not defined in the compose file (accepted as in Docker
+    /// Compose, where `down` removes them anyway, and so does rcompose)
     #[arg(long)]
     pub remove_orphans: bool,
     /// Remove images used by services: `local` only those without a custom tag
@@ -30,7 +31,6 @@ pub enum Rmi {
 pub fn run(global: &GlobalOptions, args: DownArgs) -> anyhow::Result<i32> {
     let (name, project) = session::project_or_name(global, &[])?;
     let opts = DownOptions {
-        remove_orphans: args.remove_orphans,
         volumes: args.volumes,
         images: args.rmi.map(|r| match r {
             Rmi::Local => RemoveImages::Local,

@@ -4,7 +4,7 @@ use clap::Args;
 
 use super::GlobalOptions;
 use crate::output;
-use crate::status::{self, Scope};
+use crate::status;
 
 #[derive(Debug, Args)]
 pub struct ImagesArgs {
@@ -19,8 +19,7 @@ pub struct ImagesArgs {
 }
 
 pub fn run(global: &GlobalOptions, args: ImagesArgs) -> anyhow::Result<i32> {
-    let (name, project) = super::ps::target(global, &args.services)?;
-    let scope = Scope::new(&name, project.as_ref(), &args.services)?;
+    let scope = super::ps::scope(global, &args.services)?;
     let rows = status::block_on(async { status::images::images(&*status::connect().await?, &scope).await })?;
     let text = if args.quiet {
         let mut ids: Vec<&str> = rows.iter().map(|r| r.id.trim_start_matches("sha256:")).collect();

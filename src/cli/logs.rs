@@ -8,7 +8,7 @@ use super::{Ansi, GlobalOptions};
 use crate::logs::LogRequest;
 use crate::output::logs::LogPrinter;
 use crate::shutdown::Shutdown;
-use crate::status::{self, time, Scope};
+use crate::status::{self, time};
 
 #[derive(Debug, Args)]
 pub struct LogsArgs {
@@ -48,8 +48,7 @@ pub fn run(global: &GlobalOptions, args: LogsArgs) -> anyhow::Result<i32> {
         n => Some(n.parse::<u64>().map_err(|_| anyhow::anyhow!("invalid --tail {n:?}: a number of lines or `all`"))?),
     };
     let request = LogRequest { follow: args.follow, tail, since: when(&args.since)?, until: when(&args.until)?, timestamps: args.timestamps, ..Default::default() };
-    let (name, project) = super::ps::target(global, &args.services)?;
-    let scope = Scope::new(&name, project.as_ref(), &args.services)?;
+    let scope = super::ps::scope(global, &args.services)?;
     let color = !args.no_color && match global.ansi {
         Ansi::Never => false,
         Ansi::Always => true,

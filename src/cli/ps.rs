@@ -45,8 +45,7 @@ pub fn run(global: &GlobalOptions, args: PsArgs) -> anyhow::Result<i32> {
             _ => anyhow::bail!("unknown filter {}", f.split('=').next().unwrap_or(f)),
         }
     }
-    let (name, project) = target(global, &args.services)?;
-    let scope = Scope::new(&name, project.as_ref(), &args.services)?;
+    let scope = scope(global, &args.services)?;
     let opts = PsOptions { all: args.all, status: status_filter, orphans: args.orphans, no_trunc: args.no_trunc || args.quiet };
     let rows = status::block_on(async { status::ps::ps(&*status::connect().await?, &scope, &opts).await })?;
     let text = if args.quiet {
@@ -71,4 +70,14 @@ pub(super) fn target(global: &GlobalOptions, services: &[String]) -> anyhow::Res
     let (name, project, warnings) = status::target(&global.load_options(services))?;
     warnings.iter().for_each(|w| output::warn(w));
     Ok((name, project))
+}
+
+/// The containers `ps`, `logs`, `images` and `top` look at. A service the project does not
+/// declare selects nothing and the command succeeds, as in Docker Compose; we warn about it.
+pub(super) fn scope(global: &GlobalOptions, services: &[String]) -> anyhow::Result<Scope> {
+    let (name, project) = target(global, services)?;
+    for s in status::unknown_services(project.as_ref(), services) {
+        output::warn(&format!("no such service: {s}"));
+    }
+    Ok(Scope::new(&name, project.as_ref(), services))
 }

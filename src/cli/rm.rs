@@ -31,7 +31,9 @@ pub fn run(global: &GlobalOptions, args: RmArgs) -> anyhow::Result<i32> {
             output::warn("no stopped containers");
             return Ok(plan);
         }
-        if !force && !c.dry_run && !confirm(&plan.decisions.iter().map(|d| d.subject.clone()).collect::<Vec<_>>()) {
+        // Said even with `-f`, as Docker Compose does.
+        output::stdout(&format!("Going to remove {}", plan.decisions.iter().map(|d| d.subject.as_str()).collect::<Vec<_>>().join(", ")));
+        if !force && !c.dry_run && !confirm() {
             return Ok(Default::default());
         }
         c.apply(&name, &plan).await?;
@@ -40,8 +42,8 @@ pub fn run(global: &GlobalOptions, args: RmArgs) -> anyhow::Result<i32> {
 }
 
 /// Asks before removing; anything but `y` declines.
-fn confirm(containers: &[String]) -> bool {
-    output::stdout(&format!("Going to remove {}\nAre you sure? [yN]", containers.join(", ")));
+fn confirm() -> bool {
+    output::stdout("Are you sure? [yN]");
     let mut answer = String::new();
     std::io::stdin().read_line(&mut answer).is_ok() && answer.trim().eq_ignore_ascii_case("y")
 }

@@ -72,14 +72,15 @@ where
     interrupted(&cancel, value)
 }
 
-/// The result of work that `cancel` may have stopped: after a Ctrl-C the command exits 130
-/// with "interrupted", as Docker Compose's does, even when the calls under way finished (the
-/// engine stopped the container anyway); a failure of its own is kept.
+/// The result of work that `cancel` may have stopped: after a Ctrl-C the command is
+/// `Interrupted` (exit 130, "canceled"), as Docker Compose's is, whatever the work returned:
+/// the calls under way may have finished (the engine stopped the container anyway), and a
+/// failure the cancellation caused (a health wait cut short) is not the command's own.
 pub fn interrupted<T, E: Into<anyhow::Error>>(cancel: &CancellationToken, result: Result<T, E>) -> anyhow::Result<T> {
-    match result {
-        Ok(_) if cancel.is_cancelled() => Err(ComposeError::Interrupted.into()),
-        r => r.map_err(Into::into),
+    if cancel.is_cancelled() {
+        return Err(ComposeError::Interrupted.into());
     }
+    result.map_err(Into::into)
 }
 
 /// `-t`/`--timeout` in seconds, as the engine takes it.

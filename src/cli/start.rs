@@ -11,6 +11,6 @@ pub struct StartArgs {
 }
 
 pub fn run(global: &GlobalOptions, args: StartArgs) -> anyhow::Result<i32> {
-    let project = session::project(global, &args.services)?;
-    session::run(global, |c| async move { c.start(&project, &args.services).await })
+    let (name, project) = session::project_or_name(global, &args.services)?;
+    session::run(global, |c| async move { c.start(&name, project.as_ref(), &args.services).await })
 }

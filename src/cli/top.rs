@@ -4,7 +4,7 @@ use clap::Args;
 
 use super::GlobalOptions;
 use crate::output;
-use crate::status::{self, Scope};
+use crate::status;
 
 #[derive(Debug, Args)]
 pub struct TopArgs {
@@ -13,8 +13,7 @@ pub struct TopArgs {
 }
 
 pub fn run(global: &GlobalOptions, args: TopArgs) -> anyhow::Result<i32> {
-    let (name, project) = super::ps::target(global, &args.services)?;
-    let scope = Scope::new(&name, project.as_ref(), &args.services)?;
+    let scope = super::ps::scope(global, &args.services)?;
     let tops = status::block_on(async { status::top::top(&*status::connect().await?, &scope).await })?;
     output::stdout(&output::status::top_text(&tops));
     Ok(0)

@@ -142,7 +142,7 @@ impl<'a> Session<'a> {
             }),
             ..c.clone()
         };
-        let starting = starter.start(self.project, &start);
+        let starting = starter.start(&self.project.name, Some(self.project), &start);
         tokio::pin!(follow, starting);
 
         let mut started = false;

@@ -69,7 +69,7 @@ pub enum ComposeError {
     /// Steps failed; one message per failure, and one for what was left undone.
     #[error("{}", .0.join("\n"))]
     Failed(Vec<String>),
-    #[error("interrupted")]
+    #[error("canceled")]
     Interrupted,
     /// `start` found no container (of a named service, or of the whole project).
     #[error("no container to start for {0}; run `up` to create it")]

@@ -70,13 +70,30 @@ async fn unknown_services_are_refused() {
 async fn start_refuses_to_start_nothing() {
     let (_, c) = compose();
     let p = project(STACK);
-    let e = c.start(&p, &[]).await.unwrap_err();
+    let e = c.start(&p.name, Some(&p), &[]).await.unwrap_err();
     assert_eq!(e.to_string(), "no container to start for project \"p\"; run `up` to create it");
     c.create(&p, &UpOptions { services: vec!["db".into()], ..Default::default() }).await.unwrap();
-    let e = c.start(&p, &["web".into()]).await.unwrap_err();
+    let e = c.start(&p.name, Some(&p), &["web".into()]).await.unwrap_err();
     assert_eq!(e.to_string(), "no container to start for service \"web\"; run `up` to create it");
-    let plan = c.start(&p, &[]).await.unwrap();
+    let plan = c.start(&p.name, Some(&p), &[]).await.unwrap();
     assert_eq!(plan.steps.len(), 1, "db is started, web warned about: {plan}");
+}
+
+/// With `-p` and no compose file, `start` works from the labels, dependencies first (as Docker
+/// Compose's does).
+#[tokio::test]
+async fn start_by_name_follows_the_labels() {
+    let (fake, c) = compose();
+    let p = project(STACK);
+    c.create(&p, &UpOptions::default()).await.unwrap();
+    fake.clear_calls();
+    let plan = c.start("p", None, &[]).await.unwrap();
+    assert_eq!(plan.steps.len(), 2, "{plan}");
+    let starts: Vec<String> = mutations(&fake).into_iter().filter(|m| m.starts_with("start_container")).collect();
+    assert_eq!(starts.len(), 2, "{starts:?}");
+    assert!(starts[0].contains("p-db-1") && starts[1].contains("p-web-1"), "db before web: {starts:?}");
+    let e = c.start("nope", None, &[]).await.unwrap_err();
+    assert_eq!(e.to_string(), "no container to start for project \"nope\"; run `up` to create it");
 }
 
 mod attached {

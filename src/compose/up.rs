@@ -59,12 +59,14 @@ impl Compose {
         self.up(project, &opts).await
     }
 
-    /// Starts the existing containers of `services` (all when empty), each after its
-    /// dependencies are ready.
-    pub async fn start(&self, project: &Project, services: &[String]) -> Result<Plan, ComposeError> {
-        let targets = targets(project, services, true)?;
-        let selected = if services.is_empty() { BTreeSet::new() } else { targets };
-        let observed = observe(self.engine.as_ref(), &project.name, Some(project), &BTreeMap::new()).await?;
+    /// Starts the existing containers of `services` (all when empty) of the project `name`,
+    /// each after its dependencies are ready. Without a compose file (`project` is `None`), the
+    /// project is what the containers' labels say, as in Docker Compose.
+    pub async fn start(&self, name: &str, project: Option<&Project>, services: &[String]) -> Result<Plan, ComposeError> {
+        if let Some(p) = project {
+            targets(p, services, true)?;
+        }
+        let observed = observe(self.engine.as_ref(), name, project, &BTreeMap::new()).await?;
         // As in Docker Compose, starting nothing is an error (so `start || up -d` works): a
         // named service without containers, or a project without any.
         let created = |s: &str| observed.containers.iter().any(|c| !c.oneoff && (s.is_empty() || c.service == s));
@@ -72,10 +74,19 @@ impl Compose {
             return Err(ComposeError::NothingToStart(format!("service {missing:?}")));
         }
         if services.is_empty() && !created("") {
-            return Err(ComposeError::NothingToStart(format!("project {:?}", project.name)));
+            return Err(ComposeError::NothingToStart(format!("project {name:?}")));
         }
+        let derived;
+        let project = match project {
+            Some(p) => p,
+            None => {
+                derived = Project { name: name.to_string(), ..plan::label_project(&observed) };
+                &derived
+            }
+        };
+        let selected = services.iter().cloned().collect();
         let plan = plan::plan_start(project, &observed, &selected);
-        self.execute(&project.name, &plan).await?;
+        self.execute(name, &plan).await?;
         Ok(plan)
     }
 

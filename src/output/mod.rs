@@ -31,6 +31,13 @@ pub fn error(msg: &str) {
     eprintln!("error: {msg}");
 }
 
+/// What a command interrupted by Ctrl-C (or SIGTERM) says last, on standard error, as Docker
+/// Compose does.
+pub fn canceled() {
+    progress::interrupt();
+    eprintln!("canceled");
+}
+
 /// A progress event of an engine operation: ` Container p-web-1  Started` in plain mode, a
 /// line of the live view on a terminal.
 #[derive(Debug, Clone, PartialEq, Eq)]

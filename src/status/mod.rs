@@ -35,16 +35,12 @@ pub struct Scope {
 }
 
 impl Scope {
-    /// The scope of `services` (checked against the project when there is one) in `project`,
-    /// or in the project named `name` when no compose file was loaded.
-    pub fn new(name: &str, project: Option<&Project>, services: &[String]) -> Result<Scope, StatusError> {
-        if let Some(p) = project {
-            if let Some(missing) = services.iter().find(|s| !p.services.contains_key(*s) && !p.disabled_services.contains_key(*s)) {
-                return Err(StatusError::NoSuchService(missing.clone()));
-            }
-        }
+    /// The scope of `services` in `project`, or in the project named `name` when no compose
+    /// file was loaded. A service the project does not declare selects nothing, as in Docker
+    /// Compose (see [`unknown_services`]).
+    pub fn new(name: &str, project: Option<&Project>, services: &[String]) -> Scope {
         let declared = project.map(|p| p.services.keys().chain(p.disabled_services.keys()).cloned().collect());
-        Ok(Scope { project: name.to_string(), services: services.to_vec(), declared })
+        Scope { project: name.to_string(), services: services.to_vec(), declared }
     }
 
     fn wants(&self, c: &ContainerSummary) -> bool {
@@ -58,14 +54,20 @@ impl Scope {
 pub enum StatusError {
     #[error(transparent)]
     Engine(#[from] EngineError),
-    #[error("no such service: {0}")]
-    NoSuchService(String),
     #[error("service {service:?} is not running container #{index}")]
     NoSuchContainer { service: String, index: u32 },
     #[error("service {0:?} is not running")]
     NotRunning(String),
     #[error("no port {port} for container {container}: {available}")]
     NoSuchPort { port: String, container: String, available: String },
+}
+
+/// The names among `services` that `project` does not declare (none without a project). The
+/// queries ignore them, as Docker Compose's do (`ps nosuch` prints an empty table, exit 0); the
+/// CLI warns about them.
+pub fn unknown_services<'a>(project: Option<&Project>, services: &'a [String]) -> Vec<&'a String> {
+    let Some(p) = project else { return Vec::new() };
+    services.iter().filter(|s| !p.services.contains_key(*s) && !p.disabled_services.contains_key(*s)).collect()
 }
 
 /// The project to query: loaded from the compose files, or, with `-p` and no compose file

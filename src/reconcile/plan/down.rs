@@ -25,7 +25,6 @@ pub enum RemoveImages {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DownOptions {
-    pub remove_orphans: bool,
     /// Also remove named volumes and containers' anonymous volumes (`-v`).
     pub volumes: bool,
     pub images: Option<RemoveImages>,
@@ -36,15 +35,10 @@ pub struct DownOptions {
 /// Plans `down` for project `name`; `project` is `None` when no compose file was found.
 pub fn plan_down(name: &str, project: Option<&Project>, observed: &Observed, opts: &DownOptions) -> Plan {
     let mut plan = Plan::default();
-    let known = |c: &ObservedContainer| project.is_none_or(|p| p.services.contains_key(&c.service) || p.disabled_services.contains_key(&c.service));
-    let orphans: Vec<&str> = observed.containers.iter().filter(|c| !known(c)).map(|c| c.name()).collect();
-    if !orphans.is_empty() && !opts.remove_orphans {
-        plan.warnings.push(format!(
-            "found orphan containers ({}) for this project; if you removed or renamed this service in your compose file, run this command with --remove-orphans to clean it up",
-            orphans.join(", ")
-        ));
-    }
-    let containers: Vec<&ObservedContainer> = observed.containers.iter().filter(|c| known(c) || opts.remove_orphans).collect();
+    // Every container of the project goes, orphans included (with or without
+    // `--remove-orphans`), as in Docker Compose 2.26.1: an orphan left behind would keep the
+    // project's network in use.
+    let containers: Vec<&ObservedContainer> = observed.containers.iter().collect();
     let removals = stop_and_remove_ordered(&mut plan, project, observed, &containers, opts.timeout, opts.volumes);
 
     let mine = |l: &BTreeMap<String, String>| l.get(labels::PROJECT).map(String::as_str) == Some(name);
@@ -65,6 +59,10 @@ pub fn plan_down(name: &str, project: Option<&Project>, observed: &Observed, opt
             plan.decide(format!("image {image}"), "remove", "--rmi");
             plan.push(Op::RemoveImage { name: image.clone() }, soft(removals.clone()), Progress::new("Image", image, Some("Removing"), Some("Removed")));
         }
+    }
+    // Docker Compose warns so too (and succeeds): a mistyped `-p` does not pass unnoticed.
+    if plan.steps.is_empty() {
+        plan.warnings.push(format!("no resource found to remove for project {name:?}"));
     }
     plan
 }
@@ -151,7 +149,7 @@ pub(super) fn service_graph(project: Option<&Project>, observed: &Observed) -> G
 /// The services of the containers, with the dependencies their `depends_on` labels
 /// (`name:condition:restart`) describe: the project as far as a command without a compose file
 /// can know it.
-pub(super) fn label_project(observed: &Observed) -> Project {
+pub fn label_project(observed: &Observed) -> Project {
     let mut p = Project::default();
     for c in &observed.containers {
         let s = p.services.entry(c.service.clone()).or_insert_with(|| Service { name: c.service.clone(), ..Default::default() });

@@ -135,6 +135,10 @@ pub fn plan_kill(observed: &Observed, services: &BTreeSet<String>, signal: Optio
         plan.decide(c.name(), "kill", signal.unwrap_or("SIGKILL"));
         plan.push(Op::KillContainer { target: target(c), signal: signal.map(str::to_string) }, vec![], Progress::new("Container", c.name(), Some("Killing"), Some("Killed")));
     }
+    // Docker Compose says so too, and exits 0.
+    if plan.steps.is_empty() {
+        plan.warnings.push("no container to kill".to_string());
+    }
     plan
 }
 
