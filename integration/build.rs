@@ -74,14 +74,16 @@ async fn build_sends_args_and_leaves_out_what_dockerignore_excludes() {
     assert!(quiet.status.success() && quiet.stderr.is_empty() && quiet.stdout.is_empty(), "{}", stderr(&quiet));
 
     // Docker Compose's classic builder sends the same files.
-    let theirs = Command::new("docker")
-        .args(["compose", "-p", &s.name, "build", "--build-arg", "FLAG=from-flag"])
-        .env("DOCKER_BUILDKIT", "0")
-        .current_dir(s.dir.path())
-        .output()
-        .unwrap();
-    assert!(theirs.status.success(), "docker compose build: {}", stderr(&theirs));
-    assert_eq!(run_in(&image, listing), ours);
+    if crate::harness::reference_installed() {
+        let theirs = Command::new("docker")
+            .args(["compose", "-p", &s.name, "build", "--build-arg", "FLAG=from-flag"])
+            .env("DOCKER_BUILDKIT", "0")
+            .current_dir(s.dir.path())
+            .output()
+            .unwrap();
+        assert!(theirs.status.success(), "docker compose build: {}", stderr(&theirs));
+        assert_eq!(run_in(&image, listing), ours);
+    }
 }
 
 #[tokio::test]
@@ -177,9 +179,11 @@ async fn up_builds_a_missing_image_and_rebuilds_on_request() {
     assert_eq!(web2.labels["com.docker.compose.image"], new_id);
 
     // Docker Compose agrees that nothing is left to do.
-    let theirs = s.docker_compose(&["up", "-d"]).await;
-    assert!(theirs.status.success(), "{}", stderr(&theirs));
-    assert_eq!(s.containers().await[&s.container("web", 1)].id, web2.id);
+    if crate::harness::reference_installed() {
+        let theirs = s.docker_compose(&["up", "-d"]).await;
+        assert!(theirs.status.success(), "{}", stderr(&theirs));
+        assert_eq!(s.containers().await[&s.container("web", 1)].id, web2.id);
+    }
 
     s.ok(&["down"]).await;
     s.engine.remove_image(&image, true).await.unwrap();

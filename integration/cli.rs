@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+use crate::harness::reference_installed;
 use crate::up::Stack;
 use rcompose::engine::ContainerStatus;
 
@@ -360,10 +361,3 @@ async fn commands_work_from_labels_with_only_a_project_name() {
     }
 }
 
-fn reference_installed() -> bool {
-    let installed = Command::new("docker").args(["compose", "version"]).output().is_ok_and(|o| o.status.success());
-    if !installed {
-        eprintln!("note: `docker compose` is not installed: the comparison with Docker Compose is skipped");
-    }
-    installed
-}

@@ -46,6 +46,9 @@ async fn down_with_only_a_project_name_works_from_labels() {
 
 #[tokio::test]
 async fn docker_compose_takes_down_what_rcompose_started() {
+    if !crate::harness::reference_installed() {
+        return;
+    }
     let s = Stack::new("down-interop", PAIR).await;
     s.ok(&["up", "-d"]).await;
     // Docker Compose lists the project and its containers...

@@ -97,9 +97,7 @@ async fn every_field_reaches_the_engine_as_docker_compose_sends_it() {
     down(&ours, true).await;
     assert!(inspect_diff::containers(&ours.name).is_empty(), "down removes every container");
 
-    let reference = std::process::Command::new("docker").args(["compose", "version"]).output();
-    if !reference.is_ok_and(|o| o.status.success()) {
-        eprintln!("note: `docker compose` is not installed: the comparison with Docker Compose is skipped");
+    if !crate::harness::reference_installed() {
         return;
     }
     // The same directory for both: absolute paths (binds, env files) are part of the config hash.

@@ -147,11 +147,29 @@ impl Executor {
                     (this.events)(&Event { kind: p.kind, name: p.name.clone(), status });
                 }
             };
+            // A wait on a dependency shows on each of its containers, as Docker Compose shows it:
+            // `Waiting`, then `Healthy` or `Exited`.
+            let emit_waits = |status: &'static str| {
+                if let Op::Await { containers, .. } = &step.op {
+                    for name in containers {
+                        (this.events)(&Event { kind: "Container", name: name.clone(), status });
+                    }
+                }
+            };
             emit(step.progress.as_ref().and_then(|p| p.begin));
+            emit_waits("Waiting");
             let result = this.op(&step.op, &images).await;
             match &result {
-                Ok(()) => emit(step.progress.as_ref().and_then(|p| p.end)),
-                Err(_) => emit(Some("Error")),
+                Ok(()) => {
+                    emit(step.progress.as_ref().and_then(|p| p.end));
+                    if let Op::Await { condition, .. } = &step.op {
+                        emit_waits(condition.reached());
+                    }
+                }
+                Err(_) => {
+                    emit(Some("Error"));
+                    emit_waits("Error");
+                }
             }
             result
         });

@@ -109,6 +109,26 @@ async fn a_failing_dependency_holds_its_dependents_back_only() {
     assert_eq!(outcome.skipped.len(), 1);
 }
 
+/// The waits on a dependency show on its containers as Docker Compose shows them: `Waiting`,
+/// then `Exited` (or `Healthy`), or `Error`; the dependent starts after.
+#[tokio::test]
+async fn waits_on_a_dependency_show_on_its_containers() {
+    let w = world();
+    assert!(w.up(&project(JOB)).await.is_success());
+    let events = w.events.lock().unwrap().clone();
+    let at = |e: &str| events.iter().position(|x| x == e).unwrap_or_else(|| panic!("no {e:?} in {events:?}"));
+    assert!(at("p-init-1 Started") < at("p-init-1 Waiting"));
+    assert!(at("p-init-1 Waiting") < at("p-init-1 Exited"));
+    assert!(at("p-init-1 Exited") < at("p-web-1 Started"));
+    assert!(!events.iter().any(|e| e.starts_with("p-cache-1 Waiting")), "nothing waits on cache: {events:?}");
+
+    let w = world();
+    w.fake.set_exit_code("p-init-1", 1);
+    w.up(&project(JOB)).await;
+    let events = w.events.lock().unwrap().clone();
+    assert!(events.contains(&"p-init-1 Error".to_string()), "{events:?}");
+}
+
 #[tokio::test]
 async fn an_optional_dependency_that_fails_only_warns() {
     let w = world();

@@ -203,6 +203,14 @@ impl Condition {
             Condition::RunningOrHealthy => "running or healthy",
         }
     }
+
+    /// The progress status of a container once the condition is met, as Docker Compose shows it.
+    pub fn reached(self) -> &'static str {
+        match self {
+            Condition::Healthy | Condition::RunningOrHealthy => "Healthy",
+            Condition::CompletedSuccessfully => "Exited",
+        }
+    }
 }
 
 impl Plan {
