@@ -75,6 +75,23 @@ const MODEL_SERVICE_RULES: &[(&str, Rule)] = &[
     ("devices", devices),
     ("dns", string_list),
     ("extends", extends),
+    // Docker Compose prints these empty lists as `null` (its merge rebuilds them from nothing).
+    ("command", null_if_empty),
+    ("entrypoint", null_if_empty),
+    ("environment", null_if_empty),
+    ("extra_hosts", null_if_empty),
+    ("volumes_from", null_if_empty),
+    ("external_links", null_if_empty),
+    ("group_add", null_if_empty),
+    ("security_opt", null_if_empty),
+    ("device_cgroup_rules", null_if_empty),
+    ("healthcheck.test", null_if_empty),
+    ("build.args", null_if_empty),
+    ("build.cache_from", null_if_empty),
+    ("build.cache_to", null_if_empty),
+    ("build.extra_hosts", null_if_empty),
+    ("build.platforms", null_if_empty),
+    ("build.secrets", null_if_empty),
 ];
 
 const MODEL_RESOURCE_RULES: &[(&str, Rule)] = &[
@@ -163,6 +180,14 @@ fn build_with_context(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
     build(node, path)?;
     if let Some(m) = node.as_map_mut() {
         m.entry("context".into()).or_insert_with(|| Node::string("."));
+    }
+    Ok(())
+}
+
+/// An empty list becomes `null`.
+fn null_if_empty(node: &mut Node, _path: &str) -> Result<(), Diagnostic> {
+    if node.as_seq().is_some_and(|items| items.is_empty()) {
+        node.value = Value::Null;
     }
     Ok(())
 }
