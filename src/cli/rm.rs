@@ -41,9 +41,13 @@ pub fn run(global: &GlobalOptions, args: RmArgs) -> anyhow::Result<i32> {
     })
 }
 
-/// Asks before removing; anything but `y` declines.
+/// Asks before removing; anything but `y` declines. The question is shown on a terminal only:
+/// like Docker Compose's, the standard output of a script gets just the list.
 fn confirm() -> bool {
-    output::stdout("Are you sure? [yN]");
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        output::stdout("Are you sure? [yN]");
+    }
     let mut answer = String::new();
     std::io::stdin().read_line(&mut answer).is_ok() && answer.trim().eq_ignore_ascii_case("y")
 }
