@@ -8,6 +8,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 use rcompose::engine::{ContainerStatus, Engine};
 
+use crate::harness::{compose, SLEEPER};
 use crate::up::Stack;
 
 /// A job that fails and a server that would run for ten minutes.
@@ -176,25 +177,12 @@ async fn pause_and_unpause_show_in_ps() {
 
 #[tokio::test]
 async fn restart_cascades_to_dependents_that_ask_for_it() {
-    let yaml = r#"
-services:
-  db:
-    image: busybox
-    command: ["sleep", "600"]
-    stop_signal: SIGKILL
-  web:
-    image: busybox
-    command: ["sleep", "600"]
-    stop_signal: SIGKILL
-    depends_on:
-      db: {condition: service_started, restart: true}
-  worker:
-    image: busybox
-    command: ["sleep", "600"]
-    stop_signal: SIGKILL
-    depends_on: [db]
-"#;
-    let s = Stack::new("restart", yaml).await;
+    let yaml = compose(&[
+        ("db", &[SLEEPER]),
+        ("web", &[SLEEPER, "depends_on:\n  db: {condition: service_started, restart: true}"]),
+        ("worker", &[SLEEPER, "depends_on: [db]"]),
+    ]);
+    let s = Stack::new("restart", &yaml).await;
     s.ok(&["up", "-d"]).await;
     let started = async |service: &str| s.engine.inspect_container(&s.container(service, 1)).await.expect("inspect").state.started_at;
     let web_labels = s.engine.inspect_container(&s.container("web", 1)).await.unwrap().config.labels;

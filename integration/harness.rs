@@ -86,6 +86,41 @@ impl TestProject {
     }
 }
 
+/// The keys that make a test service sleep ten minutes and stop at once (SIGKILL).
+macro_rules! sleeps {
+    () => {
+        "command: [\"sleep\", \"600\"]\nstop_signal: SIGKILL\n"
+    };
+}
+
+/// The keys that make a service sleep ten minutes and stop at once (SIGKILL), whatever its
+/// image: `build: ./ctx` and these, for a built one.
+pub const SLEEPS: &str = sleeps!();
+
+/// The keys of the usual test service: busybox, sleeping ten minutes, stopped at once.
+pub const SLEEPER: &str = concat!("image: busybox\n", sleeps!());
+
+/// A compose file of `services`, each a name and the parts of its keys (YAML written from
+/// column 0, e.g. `SLEEPER` and what the test adds), so that a test states only what differs.
+pub fn compose(services: &[(&str, &[&str])]) -> String {
+    let mut yaml = String::from("services:\n");
+    for (name, parts) in services {
+        yaml.push_str(&format!("  {name}:\n"));
+        for part in *parts {
+            yaml.push_str(&indent(part, 4));
+        }
+    }
+    yaml
+}
+
+/// `text` with each line indented by `n` spaces, blank lines left out.
+pub fn indent(text: &str, n: usize) -> String {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| format!("{:n$}{l}\n", ""))
+        .collect()
+}
+
 /// The text of one output stream among log chunks.
 pub fn log_text(chunks: &[LogChunk], stream: LogStream) -> String {
     chunks

@@ -1,23 +1,16 @@
 //! `--progress`: what the modes write on standard error for a real `up` and `down`.
 
+use crate::harness::{compose, SLEEPER};
 use crate::up::Stack;
 
-const TWO: &str = r#"
-services:
-  db:
-    image: busybox
-    command: ["sleep", "600"]
-    stop_signal: SIGKILL
-  web:
-    image: busybox
-    command: ["sleep", "600"]
-    stop_signal: SIGKILL
-    depends_on: [db]
-"#;
+/// `web` depending on `db`, both sleeping.
+fn two() -> String {
+    compose(&[("db", &[SLEEPER]), ("web", &[SLEEPER, "depends_on: [db]"])])
+}
 
 #[tokio::test]
 async fn json_progress_is_one_parseable_event_per_line_naming_each_container() {
-    let s = Stack::new("progress-json", TWO).await;
+    let s = Stack::new("progress-json", &two()).await;
     let out = s.rcompose(&["--progress", "json", "up", "-d"]).await;
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "{stderr}");
@@ -38,7 +31,7 @@ async fn json_progress_is_one_parseable_event_per_line_naming_each_container() {
 
 #[tokio::test]
 async fn tty_progress_needs_a_terminal_as_in_docker_compose() {
-    let s = Stack::new("progress-tty", TWO).await;
+    let s = Stack::new("progress-tty", &two()).await;
     let out = s.rcompose(&["--progress", "tty", "up", "-d"]).await;
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("provided file is not a console"));

@@ -11,6 +11,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 
+use crate::harness::{compose, indent, SLEEPER, SLEEPS};
 use crate::up::Stack;
 
 /// How long anything may take before the test gives up.
@@ -24,9 +25,9 @@ struct Watching {
 }
 
 impl Watching {
-    /// `rcompose watch args...`, once it says it watches.
-    async fn start(stack: &Stack, args: &[&str]) -> Watching {
-        let mut w = Watching::spawn(stack, &[&["watch"], args].concat());
+    /// `rcompose watch`, once it says it watches.
+    async fn start(stack: &Stack) -> Watching {
+        let mut w = Watching::spawn(stack, &["watch"]);
         w.wait_for("Watch enabled").await;
         w
     }
@@ -106,6 +107,13 @@ impl Watching {
         }
     }
 
+    /// Kills the process and reads what it printed, for tests that look at the output and
+    /// not at how it ends.
+    async fn kill(&mut self) {
+        self.child.start_kill().ok();
+        let _ = self.exit().await;
+    }
+
     /// Whether a line already read contains `text`.
     fn saw(&self, text: &str) -> bool {
         self.seen.iter().any(|l| l.contains(text))
@@ -162,26 +170,79 @@ fn write(dir: &Path, rel: &str, content: &str) {
     std::fs::write(path, content).unwrap();
 }
 
-const SYNC: &str = r#"
-services:
-  app:
-    image: busybox
-    command: ["sleep", "600"]
-    stop_signal: SIGKILL
-    develop:
-      watch:
-        - path: ./src
-          action: sync
-          target: /app
-          ignore: ["*.tmp", "cache/"]
+/// Makes the directories `rels` in the project's directory, for rules to watch.
+fn dirs(stack: &Stack, rels: &[&str]) {
+    for rel in rels {
+        std::fs::create_dir_all(stack.dir.path().join(rel)).unwrap();
+    }
+}
+
+/// `down`, then removes the images the test built: those of `services` and the `others`
+/// (failures ignored: an image may be gone already).
+async fn down_removing_images(stack: &Stack, services: &[&str], others: &[String]) {
+    stack.ok(&["down"]).await;
+    let built = services.iter().map(|service| format!("{}-{service}", stack.name));
+    for image in built.chain(others.iter().cloned()) {
+        let _ = stack.engine.remove_image(&image, false).await;
+    }
+}
+
+/// The `develop` key of a service watching with `rules`, each a list item written from column 0.
+fn develop(rules: &[&str]) -> String {
+    let items: String = rules.iter().map(|rule| indent(rule, 4)).collect();
+    format!("develop:\n  watch:\n{items}")
+}
+
+/// The rule most tests watch with: `./src` synced into `/app`.
+const SRC_TO_APP: &str = r#"
+- path: ./src
+  action: sync
+  target: /app
 "#;
+
+/// A busybox service that counts its starts in `/starts`.
+const COUNTS_STARTS: &str = r#"
+image: busybox
+command: ["sh", "-c", "echo start >> /starts; exec sleep 600"]
+stop_signal: SIGKILL
+"#;
+
+/// The key of a service built from `./ctx` (`SLEEPS` makes it sleep).
+const BUILT: &str = "build: ./ctx";
+
+/// The rule of tests that rebuild when `version.txt` changes.
+const VERSION_REBUILDS: &str = r#"
+- path: ./ctx/version.txt
+  action: rebuild
+"#;
+
+/// Writes the context of tests that rebuild, an image holding `version.txt` at version one.
+/// Returns versions one and two, unique to the test so that no other project shares its images.
+fn version_context(stack: &Stack) -> (String, String) {
+    let dir = stack.dir.path();
+    write(dir, "ctx/Dockerfile", "FROM busybox:latest\nCOPY version.txt /version.txt\n");
+    let (v1, v2) = (format!("{} v1", stack.name), format!("{} v2", stack.name));
+    write(dir, "ctx/version.txt", &v1);
+    (v1, v2)
+}
+
+/// `app` syncing `./src` into `/app`, but for temporary files and a cache.
+fn sync() -> String {
+    let rule = r#"
+- path: ./src
+  action: sync
+  target: /app
+  ignore: ["*.tmp", "cache/"]
+"#;
+    compose(&[("app", &[SLEEPER, &develop(&[rule])])])
+}
 
 #[tokio::test]
 async fn sync_copies_new_and_changed_files_removes_deleted_ones_and_skips_ignored_ones() {
-    let s = Stack::new("wsync", SYNC).await;
+    let s = Stack::new("wsync", &sync()).await;
     let dir = s.dir.path();
     write(dir, "src/keep.txt", "keep");
-    let w = Watching::start(&s, &[]).await;
+    let w = Watching::start(&s).await;
 
     write(dir, "src/new.txt", "one");
     eventually(&s, "app", "cat /app/new.txt", "one").await;
@@ -208,10 +269,10 @@ async fn sync_copies_new_and_changed_files_removes_deleted_ones_and_skips_ignore
 
 #[tokio::test]
 async fn a_burst_of_files_is_synced() {
-    let s = Stack::new("wburst", SYNC).await;
+    let s = Stack::new("wburst", &sync()).await;
     let dir = s.dir.path();
-    std::fs::create_dir_all(dir.join("src")).unwrap();
-    let w = Watching::start(&s, &[]).await;
+    dirs(&s, &["src"]);
+    let w = Watching::start(&s).await;
     for i in 0..2000 {
         write(dir, &format!("src/burst/{}/f{i}.txt", i % 10), &i.to_string());
     }
@@ -222,27 +283,16 @@ async fn a_burst_of_files_is_synced() {
 
 #[tokio::test]
 async fn sync_restart_restarts_the_container() {
-    let s = Stack::new(
-        "wrestart",
-        r#"
-services:
-  app:
-    image: busybox
-    command: ["sh", "-c", "echo start >> /starts; exec sleep 600"]
-    stop_signal: SIGKILL
-    develop:
-      watch:
-        - path: ./conf
-          action: sync+restart
-          target: /etc/app
-        - path: ./plain
-          action: restart
-"#,
-    )
-    .await;
-    std::fs::create_dir_all(s.dir.path().join("conf")).unwrap();
-    std::fs::create_dir_all(s.dir.path().join("plain")).unwrap();
-    let mut w = Watching::start(&s, &[]).await;
+    let rules = r#"
+- path: ./conf
+  action: sync+restart
+  target: /etc/app
+- path: ./plain
+  action: restart
+"#;
+    let s = Stack::new("wrestart", &compose(&[("app", &[COUNTS_STARTS, &develop(&[rules])])])).await;
+    dirs(&s, &["conf", "plain"]);
+    let mut w = Watching::start(&s).await;
     eventually(&s, "app", "wc -l < /starts", "1").await;
     write(s.dir.path(), "conf/app.ini", "x=1");
     w.wait_for("restarted").await;
@@ -258,30 +308,20 @@ services:
 
 #[tokio::test]
 async fn sync_exec_runs_its_command_with_its_user_directory_and_environment() {
-    let s = Stack::new(
-        "wexec",
-        r#"
-services:
-  app:
-    image: busybox
-    command: ["sleep", "600"]
-    stop_signal: SIGKILL
-    develop:
-      watch:
-        - path: ./hooks
-          action: sync+exec
-          target: /hooks
-          exec:
-            command: ["sh", "-c", "echo \"$$GREETING $(pwd) $(id -u) $(cat /hooks/h.txt)\" > /tmp/exec-out; echo done"]
-            user: "1234"
-            working_dir: /hooks
-            environment:
-              GREETING: hello
-"#,
-    )
-    .await;
-    std::fs::create_dir_all(s.dir.path().join("hooks")).unwrap();
-    let mut w = Watching::start(&s, &[]).await;
+    let rule = r#"
+- path: ./hooks
+  action: sync+exec
+  target: /hooks
+  exec:
+    command: ["sh", "-c", "echo \"$$GREETING $(pwd) $(id -u) $(cat /hooks/h.txt)\" > /tmp/exec-out; echo done"]
+    user: "1234"
+    working_dir: /hooks
+    environment:
+      GREETING: hello
+"#;
+    let s = Stack::new("wexec", &compose(&[("app", &[SLEEPER, &develop(&[rule])])])).await;
+    dirs(&s, &["hooks"]);
+    let mut w = Watching::start(&s).await;
     write(s.dir.path(), "hooks/h.txt", "v1");
     w.wait_for("app | done").await;
     eventually(&s, "app", "cat /tmp/exec-out", "hello /hooks 1234 v1").await;
@@ -290,27 +330,17 @@ services:
 
 #[tokio::test]
 async fn initial_sync_copies_existing_files_before_watching() {
-    let s = Stack::new(
-        "winit",
-        r#"
-services:
-  app:
-    image: busybox
-    command: ["sleep", "600"]
-    stop_signal: SIGKILL
-    develop:
-      watch:
-        - path: ./src
-          action: sync
-          target: /app
-          ignore: ["*.log"]
-          initial_sync: true
-"#,
-    )
-    .await;
+    let rule = r#"
+- path: ./src
+  action: sync
+  target: /app
+  ignore: ["*.log"]
+  initial_sync: true
+"#;
+    let s = Stack::new("winit", &compose(&[("app", &[SLEEPER, &develop(&[rule])])])).await;
     write(s.dir.path(), "src/a/b.txt", "early");
     write(s.dir.path(), "src/noise.log", "no");
-    let w = Watching::start(&s, &[]).await;
+    let w = Watching::start(&s).await;
     assert_eq!(sh(&s, "app", "cat /app/a/b.txt").await, "early");
     assert_eq!(sh(&s, "app", "ls /app").await.trim(), "a");
     w.interrupt().await;
@@ -318,26 +348,9 @@ services:
 
 #[tokio::test]
 async fn rebuild_builds_a_new_image_and_replaces_the_container() {
-    let s = Stack::new(
-        "wrebuild",
-        r#"
-services:
-  app:
-    build: ./ctx
-    command: ["sleep", "600"]
-    stop_signal: SIGKILL
-    develop:
-      watch:
-        - path: ./ctx/version.txt
-          action: rebuild
-"#,
-    )
-    .await;
-    write(s.dir.path(), "ctx/Dockerfile", "FROM busybox:latest\nCOPY version.txt /version.txt\n");
-    // Contents unique to this test, so that no other project shares its images.
-    let (v1, v2) = (format!("{} v1", s.name), format!("{} v2", s.name));
-    write(s.dir.path(), "ctx/version.txt", &v1);
-    let mut w = Watching::start(&s, &[]).await;
+    let s = Stack::new("wrebuild", &compose(&[("app", &[BUILT, SLEEPS, &develop(&[VERSION_REBUILDS])])])).await;
+    let (v1, v2) = version_context(&s);
+    let mut w = Watching::start(&s).await;
     let before = s.containers().await[&s.container("app", 1)].clone();
     assert_eq!(sh(&s, "app", "cat /version.txt").await, v1);
     write(s.dir.path(), "ctx/version.txt", &v2);
@@ -347,37 +360,18 @@ services:
     assert_ne!(before.id, after.id, "a new container");
     assert_ne!(before.image_id, after.image_id, "from a new image");
     w.interrupt().await;
-    s.ok(&["down"]).await;
-    let _ = s.engine.remove_image(&format!("{}-app", s.name), false).await;
-    let _ = s.engine.remove_image(&before.image_id, false).await;
+    down_removing_images(&s, &["app"], &[before.image_id]).await;
 }
 
 #[tokio::test]
 async fn a_compose_file_change_recreates_only_the_changed_service() {
     let yaml = |greeting: &str| {
-        format!(
-            r#"
-services:
-  a:
-    image: busybox
-    command: ["sleep", "600"]
-    stop_signal: SIGKILL
-    environment: {{GREETING: {greeting}}}
-    develop:
-      watch:
-        - path: ./src
-          action: sync
-          target: /app
-  b:
-    image: busybox
-    command: ["sleep", "600"]
-    stop_signal: SIGKILL
-"#
-        )
+        let environment = format!("environment: {{GREETING: {greeting}}}");
+        compose(&[("a", &[SLEEPER, &environment, &develop(&[SRC_TO_APP])]), ("b", &[SLEEPER])])
     };
     let s = Stack::new("wreload", &yaml("hello")).await;
-    std::fs::create_dir_all(s.dir.path().join("src")).unwrap();
-    let mut w = Watching::start(&s, &[]).await;
+    dirs(&s, &["src"]);
+    let mut w = Watching::start(&s).await;
     let (a, b) = (container_id(&s, "a").await, container_id(&s, "b").await);
     s.write(&yaml("bonjour"));
     w.wait_for("Project reloaded").await;
@@ -392,9 +386,9 @@ services:
 
 #[tokio::test]
 async fn a_failed_sync_is_a_warning_and_watching_goes_on() {
-    let s = Stack::new("wfail", SYNC).await;
-    std::fs::create_dir_all(s.dir.path().join("src")).unwrap();
-    let mut w = Watching::start(&s, &[]).await;
+    let s = Stack::new("wfail", &sync()).await;
+    dirs(&s, &["src"]);
+    let mut w = Watching::start(&s).await;
     let id = container_id(&s, "app").await;
     s.engine.stop_container(&id, None).await.expect("stop");
     write(s.dir.path(), "src/lost.txt", "x");
@@ -406,23 +400,20 @@ async fn a_failed_sync_is_a_warning_and_watching_goes_on() {
     w.interrupt().await;
 }
 
-const UNTIL_STOP: &str = r#"
-services:
-  app:
-    image: busybox
-    command: ["sh", "-c", "echo first-line; while [ ! -e /app/stop ]; do sleep 0.1; done; echo stopping; exit 3"]
-    stop_signal: SIGKILL
-    develop:
-      watch:
-        - path: ./src
-          action: sync
-          target: /app
+/// `app` printing a line, then running until `/app/stop` is synced, then exiting 3.
+fn until_stop() -> String {
+    let app = r#"
+image: busybox
+command: ["sh", "-c", "echo first-line; while [ ! -e /app/stop ]; do sleep 0.1; done; echo stopping; exit 3"]
+stop_signal: SIGKILL
 "#;
+    compose(&[("app", &[app, &develop(&[SRC_TO_APP])])])
+}
 
 #[tokio::test]
 async fn up_watch_shows_the_logs_from_the_start_and_ends_when_up_aborts() {
-    let s = Stack::new("wupabort", UNTIL_STOP).await;
-    std::fs::create_dir_all(s.dir.path().join("src")).unwrap();
+    let s = Stack::new("wupabort", &until_stop()).await;
+    dirs(&s, &["src"]);
     let mut w = Watching::spawn(&s, &["up", "--watch", "--abort-on-container-exit"]);
     // Written right after the start: attached `up` shows it with or without --watch.
     w.wait_for("first-line").await;
@@ -438,8 +429,8 @@ async fn up_watch_shows_the_logs_from_the_start_and_ends_when_up_aborts() {
 
 #[tokio::test]
 async fn up_watch_syncs_and_ctrl_c_stops_the_services_and_the_watcher() {
-    let s = Stack::new("wupint", UNTIL_STOP).await;
-    std::fs::create_dir_all(s.dir.path().join("src")).unwrap();
+    let s = Stack::new("wupint", &until_stop()).await;
+    dirs(&s, &["src"]);
     let mut w = Watching::spawn(&s, &["up", "--watch"]);
     w.wait_for("Watch enabled").await;
     write(s.dir.path(), "src/a.txt", "synced");
@@ -451,32 +442,21 @@ async fn up_watch_syncs_and_ctrl_c_stops_the_services_and_the_watcher() {
 
 #[tokio::test]
 async fn include_built_in_ignores_and_the_context_dockerignore_decide_what_is_synced() {
-    let s = Stack::new(
-        "wignore",
-        r#"
-services:
-  app:
-    build: ./ctx
-    command: ["sleep", "600"]
-    stop_signal: SIGKILL
-    develop:
-      watch:
-        - path: ./ctx/src
-          action: sync
-          target: /app
-        - path: ./ctx/docs
-          action: sync
-          target: /docs
-          include: ["*.md"]
-"#,
-    )
-    .await;
+    let rules = r#"
+- path: ./ctx/src
+  action: sync
+  target: /app
+- path: ./ctx/docs
+  action: sync
+  target: /docs
+  include: ["*.md"]
+"#;
+    let s = Stack::new("wignore", &compose(&[("app", &[BUILT, SLEEPS, &develop(&[rules])])])).await;
     let dir = s.dir.path();
     write(dir, "ctx/Dockerfile", "FROM busybox:latest\n");
     write(dir, "ctx/.dockerignore", "src/*.secret\n");
-    std::fs::create_dir_all(dir.join("ctx/src")).unwrap();
-    std::fs::create_dir_all(dir.join("ctx/docs")).unwrap();
-    let w = Watching::start(&s, &[]).await;
+    dirs(&s, &["ctx/src", "ctx/docs"]);
+    let w = Watching::start(&s).await;
     for ignored in ["src/.git/HEAD", "src/.notes.txt.swp", "src/notes.txt~", "src/4913", "src/#notes.txt#", "src/.#notes.txt", "src/k.secret", "docs/b.txt"] {
         write(dir, &format!("ctx/{ignored}"), "no");
     }
@@ -487,39 +467,25 @@ services:
     assert_eq!(sh(&s, "app", "ls -A /app | tr '\\n' ' '").await.trim(), "ok.txt");
     assert_eq!(sh(&s, "app", "ls -A /docs | tr '\\n' ' '").await.trim(), "a.md z.md");
     w.interrupt().await;
-    s.ok(&["down"]).await;
-    let _ = s.engine.remove_image(&format!("{}-app", s.name), false).await;
+    down_removing_images(&s, &["app"], &[]).await;
 }
 
 #[tokio::test]
 async fn paths_bind_mounted_into_the_container_are_not_synced() {
-    let s = Stack::new(
-        "wbind",
-        r#"
-services:
-  app:
-    image: busybox
-    command: ["sleep", "600"]
-    stop_signal: SIGKILL
-    volumes:
-      - ./cache:/app/cache:ro
-      - ./shared:/shared
-    develop:
-      watch:
-        - path: ./src
-          action: sync
-          target: /app
-        - path: ./shared
-          action: sync
-          target: /elsewhere
-"#,
-    )
-    .await;
+    let volumes = r#"
+volumes:
+  - ./cache:/app/cache:ro
+  - ./shared:/shared
+"#;
+    let shared = r#"
+- path: ./shared
+  action: sync
+  target: /elsewhere
+"#;
+    let s = Stack::new("wbind", &compose(&[("app", &[SLEEPER, volumes, &develop(&[SRC_TO_APP, shared])])])).await;
     let dir = s.dir.path();
-    for d in ["src", "cache", "shared"] {
-        std::fs::create_dir_all(dir.join(d)).unwrap();
-    }
-    let w = Watching::start(&s, &[]).await;
+    dirs(&s, &["src", "cache", "shared"]);
+    let mut w = Watching::start(&s).await;
     assert!(w.saw("also bind-mounted"), "a warning says ./shared is not watched");
     // /app/cache is a read-only bind mount: writing there would fail loudly.
     write(dir, "src/cache/x.txt", "x");
@@ -527,45 +493,22 @@ services:
     write(dir, "src/after.txt", "after");
     eventually(&s, "app", "cat /app/after.txt", "after").await;
     assert_eq!(sh(&s, "app", "ls -A /app/cache; test -e /elsewhere && echo elsewhere").await.trim(), "");
-    let mut w = w;
-    w.child.start_kill().ok();
-    let _ = w.exit().await;
+    w.kill().await;
     assert!(!w.output().contains("x.txt"), "no attempt to sync into the bind mount:\n{}", w.output());
 }
 
 #[tokio::test]
 async fn a_rebuild_builds_a_shared_context_once_and_touches_only_what_depends_on_it() {
-    let s = Stack::new(
-        "wshared",
-        r#"
-x-rebuild: &rebuild
-  build: ./ctx
-  command: ["sleep", "600"]
-  stop_signal: SIGKILL
-  develop:
-    watch:
-      - path: ./ctx/version.txt
-        action: rebuild
-services:
-  a: *rebuild
-  b: *rebuild
-  dependent:
-    image: busybox
-    command: ["sh", "-c", "echo start >> /starts; exec sleep 600"]
-    stop_signal: SIGKILL
-    depends_on:
-      a: {condition: service_started, restart: true}
-  bystander:
-    image: busybox
-    command: ["sleep", "600"]
-    stop_signal: SIGKILL
-"#,
-    )
-    .await;
-    write(s.dir.path(), "ctx/Dockerfile", "FROM busybox:latest\nCOPY version.txt /version.txt\n");
-    let (v1, v2) = (format!("{} v1", s.name), format!("{} v2", s.name));
-    write(s.dir.path(), "ctx/version.txt", &v1);
-    let mut w = Watching::start(&s, &[]).await;
+    let rebuilds: &[&str] = &[BUILT, SLEEPS, &develop(&[VERSION_REBUILDS])];
+    let yaml = compose(&[
+        ("a", rebuilds),
+        ("b", rebuilds),
+        ("dependent", &[COUNTS_STARTS, "depends_on:\n  a: {condition: service_started, restart: true}"]),
+        ("bystander", &[SLEEPER]),
+    ]);
+    let s = Stack::new("wshared", &yaml).await;
+    let (_, v2) = version_context(&s);
+    let mut w = Watching::start(&s).await;
     let before = s.containers().await;
     let id = |c: &std::collections::BTreeMap<String, rcompose::engine::ContainerSummary>, service: &str| c[&s.container(service, 1)].clone();
     let old_image = id(&before, "a").image_id;
@@ -597,43 +540,25 @@ services:
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     w.interrupt().await;
-    s.ok(&["down"]).await;
-    let new_image = id(&after, "a").image_id;
-    for name in [format!("{}-a", s.name), format!("{}-b", s.name), new_image] {
-        let _ = s.engine.remove_image(&name, false).await;
-    }
+    down_removing_images(&s, &["a", "b"], &[id(&after, "a").image_id]).await;
 }
 
 #[tokio::test]
 async fn failed_builds_and_commands_are_warnings_naming_the_service_and_file() {
-    let s = Stack::new(
-        "wfailures",
-        r#"
-services:
-  app:
-    build: ./ctx
-    command: ["sleep", "600"]
-    stop_signal: SIGKILL
-    develop:
-      watch:
-        - path: ./ctx/Dockerfile
-          action: rebuild
-        - path: ./hooks
-          action: sync+exec
-          target: /hooks
-          exec:
-            command: ["sh", "-c", "exit 4"]
-        - path: ./src
-          action: sync
-          target: /app
-"#,
-    )
-    .await;
+    let rules = r#"
+- path: ./ctx/Dockerfile
+  action: rebuild
+- path: ./hooks
+  action: sync+exec
+  target: /hooks
+  exec:
+    command: ["sh", "-c", "exit 4"]
+"#;
+    let s = Stack::new("wfailures", &compose(&[("app", &[BUILT, SLEEPS, &develop(&[rules, SRC_TO_APP])])])).await;
     let dir = s.dir.path();
     write(dir, "ctx/Dockerfile", "FROM busybox:latest\n");
-    std::fs::create_dir_all(dir.join("hooks")).unwrap();
-    std::fs::create_dir_all(dir.join("src")).unwrap();
-    let mut w = Watching::start(&s, &[]).await;
+    dirs(&s, &["hooks", "src"]);
+    let mut w = Watching::start(&s).await;
     let before = container_id(&s, "app").await;
 
     write(dir, "hooks/h.txt", "x");
@@ -649,17 +574,16 @@ services:
     eventually(&s, "app", "cat /app/ok.txt", "ok").await;
     assert_eq!(container_id(&s, "app").await, before);
     w.interrupt().await;
-    s.ok(&["down"]).await;
-    let _ = s.engine.remove_image(&format!("{}-app", s.name), false).await;
+    down_removing_images(&s, &["app"], &[]).await;
 }
 
 #[tokio::test]
 async fn nothing_is_written_outside_the_target_nor_read_outside_the_path() {
-    let s = Stack::new("wsafe", SYNC).await;
+    let s = Stack::new("wsafe", &sync()).await;
     let dir = s.dir.path();
-    std::fs::create_dir_all(dir.join("src")).unwrap();
+    dirs(&s, &["src"]);
     write(dir, "outside/secret.txt", "secret");
-    let w = Watching::start(&s, &[]).await;
+    let mut w = Watching::start(&s).await;
     let link = |target: &str, name: &str| std::os::unix::fs::symlink(target, dir.join("src").join(name)).unwrap();
     write(dir, "src/sub/file.txt", "in");
     link("sub/file.txt", "inner");
@@ -672,9 +596,7 @@ async fn nothing_is_written_outside_the_target_nor_read_outside_the_path() {
     assert_eq!(sh(&s, "app", "ls -A /app | tr '\\n' ' '").await.trim(), "..dots inner ok.txt sub");
     assert_eq!(sh(&s, "app", "readlink /app/inner; cat /app/inner /app/..dots").await, "sub/file.txt\nindots");
     assert_eq!(sh(&s, "app", "test -e /outside && echo there; test -e /etc/secret.txt && echo there").await, "");
-    let mut w = w;
-    w.child.start_kill().ok();
-    let _ = w.exit().await;
+    w.kill().await;
     for name in ["escape", "up", "linkdir"] {
         let path = format!("src/{name}:");
         assert!(w.seen.iter().any(|l| l.contains("not syncing") && l.contains(&path)), "a warning for {name}:\n{}", w.output());
@@ -683,32 +605,15 @@ async fn nothing_is_written_outside_the_target_nor_read_outside_the_path() {
 
 #[tokio::test]
 async fn env_file_and_dot_env_changes_recreate_only_the_services_they_change() {
-    let s = Stack::new(
-        "wenv",
-        r#"
-services:
-  a:
-    image: busybox
-    command: ["sleep", "600"]
-    stop_signal: SIGKILL
-    env_file: [a.env]
-    develop:
-      watch:
-        - path: ./src
-          action: sync
-          target: /app
-  b:
-    image: busybox
-    command: ["sleep", "600"]
-    stop_signal: SIGKILL
-    environment: {B_VALUE: "${B_VALUE:-none}"}
-"#,
-    )
-    .await;
+    let yaml = compose(&[
+        ("a", &[SLEEPER, "env_file: [a.env]", &develop(&[SRC_TO_APP])]),
+        ("b", &[SLEEPER, r#"environment: {B_VALUE: "${B_VALUE:-none}"}"#]),
+    ]);
+    let s = Stack::new("wenv", &yaml).await;
     let dir = s.dir.path();
     write(dir, "a.env", "GREETING=hello\n");
-    std::fs::create_dir_all(dir.join("src")).unwrap();
-    let mut w = Watching::start(&s, &[]).await;
+    dirs(&s, &["src"]);
+    let mut w = Watching::start(&s).await;
     let (a, b) = (container_id(&s, "a").await, container_id(&s, "b").await);
 
     write(dir, "a.env", "GREETING=bonjour\n");

@@ -484,28 +484,25 @@ fn short_file_references(node: &mut Node, _path: &str) -> Result<(), Diagnostic>
     Ok(())
 }
 
-/// `secrets: [name]` → `[{source: name}]`; `mode` written as a string becomes a number.
+/// [`short_file_references`]; in the long entries, `uid` and `gid` become strings and a `mode`
+/// written as a string becomes a number.
 fn file_references(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
+    short_file_references(node, path)?;
     let Some(items) = node.as_seq_mut() else { return Ok(()) };
     for (i, item) in items.iter_mut().enumerate() {
-        if let Some(name) = item.as_str() {
-            let mut m = Map::default();
-            m.insert("source".into(), str_node(item, name));
-            item.value = Value::Map(m);
-        } else if let Some(m) = item.as_map_mut() {
-            for key in ["uid", "gid"] {
-                if let Some(v) = m.get_mut(key) {
-                    if let Some(t) = v.scalar_text() {
-                        v.value = Value::Str(t);
-                    }
+        let Some(m) = item.as_map_mut() else { continue };
+        for key in ["uid", "gid"] {
+            if let Some(v) = m.get_mut(key) {
+                if let Some(t) = v.scalar_text() {
+                    v.value = Value::Str(t);
                 }
             }
-            if let Some(mode) = m.get_mut("mode") {
-                if let Some(t) = mode.as_str() {
-                    let n = u32::from_str_radix(t.trim_start_matches("0o"), 8)
-                        .map_err(|_| err(mode, &join(&index(path, i), "mode"), format!("invalid file mode {t:?}: expected an octal number such as 0440")))?;
-                    mode.value = Value::Int(n as i64);
-                }
+        }
+        if let Some(mode) = m.get_mut("mode") {
+            if let Some(t) = mode.as_str() {
+                let n = u32::from_str_radix(t.trim_start_matches("0o"), 8)
+                    .map_err(|_| err(mode, &join(&index(path, i), "mode"), format!("invalid file mode {t:?}: expected an octal number such as 0440")))?;
+                mode.value = Value::Int(n as i64);
             }
         }
     }

@@ -253,18 +253,8 @@ pub(crate) fn relative_dir(path: &Path, base: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::loader::testing::dir_with;
     use serde_json::json;
-
-    /// Writes `files` (path, text) under a new temporary directory.
-    fn dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        for (path, text) in files {
-            let p = dir.path().join(path);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, text).unwrap();
-        }
-        dir
-    }
 
     /// Parses, interpolates (with `vars`) and resolves `extends` in `file` of `dir`, as the
     /// loader does for a `-f` file whose project directory is `dir`.

@@ -256,17 +256,8 @@ fn display(file: &Path) -> String {
 mod tests {
     use super::*;
     use crate::loader::{extends, interpolate, merge, validate, yaml};
+    use crate::loader::testing::dir_with;
     use serde_json::json;
-
-    fn dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        for (path, text) in files {
-            let p = dir.path().join(path);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, text).unwrap();
-        }
-        dir
-    }
 
     /// The tree passes for one unit, in the order the loader runs them: per file parse →
     /// interpolate → extends → include → validate, then merge the files → canonical → paths.

@@ -422,3 +422,5 @@ fn absolutize(p: &Path, cwd: &Path) -> PathBuf {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+pub(crate) mod testing;

@@ -2,16 +2,10 @@
 //! services. The passes have their own tests beside them; `compose-samples/` covers output.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use super::testing::write;
 use super::{load, Options};
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    fs::create_dir_all(p.parent().unwrap()).unwrap();
-    fs::write(&p, text).unwrap();
-    p
-}
 
 fn opts(dir: &Path, env: &[(&str, &str)]) -> Options {
     Options {

@@ -109,8 +109,21 @@ mod tests {
         FsEvent::Changed { path: PathBuf::from(p), created: false }
     }
 
-    fn timing() -> Timing {
-        Timing { quiet: Duration::from_millis(40), cap: Duration::from_millis(1000) }
+    /// A debouncer waiting 40 ms of quiet, 1 s at most, and the sender of its events.
+    fn debouncer() -> (mpsc::UnboundedSender<FsEvent>, Debouncer) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let timing = Timing { quiet: Duration::from_millis(40), cap: Duration::from_millis(1000) };
+        (tx, Debouncer::new(rx, timing))
+    }
+
+    /// A writer that never lets the debouncer rest: event `i` on `path(i)` every 10 ms, for 5 s.
+    fn steady_writer(tx: mpsc::UnboundedSender<FsEvent>, path: fn(usize) -> String) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            for i in 0..500 {
+                tx.send(ev(&path(i))).unwrap();
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
     }
 
     /// Waits for the next batch, reporting how much (paused) time it took.
@@ -122,8 +135,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_burst_is_one_batch_after_the_quiet_period() {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let mut d = Debouncer::new(rx, timing());
+        let (tx, mut d) = debouncer();
         let writer = tokio::spawn(async move {
             for i in 0..5 {
                 tx.send(ev(&format!("/f{i}"))).unwrap();
@@ -143,14 +155,8 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_continuous_writer_cannot_starve_the_batches() {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let mut d = Debouncer::new(rx, timing());
-        let writer = tokio::spawn(async move {
-            for i in 0..500 {
-                tx.send(ev(&format!("/f{}", i % 7))).unwrap();
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-        });
+        let (tx, mut d) = debouncer();
+        let writer = steady_writer(tx, |i| format!("/f{}", i % 7));
         let (first, took) = timed(&mut d).await;
         assert!(first.is_some());
         assert_eq!(took, Duration::from_millis(1000), "closed by the cap");
@@ -162,14 +168,8 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn what_queued_during_a_long_handling_is_not_held_for_another_cap() {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let mut d = Debouncer::new(rx, timing());
-        let writer = tokio::spawn(async move {
-            for i in 0..500 {
-                tx.send(ev(&format!("/f{i}"))).unwrap();
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-        });
+        let (tx, mut d) = debouncer();
+        let writer = steady_writer(tx, |i| format!("/f{i}"));
         let (first, took) = timed(&mut d).await;
         assert_eq!(took, Duration::from_millis(1000), "closed by the cap");
         // One event every 10 ms (the one at the deadline may go either way).
@@ -190,8 +190,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn creation_sticks_and_errors_are_kept() {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let mut d = Debouncer::new(rx, timing());
+        let (tx, mut d) = debouncer();
         tx.send(FsEvent::Changed { path: "/d".into(), created: true }).unwrap();
         tx.send(ev("/d")).unwrap();
         tx.send(FsEvent::Overflow).unwrap();
@@ -204,8 +203,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_lone_event_waits_only_the_quiet_period() {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let mut d = Debouncer::new(rx, timing());
+        let (tx, mut d) = debouncer();
         tx.send(ev("/a")).unwrap();
         let (b, took) = timed(&mut d).await;
         assert_eq!(b.unwrap().paths.len(), 1);

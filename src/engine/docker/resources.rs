@@ -94,51 +94,48 @@ pub(super) async fn remove_volume(e: &DockerEngine, name: &str, force: bool) -> 
         .map_err(|x| e.err(x))
 }
 
+/// The `NetworkInfo` of a network answer. The list's `Network` and inspect's `NetworkInspect`
+/// are two bollard types with the same fields: one translation serves both; only inspect
+/// lists the containers attached.
+macro_rules! network_info {
+    ($n:ident, $containers:expr) => {
+        NetworkInfo {
+            id: $n.id.unwrap_or_default(),
+            name: $n.name.unwrap_or_default(),
+            driver: $n.driver.unwrap_or_default(),
+            scope: $n.scope.unwrap_or_default(),
+            created: $n.created.unwrap_or_default(),
+            internal: $n.internal.unwrap_or_default(),
+            attachable: $n.attachable.unwrap_or_default(),
+            enable_ipv6: $n.enable_ipv6.unwrap_or_default(),
+            ipam: $n.ipam.map(ipam).unwrap_or_default(),
+            options: sorted($n.options),
+            labels: sorted($n.labels),
+            containers: $containers,
+        }
+    };
+}
+
 pub(super) fn network(n: wire::NetworkInspect) -> NetworkInfo {
-    NetworkInfo {
-        id: n.id.unwrap_or_default(),
-        name: n.name.unwrap_or_default(),
-        driver: n.driver.unwrap_or_default(),
-        scope: n.scope.unwrap_or_default(),
-        created: n.created.unwrap_or_default(),
-        internal: n.internal.unwrap_or_default(),
-        attachable: n.attachable.unwrap_or_default(),
-        enable_ipv6: n.enable_ipv6.unwrap_or_default(),
-        ipam: n.ipam.map(ipam).unwrap_or_default(),
-        options: sorted(n.options),
-        labels: sorted(n.labels),
-        containers: n
-            .containers
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(id, c)| {
-                let member = NetworkMember {
-                    name: c.name.unwrap_or_default(),
-                    ipv4_address: c.ipv4_address.unwrap_or_default(),
-                    ipv6_address: c.ipv6_address.unwrap_or_default(),
-                    mac_address: c.mac_address.unwrap_or_default(),
-                };
-                (id, member)
-            })
-            .collect(),
-    }
+    let containers = n
+        .containers
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(id, c)| {
+            let member = NetworkMember {
+                name: c.name.unwrap_or_default(),
+                ipv4_address: c.ipv4_address.unwrap_or_default(),
+                ipv6_address: c.ipv6_address.unwrap_or_default(),
+                mac_address: c.mac_address.unwrap_or_default(),
+            };
+            (id, member)
+        })
+        .collect();
+    network_info!(n, containers)
 }
 
 pub(super) fn network_summary(n: wire::Network) -> NetworkInfo {
-    NetworkInfo {
-        id: n.id.unwrap_or_default(),
-        name: n.name.unwrap_or_default(),
-        driver: n.driver.unwrap_or_default(),
-        scope: n.scope.unwrap_or_default(),
-        created: n.created.unwrap_or_default(),
-        internal: n.internal.unwrap_or_default(),
-        attachable: n.attachable.unwrap_or_default(),
-        enable_ipv6: n.enable_ipv6.unwrap_or_default(),
-        ipam: n.ipam.map(ipam).unwrap_or_default(),
-        options: sorted(n.options),
-        labels: sorted(n.labels),
-        containers: BTreeMap::new(),
-    }
+    network_info!(n, BTreeMap::new())
 }
 
 fn ipam(i: wire::Ipam) -> Ipam {

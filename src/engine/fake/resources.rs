@@ -115,10 +115,15 @@ impl State {
         if let Ok(id) = self.image_id(&reference) {
             return id;
         }
-        let id = format!("sha256:{}", self.new_id(0xa));
+        self.new_image(0xa, vec![reference], labels)
+    }
+
+    /// Stores a new image made now (its id from `new_id(kind)`) and returns its id.
+    fn new_image(&mut self, kind: u8, repo_tags: Vec<String>, labels: BTreeMap<String, String>) -> String {
+        let id = format!("sha256:{}", self.new_id(kind));
         let info = ImageInfo {
             id: id.clone(),
-            repo_tags: vec![reference],
+            repo_tags,
             labels,
             created: Some(now_nanos().to_string()),
             os: "linux".into(),
@@ -198,16 +203,7 @@ impl State {
 
     /// A build always succeeds, producing a new image with the options' tag and labels.
     pub fn build(&mut self, options: &BuildOptions) -> Vec<Progress> {
-        let id = format!("sha256:{}", self.new_id(0xb));
-        let info = ImageInfo {
-            id: id.clone(),
-            labels: options.labels.clone(),
-            created: Some(now_nanos().to_string()),
-            os: "linux".into(),
-            architecture: "amd64".into(),
-            ..Default::default()
-        };
-        self.images.insert(id.clone(), info);
+        let id = self.new_image(0xb, Vec::new(), options.labels.clone());
         if let Some(tag) = &options.tag {
             self.tag_image(&id, tag).expect("image just added");
         }
