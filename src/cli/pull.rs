@@ -23,8 +23,9 @@ pub struct PullArgs {
     #[arg(long)]
     pub ignore_buildable: bool,
     /// Pull policy for every service, instead of each one's pull_policy: `missing` pulls only
-    /// images this engine does not have, `always` pulls them all
-    #[arg(long, value_name = "POLICY", value_parser = ["missing", "always"])]
+    /// images this engine does not have, `always` pulls them all (`never` and `build`, as in
+    /// pull_policy, pull nothing)
+    #[arg(long, value_name = "POLICY", value_parser = ["missing", "always", "never", "build", "if_not_present"])]
     pub policy: Option<String>,
 }
 

@@ -63,8 +63,7 @@ pub struct PullOptions {
     pub ignore_failures: bool,
     /// Services that have a build section are not pulled (`--ignore-buildable`).
     pub ignore_buildable: bool,
-    /// `--policy`: the pull policy of every service that names an image, instead of its own
-    /// (`missing` or `always`).
+    /// `--policy`: the pull policy of every service that names an image, instead of its own.
     pub policy: Option<PullPolicy>,
 }
 
@@ -202,7 +201,9 @@ pub fn plan_pull(project: &Project, observed: &Observed, services: &BTreeSet<Str
         let present = observed.images.get(&s.image).is_some_and(Option::is_some);
         let (policy, origin) = match opts.policy {
             Some(PullPolicy::Always) => ("always", "--policy"),
-            Some(_) => ("missing", "--policy"),
+            Some(PullPolicy::Missing) => ("missing", "--policy"),
+            Some(PullPolicy::Never) => ("never", "--policy"),
+            Some(PullPolicy::Build) => ("build", "--policy"),
             None => (s.pull_policy.as_str(), "pull_policy:"),
         };
         let skip = match policy {

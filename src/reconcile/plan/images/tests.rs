@@ -183,6 +183,9 @@ fn pull_ignore_buildable_and_policy() {
     assert_eq!(pull(missing), ["#1 pull image img for service a", "#2 pull image other for service c"], "--policy replaces pull_policy: never; there is present");
     let always = PullOptions { policy: Some(PullPolicy::Always), ..Default::default() };
     assert_eq!(pull(always), ["#1 pull image img for service a", "#2 pull image there for service b", "#3 pull image other for service c"]);
+    let never = plan_pull(&p, &having(&[]), &all, &PullOptions { policy: Some(PullPolicy::Never), ..Default::default() });
+    assert!(never.steps.is_empty(), "{never}");
+    assert!(decisions(&never).contains(&"a: skip (--policy never)".to_string()), "{never}");
 }
 
 #[test]
