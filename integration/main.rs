@@ -21,6 +21,7 @@ mod attached;
 mod progress;
 mod status;
 mod build;
+mod flags;
 mod watch;
 mod volumes;
 mod fields;

@@ -27,6 +27,17 @@ pub enum ConfigQuery {
 
 /// Loads the project and renders the query. Returns the text and the loader's warnings.
 pub fn render(opts: &loader::Options, selected: &[String], query: &ConfigQuery) -> Result<(String, Vec<String>), Diagnostic> {
+    render_with(opts, selected, query, |_| Ok(()))
+}
+
+/// Like [`render`], with `adjust` applied to the loaded and selected project before the model
+/// is printed (`--resolve-image-digests` pins its images); the lists are printed as loaded.
+pub fn render_with(
+    opts: &loader::Options,
+    selected: &[String],
+    query: &ConfigQuery,
+    adjust: impl FnOnce(&mut Project) -> Result<(), Diagnostic>,
+) -> Result<(String, Vec<String>), Diagnostic> {
     if let (ConfigQuery::Model(format), false) = (query, opts.interpolate) {
         // Like Docker Compose, the uninterpolated model is the whole merged files: neither the
         // services named nor the profiles select anything.
@@ -50,6 +61,9 @@ pub fn render(opts: &loader::Options, selected: &[String], query: &ConfigQuery) 
         let keep = crate::graph::Graph::new(&project).with_dependencies(selected);
         project.services.retain(|k, _| keep.contains(k));
         loader::profiles::prune_unused(&mut project);
+    }
+    if let ConfigQuery::Model(_) = query {
+        adjust(&mut project)?;
     }
     let text = match query {
         ConfigQuery::Model(format) => model_text(&project, *format, opts.interpolate),

@@ -22,6 +22,10 @@ pub struct Overrides {
     pub pull: bool,
     /// `--build-arg K=V`, over the file's `build.args`.
     pub args: BTreeMap<String, String>,
+    /// `--memory`: the memory limit of the RUN steps, in bytes.
+    pub memory: Option<i64>,
+    /// `--ssh`: SSH agents or keys to expose to the build, which the classic builder cannot do.
+    pub ssh: Vec<String>,
 }
 
 /// The build of `service`; the image gets the service's image name, then `build.tags`.
@@ -40,6 +44,9 @@ pub fn job(project: &Project, service: &Service, overrides: &Overrides) -> Resul
     }
     if !b.ssh.is_empty() {
         return Err(classic("SSH keys (build.ssh)"));
+    }
+    if !overrides.ssh.is_empty() {
+        return Err(classic("SSH keys (--ssh)"));
     }
     if !b.secrets.is_empty() {
         return Err(classic("secrets (build.secrets)"));
@@ -74,6 +81,7 @@ pub fn job(project: &Project, service: &Service, overrides: &Overrides) -> Resul
         pull: b.pull || overrides.pull,
         cache_from: b.cache_from.clone(),
         platform: b.platforms.first().cloned().or_else(|| non_empty(&service.platform)),
+        memory: overrides.memory,
     };
     let mut tags = vec![labels::image_name(project, service)];
     tags.extend(b.tags.iter().filter(|t| !tags.contains(t)).cloned().collect::<Vec<_>>());
@@ -146,10 +154,14 @@ mod tests {
     #[test]
     fn overrides_and_what_the_classic_builder_cannot_do() {
         let p = project("services:\n  a:\n    build: {context: ., args: {A: file}}\n");
-        let o = Overrides { no_cache: true, pull: true, args: BTreeMap::from([("A".into(), "flag".into())]) };
+        let o = Overrides { no_cache: true, pull: true, args: BTreeMap::from([("A".into(), "flag".into())]), memory: Some(100 << 20), ssh: vec![] };
         let j = job(&p, &p.services["a"], &o).unwrap();
         assert!(j.options.no_cache && j.options.pull);
         assert_eq!(j.options.build_args["A"], "flag");
+        assert_eq!(j.options.memory, Some(100 << 20), "--memory reaches the engine's options");
+        assert_eq!(job(&p, &p.services["a"], &Overrides::default()).unwrap().options.memory, None);
+        let e = job(&p, &p.services["a"], &Overrides { ssh: vec!["default".into()], ..Default::default() }).unwrap_err();
+        assert_eq!(e.to_string(), "service a: the classic builder doesn't support SSH keys (--ssh)");
         let e = job_of("services:\n  a:\n    build: {context: ., ssh: [default]}\n", "a").unwrap_err();
         assert_eq!(e.to_string(), "service a: the classic builder doesn't support SSH keys (build.ssh)");
         let e = job_of("services:\n  a:\n    build: https://github.com/x/y.git\n", "a").unwrap_err();

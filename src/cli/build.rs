@@ -24,13 +24,46 @@ pub struct BuildArgs {
     /// Print nothing but errors
     #[arg(short, long)]
     pub quiet: bool,
+    /// Also build the images of the services the named ones depend on, transitively
+    #[arg(long)]
+    pub with_dependencies: bool,
+    /// Memory limit of the build's RUN steps (bytes, or a number with a unit: 512m, 2g)
+    #[arg(short, long, value_name = "BYTES", value_parser = memory)]
+    pub memory: Option<i64>,
+    /// After building, push each image a service names with `image:` (and its build.tags) to
+    /// its registry
+    #[arg(long)]
+    pub push: bool,
+    /// SSH agent socket or keys for the build (`default` for $SSH_AUTH_SOCK). Not supported:
+    /// the engine's classic builder, which rcompose uses, cannot pass SSH to a build
+    #[arg(long, value_name = "ID=SOCKET|KEYS")]
+    pub ssh: Option<String>,
+    /// Buildx builder to use. rcompose builds with the engine's classic builder: any name
+    /// other than `default` is accepted with a warning that it is not used
+    #[arg(long, value_name = "NAME")]
+    pub builder: Option<String>,
+}
+
+/// `--memory`: a size as Docker reads it.
+fn memory(value: &str) -> Result<i64, String> {
+    crate::model::Bytes::parse(value).map(|b| b.0)
 }
 
 pub fn run(global: &GlobalOptions, args: BuildArgs) -> anyhow::Result<i32> {
     let project = session::project(global, &args.services)?;
+    let overrides = Overrides {
+        no_cache: args.no_cache,
+        pull: args.pull,
+        args: build_args(&args.build_args),
+        memory: args.memory,
+        ssh: args.ssh.into_iter().collect(),
+    };
     let opts = BuildOptions {
         services: args.services.clone(),
-        overrides: Overrides { no_cache: args.no_cache, pull: args.pull, args: build_args(&args.build_args) },
+        with_dependencies: args.with_dependencies,
+        overrides,
+        push: args.push,
+        builder: args.builder,
     };
     session::run(&quiet_if(global, args.quiet), |c| async move { c.build(&project, &opts).await })
 }
@@ -68,6 +101,9 @@ pub struct ImageFlags {
     /// Pull images before running: always, missing, never, or each service's pull_policy
     #[arg(long, value_name = "POLICY", default_value = "policy", value_parser = ["always", "missing", "never", "policy"])]
     pub pull: String,
+    /// Pull without showing each layer's progress
+    #[arg(long)]
+    pub quiet_pull: bool,
 }
 
 impl ImageFlags {
@@ -77,6 +113,7 @@ impl ImageFlags {
             build: self.build,
             no_build: self.no_build,
             ensured: false,
+            quiet_pull: self.quiet_pull,
         }
     }
 }

@@ -3,7 +3,7 @@
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
-use super::GlobalOptions;
+use super::{session, GlobalOptions};
 use crate::output;
 use crate::render::{self, ConfigFormat, ConfigQuery};
 
@@ -53,6 +53,10 @@ pub struct ConfigArgs {
     /// Write to this file instead of standard output
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Pin each service's image to its digest (image:tag@sha256:...), as this Docker engine
+    /// knows it from a pull or push; an image it knows no digest for is an error
+    #[arg(long, conflicts_with = "no_interpolate")]
+    pub resolve_image_digests: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -87,7 +91,13 @@ pub fn run(global: &GlobalOptions, args: ConfigArgs) -> anyhow::Result<i32> {
             Format::Json => ConfigFormat::Json,
         })
     };
-    let (text, warnings) = render::render(&opts, &args.services, &query)?;
+    let resolve = args.resolve_image_digests;
+    let pin = |p: &mut crate::model::Project| match resolve {
+        false => Ok(()),
+        true => session::call(global, false, |c| async move { c.pin_image_digests(p).await })
+            .map_err(|e| crate::loader::Diagnostic::plain(format!("{e:#}"))),
+    };
+    let (text, warnings) = render::render_with(&opts, &args.services, &query, pin)?;
     for w in warnings {
         output::warn(&w);
     }

@@ -244,7 +244,7 @@ impl<'a> Session<'a> {
         let (c, project, opts) = (self.compose, self.project, self.opts);
         Box::pin(async move {
             let c = Compose { cancel: CancellationToken::new(), ..c.clone() };
-            c.kill(&project.name, Some(project), &opts.services, None).await
+            c.kill(&project.name, Some(project), &opts.services, None, false).await
         })
     }
 }

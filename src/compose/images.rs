@@ -13,8 +13,14 @@ use crate::reconcile::plan::{self, Plan};
 pub struct BuildOptions {
     /// Services to build; empty for all that have a build section.
     pub services: Vec<String>,
-    /// `--no-cache`, `--pull`, `--build-arg`.
+    /// Also build what the named services depend on, transitively (`--with-dependencies`).
+    pub with_dependencies: bool,
+    /// `--no-cache`, `--pull`, `--build-arg`, `--memory`, `--ssh`.
     pub overrides: Overrides,
+    /// Push the built images that services name with `image:` (`--push`).
+    pub push: bool,
+    /// `--builder`: a buildx builder, which the classic builder cannot use (see [`builder_warning`]).
+    pub builder: Option<String>,
 }
 
 /// What `pull` pulls.
@@ -22,24 +28,48 @@ pub struct BuildOptions {
 pub struct PullOptions {
     /// Services whose images to pull; empty for all.
     pub services: Vec<String>,
-    /// A failed pull is a warning (`--ignore-pull-failures`).
-    pub ignore_failures: bool,
+    /// Also pull the images of what the named services depend on (`--include-deps`).
+    pub include_deps: bool,
+    /// `--ignore-pull-failures`, `--ignore-buildable`, `--policy`.
+    pub pull: plan::PullOptions,
+}
+
+/// What `--builder NAME` gets: `default` is the engine's own builder, which builds here too;
+/// any other name is a buildx builder, which is not used (rcompose talks to the engine's
+/// classic builder only), and the user is told so rather than left to guess.
+pub fn builder_warning(builder: Option<&str>) -> Option<String> {
+    match builder {
+        None | Some("") | Some("default") => None,
+        Some(name) => Some(format!(
+            "--builder {name}: rcompose builds with the Docker engine's classic builder, not with buildx builders; builder {name:?} is not used"
+        )),
+    }
 }
 
 impl Compose {
-    /// Builds the images of the selected services that have a build section.
+    /// Builds the images of the selected services that have a build section (and of their
+    /// dependencies, when asked), then pushes them when asked.
     pub async fn build(&self, project: &Project, opts: &BuildOptions) -> Result<Plan, ComposeError> {
-        let services = self.known(project, &opts.services)?;
-        let plan = plan::plan_build(project, &services, &opts.overrides)?;
+        let mut services = self.known(project, &opts.services)?;
+        if opts.with_dependencies && !services.is_empty() {
+            services = crate::graph::Graph::new(project).with_dependencies(&opts.services);
+        }
+        if let Some(w) = builder_warning(opts.builder.as_deref()) {
+            (self.warn)(&w);
+        }
+        let plan = plan::plan_build(project, &services, &opts.overrides, opts.push)?;
         self.execute(&project.name, &plan).await?;
         Ok(plan)
     }
 
     /// Pulls the images of the selected services.
     pub async fn pull(&self, project: &Project, opts: &PullOptions) -> Result<Plan, ComposeError> {
-        let services = self.known(project, &opts.services)?;
+        let mut services = self.known(project, &opts.services)?;
+        if opts.include_deps && !services.is_empty() {
+            services = crate::graph::Graph::new(project).with_dependencies(&opts.services);
+        }
         let observed = observe(self.engine.as_ref(), &project.name, Some(project), &BTreeMap::new()).await?;
-        let plan = plan::plan_pull(project, &observed, &services, opts.ignore_failures);
+        let plan = plan::plan_pull(project, &observed, &services, &opts.pull);
         self.execute(&project.name, &plan).await?;
         Ok(plan)
     }
@@ -86,6 +116,7 @@ mod tests {
     use crate::engine::{Engine, FakeEngine, LabelFilter};
     use crate::output::{Detail, Event};
     use crate::reconcile::labels;
+    use crate::reconcile::plan;
 
     /// A project `p` in a directory that outlives it (builds read their context).
     fn project_in(dir: &std::path::Path, yaml: &str) -> Project {
@@ -152,5 +183,63 @@ mod tests {
         assert!(fake.inspect_image("busybox").await.is_ok());
         let e = c.build(&p, &BuildOptions { services: vec!["nope".into()], ..Default::default() }).await.unwrap_err();
         assert_eq!(e.to_string(), "no such service: nope");
+    }
+
+    #[tokio::test]
+    async fn with_dependencies_and_include_deps_follow_depends_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let yaml = "services:\n  app:\n    build: .\n    image: app:1\n    depends_on: [lib]\n  lib:\n    build: {context: ., args: {L: '1'}}\n    image: lib:1\n    depends_on: [db]\n  db:\n    image: busybox\n";
+        let p = project_in(dir.path(), yaml);
+        let (fake, c, _) = compose();
+        let app = || vec!["app".to_string()];
+        c.build(&p, &BuildOptions { services: app(), ..Default::default() }).await.unwrap();
+        assert!(fake.inspect_image("app:1").await.is_ok());
+        assert!(fake.inspect_image("lib:1").await.is_err(), "without --with-dependencies only app is built");
+        c.build(&p, &BuildOptions { services: app(), with_dependencies: true, ..Default::default() }).await.unwrap();
+        assert!(fake.inspect_image("lib:1").await.is_ok(), "lib is built as app's dependency");
+
+        let pulled = |fake: &FakeEngine| { let mut v: Vec<String> = fake.calls().into_iter().filter(|c| c.starts_with("pull_image")).collect(); v.sort(); v };
+        fake.clear_calls();
+        c.pull(&p, &PullOptions { services: app(), pull: plan::PullOptions { policy: Some(plan::PullPolicy::Always), ..Default::default() }, ..Default::default() }).await.unwrap();
+        assert_eq!(pulled(&fake), ["pull_image app:1"]);
+        fake.clear_calls();
+        let deps = PullOptions { services: app(), include_deps: true, pull: plan::PullOptions { policy: Some(plan::PullPolicy::Always), ..Default::default() } };
+        c.pull(&p, &deps).await.unwrap();
+        assert_eq!(pulled(&fake), ["pull_image app:1", "pull_image busybox", "pull_image lib:1"]);
+        fake.clear_calls();
+        let buildable = PullOptions { pull: plan::PullOptions { ignore_buildable: true, policy: Some(plan::PullPolicy::Always), ..Default::default() }, ..deps };
+        c.pull(&p, &buildable).await.unwrap();
+        assert_eq!(pulled(&fake), ["pull_image busybox"], "--ignore-buildable skips app and lib");
+    }
+
+    #[tokio::test]
+    async fn build_push_and_builder() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project_in(dir.path(), "services:\n  web:\n    build: .\n    image: reg.example:5000/web:1\n");
+        let (fake, mut c, _) = compose();
+        let warnings: Arc<Mutex<Vec<String>>> = Arc::default();
+        let sink = warnings.clone();
+        c.warn = Arc::new(move |w: &str| sink.lock().unwrap().push(w.to_string()));
+        c.build(&p, &BuildOptions { push: true, builder: Some("default".into()), ..Default::default() }).await.unwrap();
+        let calls = fake.calls();
+        let (built, pushed) = (calls.iter().position(|c| c.starts_with("build_image")), calls.iter().position(|c| c == "push_image reg.example:5000/web:1"));
+        assert!(built.is_some() && pushed > built, "pushed after the build: {calls:?}");
+        assert!(warnings.lock().unwrap().is_empty(), "the default builder is the engine's own");
+        c.build(&p, &BuildOptions { builder: Some("remote".into()), ..Default::default() }).await.unwrap();
+        assert_eq!(*warnings.lock().unwrap(), [builder_warning(Some("remote")).unwrap()]);
+        assert!(warnings.lock().unwrap()[0].contains("builder \"remote\" is not used"));
+    }
+
+    #[tokio::test]
+    async fn quiet_pull_shows_the_pull_but_not_its_layers() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project_in(dir.path(), "services:\n  db:\n    image: busybox\n");
+        let (_, c, seen) = compose();
+        let mut quiet = super::super::UpOptions::default();
+        quiet.converge.images.quiet_pull = true;
+        c.up(&p, &quiet).await.unwrap();
+        let lines = seen.lock().unwrap().clone();
+        assert!(lines.iter().any(|l| l == "Image busybox Pulled"), "{lines:#?}");
+        assert!(!lines.iter().any(|l| l.starts_with("[busybox]")), "no layer progress: {lines:#?}");
     }
 }

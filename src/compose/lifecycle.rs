@@ -36,10 +36,11 @@ impl Compose {
         Ok(plan)
     }
 
-    /// Sends `signal` (default SIGKILL) to the running containers of `services`.
-    pub async fn kill(&self, name: &str, project: Option<&Project>, services: &[String], signal: Option<&str>) -> Result<Plan, ComposeError> {
+    /// Sends `signal` (default SIGKILL) to the running containers of `services`, and to those
+    /// of services the file no longer has when `orphans` (`--remove-orphans`).
+    pub async fn kill(&self, name: &str, project: Option<&Project>, services: &[String], signal: Option<&str>, orphans: bool) -> Result<Plan, ComposeError> {
         let (observed, selected) = self.look(name, project, services, Unknown::Ignore).await?;
-        let plan = plan::plan_kill(&observed, &selected, signal);
+        let plan = plan::plan_kill(project, &observed, &selected, signal, orphans);
         self.execute(name, &plan).await?;
         Ok(plan)
     }

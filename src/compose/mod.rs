@@ -6,6 +6,7 @@
 
 mod attach;
 mod cascade;
+mod digests;
 mod down;
 mod images;
 mod lifecycle;
@@ -78,6 +79,9 @@ pub enum ComposeError {
     NotReady(#[from] NotReady),
     #[error("timed out after {0:?} waiting for the services to be running or healthy")]
     WaitTimeout(Duration),
+    /// `config --resolve-image-digests` found no digest for a service's image.
+    #[error("cannot pin image {image} of service {service} to a digest: {why}")]
+    NoDigest { service: String, image: String, why: String },
 }
 
 impl Compose {

@@ -62,6 +62,8 @@ pub struct BuildOptions {
     pub pull: bool,
     pub cache_from: Vec<String>,
     pub platform: Option<String>,
+    /// Memory limit of the RUN steps, in bytes (`build --memory`).
+    pub memory: Option<i64>,
 }
 
 impl Default for BuildOptions {
@@ -79,6 +81,7 @@ impl Default for BuildOptions {
             pull: false,
             cache_from: Vec::new(),
             platform: None,
+            memory: None,
         }
     }
 }

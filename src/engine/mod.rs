@@ -179,4 +179,6 @@ pub trait Engine: Send + Sync {
         reference: &'a str,
         platform: Option<&'a str>,
     ) -> EngineStream<'a, Progress>;
+    /// Pushes `reference` (`name[:tag]`, tag defaults to `latest`) to its registry.
+    fn push_image<'a>(&'a self, reference: &'a str) -> EngineStream<'a, Progress>;
 }

@@ -189,12 +189,13 @@ impl Executor {
                 other => other.map(drop),
             },
             Op::CreateVolume(spec) => e.create_volume(spec).await.map(drop),
-            Op::PullImage { reference, .. } => {
-                self.pull(reference).await?;
+            Op::PullImage { reference, quiet, .. } => {
+                self.pull(reference, *quiet).await?;
                 let id = e.inspect_image(reference).await.map_err(|err| err.to_string())?.id;
                 images.lock().expect("never poisoned").insert(reference.clone(), id);
                 Ok(())
             }
+            Op::PushImage { reference, .. } => return self.push(reference).await,
             Op::BuildImage(job) => {
                 let name = job.service_list();
                 let output = |line: &str| (self.details)(&Detail { name: name.clone(), text: line.to_string() });
@@ -245,9 +246,20 @@ impl Executor {
         r.map_err(|err| err.to_string())
     }
 
-    /// Pulls `reference`, passing on each layer's changes of status (not every byte count).
-    async fn pull(&self, reference: &str) -> Result<(), String> {
-        let mut progress = self.engine.pull_image(reference, None);
+    /// Pulls `reference`, passing on each layer's changes of status (not every byte count)
+    /// unless `quiet`.
+    async fn pull(&self, reference: &str, quiet: bool) -> Result<(), String> {
+        self.relay(reference, self.engine.pull_image(reference, None), quiet).await
+    }
+
+    /// Pushes `reference`, passing on each layer's changes of status.
+    async fn push(&self, reference: &str) -> Result<(), String> {
+        self.relay(reference, self.engine.push_image(reference), false).await
+    }
+
+    /// Reads a pull or push stream to its end, passing on each layer's changes of status
+    /// unless `quiet`; the stream's error is the step's.
+    async fn relay(&self, reference: &str, mut progress: crate::engine::EngineStream<'_, Progress>, quiet: bool) -> Result<(), String> {
         let mut last: HashMap<Option<String>, String> = HashMap::new();
         while let Some(item) = progress.next().await {
             let text = match item.map_err(|err| err.to_string())? {
@@ -258,7 +270,9 @@ impl Executor {
                 Progress::Output(text) => text.trim_end().to_string(),
                 _ => continue,
             };
-            (self.details)(&Detail { name: reference.to_string(), text });
+            if !quiet {
+                (self.details)(&Detail { name: reference.to_string(), text });
+            }
         }
         Ok(())
     }

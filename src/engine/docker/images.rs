@@ -101,10 +101,16 @@ pub(super) fn build<'a>(
         target: o.target.clone().unwrap_or_default(),
         platform: o.platform.clone().unwrap_or_default(),
         cachefrom: (!o.cache_from.is_empty()).then(|| o.cache_from.clone()),
+        memory: o.memory.and_then(|m| i32::try_from(m).ok()),
         ..Default::default()
     };
     let body = Some(bollard::body_try_stream(context));
-    if o.extra_hosts.len() <= 1 {
+    // What bollard's options cannot say: a second `extrahosts`, a memory limit above 2 GiB.
+    let mut more: String = o.extra_hosts.iter().skip(1).map(|h| format!("&extrahosts={}", query_escape(h))).collect();
+    if let Some(m) = o.memory.filter(|m| i32::try_from(*m).is_err()) {
+        more.push_str(&format!("&memory={m}"));
+    }
+    if more.is_empty() {
         return e
             .docker
             .build_image(options, None, body)
@@ -113,13 +119,10 @@ pub(super) fn build<'a>(
             .try_flatten()
             .boxed();
     }
-    // The engine takes one `extrahosts` parameter per host and bollard sends one: the others
-    // are appended to the query by a request modifier of a connection for this build alone,
-    // which a task owns (bollard's stream borrows its connection) and aborts when dropped.
-    let more: String = o.extra_hosts[1..]
-        .iter()
-        .map(|h| format!("&extrahosts={}", query_escape(h)))
-        .collect();
+    // The engine takes one `extrahosts` parameter per host and bollard sends one, and bollard
+    // types `memory` as 32 bits: the rest is appended to the query by a request modifier of a
+    // connection for this build alone, which a task owns (bollard's stream borrows its
+    // connection) and aborts when dropped.
     let docker = e.docker.clone().with_request_modifier(move |mut req| {
         req.headers_mut().insert(
             "user-agent",
@@ -225,6 +228,27 @@ pub(super) fn pull<'a>(
             let detail = info.progress_detail.unwrap_or_default();
             Progress::Status {
                 id: info.id,
+                status: info.status.unwrap_or_default(),
+                current: detail.current,
+                total: detail.total,
+            }
+        })
+        .boxed()
+}
+
+pub(super) fn push<'a>(e: &'a DockerEngine, reference: &'a str) -> EngineStream<'a, Progress> {
+    let (repo, tag) = split_reference(reference);
+    let options = q::PushImageOptions {
+        tag: Some(tag.to_string()),
+        ..Default::default()
+    };
+    e.docker
+        .push_image(repo, Some(options), None)
+        .map_err(|x| e.err(x))
+        .map_ok(|info| {
+            let detail = info.progress_detail.unwrap_or_default();
+            Progress::Status {
+                id: None,
                 status: info.status.unwrap_or_default(),
                 current: detail.current,
                 total: detail.total,

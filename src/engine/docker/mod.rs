@@ -319,6 +319,10 @@ impl Engine for DockerEngine {
     ) -> EngineStream<'a, Progress> {
         images::pull(self, reference, platform)
     }
+
+    fn push_image<'a>(&'a self, reference: &'a str) -> EngineStream<'a, Progress> {
+        images::push(self, reference)
+    }
 }
 
 /// The engine's `filters` map holding a label filter; callers add other keys.

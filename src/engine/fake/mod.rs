@@ -68,6 +68,14 @@ impl FakeEngine {
         }
     }
 
+    /// Gives an image (added before) the `RepoDigests` a pull or push would have given it.
+    pub fn set_repo_digests(&self, reference: &str, digests: &[&str]) {
+        let mut s = self.lock();
+        if let Ok(id) = s.image_id(reference) {
+            s.images.get_mut(&id).expect("id just found").repo_digests = digests.iter().map(|d| d.to_string()).collect();
+        }
+    }
+
     /// The exit code of `container` (by name) when it stops or is waited for; default 0.
     pub fn set_exit_code(&self, container: &str, code: i64) {
         self.lock().exit_codes.insert(container.to_string(), code);
@@ -432,6 +440,10 @@ impl Engine for FakeEngine {
         _platform: Option<&'a str>,
     ) -> EngineStream<'a, Progress> {
         items(self.call("pull_image", reference, |s| Ok(s.pull(reference))))
+    }
+
+    fn push_image<'a>(&'a self, reference: &'a str) -> EngineStream<'a, Progress> {
+        items(self.call("push_image", reference, |s| s.push(reference)))
     }
 }
 

@@ -229,4 +229,15 @@ impl State {
             total: None,
         }]
     }
+
+    /// A push of an image the engine has succeeds (there is no registry to refuse it).
+    pub fn push(&mut self, reference: &str) -> EngineResult<Vec<Progress>> {
+        self.image_id(&normalize_reference(reference))?;
+        Ok(vec![Progress::Status {
+            id: None,
+            status: format!("The push refers to repository [{reference}]"),
+            current: None,
+            total: None,
+        }])
+    }
 }

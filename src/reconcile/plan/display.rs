@@ -48,7 +48,8 @@ impl fmt::Display for Op {
         match self {
             Op::CreateNetwork(spec) => write!(f, "create network {}", spec.name),
             Op::CreateVolume(spec) => write!(f, "create volume {}", spec.name),
-            Op::PullImage { reference, services } => write!(f, "pull image {reference}{}", for_services(services)),
+            Op::PullImage { reference, services, .. } => write!(f, "pull image {reference}{}", for_services(services)),
+            Op::PushImage { reference, services } => write!(f, "push image {reference}{}", for_services(services)),
             Op::BuildImage(job) => {
                 write!(f, "build image {}", job.tags[0])?;
                 if job.tags.len() > 1 {

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{soft, Op, OnFailure, Plan, PlanError, Progress, StepId};
+use super::{hard, soft, Op, OnFailure, Plan, PlanError, Progress, StepId};
 use crate::build::{self, BuildJob, Overrides};
 use crate::model::{Project, Service};
 use crate::reconcile::labels;
@@ -52,6 +52,19 @@ pub struct ImageOptions {
     pub no_build: bool,
     /// The images were already pulled and built by an earlier plan: plan no image step.
     pub ensured: bool,
+    /// `--quiet-pull`: pulls show that they start and end, not each layer's progress.
+    pub quiet_pull: bool,
+}
+
+/// How `pull` treats each image.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PullOptions {
+    /// A failed pull is a warning (`--ignore-pull-failures`).
+    pub ignore_failures: bool,
+    /// Services that have a build section are not pulled (`--ignore-buildable`).
+    pub ignore_buildable: bool,
+    /// `--policy`: the pull policy of every service that names an image, instead of its own.
+    pub policy: Option<PullPolicy>,
 }
 
 /// Plans the pulls and builds `targets` need before their containers are created; returns,
@@ -96,7 +109,7 @@ pub(super) fn prepare(plan: &mut Plan, project: &Project, observed: &Observed, t
         if pull {
             let reason = if policy == PullPolicy::Always { format!("{origin} always") } else { "not found locally".to_string() };
             plan.decide(format!("image {image}"), "pull", reason);
-            let op = Op::PullImage { reference: image.clone(), services: users[&image].clone() };
+            let op = Op::PullImage { reference: image.clone(), services: users[&image].clone(), quiet: opts.quiet_pull };
             let step = plan.push(op, vec![], Progress::new("Image", &image, Some("Pulling"), Some("Pulled")));
             if build.is_some() {
                 // The build covers a failed pull, as in Docker Compose.
@@ -128,39 +141,76 @@ pub(super) fn prepare(plan: &mut Plan, project: &Project, observed: &Observed, t
 }
 
 /// Plans `build`: one build per distinct build of the selected services (all when `services`
-/// is empty) that have a build section.
-pub fn plan_build(project: &Project, services: &BTreeSet<String>, overrides: &Overrides) -> Result<Plan, PlanError> {
+/// is empty) that have a build section. With `push`, each built image that a service names
+/// with `image:` is then pushed under that name and its `build.tags`, as Docker Compose does;
+/// an image only named after the project has nowhere to go and is not pushed.
+pub fn plan_build(project: &Project, services: &BTreeSet<String>, overrides: &Overrides, push: bool) -> Result<Plan, PlanError> {
     let mut plan = Plan::default();
     let mut builds = Vec::new();
     let mut seen = BTreeSet::new();
+    let mut pushes: Vec<(String, String)> = Vec::new();
     for s in project.services.values().filter(|s| services.is_empty() || services.contains(&s.name)) {
         let image = labels::image_name(project, s);
         if s.build.is_none() {
             plan.decide(&s.name, "skip", "no build section");
-        } else if !seen.insert(image.clone()) {
+            continue;
+        }
+        if push && s.image.is_empty() {
+            plan.decide(&s.name, "skip push", "no image: name to push to");
+        } else if push {
+            let tags = std::iter::once(&s.image).chain(s.build.iter().flat_map(|b| b.tags.iter()));
+            pushes.extend(tags.map(|t| (t.clone(), s.name.clone())));
+        }
+        if !seen.insert(image.clone()) {
             plan.decide(&s.name, "skip", format!("image {image} is built for another service"));
         } else {
             plan.decide(format!("image {image}"), "build", format!("service {}", s.name));
             builds.push((build::job(project, s, overrides)?, Vec::new()));
         }
     }
+    let mut built: BTreeMap<String, StepId> = BTreeMap::new();
     for (job, _) in merge(builds) {
-        push_build(&mut plan, job, vec![]);
+        let tags = job.tags.clone();
+        let step = push_build(&mut plan, job, vec![]);
+        built.extend(tags.into_iter().map(|t| (t, step)));
+    }
+    let mut pushed: BTreeMap<String, StepId> = BTreeMap::new();
+    for (reference, service) in pushes {
+        if let Some(&step) = pushed.get(&reference) {
+            if let Op::PushImage { services, .. } = &mut plan.steps[step].op {
+                services.push(service);
+            }
+            continue;
+        }
+        plan.decide(format!("image {reference}"), "push", "--push");
+        let after = built.get(&reference).map(|b| hard(vec![*b])).unwrap_or_default();
+        let op = Op::PushImage { reference: reference.clone(), services: vec![service] };
+        let step = plan.push(op, after, Progress::new("Image", &reference, Some("Pushing"), Some("Pushed")));
+        pushed.insert(reference, step);
     }
     Ok(plan)
 }
 
 /// Plans `pull` as Docker Compose does it: every selected service's image once, except for
-/// services with no image, `pull_policy: never` or `build`, and `missing` images that are there.
-pub fn plan_pull(project: &Project, observed: &Observed, services: &BTreeSet<String>, ignore_failures: bool) -> Plan {
+/// services with no image, `pull_policy: never` or `build` (unless `--policy` says otherwise),
+/// `missing` images that are there, and, with `--ignore-buildable`, services that build.
+pub fn plan_pull(project: &Project, observed: &Observed, services: &BTreeSet<String>, opts: &PullOptions) -> Plan {
     let mut plan = Plan::default();
     let mut pulls: BTreeMap<String, StepId> = BTreeMap::new();
     for s in project.services.values().filter(|s| services.is_empty() || services.contains(&s.name)) {
         let present = observed.images.get(&s.image).is_some_and(Option::is_some);
-        let skip = match s.pull_policy.as_str() {
+        let (policy, origin) = match opts.policy {
+            Some(PullPolicy::Always) => ("always", "--policy"),
+            Some(PullPolicy::Missing) => ("missing", "--policy"),
+            Some(PullPolicy::Never) => ("never", "--policy"),
+            Some(PullPolicy::Build) => ("build", "--policy"),
+            None => (s.pull_policy.as_str(), "pull_policy:"),
+        };
+        let skip = match policy {
             _ if s.image.is_empty() => Some("no image to be pulled".to_string()),
-            "never" | "build" => Some(format!("pull_policy: {}", s.pull_policy)),
+            "never" | "build" => Some(format!("{origin} {policy}")),
             "missing" | "if_not_present" if present => Some("image is already present locally".to_string()),
+            _ if opts.ignore_buildable && s.build.is_some() => Some("image can be built (--ignore-buildable)".to_string()),
             _ => None,
         };
         if let Some(why) = skip {
@@ -174,9 +224,9 @@ pub fn plan_pull(project: &Project, observed: &Observed, services: &BTreeSet<Str
             continue;
         }
         plan.decide(format!("image {}", s.image), "pull", format!("service {}", s.name));
-        let op = Op::PullImage { reference: s.image.clone(), services: vec![s.name.clone()] };
+        let op = Op::PullImage { reference: s.image.clone(), services: vec![s.name.clone()], quiet: false };
         let step = plan.push(op, vec![], Progress::new("Image", &s.image, Some("Pulling"), Some("Pulled")));
-        if ignore_failures {
+        if opts.ignore_failures {
             plan.steps[step].on_failure = OnFailure::Warn;
         }
         pulls.insert(s.image.clone(), step);

@@ -128,10 +128,18 @@ fn restart_dependents(project: &Project, services: &BTreeSet<String>) -> BTreeMa
     pulled
 }
 
-/// Sends `signal` (default SIGKILL) to the running containers of `services`.
-pub fn plan_kill(observed: &Observed, services: &BTreeSet<String>, signal: Option<&str>) -> Plan {
+/// Sends `signal` (default SIGKILL) to the running containers of `services`; to those of
+/// orphan services (the project's file no longer has them) only with `orphans`.
+pub fn plan_kill(project: Option<&Project>, observed: &Observed, services: &BTreeSet<String>, signal: Option<&str>, orphans: bool) -> Plan {
     let mut plan = Plan::default();
     for c in selected(observed, services).into_iter().filter(|c| c.is_up()) {
+        // As in Docker Compose, the containers of services the file no longer has are only
+        // signalled with `--remove-orphans` (which, despite its name, does not remove them).
+        let orphan = project.is_some_and(|p| !p.services.contains_key(&c.service) && !p.disabled_services.contains_key(&c.service));
+        if orphan && !orphans {
+            plan.decide(c.name(), "skip", format!("orphan: service {:?} is not in the project (--remove-orphans kills it too)", c.service));
+            continue;
+        }
         plan.decide(c.name(), "kill", signal.unwrap_or("SIGKILL"));
         plan.push(Op::KillContainer { target: target(c), signal: signal.map(str::to_string) }, vec![], Progress::new("Container", c.name(), Some("Killing"), Some("Killed")));
     }

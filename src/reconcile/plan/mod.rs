@@ -23,7 +23,7 @@ use crate::engine::{ContainerSpec, NetworkSpec, VolumeSpec};
 use crate::reconcile::convert::InjectedFile;
 
 pub use down::{label_project, plan_down, DownOptions, RemoveImages};
-pub use images::{plan_build, plan_images, plan_pull, ImageOptions, PullPolicy};
+pub use images::{plan_build, plan_images, plan_pull, ImageOptions, PullOptions, PullPolicy};
 pub use lifecycle::{plan_kill, plan_pause, plan_restart, plan_rm, plan_start, plan_stop, plan_unpause};
 pub use up::{plan_up, replicas, Recreate, UpOptions};
 
@@ -146,8 +146,11 @@ impl Target {
 pub enum Op {
     CreateNetwork(NetworkSpec),
     CreateVolume(VolumeSpec),
-    /// Pulls an image for `services` (named in messages).
-    PullImage { reference: String, services: Vec<String> },
+    /// Pulls an image for `services` (named in messages); `quiet` keeps each layer's progress
+    /// to itself (`--quiet-pull`).
+    PullImage { reference: String, services: Vec<String>, quiet: bool },
+    /// Pushes an image of `services` to its registry (`build --push`).
+    PushImage { reference: String, services: Vec<String> },
     /// Builds an image and gives it every tag of the job.
     BuildImage(Box<BuildJob>),
     /// Creates a container. When `image_label` is set, the executor writes the id that

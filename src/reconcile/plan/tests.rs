@@ -146,6 +146,20 @@ fn replicas_from_the_file_and_container_name_conflicts() {
 }
 
 #[test]
+fn kill_signals_orphans_only_with_remove_orphans() {
+    let old = project("services:\n  web:\n    image: busybox\n  gone:\n    image: busybox\n");
+    let o = converged(&old);
+    let now = project("services:\n  web:\n    image: busybox\n");
+    let all = BTreeSet::new();
+    let plan = plan_kill(Some(&now), &o, &all, None, false);
+    assert_eq!(steps(&plan), ["#1 kill container p-web-1 (776562310000)"]);
+    assert!(plan.decisions.iter().any(|d| d.to_string().starts_with("p-gone-1: skip (orphan")), "{plan}");
+    let plan = plan_kill(Some(&now), &o, &all, None, true);
+    assert_eq!(steps(&plan), ["#1 kill container p-gone-1 (676f6e653100)", "#2 kill container p-web-1 (776562310000)"], "killed, not removed");
+    assert_eq!(plan_kill(None, &o, &all, None, false).steps.len(), 2, "without a compose file every container is the project's");
+}
+
+#[test]
 fn orphans_are_reported_or_removed() {
     let old = project("services:\n  web:\n    image: busybox\n  gone:\n    image: busybox\n");
     let o = converged(&old);
@@ -230,7 +244,7 @@ fn lifecycle_plans() {
     let o = converged(&p);
     let all = BTreeSet::new();
     assert_eq!(plan_stop(Some(&p), &o, &all, None).steps.len(), 3);
-    assert_eq!(plan_kill(&o, &BTreeSet::from(["db".to_string()]), Some("SIGTERM")).to_string().lines().last().unwrap(), "  #1 kill container p-db-1 (646231000000) with SIGTERM");
+    assert_eq!(plan_kill(Some(&p), &o, &BTreeSet::from(["db".to_string()]), Some("SIGTERM"), false).to_string().lines().last().unwrap(), "  #1 kill container p-db-1 (646231000000) with SIGTERM");
     assert!(plan_rm(Some(&p), &o, &all, false, false, None).steps.is_empty(), "running containers are kept without --stop");
     assert_eq!(plan_rm(Some(&p), &o, &all, true, false, None).steps.len(), 6);
     assert!(plan_start(&p, &o, &all).steps.is_empty());

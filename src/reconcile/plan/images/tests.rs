@@ -121,20 +121,39 @@ fn a_dry_run_with_build_recreates_the_containers_of_the_rebuilt_image() {
 fn build_plans_skip_what_has_no_build_section() {
     let p = project("services:\n  a:\n    build: .\n  b:\n    image: img\n  c:\n    build: {context: ., args: {X: '1'}}\n");
     let overrides = Overrides { no_cache: true, ..Default::default() };
-    let plan = plan_build(&p, &BTreeSet::new(), &overrides).unwrap();
+    let plan = plan_build(&p, &BTreeSet::new(), &overrides, false).unwrap();
     assert_eq!(decisions(&plan), ["image p-a: build (service a)", "b: skip (no build section)", "image p-c: build (service c)"]);
     assert_eq!(steps(&plan), ["#1 build image p-a for service a", "#2 build image p-c for service c"]);
     let Op::BuildImage(job) = &plan.steps[0].op else { panic!() };
     assert!(job.options.no_cache);
-    let only_b = plan_build(&p, &BTreeSet::from(["b".to_string()]), &overrides).unwrap();
+    let only_b = plan_build(&p, &BTreeSet::from(["b".to_string()]), &overrides, false).unwrap();
     assert!(only_b.steps.is_empty());
+}
+
+#[test]
+fn build_push_pushes_the_named_images_after_their_build() {
+    let yaml = "services:\n  a:\n    build: {context: ., args: {X: '1'}}\n  b:\n    image: reg:5000/b:1\n    build: {context: ., tags: ['reg:5000/b:extra']}\n  c:\n    image: reg:5000/b:1\n    build: .\n  d:\n    image: img\n";
+    let p = project(yaml);
+    let plan = plan_build(&p, &BTreeSet::new(), &Overrides::default(), true).unwrap();
+    assert_eq!(
+        steps(&plan),
+        [
+            "#1 build image p-a for service a",
+            "#2 build image reg:5000/b:1 (also tagged reg:5000/b:extra) for service b",
+            "#3 push image reg:5000/b:1 for services b, c  after #2",
+            "#4 push image reg:5000/b:extra for service b  after #2",
+        ]
+    );
+    assert!(decisions(&plan).contains(&"a: skip push (no image: name to push to)".to_string()), "{plan}");
+    let built_only = plan_build(&p, &BTreeSet::new(), &Overrides::default(), false).unwrap();
+    assert!(!built_only.steps.iter().any(|s| matches!(s.op, Op::PushImage { .. })), "{built_only}");
 }
 
 #[test]
 fn pull_plans_follow_docker_compose() {
     let yaml = "services:\n  a:\n    image: img\n  b:\n    image: img\n  c:\n    build: .\n  d:\n    image: other\n    pull_policy: never\n  e:\n    image: there\n    pull_policy: missing\n  f:\n    image: there2\n";
     let p = project(yaml);
-    let plan = plan_pull(&p, &having(&["there", "there2"]), &BTreeSet::new(), false);
+    let plan = plan_pull(&p, &having(&["there", "there2"]), &BTreeSet::new(), &PullOptions::default());
     assert_eq!(steps(&plan), ["#1 pull image img for services a, b", "#2 pull image there2 for service f"]);
     assert_eq!(
         decisions(&plan),
@@ -146,6 +165,33 @@ fn pull_plans_follow_docker_compose() {
             "image there2: pull (service f)"
         ]
     );
-    let lenient = plan_pull(&p, &having(&[]), &BTreeSet::from(["a".to_string()]), true);
+    let lenient = plan_pull(&p, &having(&[]), &BTreeSet::from(["a".to_string()]), &PullOptions { ignore_failures: true, ..Default::default() });
     assert_eq!(steps(&lenient), ["#1 pull image img for service a  (failure only warns)"]);
+}
+
+#[test]
+fn pull_ignore_buildable_and_policy() {
+    let yaml = "services:\n  a:\n    image: img\n    build: .\n  b:\n    image: there\n  c:\n    image: other\n    pull_policy: never\n";
+    let p = project(yaml);
+    let all = BTreeSet::new();
+    let pull = |opts: PullOptions| steps(&plan_pull(&p, &having(&["there"]), &all, &opts));
+    assert_eq!(pull(PullOptions::default()), ["#1 pull image img for service a", "#2 pull image there for service b"]);
+    let plan = plan_pull(&p, &having(&["there"]), &all, &PullOptions { ignore_buildable: true, ..Default::default() });
+    assert_eq!(steps(&plan), ["#1 pull image there for service b"]);
+    assert!(decisions(&plan).contains(&"a: skip (image can be built (--ignore-buildable))".to_string()), "{plan}");
+    let missing = PullOptions { policy: Some(PullPolicy::Missing), ..Default::default() };
+    assert_eq!(pull(missing), ["#1 pull image img for service a", "#2 pull image other for service c"], "--policy replaces pull_policy: never; there is present");
+    let always = PullOptions { policy: Some(PullPolicy::Always), ..Default::default() };
+    assert_eq!(pull(always), ["#1 pull image img for service a", "#2 pull image there for service b", "#3 pull image other for service c"]);
+    let never = plan_pull(&p, &having(&[]), &all, &PullOptions { policy: Some(PullPolicy::Never), ..Default::default() });
+    assert!(never.steps.is_empty(), "{never}");
+    assert!(decisions(&never).contains(&"a: skip (--policy never)".to_string()), "{never}");
+}
+
+#[test]
+fn quiet_pull_reaches_the_pull_steps() {
+    let plan = images(PULLED, &having(&[]), ImageOptions { quiet_pull: true, ..Default::default() }).unwrap();
+    assert!(matches!(&plan.steps[0].op, Op::PullImage { quiet: true, .. }), "{plan}");
+    let plan = images(PULLED, &having(&[]), ImageOptions::default()).unwrap();
+    assert!(matches!(&plan.steps[0].op, Op::PullImage { quiet: false, .. }), "{plan}");
 }
