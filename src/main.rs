@@ -38,11 +38,12 @@ fn main() {
     std::process::exit(code);
 }
 
-/// The one place errors become exit codes: a compose-file problem anywhere in the chain decides
-/// it; a command interrupted by Ctrl-C exits 130, as Docker Compose does; otherwise 1.
+/// The one place errors become exit codes, as Docker Compose's: a compose-file problem anywhere
+/// in the chain decides it (14, 15); a command interrupted by Ctrl-C exits 130, one that could
+/// not pull an image 18; otherwise 1.
 fn exit_code(e: &anyhow::Error) -> i32 {
-    if e.chain().any(|c| matches!(c.downcast_ref::<rcompose::compose::ComposeError>(), Some(rcompose::compose::ComposeError::Interrupted))) {
-        return 130;
+    if let Some(c) = e.chain().find_map(|c| c.downcast_ref::<rcompose::compose::ComposeError>()) {
+        return c.exit_code();
     }
     e.chain().find_map(|c| c.downcast_ref::<rcompose::loader::Diagnostic>()).map(|d| d.exit_code()).unwrap_or(1)
 }

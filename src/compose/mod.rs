@@ -67,9 +67,10 @@ pub enum ComposeError {
     NoSuchService(String),
     #[error("cannot attach to services not included in up: {0}")]
     NotAttachable(String),
-    /// Steps failed; one message per failure, and one for what was left undone.
-    #[error("{}", .0.join("\n"))]
-    Failed(Vec<String>),
+    /// Steps failed; one message per failure, and one for what was left undone. `pull` is
+    /// set when an image could not be pulled (Docker Compose exits 18 then).
+    #[error("{}", .messages.join("\n"))]
+    Failed { messages: Vec<String>, pull: bool },
     #[error("canceled")]
     Interrupted,
     /// `start` found no container (of a named service, or of the whole project).
@@ -164,7 +165,20 @@ fn check(plan: &Plan, outcome: &Outcome, cancelled: bool) -> Result<(), ComposeE
             messages.push(format!("not {verb}: {} ({why})", names.join(", ")));
         }
     }
-    Err(ComposeError::Failed(messages))
+    let pull = outcome.failures.iter().any(|f| matches!(plan.steps[f.step].op, Op::PullImage { .. }));
+    Err(ComposeError::Failed { messages, pull })
+}
+
+impl ComposeError {
+    /// The exit code of a command that failed this way, as Docker Compose's: 130 when
+    /// interrupted, 18 when an image could not be pulled, else 1.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            ComposeError::Interrupted => 130,
+            ComposeError::Failed { pull: true, .. } => 18,
+            _ => 1,
+        }
+    }
 }
 
 #[cfg(test)]
