@@ -140,7 +140,7 @@ pub fn model_text(project: &Project, format: ConfigFormat, escape_dollars: bool)
             // Compose prints extensions only at the top level in JSON.
             strip_nested_extensions(&mut value, 0);
         }
-        ConfigFormat::Yaml => strip_yaml_only_nulls(&mut value),
+        ConfigFormat::Yaml => yaml_shape(&mut value),
     }
     json_text(value, format)
 }
@@ -179,22 +179,42 @@ fn strip_nested_extensions(v: &mut Json, depth: usize) {
     }
 }
 
-/// YAML output leaves out the `command: null` / `entrypoint: null` and empty `ipam` that JSON
-/// output shows.
-fn strip_yaml_only_nulls(v: &mut Json) {
+/// Where Docker Compose's YAML differs from its JSON (the model serializes as the JSON): Go's
+/// YAML encoder leaves out `command: null` / `entrypoint: null`, an empty `ipam`, and the
+/// `deploy.placement` and `deploy.resources` structs when they are empty; a `ulimits` entry
+/// that is not a single number is written with both `soft` and `hard`, zeros included.
+fn yaml_shape(v: &mut Json) {
     if let Some(services) = v.get_mut("services").and_then(Json::as_object_mut) {
-        for s in services.values_mut() {
-            if let Some(m) = s.as_object_mut() {
-                m.retain(|k, v| !((k == "command" || k == "entrypoint") && v.is_null()));
+        for s in services.values_mut().filter_map(Json::as_object_mut) {
+            s.retain(|k, v| !((k == "command" || k == "entrypoint") && v.is_null()));
+            if let Some(deploy) = s.get_mut("deploy").and_then(Json::as_object_mut) {
+                deploy.retain(|k, v| !((k == "placement" || k == "resources") && is_empty_object(v)));
+            }
+            let build_ulimits = s.get_mut("build").and_then(|b| b.get_mut("ulimits")).and_then(Json::as_object_mut);
+            for limit in build_ulimits.into_iter().flat_map(|u| u.values_mut()) {
+                ulimit_with_zeros(limit);
+            }
+            for limit in s.get_mut("ulimits").and_then(Json::as_object_mut).into_iter().flat_map(|u| u.values_mut()) {
+                ulimit_with_zeros(limit);
             }
         }
     }
     if let Some(networks) = v.get_mut("networks").and_then(Json::as_object_mut) {
-        for n in networks.values_mut() {
-            if let Some(m) = n.as_object_mut() {
-                m.retain(|k, v| !(k == "ipam" && v.as_object().is_some_and(|o| o.is_empty())));
-            }
+        for n in networks.values_mut().filter_map(Json::as_object_mut) {
+            n.retain(|k, v| !(k == "ipam" && is_empty_object(v)));
         }
+    }
+}
+
+fn is_empty_object(v: &Json) -> bool {
+    v.as_object().is_some_and(|o| o.is_empty())
+}
+
+/// `{hard: 10}` → `{soft: 0, hard: 10}`; a number stays a number.
+fn ulimit_with_zeros(limit: &mut Json) {
+    if let Some(range) = limit.as_object() {
+        let field = |k: &str| range.get(k).cloned().unwrap_or(Json::from(0));
+        *limit = serde_json::json!({ "soft": field("soft"), "hard": field("hard") });
     }
 }
 
@@ -235,5 +255,25 @@ mod tests {
         std::fs::write(dir.path().join("compose.yaml"), "services:\n  web:\n    image: x\n    ports: [80000]\n").unwrap();
         let e = render(&options(dir.path()), &[], &ConfigQuery::Model(ConfigFormat::Yaml)).unwrap_err();
         assert_eq!((e.path.as_str(), e.exit_code()), ("services.web.ports[0]", 1));
+    }
+
+    /// What Docker Compose 2.26.1 prints in YAML where its JSON differs (checked by hand with
+    /// `docker compose config`; the JSON side is the `zero-values-devices` sample).
+    #[test]
+    fn yaml_writes_ulimit_zeros_and_leaves_out_empty_deploy_structs() {
+        let dir = tempfile::tempdir().unwrap();
+        let yaml = "services:\n  web:\n    image: x\n    ulimits: {core: 0, nofile: {soft: 0, hard: 3}, nproc: 7}\n    deploy: {replicas: 2}\n    build: {context: ., ulimits: {core: 0}}\n  db:\n    image: x\n    deploy: {}\n";
+        std::fs::write(dir.path().join("compose.yaml"), yaml).unwrap();
+        let opts = loader::Options { interpolate: true, ..options(dir.path()) };
+        let text = |format| render(&opts, &[], &ConfigQuery::Model(format)).unwrap().0;
+        let json: Json = serde_json::from_str(&text(ConfigFormat::Json)).unwrap();
+        let yaml: Json = serde_yaml::from_str(&text(ConfigFormat::Yaml)).unwrap();
+        let web = |model: &Json, key: &str| model["services"]["web"][key].clone();
+        assert_eq!(web(&json, "ulimits"), serde_json::json!({"core": {}, "nofile": {"hard": 3}, "nproc": 7}));
+        assert_eq!(web(&yaml, "ulimits"), serde_json::json!({"core": {"soft": 0, "hard": 0}, "nofile": {"soft": 0, "hard": 3}, "nproc": 7}));
+        assert_eq!(web(&yaml, "build")["ulimits"], serde_json::json!({"core": {"soft": 0, "hard": 0}}));
+        assert_eq!(web(&json, "deploy"), serde_json::json!({"replicas": 2, "resources": {}, "placement": {}}));
+        assert_eq!(web(&yaml, "deploy"), serde_json::json!({"replicas": 2}));
+        assert_eq!(yaml["services"]["db"]["deploy"], serde_json::json!({}));
     }
 }

@@ -45,6 +45,8 @@ const SERVICE_RULES: &[(&str, Rule)] = &[
     ("dns_opt", string_list),
     ("tmpfs", string_list),
     ("devices", devices),
+    ("gpus", gpus),
+    ("deploy.resources.reservations.devices", device_requests),
     ("healthcheck.test", healthcheck_test),
     ("extends", extends),
     ("volumes_from", string_list),
@@ -73,6 +75,8 @@ const MODEL_SERVICE_RULES: &[(&str, Rule)] = &[
     ("configs", short_file_references),
     ("env_file", env_file),
     ("devices", devices),
+    ("gpus", gpus_model),
+    ("deploy.resources.reservations.devices", device_requests_model),
     ("dns", string_list),
     ("extends", extends),
 ];
@@ -569,6 +573,52 @@ fn devices(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
             m.insert("target".into(), str_node(item, target));
             m.insert("permissions".into(), str_node(item, perms));
             item.value = Value::Map(m);
+        }
+    }
+    Ok(())
+}
+
+/// `gpus: all` → `[{count: all}]`, then [`device_requests`].
+fn gpus(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
+    gpus_all(node);
+    device_requests(node, path)
+}
+
+/// [`gpus`] for the uninterpolated model: `options` lists stay lists.
+fn gpus_model(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
+    gpus_all(node);
+    device_requests_model(node, path)
+}
+
+fn gpus_all(node: &mut Node) {
+    if node.as_str() == Some("all") {
+        let mut m = Map::default();
+        m.insert("count".into(), str_node(node, "all"));
+        let item = map_node(node, m);
+        set(node, Value::Seq(vec![item]));
+    }
+}
+
+/// Requests for devices (`gpus`, `deploy.resources.reservations.devices`): one that names
+/// neither a `count` nor `device_ids` asks for all devices (`count: all`), and `options`
+/// written as a list is a mapping.
+fn device_requests(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
+    device_requests_model(node, path)?;
+    for (i, item) in node.as_seq_mut().into_iter().flatten().enumerate() {
+        if let Some(options) = item.get_mut("options") {
+            mapping(options, &join(&index(path, i), "options"))?;
+        }
+    }
+    Ok(())
+}
+
+/// [`device_requests`] for the uninterpolated model: only the default count.
+fn device_requests_model(node: &mut Node, _path: &str) -> Result<(), Diagnostic> {
+    for item in node.as_seq_mut().into_iter().flatten() {
+        let template = item.clone();
+        let Some(m) = item.as_map_mut() else { continue };
+        if !m.contains_key("count") && !m.contains_key("device_ids") {
+            m.insert("count".into(), str_node(&template, "all"));
         }
     }
     Ok(())

@@ -114,8 +114,9 @@ pub struct Service {
     pub extra_hosts: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub group_add: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub gpus: Option<Json>,
+    /// `gpus: all` is canonically `[{count: all}]`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gpus: Vec<DeviceRequest>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub hostname: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -436,11 +437,59 @@ pub struct TmpfsOptions {
     pub mode: Option<u32>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+/// One `ulimits` entry. It serializes as Go's JSON writes compose-go's `UlimitsConfig`: a
+/// non-zero single value as a number, anything else as `{soft, hard}` without its zero fields
+/// (`core: 0` is `{}`). The YAML output puts the zero fields back (`render`), as Compose does.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(untagged)]
 pub enum Ulimit {
     Single(i64),
     Range { soft: i64, hard: i64 },
+}
+
+impl Serialize for Ulimit {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let (soft, hard) = match *self {
+            Ulimit::Single(v) if v != 0 => return s.serialize_i64(v),
+            Ulimit::Single(_) => (0, 0),
+            Ulimit::Range { soft, hard } => (soft, hard),
+        };
+        let fields = [("soft", soft), ("hard", hard)];
+        let mut map = s.serialize_map(Some(fields.iter().filter(|f| f.1 != 0).count()))?;
+        for (k, v) in fields.iter().filter(|f| f.1 != 0) {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+/// A request for devices of a device driver (`gpus`, `deploy.resources.reservations.devices`),
+/// in the field order and shape of compose-go's `DeviceRequest`: `count: all` is -1, a zero
+/// count is left out, options are strings.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct DeviceRequest {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub capabilities: Vec<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub driver: String,
+    #[serde(skip_serializing_if = "is_zero_i64", deserialize_with = "device_count")]
+    pub count: i64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub device_ids: Vec<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "super::units::lenient_mapping")]
+    pub options: Mapping,
+}
+
+/// A device count: a number, or `all` (-1).
+fn device_count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    match Json::deserialize(d)? {
+        Json::String(s) if s == "all" => Ok(-1),
+        Json::String(s) => s.trim().parse().map_err(|_| serde::de::Error::custom(format!("invalid value for count: {s:?}"))),
+        Json::Number(n) => n.as_i64().ok_or_else(|| serde::de::Error::custom(format!("invalid value for count: {n}"))),
+        other => Err(serde::de::Error::custom(format!("invalid value for count: {other}"))),
+    }
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -501,8 +550,8 @@ pub struct Resource {
     pub memory: Bytes,
     #[serde(skip_serializing_if = "is_zero_i64", deserialize_with = "super::units::lenient_i64")]
     pub pids: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub devices: Option<Json>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<DeviceRequest>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub generic_resources: Option<Json>,
 }
