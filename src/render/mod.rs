@@ -1,6 +1,8 @@
 //! What `config` prints: the project in canonical form (YAML or JSON, as Docker Compose prints
 //! it), or one of its lists.
 
+mod yaml;
+
 use serde_json::Value as Json;
 
 use crate::loader::interpolate::{Op, Reference};
@@ -145,10 +147,26 @@ pub fn model_text(project: &Project, format: ConfigFormat, escape_dollars: bool)
     json_text(value, format)
 }
 
-fn json_text(value: Json, format: ConfigFormat) -> String {
+fn json_text(mut value: Json, format: ConfigFormat) -> String {
+    whole_floats_as_integers(&mut value);
     match format {
         ConfigFormat::Json => serde_json::to_string_pretty(&value).unwrap_or_default(),
-        ConfigFormat::Yaml => serde_yaml::to_string(&value).unwrap_or_default(),
+        ConfigFormat::Yaml => yaml::to_string(&value),
+    }
+}
+
+/// Go writes a float with no fractional part without one (`cpus: 2`, not `2.0`), in JSON and
+/// YAML alike.
+fn whole_floats_as_integers(v: &mut Json) {
+    match v {
+        Json::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e18) {
+                *v = Json::from(f as i64);
+            }
+        }
+        Json::Object(m) => m.values_mut().for_each(whole_floats_as_integers),
+        Json::Array(items) => items.iter_mut().for_each(whole_floats_as_integers),
+        _ => {}
     }
 }
 
