@@ -27,6 +27,40 @@ fn is_zero_f32(v: &f32) -> bool {
 fn is_zero_bytes(v: &Bytes) -> bool {
     v.0 == 0
 }
+fn is_none_or_empty(v: &Option<Json>) -> bool {
+    v.as_ref().is_none_or(|v| v.is_null() || v.as_array().is_some_and(Vec::is_empty))
+}
+
+/// A free-form part that is a Go struct whose fields are all `omitempty` (`blkio_config`,
+/// `deploy.placement`): empty lists and zeros are left out.
+fn without_empty_fields<'a, S, I>(fields: I, s: S) -> Result<S::Ok, S::Error>
+where
+    S: serde::Serializer,
+    I: IntoIterator<Item = (&'a String, &'a Json)>,
+{
+    let empty = |v: &Json| match v {
+        Json::Array(items) => items.is_empty(),
+        Json::Number(n) => n.as_f64() == Some(0.0),
+        Json::String(text) => text.is_empty(),
+        Json::Null => true,
+        _ => false,
+    };
+    s.collect_map(fields.into_iter().filter(|(_, v)| !empty(v)))
+}
+
+fn some_without_empty_fields<S: serde::Serializer>(v: &Option<Json>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(Json::Object(m)) => without_empty_fields(m, s),
+        other => other.serialize(s),
+    }
+}
+
+fn exec_or_empty<S: serde::Serializer>(v: &Option<Json>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => v.serialize(s),
+        None => serde_json::json!({ "command": null }).serialize(s),
+    }
+}
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
@@ -44,7 +78,7 @@ pub struct Service {
     pub build: Option<Build>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub develop: Option<Develop>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "some_without_empty_fields")]
     pub blkio_config: Option<Json>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cap_add: Vec<String>,
@@ -509,6 +543,7 @@ pub struct Deploy {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub restart_policy: Option<RestartPolicy>,
     /// Printed even when empty, as Compose does.
+    #[serde(serialize_with = "without_empty_fields")]
     pub placement: IndexMap<String, Json>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub endpoint_mode: String,
@@ -552,7 +587,7 @@ pub struct Resource {
     pub pids: i64,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub devices: Vec<DeviceRequest>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "is_none_or_empty")]
     pub generic_resources: Option<Json>,
 }
 
@@ -592,7 +627,8 @@ pub struct WatchRule {
     pub include: Vec<String>,
     #[serde(skip_serializing_if = "is_false")]
     pub initial_sync: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// A struct, not a pointer, in compose-go: written `{"command": null}` when unset.
+    #[serde(serialize_with = "exec_or_empty")]
     pub exec: Option<Json>,
     /// `x-*` extensions (`x-initialSync`, the older spelling of `initial_sync`); not printed,
     /// as Docker Compose 2.26.1 does not print them.

@@ -33,8 +33,11 @@ pub fn render(opts: &loader::Options, selected: &[String], query: &ConfigQuery) 
         // Like Docker Compose, the uninterpolated model is the whole merged files: neither the
         // services named nor the profiles select anything.
         // Docker Compose exits 1 for any error on this path, not 14 or 15.
-        let (model, warnings) =
+        let (mut model, warnings) =
             loader::load_uninterpolated(opts).map_err(|d| Diagnostic { kind: loader::diagnostic::Kind::Other, ..d })?;
+        if *format == ConfigFormat::Json {
+            nil_empty_lists(&mut model, &mut Vec::new(), REBUILT_LISTS);
+        }
         return Ok((json_text(model, *format), warnings));
     }
     if *query == ConfigQuery::Variables {
@@ -141,6 +144,10 @@ pub fn model_text(project: &Project, format: ConfigFormat, escape_dollars: bool)
         ConfigFormat::Json => {
             // Compose prints extensions only at the top level in JSON.
             strip_nested_extensions(&mut value, 0);
+            // They are kept as they were read: an empty list is a nil slice.
+            for (_, extension) in value.as_object_mut().into_iter().flatten().filter(|(k, _)| k.starts_with("x-")) {
+                nil_empty_lists(extension, &mut Vec::new(), &[]);
+            }
         }
         ConfigFormat::Yaml => yaml_shape(&mut value),
     }
@@ -152,6 +159,61 @@ fn json_text(mut value: Json, format: ConfigFormat) -> String {
     match format {
         ConfigFormat::Json => serde_json::to_string_pretty(&value).unwrap_or_default(),
         ConfigFormat::Yaml => yaml::to_string(&value),
+    }
+}
+
+/// The empty lists Docker Compose prints `[]` in the JSON of the uninterpolated model: those a
+/// compose-go pass rebuilds (mostly the lists it makes unique). Any other empty list is still
+/// the nil slice the YAML was read into, and prints `null` (in JSON only: YAML prints `[]`).
+const REBUILT_LISTS: &[&str] = &[
+    "services.*.annotations",
+    "services.*.build.labels",
+    "services.*.build.tags",
+    "services.*.cap_add",
+    "services.*.cap_drop",
+    "services.*.configs",
+    "services.*.deploy.labels",
+    "services.*.devices",
+    "services.*.dns",
+    "services.*.dns_opt",
+    "services.*.dns_search",
+    "services.*.env_file",
+    "services.*.expose",
+    "services.*.labels",
+    "services.*.links",
+    "services.*.networks.*.aliases",
+    "services.*.networks.*.link_local_ips",
+    "services.*.ports",
+    "services.*.profiles",
+    "services.*.secrets",
+    "services.*.sysctls",
+    "services.*.tmpfs",
+    "services.*.volumes",
+    "networks.*.labels",
+];
+
+/// Empty lists under `v` (at `path`) become `null`, but for those at a `kept` path.
+fn nil_empty_lists(v: &mut Json, path: &mut Vec<String>, kept: &[&str]) {
+    let is_kept = |path: &[String]| {
+        kept.iter().any(|p| p.split('.').count() == path.len() && p.split('.').zip(path).all(|(p, s)| p == "*" || p == s))
+    };
+    match v {
+        Json::Array(items) if items.is_empty() && !is_kept(path) => *v = Json::Null,
+        Json::Array(items) => {
+            for item in items {
+                path.push("[]".into());
+                nil_empty_lists(item, path, kept);
+                path.pop();
+            }
+        }
+        Json::Object(m) => {
+            for (k, child) in m.iter_mut() {
+                path.push(k.clone());
+                nil_empty_lists(child, path, kept);
+                path.pop();
+            }
+        }
+        _ => {}
     }
 }
 
@@ -199,7 +261,8 @@ fn strip_nested_extensions(v: &mut Json, depth: usize) {
 
 /// Where Docker Compose's YAML differs from its JSON (the model serializes as the JSON): Go's
 /// YAML encoder leaves out `command: null` / `entrypoint: null`, an empty `ipam`, and the
-/// `deploy.placement` and `deploy.resources` structs when they are empty; a `ulimits` entry
+/// `deploy.placement` and `deploy.resources` structs when they are empty, and a watch rule's
+/// unset `exec` (`{command: null}` in JSON); a `ulimits` entry
 /// that is not a single number is written with both `soft` and `hard`, zeros included.
 fn yaml_shape(v: &mut Json) {
     if let Some(services) = v.get_mut("services").and_then(Json::as_object_mut) {
@@ -207,6 +270,10 @@ fn yaml_shape(v: &mut Json) {
             s.retain(|k, v| !((k == "command" || k == "entrypoint") && v.is_null()));
             if let Some(deploy) = s.get_mut("deploy").and_then(Json::as_object_mut) {
                 deploy.retain(|k, v| !((k == "placement" || k == "resources") && is_empty_object(v)));
+            }
+            let rules = s.get_mut("develop").and_then(|d| d.get_mut("watch")).and_then(Json::as_array_mut);
+            for rule in rules.into_iter().flatten().filter_map(Json::as_object_mut) {
+                rule.retain(|k, v| !(k == "exec" && *v == serde_json::json!({ "command": null })));
             }
             let build_ulimits = s.get_mut("build").and_then(|b| b.get_mut("ulimits")).and_then(Json::as_object_mut);
             for limit in build_ulimits.into_iter().flat_map(|u| u.values_mut()) {
@@ -293,5 +360,21 @@ mod tests {
         assert_eq!(web(&json, "deploy"), serde_json::json!({"replicas": 2, "resources": {}, "placement": {}}));
         assert_eq!(web(&yaml, "deploy"), serde_json::json!({"replicas": 2}));
         assert_eq!(yaml["services"]["db"]["deploy"], serde_json::json!({}));
+    }
+
+    /// A watch rule's unset `exec` is `{command: null}` in Docker Compose's JSON (the
+    /// `empty-lists` sample) and left out of its YAML.
+    #[test]
+    fn yaml_leaves_out_an_unset_watch_exec() {
+        let dir = tempfile::tempdir().unwrap();
+        let yaml = "services:\n  web:\n    image: x\n    develop: {watch: [{path: ., action: rebuild}]}\n";
+        std::fs::write(dir.path().join("compose.yaml"), yaml).unwrap();
+        let opts = loader::Options { interpolate: true, ..options(dir.path()) };
+        let text = |format| render(&opts, &[], &ConfigQuery::Model(format)).unwrap().0;
+        let json: Json = serde_json::from_str(&text(ConfigFormat::Json)).unwrap();
+        let yaml: Json = serde_yaml::from_str(&text(ConfigFormat::Yaml)).unwrap();
+        let rule = |model: &Json| model["services"]["web"]["develop"]["watch"][0].clone();
+        assert_eq!(rule(&json)["exec"], serde_json::json!({"command": null}));
+        assert_eq!(rule(&yaml), serde_json::json!({"path": dir.path().to_str().unwrap(), "action": "rebuild"}));
     }
 }

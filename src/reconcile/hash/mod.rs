@@ -57,16 +57,8 @@ type Rewrite = fn(&mut Value);
 
 /// Values Go writes differently from the model, fixed before ordering.
 const REWRITES: &[(&[&str], Rewrite)] = &[
-    (&["develop", "watch", "*"], watch_exec),
     (&["blkio_config", "*", "*"], blkio_device),
 ];
-
-/// A watch rule's `exec` is a struct, not a pointer: Go writes it even when unset.
-fn watch_exec(rule: &mut Value) {
-    if let Value::Object(rule) = rule {
-        rule.entry("exec").or_insert_with(|| serde_json::json!({ "command": null }));
-    }
-}
 
 /// compose-go's blkio device types have no JSON tags (`Path`, `Weight`, `Rate`), and a rate is
 /// a byte count, written as a string.

@@ -174,3 +174,20 @@ services:
     assert_eq!(hash("b"), "0a272a8a1ae2ed36bca5fa700d895fcbef336bab5055651e198d8b79500a3e93", "{}", super::hashed_json(&p.services["b"]));
     assert_eq!(hash("d"), "1ffd8a77961585cb8450f634d6dd2a9854878dee3a73c091c23235245dd27896", "{}", super::hashed_json(&p.services["d"]));
 }
+
+/// Empty lists of Go structs whose fields are `omitempty` are left out of the hashed JSON (hash
+/// printed by `docker compose config --hash '*'` 2.26.1 for this file).
+#[test]
+fn empty_omitempty_lists_hash_as_docker_compose() {
+    let p = crate::reconcile::testing::project(
+        r#"
+services:
+  a:
+    image: busybox:latest
+    blkio_config: {device_read_bps: [], weight_device: []}
+    deploy: {placement: {constraints: []}, resources: {reservations: {generic_resources: []}}}
+"#,
+    );
+    let hash = |s: &str| config_hash(&p, &p.services[s]);
+    assert_eq!(hash("a"), "7061bbca418c7255f5355178740c96a55ce615b532e8c75de6eca5aef9f59df0", "{}", super::hashed_json(&p.services["a"]));
+}
