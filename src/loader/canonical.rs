@@ -50,6 +50,8 @@ const SERVICE_RULES: &[(&str, Rule)] = &[
     ("healthcheck.test", healthcheck_test),
     ("extends", extends),
     ("volumes_from", string_list),
+    ("post_start", hooks),
+    ("pre_stop", hooks),
 ];
 
 /// Rewrites applied to each entry of the top-level sections.
@@ -198,6 +200,20 @@ fn shell_command(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
         set(node, Value::Seq(items));
     } else {
         string_list(node, path)?;
+    }
+    Ok(())
+}
+
+/// `post_start` / `pre_stop`: each hook's `command` as [`shell_command`], its `environment` as
+/// [`mapping_with_equals`].
+fn hooks(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
+    for (i, hook) in node.as_seq_mut().into_iter().flatten().enumerate() {
+        if let Some(command) = hook.get_mut("command") {
+            shell_command(command, &join(&index(path, i), "command"))?;
+        }
+        if let Some(environment) = hook.get_mut("environment") {
+            mapping_with_equals(environment, &join(&index(path, i), "environment"))?;
+        }
     }
     Ok(())
 }

@@ -246,6 +246,12 @@ pub struct Service {
     pub volumes_from: Vec<String>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub working_dir: String,
+    /// Commands run in the container after it starts. Not run by rcompose yet: read and printed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub post_start: Vec<ServiceHook>,
+    /// Commands run in the container before it stops. Not run by rcompose yet: read and printed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pre_stop: Vec<ServiceHook>,
     /// `x-*` extensions and any key the model does not name, printed back as read.
     #[serde(flatten)]
     pub other: IndexMap<String, Json>,
@@ -300,6 +306,22 @@ pub struct Build {
     pub platforms: Vec<String>,
     #[serde(flatten)]
     pub other: IndexMap<String, Json>,
+}
+
+/// A `post_start` or `pre_stop` hook.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct ServiceHook {
+    /// Printed `null` when unset, as compose-go's `ShellCommand` is.
+    pub command: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub user: String,
+    #[serde(skip_serializing_if = "is_false")]
+    pub privileged: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub working_dir: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub environment: MappingWithEquals,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
