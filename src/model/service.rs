@@ -27,6 +27,9 @@ fn is_zero_f32(v: &f32) -> bool {
 fn is_zero_bytes(v: &Bytes) -> bool {
     v.0 == 0
 }
+fn is_none_or_zero(v: &Option<i64>) -> bool {
+    v.unwrap_or(0) == 0
+}
 fn is_none_or_empty(v: &Option<Json>) -> bool {
     v.as_ref().is_none_or(|v| v.is_null() || v.as_array().is_some_and(Vec::is_empty))
 }
@@ -402,6 +405,9 @@ pub struct Logging {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
 pub struct ServiceNetwork {
+    /// `omitempty` in compose-go: 0 is not printed.
+    #[serde(skip_serializing_if = "is_none_or_zero")]
+    pub priority: Option<i64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -412,8 +418,6 @@ pub struct ServiceNetwork {
     pub link_local_ips: Vec<String>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub mac_address: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub priority: Option<i64>,
     #[serde(flatten)]
     pub other: IndexMap<String, Json>,
 }
@@ -468,11 +472,11 @@ pub struct Mount {
 #[serde(default)]
 pub struct BindOptions {
     #[serde(skip_serializing_if = "String::is_empty")]
+    pub selinux: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub propagation: String,
     #[serde(skip_serializing_if = "is_false")]
     pub create_host_path: bool,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub selinux: String,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]

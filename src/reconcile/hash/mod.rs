@@ -43,8 +43,6 @@ const CLEARED: &[&str] = &["build", "pull_policy", "scale"];
 /// free-form JSON, keyed by their path in the service (`*`: any array element or map key). Keys
 /// not listed keep their place after these.
 const STRUCT_ORDER: &[(&[&str], &[&str])] = &[
-    (&["networks", "*"], &["priority", "aliases", "ipv4_address", "ipv6_address", "link_local_ips", "mac_address"]),
-    (&["volumes", "*", "bind"], &["selinux", "propagation", "create_host_path"]),
     (&["develop", "watch", "*"], &["path", "action", "target", "exec", "ignore", "include", "initial_sync"]),
     (&["develop", "watch", "*", "exec"], &["command", "user", "privileged", "working_dir", "environment"]),
     (&["blkio_config"], &["weight", "weight_device", "device_read_bps", "device_read_iops", "device_write_bps", "device_write_iops"]),

@@ -191,3 +191,25 @@ services:
     let hash = |s: &str| config_hash(&p, &p.services[s]);
     assert_eq!(hash("a"), "7061bbca418c7255f5355178740c96a55ce615b532e8c75de6eca5aef9f59df0", "{}", super::hashed_json(&p.services["a"]));
 }
+
+/// A network `priority` of 0 is `omitempty`, and the struct orders of network attachments and
+/// bind options are Go's (hash printed by `docker compose config --hash '*'` 2.26.1).
+#[test]
+fn zero_network_priority_and_bind_options_hash_as_docker_compose() {
+    let p = crate::reconcile::testing::project(
+        r#"
+services:
+  a:
+    image: busybox:latest
+    networks:
+      n: {priority: 0, aliases: [x]}
+      m: {priority: 5}
+    volumes: ["/src:/dst:z"]
+networks:
+  n:
+  m:
+"#,
+    );
+    let hash = config_hash(&p, &p.services["a"]);
+    assert_eq!(hash, "643514b65bf6043619e15c01edd36225757ab15699f6484c59f67dd8b33c289e", "{}", super::hashed_json(&p.services["a"]));
+}
