@@ -52,6 +52,7 @@ const SERVICE_RULES: &[(&str, Rule)] = &[
     ("volumes_from", string_list),
     ("post_start", hooks),
     ("pre_stop", hooks),
+    ("develop.watch", watch_exec),
 ];
 
 /// Rewrites applied to each entry of the top-level sections.
@@ -67,6 +68,7 @@ const RESOURCE_RULES: &[(&str, Rule)] = &[
 /// does not parse (it may hold `${VARIABLES}`) is kept whole.
 const MODEL_SERVICE_RULES: &[(&str, Rule)] = &[
     ("build", build_with_context),
+    ("build.secrets", short_file_references),
     ("build.additional_contexts", mapping),
     ("build.ssh", ssh_mapping),
     ("depends_on", depends_on),
@@ -204,16 +206,32 @@ fn shell_command(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-/// `post_start` / `pre_stop`: each hook's `command` as [`shell_command`], its `environment` as
-/// [`mapping_with_equals`].
+/// `post_start` / `pre_stop`: a list of [`hook`]s.
 fn hooks(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
-    for (i, hook) in node.as_seq_mut().into_iter().flatten().enumerate() {
-        if let Some(command) = hook.get_mut("command") {
-            shell_command(command, &join(&index(path, i), "command"))?;
+    for (i, item) in node.as_seq_mut().into_iter().flatten().enumerate() {
+        hook(item, &index(path, i))?;
+    }
+    Ok(())
+}
+
+/// Each watch rule's `exec`, a [`hook`].
+fn watch_exec(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
+    for (i, rule) in node.as_seq_mut().into_iter().flatten().enumerate() {
+        if let Some(exec) = rule.get_mut("exec") {
+            hook(exec, &join(&index(path, i), "exec"))?;
         }
-        if let Some(environment) = hook.get_mut("environment") {
-            mapping_with_equals(environment, &join(&index(path, i), "environment"))?;
-        }
+    }
+    Ok(())
+}
+
+/// A command run in a container: its `command` as [`shell_command`], its `environment` as
+/// [`mapping_with_equals`].
+fn hook(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
+    if let Some(command) = node.get_mut("command") {
+        shell_command(command, &join(path, "command"))?;
+    }
+    if let Some(environment) = node.get_mut("environment") {
+        mapping_with_equals(environment, &join(path, "environment"))?;
     }
     Ok(())
 }

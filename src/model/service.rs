@@ -51,11 +51,29 @@ where
     s.collect_map(fields.into_iter().filter(|(_, v)| !empty(v)))
 }
 
-fn some_without_empty_fields<S: serde::Serializer>(v: &Option<Json>, s: S) -> Result<S::Ok, S::Error> {
-    match v {
-        Some(Json::Object(m)) => without_empty_fields(m, s),
-        other => other.serialize(s),
+/// `blkio_config`: Go's struct without its empty fields, and its device entries as Go writes
+/// them in JSON: compose-go's device types have no JSON tags (`Path`, `Weight`, `Rate`), and a
+/// rate is a byte count written as a string. (The YAML output writes the keys in lower case.)
+fn blkio_config<S: serde::Serializer>(v: &Option<Json>, s: S) -> Result<S::Ok, S::Error> {
+    let Some(Json::Object(config)) = v else { return v.serialize(s) };
+    let mut config = config.clone();
+    for devices in config.values_mut().filter_map(Json::as_array_mut) {
+        for device in devices.iter_mut().filter_map(Json::as_object_mut) {
+            for (from, to) in [("path", "Path"), ("weight", "Weight"), ("rate", "Rate")] {
+                if let Some(mut v) = device.shift_remove(from) {
+                    if to == "Rate" {
+                        let bytes = match &v {
+                            Json::String(s) => Bytes::parse(s).map(|b| b.0).unwrap_or_default(),
+                            other => other.as_i64().unwrap_or_default(),
+                        };
+                        v = Json::String(bytes.to_string());
+                    }
+                    device.insert(to.into(), v);
+                }
+            }
+        }
     }
+    without_empty_fields(&config, s)
 }
 
 fn exec_or_empty<S: serde::Serializer>(v: &Option<Json>, s: S) -> Result<S::Ok, S::Error> {
@@ -81,7 +99,7 @@ pub struct Service {
     pub build: Option<Build>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub develop: Option<Develop>,
-    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "some_without_empty_fields")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "blkio_config")]
     pub blkio_config: Option<Json>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cap_add: Vec<String>,
@@ -285,28 +303,28 @@ pub struct Build {
     pub no_cache: bool,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub additional_contexts: Mapping,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub network: String,
     #[serde(skip_serializing_if = "is_false")]
     pub pull: bool,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub target: String,
-    #[serde(skip_serializing_if = "is_zero_bytes")]
-    pub shm_size: Bytes,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub extra_hosts: Vec<String>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub isolation: String,
-    #[serde(skip_serializing_if = "is_false")]
-    pub privileged: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub network: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub target: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<FileReference>,
+    #[serde(skip_serializing_if = "is_zero_bytes")]
+    pub shm_size: Bytes,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ulimits: Option<BTreeMap<String, Ulimit>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub platforms: Vec<String>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub privileged: bool,
     #[serde(flatten)]
     pub other: IndexMap<String, Json>,
 }
@@ -647,15 +665,15 @@ pub struct WatchRule {
     pub action: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub target: String,
+    /// A struct, not a pointer, in compose-go: written `{"command": null}` when unset.
+    #[serde(serialize_with = "exec_or_empty")]
+    pub exec: Option<Json>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ignore: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub include: Vec<String>,
     #[serde(skip_serializing_if = "is_false")]
     pub initial_sync: bool,
-    /// A struct, not a pointer, in compose-go: written `{"command": null}` when unset.
-    #[serde(serialize_with = "exec_or_empty")]
-    pub exec: Option<Json>,
     /// `x-*` extensions (`x-initialSync`, the older spelling of `initial_sync`); not printed,
     /// as Docker Compose 2.26.1 does not print them.
     #[serde(flatten, skip_serializing)]

@@ -262,7 +262,7 @@ fn strip_nested_extensions(v: &mut Json, depth: usize) {
 /// Where Docker Compose's YAML differs from its JSON (the model serializes as the JSON): Go's
 /// YAML encoder leaves out `command: null` / `entrypoint: null`, an empty `ipam`, and the
 /// `deploy.placement` and `deploy.resources` structs when they are empty, and a watch rule's
-/// unset `exec` (`{command: null}` in JSON); a `ulimits` entry
+/// unset `exec` (`{command: null}` in JSON); `blkio_config` devices have lower-case keys; a `ulimits` entry
 /// that is not a single number is written with both `soft` and `hard`, zeros included.
 fn yaml_shape(v: &mut Json) {
     if let Some(services) = v.get_mut("services").and_then(Json::as_object_mut) {
@@ -270,6 +270,12 @@ fn yaml_shape(v: &mut Json) {
             s.retain(|k, v| !((k == "command" || k == "entrypoint") && v.is_null()));
             if let Some(deploy) = s.get_mut("deploy").and_then(Json::as_object_mut) {
                 deploy.retain(|k, v| !((k == "placement" || k == "resources") && is_empty_object(v)));
+            }
+            let blkio = s.get_mut("blkio_config").and_then(Json::as_object_mut);
+            for device in blkio.into_iter().flat_map(|b| b.values_mut()).filter_map(Json::as_array_mut).flatten() {
+                if let Some(device) = device.as_object_mut() {
+                    *device = std::mem::take(device).into_iter().map(|(k, v)| (k.to_lowercase(), v)).collect();
+                }
             }
             let rules = s.get_mut("develop").and_then(|d| d.get_mut("watch")).and_then(Json::as_array_mut);
             for rule in rules.into_iter().flatten().filter_map(Json::as_object_mut) {
@@ -376,5 +382,19 @@ mod tests {
         let rule = |model: &Json| model["services"]["web"]["develop"]["watch"][0].clone();
         assert_eq!(rule(&json)["exec"], serde_json::json!({"command": null}));
         assert_eq!(rule(&yaml), serde_json::json!({"path": dir.path().to_str().unwrap(), "action": "rebuild"}));
+    }
+
+    /// Docker Compose writes block-I/O devices with Go's field names in JSON (the
+    /// `blkio-watch-exec` sample) and lower-case ones in YAML, the rate a string of bytes in both.
+    #[test]
+    fn yaml_writes_blkio_devices_in_lower_case() {
+        let dir = tempfile::tempdir().unwrap();
+        let yaml = "services:\n  web:\n    image: x\n    blkio_config: {weight_device: [{path: /dev/sda, weight: 400}], device_read_bps: [{path: /dev/sda, rate: 1kb}]}\n";
+        std::fs::write(dir.path().join("compose.yaml"), yaml).unwrap();
+        let opts = loader::Options { interpolate: true, ..options(dir.path()) };
+        let text = render(&opts, &[], &ConfigQuery::Model(ConfigFormat::Yaml)).unwrap().0;
+        let yaml: Json = serde_yaml::from_str(&text).unwrap();
+        let expected = serde_json::json!({"weight_device": [{"path": "/dev/sda", "weight": 400}], "device_read_bps": [{"path": "/dev/sda", "rate": "1024"}]});
+        assert_eq!(yaml["services"]["web"]["blkio_config"], expected);
     }
 }

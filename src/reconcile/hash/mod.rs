@@ -43,7 +43,6 @@ const CLEARED: &[&str] = &["build", "pull_policy", "scale"];
 /// free-form JSON, keyed by their path in the service (`*`: any array element or map key). Keys
 /// not listed keep their place after these.
 const STRUCT_ORDER: &[(&[&str], &[&str])] = &[
-    (&["develop", "watch", "*"], &["path", "action", "target", "exec", "ignore", "include", "initial_sync"]),
     (&["develop", "watch", "*", "exec"], &["command", "user", "privileged", "working_dir", "environment"]),
     (&["blkio_config"], &["weight", "weight_device", "device_read_bps", "device_read_iops", "device_write_bps", "device_write_iops"]),
     (&["blkio_config", "*", "*"], &["Path", "Weight", "Rate"]),
@@ -55,26 +54,7 @@ type Rewrite = fn(&mut Value);
 
 /// Values Go writes differently from the model, fixed before ordering.
 const REWRITES: &[(&[&str], Rewrite)] = &[
-    (&["blkio_config", "*", "*"], blkio_device),
 ];
-
-/// compose-go's blkio device types have no JSON tags (`Path`, `Weight`, `Rate`), and a rate is
-/// a byte count, written as a string.
-fn blkio_device(device: &mut Value) {
-    let Value::Object(device) = device else { return };
-    for (from, to) in [("path", "Path"), ("weight", "Weight"), ("rate", "Rate")] {
-        if let Some(mut v) = device.shift_remove(from) {
-            if to == "Rate" {
-                let bytes = match &v {
-                    Value::String(s) => crate::model::Bytes::parse(s).map(|b| b.0).unwrap_or_default(),
-                    other => other.as_i64().unwrap_or_default(),
-                };
-                v = Value::String(bytes.to_string());
-            }
-            device.insert(to.into(), v);
-        }
-    }
-}
 
 /// Paths of Go structs whose `x-*` keys are extensions (`json:"-"`), not data.
 const EXTENSIBLE: &[&[&str]] = &[&[], &["networks", "*"], &["volumes", "*"], &["develop"], &["develop", "watch", "*"]];

@@ -213,3 +213,28 @@ networks:
     let hash = config_hash(&p, &p.services["a"]);
     assert_eq!(hash, "643514b65bf6043619e15c01edd36225757ab15699f6484c59f67dd8b33c289e", "{}", super::hashed_json(&p.services["a"]));
 }
+
+/// Block-I/O devices as Go writes them (`Path`, `Weight`, `Rate` as a string of bytes), and a
+/// watch `exec` command split as a shell would, with its field order (hash printed by
+/// `docker compose config --hash '*'` 2.26.1).
+#[test]
+fn blkio_devices_and_watch_exec_hash_as_docker_compose() {
+    let p = crate::reconcile::testing::project(
+        r#"
+services:
+  a:
+    image: busybox:latest
+    blkio_config:
+      weight: 300
+      weight_device: [{path: /dev/sda, weight: 400}]
+      device_read_bps: [{path: /dev/sda, rate: 12mb}]
+      device_write_iops: [{path: /dev/sda, rate: 30}]
+    develop:
+      watch:
+        - {path: /src, action: sync+exec, target: /x, exec: {command: echo hi, environment: [A=1]}}
+        - {path: /other, action: rebuild, ignore: [x]}
+"#,
+    );
+    let hash = config_hash(&p, &p.services["a"]);
+    assert_eq!(hash, "ddf1a7bb42fd553cfba86d33e80b0293ec7be2897a39d4fa364b3ee7d0257915", "{}", super::hashed_json(&p.services["a"]));
+}
