@@ -137,13 +137,18 @@ fn lines<I: IntoIterator<Item = T>, T: std::fmt::Display>(items: I) -> String {
 /// every `$` is printed as `$$`, so that the output can be loaded again unchanged.
 pub fn model_text(project: &Project, format: ConfigFormat, escape_dollars: bool) -> String {
     let mut value = serde_json::to_value(project).unwrap_or(Json::Null);
+    sort_extensions(&mut value);
     if escape_dollars {
         escape(&mut value);
     }
     match format {
         ConfigFormat::Json => {
-            // Compose prints extensions only at the top level in JSON.
+            // Compose prints extensions only at the top level in JSON, and the top level with
+            // sorted keys (the project is written as a Go map).
             strip_nested_extensions(&mut value, 0);
+            if let Some(top) = value.as_object_mut() {
+                top.sort_keys();
+            }
             // They are kept as they were read: an empty list is a nil slice.
             for (_, extension) in value.as_object_mut().into_iter().flatten().filter(|(k, _)| k.starts_with("x-")) {
                 nil_empty_lists(extension, &mut Vec::new(), &[]);
@@ -157,7 +162,7 @@ pub fn model_text(project: &Project, format: ConfigFormat, escape_dollars: bool)
 fn json_text(mut value: Json, format: ConfigFormat) -> String {
     whole_floats_as_integers(&mut value);
     match format {
-        ConfigFormat::Json => serde_json::to_string_pretty(&value).unwrap_or_default(),
+        ConfigFormat::Json => go_html_escape(&serde_json::to_string_pretty(&value).unwrap_or_default()),
         ConfigFormat::Yaml => yaml::to_string(&value),
     }
 }
@@ -213,6 +218,47 @@ fn nil_empty_lists(v: &mut Json, path: &mut Vec<String>, kept: &[&str]) {
                 path.pop();
             }
         }
+        _ => {}
+    }
+}
+
+/// Go's `encoding/json` escapes `<`, `>`, `&`, U+2028 and U+2029 in strings. Outside strings JSON
+/// has none of them, so they can be replaced in the whole text.
+fn go_html_escape(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Extensions are Go maps, printed with sorted keys at every level.
+fn sort_extensions(v: &mut Json) {
+    match v {
+        Json::Object(m) => {
+            for (k, child) in m.iter_mut() {
+                if k.starts_with("x-") {
+                    sort_keys(child);
+                } else {
+                    sort_extensions(child);
+                }
+            }
+        }
+        Json::Array(items) => items.iter_mut().for_each(sort_extensions),
+        _ => {}
+    }
+}
+
+fn sort_keys(v: &mut Json) {
+    match v {
+        Json::Object(m) => {
+            m.sort_keys();
+            m.values_mut().for_each(sort_keys);
+        }
+        Json::Array(items) => items.iter_mut().for_each(sort_keys),
         _ => {}
     }
 }
@@ -396,5 +442,21 @@ mod tests {
         let yaml: Json = serde_yaml::from_str(&text).unwrap();
         let expected = serde_json::json!({"weight_device": [{"path": "/dev/sda", "weight": 400}], "device_read_bps": [{"path": "/dev/sda", "rate": "1024"}]});
         assert_eq!(yaml["services"]["web"]["blkio_config"], expected);
+    }
+
+    /// The JSON text as Go writes it (compared byte for byte with Docker Compose's by hand):
+    /// top-level keys and extension keys sorted, HTML characters escaped.
+    #[test]
+    fn json_is_written_as_go_writes_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let yaml = "x-b: {z: 1, a: 2}\nservices:\n  web:\n    image: x\n    command: [\"a && b < c\"]\n    volumes: [\"vol:/data\"]\nvolumes:\n  vol:\n";
+        std::fs::write(dir.path().join("compose.yaml"), yaml).unwrap();
+        let opts = loader::Options { interpolate: true, ..options(dir.path()) };
+        let text = render(&opts, &[], &ConfigQuery::Model(ConfigFormat::Json)).unwrap().0;
+        let model: Json = serde_json::from_str(&text).unwrap();
+        let keys: Vec<&String> = model.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["name", "networks", "services", "volumes", "x-b"]);
+        assert_eq!(model["x-b"].as_object().unwrap().keys().collect::<Vec<_>>(), ["a", "z"]);
+        assert!(text.contains(r#""a \u0026\u0026 b \u003c c""#), "{text}");
     }
 }

@@ -35,7 +35,7 @@ fn map(out: &mut String, m: &Map<String, Json>, indent: usize, in_item: bool) {
         if i > 0 || !in_item {
             pad(out, indent);
         }
-        out.push_str(&if plain(k) { k.clone() } else { double_quoted(k) });
+        out.push_str(&key(k));
         out.push(':');
         value(out, v, indent);
     }
@@ -94,14 +94,23 @@ fn scalar(v: &Json, indent: usize) -> String {
     }
 }
 
+/// A string as Go's yaml.v3 writes it: plain if it can be; multi-line text as a literal block;
+/// double-quoted if it would read back as another type, or needs escapes; else single-quoted.
 fn string(s: &str, indent: usize) -> String {
     if plain(s) {
         s.to_string()
     } else if literal(s) {
         literal_block(s, indent)
-    } else {
+    } else if s.is_empty() || NOT_A_STRING.is_match(s) || !s.chars().all(|c| c != '\t' && printable(c) && !line_break(c) && c != '\u{feff}') {
         double_quoted(s)
+    } else {
+        format!("'{}'", s.replace('\'', "''"))
     }
+}
+
+/// A mapping key: as [`string`], but never a block.
+fn key(s: &str) -> String {
+    if s.contains('\n') { double_quoted(s) } else { string(s, 0) }
 }
 
 /// Strings a YAML 1.1 or 1.2 reader resolves to something else than a string when unquoted.
@@ -205,9 +214,11 @@ mod tests {
         for s in ["no", "yes", "on", "Off", "n", "y", "~", "null", "1_000", "0o17", "0b11", "017", "20:30", "1.5", ".inf", "2001-12-14", "1e3", "-1", "=", "<<"] {
             assert_eq!(to_string(&json!({ "k": s })), format!("k: \"{s}\"\n"), "{s}");
         }
-        for s in ["a: b", "x #y", "a:", " a", "a ", "", "-", "- a", "!x", "*.go", "#", "\u{7f}", "tab\there"] {
-            let out = to_string(&json!({ "k": s }));
-            assert!(out.starts_with("k: \""), "{s:?}: {out}");
+        for s in ["a: b", "x #y", "a:", " a", "a ", "-", "- a", "!x", "*.go", "#", "\"q\"", "it's: x"] {
+            assert_eq!(to_string(&json!({ "k": s })), format!("k: '{}'\n", s.replace('\'', "''")), "{s:?}");
+        }
+        for (s, quoted) in [("", r#""""#), ("\u{7f}", r#""\x7F""#), ("tab\there", r#""tab\there""#), ("a\r\nb", r#""a\r\nb""#)] {
+            assert_eq!(to_string(&json!({ "k": s })), format!("k: {quoted}\n"), "{s:?}");
         }
         for s in ["busybox", "nginx:1.25", "-c", "/data", "a b", "http://x:80/", "é", "-1a", "1.2.3", "10.0.0.1", "8080:80", "nope"] {
             assert_eq!(to_string(&json!({ "k": s })), format!("k: {s}\n"), "{s}");
