@@ -574,14 +574,29 @@ fn ssh_mapping(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
 /// [`short_file_references`], and each secret without a `target` gets `/run/secrets/<source>`.
 fn short_secret_references(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
     short_file_references(node, path)?;
-    for m in node.as_seq_mut().into_iter().flatten().filter_map(Node::as_map_mut) {
+    secret_targets(node);
+    Ok(())
+}
+
+/// A default Docker Compose sets once the files are merged, normalized or not: a service's
+/// secret without a `target` is mounted at `/run/secrets/<source>`.
+pub fn default_secret_targets(root: &mut Node) {
+    let services = root.get_mut("services").and_then(Node::as_map_mut);
+    for service in services.into_iter().flat_map(|s| s.values_mut()) {
+        if let Some(secrets) = service.get_mut("secrets") {
+            secret_targets(secrets);
+        }
+    }
+}
+
+fn secret_targets(secrets: &mut Node) {
+    for m in secrets.as_seq_mut().into_iter().flatten().filter_map(Node::as_map_mut) {
         if !m.contains_key("target") {
             if let Some(source) = m.get("source").and_then(Node::scalar_text) {
                 m.insert("target".into(), Node::string(format!("/run/secrets/{source}")));
             }
         }
     }
-    Ok(())
 }
 
 /// `devices: ["/dev/a:/dev/b:rwm"]` → `[{source, target, permissions}]`.

@@ -36,7 +36,8 @@ pub fn render(opts: &loader::Options, selected: &[String], query: &ConfigQuery) 
         let (mut model, warnings) =
             loader::load_uninterpolated(opts).map_err(|d| Diagnostic { kind: loader::diagnostic::Kind::Other, ..d })?;
         if *format == ConfigFormat::Json {
-            nil_empty_lists(&mut model, &mut Vec::new(), REBUILT_LISTS);
+            let kept: Vec<&str> = REBUILT_LISTS.iter().chain(if opts.normalize { &[][..] } else { UNNORMALIZED_LISTS }).copied().collect();
+            nil_empty_lists(&mut model, &mut Vec::new(), &kept);
         }
         return Ok((json_text(model, *format), warnings));
     }
@@ -196,6 +197,10 @@ const REBUILT_LISTS: &[&str] = &[
     "services.*.volumes",
     "networks.*.labels",
 ];
+
+/// Lists normalization turns back into nil slices: `[]` in the JSON of a model neither
+/// interpolated nor normalized.
+const UNNORMALIZED_LISTS: &[&str] = &["services.*.environment", "services.*.build.args"];
 
 /// Empty lists under `v` (at `path`) become `null`, but for those at a `kept` path.
 fn nil_empty_lists(v: &mut Json, path: &mut Vec<String>, kept: &[&str]) {
