@@ -51,6 +51,15 @@ where
     s.collect_map(fields.into_iter().filter(|(_, v)| !empty(v)))
 }
 
+/// `deploy.placement`: Go's struct, in its field order, without its empty fields.
+fn placement<S: serde::Serializer>(v: &IndexMap<String, Json>, s: S) -> Result<S::Ok, S::Error> {
+    let order = ["constraints", "preferences", "max_replicas_per_node"];
+    let rank = |k: &str| order.iter().position(|o| *o == k).unwrap_or(order.len());
+    let mut fields: Vec<(&String, &Json)> = v.iter().collect();
+    fields.sort_by_key(|(k, _)| rank(k));
+    without_empty_fields(fields, s)
+}
+
 /// `blkio_config`: Go's struct without its empty fields, and its device entries as Go writes
 /// them in JSON: compose-go's device types have no JSON tags (`Path`, `Weight`, `Rate`), and a
 /// rate is a byte count written as a string. (The YAML output writes the keys in lower case.)
@@ -587,7 +596,7 @@ pub struct Deploy {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub restart_policy: Option<RestartPolicy>,
     /// Printed even when empty, as Compose does.
-    #[serde(serialize_with = "without_empty_fields")]
+    #[serde(serialize_with = "placement")]
     pub placement: IndexMap<String, Json>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub endpoint_mode: String,

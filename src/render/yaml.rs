@@ -122,7 +122,7 @@ static NOT_A_STRING: LazyLock<Regex> = LazyLock::new(|| {
         // integers (1.2: decimal, 0o, 0x; 1.1: 0b, octal 0..., underscores, base 60)
         r"|[-+]?(?:0b[01_]+|0o?[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*(?::[0-5]?[0-9])*)",
         // floats (1.2 and 1.1 forms, base 60, infinities and NaN)
-        r"|[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?",
+        r"|[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?",
         r"|[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+",
         r"|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*",
         r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)",
@@ -220,7 +220,7 @@ mod tests {
         for (s, quoted) in [("", r#""""#), ("\u{7f}", r#""\x7F""#), ("tab\there", r#""tab\there""#), ("a\r\nb", r#""a\r\nb""#)] {
             assert_eq!(to_string(&json!({ "k": s })), format!("k: {quoted}\n"), "{s:?}");
         }
-        for s in ["busybox", "nginx:1.25", "-c", "/data", "a b", "http://x:80/", "é", "-1a", "1.2.3", "10.0.0.1", "8080:80", "nope"] {
+        for s in [".", "./x", "busybox", "nginx:1.25", "-c", "/data", "a b", "http://x:80/", "é", "-1a", "1.2.3", "10.0.0.1", "8080:80", "nope"] {
             assert_eq!(to_string(&json!({ "k": s })), format!("k: {s}\n"), "{s}");
         }
     }

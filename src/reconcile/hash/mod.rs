@@ -47,7 +47,6 @@ const STRUCT_ORDER: &[(&[&str], &[&str])] = &[
     (&["blkio_config"], &["weight", "weight_device", "device_read_bps", "device_read_iops", "device_write_bps", "device_write_iops"]),
     (&["blkio_config", "*", "*"], &["Path", "Weight", "Rate"]),
     (&["credential_spec"], &["config", "file", "registry"]),
-    (&["deploy", "placement"], &["constraints", "preferences", "max_replicas_per_node"]),
 ];
 
 type Rewrite = fn(&mut Value);
