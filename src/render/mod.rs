@@ -160,10 +160,9 @@ pub fn model_text(project: &Project, format: ConfigFormat, escape_dollars: bool)
     json_text(value, format)
 }
 
-fn json_text(mut value: Json, format: ConfigFormat) -> String {
-    whole_floats_as_integers(&mut value);
+fn json_text(value: Json, format: ConfigFormat) -> String {
     match format {
-        ConfigFormat::Json => go_html_escape(&serde_json::to_string_pretty(&value).unwrap_or_default()),
+        ConfigFormat::Json => crate::reconcile::hash::go_json_indent(&value),
         ConfigFormat::Yaml => yaml::to_string(&value),
     }
 }
@@ -227,19 +226,6 @@ fn nil_empty_lists(v: &mut Json, path: &mut Vec<String>, kept: &[&str]) {
     }
 }
 
-/// Go's `encoding/json` escapes `<`, `>`, `&`, U+2028 and U+2029 in strings. Outside strings JSON
-/// has none of them, so they can be replaced in the whole text.
-fn go_html_escape(json: &str) -> String {
-    let mut out = String::with_capacity(json.len());
-    for c in json.chars() {
-        match c {
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Extensions are Go maps, printed with sorted keys at every level.
 fn sort_extensions(v: &mut Json) {
     match v {
@@ -264,21 +250,6 @@ fn sort_keys(v: &mut Json) {
             m.values_mut().for_each(sort_keys);
         }
         Json::Array(items) => items.iter_mut().for_each(sort_keys),
-        _ => {}
-    }
-}
-
-/// Go writes a float with no fractional part without one (`cpus: 2`, not `2.0`), in JSON and
-/// YAML alike.
-fn whole_floats_as_integers(v: &mut Json) {
-    match v {
-        Json::Number(n) if n.is_f64() => {
-            if let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e18) {
-                *v = Json::from(f as i64);
-            }
-        }
-        Json::Object(m) => m.values_mut().for_each(whole_floats_as_integers),
-        Json::Array(items) => items.iter_mut().for_each(whole_floats_as_integers),
         _ => {}
     }
 }

@@ -87,10 +87,25 @@ fn scalar(v: &Json, indent: usize) -> String {
     match v {
         Json::Null => "null".into(),
         Json::Bool(b) => b.to_string(),
+        Json::Number(n) if n.is_f64() => go_float(n.as_f64().unwrap_or_default()),
         Json::Number(n) => n.to_string(),
         Json::String(s) => string(s, indent),
         Json::Object(_) => "{}".into(),
         Json::Array(_) => "[]".into(),
+    }
+}
+
+/// A float as yaml.v3 writes it, `strconv.FormatFloat(f, 'g', -1, 64)`: the shortest decimal,
+/// in exponent form (`1e-06`, `1.5e+07`) when the exponent is below -4 or 6 and above.
+fn go_float(f: f64) -> String {
+    let sci = format!("{f:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if f != 0.0 && !(-4..6).contains(&exp) {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exp.abs())
+    } else {
+        format!("{f}")
     }
 }
 
@@ -230,6 +245,13 @@ mod tests {
         let v = json!({"s": {"a": {"cmd": ["sh", "-c"], "deps": [{"x": 1, "z": {}}], "e": [], "t": "a\nb\n", "u": "a\nb", "w": "a\n\n"}}});
         let text = "s:\n  a:\n    cmd:\n      - sh\n      - -c\n    deps:\n      - x: 1\n        z: {}\n    e: []\n    t: |\n      a\n      b\n    u: |-\n      a\n      b\n    w: |+\n      a\n\n";
         assert_eq!(to_string(&v), text);
+    }
+
+    #[test]
+    fn floats_are_written_as_go_writes_them() {
+        for (f, text) in [(2.0, "2"), (0.5, "0.5"), (1e-6, "1e-06"), (0.0001, "0.0001"), (123456.5, "123456.5"), (1e6, "1e+06"), (-1.5e7, "-1.5e+07"), (0.0, "0")] {
+            assert_eq!(to_string(&json!({ "k": f })), format!("k: {text}\n"), "{f}");
+        }
     }
 
     #[test]

@@ -34,7 +34,7 @@ use sha2::{Digest, Sha256};
 
 use crate::model::{Project, Service};
 
-pub use gojson::marshal as go_json;
+pub use gojson::{marshal as go_json, marshal_indent as go_json_indent};
 
 /// Fields `ServiceHash` clears before hashing: changing them never recreates a container.
 const CLEARED: &[&str] = &["build", "pull_policy", "scale"];
