@@ -32,7 +32,7 @@ use crate::loader;
 /// rcompose runs multi-container applications described in compose.yaml files, on the local
 /// Docker engine. It reads the same files and accepts the same commands as Docker Compose.
 #[derive(Debug, Parser)]
-#[command(name = "rcompose", version, about, long_about = None, max_term_width = 100, arg_required_else_help = true)]
+#[command(name = "rcompose", version, about, long_about = None, max_term_width = 100, arg_required_else_help = true, args_override_self = true)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalOptions,
@@ -261,5 +261,21 @@ fn run_command(cli: Cli) -> anyhow::Result<i32> {
         Command::Ls(args) => ls::run(&cli.global, args),
         Command::Watch(args) => watch::run(&cli.global, args),
         Command::Version(args) => version::run(args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Like Docker Compose's flags (Go's pflag): a repeated flag is no error, the last value
+    /// wins, and repeatable ones (`-f`, `--profile`) collect every value.
+    #[test]
+    fn repeated_flags_are_accepted_as_docker_compose_accepts_them() {
+        let args = ["rcompose", "-f", "a.yaml", "-f", "b.yaml", "-p", "x", "-p", "y", "config", "--no-interpolate", "--no-interpolate"];
+        let cli = Cli::try_parse_from(args).unwrap();
+        assert_eq!(cli.global.files, [PathBuf::from("a.yaml"), PathBuf::from("b.yaml")]);
+        assert_eq!(cli.global.project_name.as_deref(), Some("y"));
+        assert!(matches!(cli.command, Command::Config(c) if c.no_interpolate));
     }
 }

@@ -45,9 +45,14 @@ const SERVICE_RULES: &[(&str, Rule)] = &[
     ("dns_opt", string_list),
     ("tmpfs", string_list),
     ("devices", devices),
+    ("gpus", gpus),
+    ("deploy.resources.reservations.devices", device_requests),
     ("healthcheck.test", healthcheck_test),
     ("extends", extends),
     ("volumes_from", string_list),
+    ("post_start", hooks),
+    ("pre_stop", hooks),
+    ("develop.watch", watch_exec),
 ];
 
 /// Rewrites applied to each entry of the top-level sections.
@@ -63,6 +68,7 @@ const RESOURCE_RULES: &[(&str, Rule)] = &[
 /// does not parse (it may hold `${VARIABLES}`) is kept whole.
 const MODEL_SERVICE_RULES: &[(&str, Rule)] = &[
     ("build", build_with_context),
+    ("build.secrets", short_file_references),
     ("build.additional_contexts", mapping),
     ("build.ssh", ssh_mapping),
     ("depends_on", depends_on),
@@ -73,25 +79,10 @@ const MODEL_SERVICE_RULES: &[(&str, Rule)] = &[
     ("configs", short_file_references),
     ("env_file", env_file),
     ("devices", devices),
+    ("gpus", gpus_model),
+    ("deploy.resources.reservations.devices", device_requests_model),
     ("dns", string_list),
     ("extends", extends),
-    // Docker Compose prints these empty lists as `null` (its merge rebuilds them from nothing).
-    ("command", null_if_empty),
-    ("entrypoint", null_if_empty),
-    ("environment", null_if_empty),
-    ("extra_hosts", null_if_empty),
-    ("volumes_from", null_if_empty),
-    ("external_links", null_if_empty),
-    ("group_add", null_if_empty),
-    ("security_opt", null_if_empty),
-    ("device_cgroup_rules", null_if_empty),
-    ("healthcheck.test", null_if_empty),
-    ("build.args", null_if_empty),
-    ("build.cache_from", null_if_empty),
-    ("build.cache_to", null_if_empty),
-    ("build.extra_hosts", null_if_empty),
-    ("build.platforms", null_if_empty),
-    ("build.secrets", null_if_empty),
 ];
 
 const MODEL_RESOURCE_RULES: &[(&str, Rule)] = &[
@@ -184,14 +175,6 @@ fn build_with_context(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-/// An empty list becomes `null`.
-fn null_if_empty(node: &mut Node, _path: &str) -> Result<(), Diagnostic> {
-    if node.as_seq().is_some_and(|items| items.is_empty()) {
-        node.value = Value::Null;
-    }
-    Ok(())
-}
-
 /// A string becomes a one-item list; scalars in a list become strings.
 fn string_list(node: &mut Node, _path: &str) -> Result<(), Diagnostic> {
     match &mut node.value {
@@ -219,6 +202,36 @@ fn shell_command(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
         set(node, Value::Seq(items));
     } else {
         string_list(node, path)?;
+    }
+    Ok(())
+}
+
+/// `post_start` / `pre_stop`: a list of [`hook`]s.
+fn hooks(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
+    for (i, item) in node.as_seq_mut().into_iter().flatten().enumerate() {
+        hook(item, &index(path, i))?;
+    }
+    Ok(())
+}
+
+/// Each watch rule's `exec`, a [`hook`].
+fn watch_exec(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
+    for (i, rule) in node.as_seq_mut().into_iter().flatten().enumerate() {
+        if let Some(exec) = rule.get_mut("exec") {
+            hook(exec, &join(&index(path, i), "exec"))?;
+        }
+    }
+    Ok(())
+}
+
+/// A command run in a container: its `command` as [`shell_command`], its `environment` as
+/// [`mapping_with_equals`].
+fn hook(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
+    if let Some(command) = node.get_mut("command") {
+        shell_command(command, &join(path, "command"))?;
+    }
+    if let Some(environment) = node.get_mut("environment") {
+        mapping_with_equals(environment, &join(path, "environment"))?;
     }
     Ok(())
 }
@@ -558,14 +571,29 @@ fn ssh_mapping(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
 /// [`short_file_references`], and each secret without a `target` gets `/run/secrets/<source>`.
 fn short_secret_references(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
     short_file_references(node, path)?;
-    for m in node.as_seq_mut().into_iter().flatten().filter_map(Node::as_map_mut) {
+    secret_targets(node);
+    Ok(())
+}
+
+/// A default Docker Compose sets once the files are merged, normalized or not: a service's
+/// secret without a `target` is mounted at `/run/secrets/<source>`.
+pub fn default_secret_targets(root: &mut Node) {
+    let services = root.get_mut("services").and_then(Node::as_map_mut);
+    for service in services.into_iter().flat_map(|s| s.values_mut()) {
+        if let Some(secrets) = service.get_mut("secrets") {
+            secret_targets(secrets);
+        }
+    }
+}
+
+fn secret_targets(secrets: &mut Node) {
+    for m in secrets.as_seq_mut().into_iter().flatten().filter_map(Node::as_map_mut) {
         if !m.contains_key("target") {
             if let Some(source) = m.get("source").and_then(Node::scalar_text) {
                 m.insert("target".into(), Node::string(format!("/run/secrets/{source}")));
             }
         }
     }
-    Ok(())
 }
 
 /// `devices: ["/dev/a:/dev/b:rwm"]` → `[{source, target, permissions}]`.
@@ -591,6 +619,52 @@ fn devices(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
             m.insert("target".into(), str_node(item, target));
             m.insert("permissions".into(), str_node(item, perms));
             item.value = Value::Map(m);
+        }
+    }
+    Ok(())
+}
+
+/// `gpus: all` → `[{count: all}]`, then [`device_requests`].
+fn gpus(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
+    gpus_all(node);
+    device_requests(node, path)
+}
+
+/// [`gpus`] for the uninterpolated model: `options` lists stay lists.
+fn gpus_model(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
+    gpus_all(node);
+    device_requests_model(node, path)
+}
+
+fn gpus_all(node: &mut Node) {
+    if node.as_str() == Some("all") {
+        let mut m = Map::default();
+        m.insert("count".into(), str_node(node, "all"));
+        let item = map_node(node, m);
+        set(node, Value::Seq(vec![item]));
+    }
+}
+
+/// Requests for devices (`gpus`, `deploy.resources.reservations.devices`): one that names
+/// neither a `count` nor `device_ids` asks for all devices (`count: all`), and `options`
+/// written as a list is a mapping.
+fn device_requests(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
+    device_requests_model(node, path)?;
+    for (i, item) in node.as_seq_mut().into_iter().flatten().enumerate() {
+        if let Some(options) = item.get_mut("options") {
+            mapping(options, &join(&index(path, i), "options"))?;
+        }
+    }
+    Ok(())
+}
+
+/// [`device_requests`] for the uninterpolated model: only the default count.
+fn device_requests_model(node: &mut Node, _path: &str) -> Result<(), Diagnostic> {
+    for item in node.as_seq_mut().into_iter().flatten() {
+        let template = item.clone();
+        let Some(m) = item.as_map_mut() else { continue };
+        if !m.contains_key("count") && !m.contains_key("device_ids") {
+            m.insert("count".into(), str_node(&template, "all"));
         }
     }
     Ok(())

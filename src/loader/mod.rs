@@ -103,7 +103,10 @@ pub fn load(opts: &Options) -> Result<Loaded, Diagnostic> {
     merge::enforce_unicity(&mut tree)?;
     if opts.resolve_paths {
         paths::resolve(&mut tree, &project_dir, home.as_deref());
+    } else {
+        paths::default_build_contexts(&mut tree);
     }
+    canonical::default_secret_targets(&mut tree);
 
     let mut project = decode::decode(&tree)?;
     project.name = name;
@@ -113,7 +116,7 @@ pub fn load(opts: &Options) -> Result<Loaded, Diagnostic> {
 
     resolve::resolve_environment(&mut project, &environment)?;
     if opts.normalize {
-        normalize::normalize(&mut project);
+        normalize::normalize(&mut project, &environment);
     }
     let mut active_profiles = opts.profiles.clone();
     if active_profiles.is_empty() {
@@ -144,6 +147,8 @@ pub fn load_uninterpolated(opts: &Options) -> Result<(serde_json::Value, Vec<Str
     merge::enforce_unicity(&mut tree)?;
     if opts.resolve_paths {
         paths::resolve(&mut tree, &project_dir, home.as_deref());
+    } else {
+        paths::default_build_contexts(&mut tree);
     }
     if opts.normalize {
         uninterpolated::normalize(&mut tree, &name);

@@ -1,10 +1,12 @@
 //! Defaults Docker Compose fills in (skipped by `config --no-normalize`): the implicit
-//! `default` network, resource names prefixed by the project, the default Dockerfile, secret
-//! targets, and the dependencies implied by `links`, `volumes_from` and `network_mode`.
+//! `default` network, resource names prefixed by the project, the default Dockerfile, build
+//! arguments without a value taken from the environment, and the dependencies implied by
+//! `links`, `volumes_from` and `network_mode`.
 
+use super::env::Environment;
 use crate::model::{DependsOn, Network, Project, SERVICE_STARTED};
 
-pub fn normalize(project: &mut Project) {
+pub fn normalize(project: &mut Project, env: &Environment) {
     let mut needs_default = false;
     for service in project.services.values_mut() {
         if service.networks.is_empty() && service.network_mode.is_empty() {
@@ -15,11 +17,14 @@ pub fn normalize(project: &mut Project) {
             if build.dockerfile.is_empty() && build.dockerfile_inline.is_empty() {
                 build.dockerfile = "Dockerfile".into();
             }
-        }
-        for secret in &mut service.secrets {
-            if secret.target.is_empty() {
-                secret.target = format!("/run/secrets/{}", secret.source);
-            }
+            // A build argument declared without a value takes it from the environment, and is
+            // left out when the environment does not have it.
+            build.args.retain(|k, v| {
+                if v.is_none() {
+                    *v = env.get(k).map(str::to_string);
+                }
+                v.is_some()
+            });
         }
         for (dep, restart) in implicit_dependencies(service) {
             service

@@ -48,16 +48,6 @@ pub fn resolve_environment(project: &mut Project, env: &Environment) -> Result<(
                 *value.1 = env.get(value.0).map(str::to_string);
             }
         }
-        if let Some(build) = &mut service.build {
-            // A build argument declared without a value takes it from the environment, and is
-            // left out when the environment does not have it.
-            build.args.retain(|k, v| {
-                if v.is_none() {
-                    *v = env.get(k).map(str::to_string);
-                }
-                v.is_some()
-            });
-        }
         if !service.label_file.is_empty() {
             let mut merged = std::collections::BTreeMap::new();
             for file in std::mem::take(&mut service.label_file) {

@@ -202,14 +202,6 @@ mod tests {
     }
 
     #[test]
-    fn some_empty_lists_are_null_others_stay_empty() {
-        let j = model("services:\n  a:\n    image: x\n    command: []\n    environment: []\n    ports: []\n    cap_add: []\n    build: {args: []}\n");
-        let a = &j["services"]["a"];
-        assert_eq!((&a["command"], &a["environment"], &a["build"]["args"]), (&json!(null), &json!(null), &json!(null)));
-        assert_eq!((&a["ports"], &a["cap_add"]), (&json!([]), &json!([])));
-    }
-
-    #[test]
     fn keys_are_sorted() {
         let j = model("services:\n  z:\n    image: x\n    networks: [n]\n  a:\n    image: x\n    networks: [n]\nnetworks:\n  n: {}\n");
         let keys: Vec<&String> = j["services"].as_object().unwrap().keys().collect();

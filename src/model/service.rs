@@ -27,6 +27,70 @@ fn is_zero_f32(v: &f32) -> bool {
 fn is_zero_bytes(v: &Bytes) -> bool {
     v.0 == 0
 }
+fn is_none_or_zero(v: &Option<i64>) -> bool {
+    v.unwrap_or(0) == 0
+}
+fn is_none_or_empty(v: &Option<Json>) -> bool {
+    v.as_ref().is_none_or(|v| v.is_null() || v.as_array().is_some_and(Vec::is_empty))
+}
+
+/// A free-form part that is a Go struct whose fields are all `omitempty` (`blkio_config`,
+/// `deploy.placement`): empty lists and zeros are left out.
+fn without_empty_fields<'a, S, I>(fields: I, s: S) -> Result<S::Ok, S::Error>
+where
+    S: serde::Serializer,
+    I: IntoIterator<Item = (&'a String, &'a Json)>,
+{
+    let empty = |v: &Json| match v {
+        Json::Array(items) => items.is_empty(),
+        Json::Number(n) => n.as_f64() == Some(0.0),
+        Json::String(text) => text.is_empty(),
+        Json::Null => true,
+        _ => false,
+    };
+    s.collect_map(fields.into_iter().filter(|(_, v)| !empty(v)))
+}
+
+/// `deploy.placement`: Go's struct, in its field order, without its empty fields.
+fn placement<S: serde::Serializer>(v: &IndexMap<String, Json>, s: S) -> Result<S::Ok, S::Error> {
+    let order = ["constraints", "preferences", "max_replicas_per_node"];
+    let rank = |k: &str| order.iter().position(|o| *o == k).unwrap_or(order.len());
+    let mut fields: Vec<(&String, &Json)> = v.iter().collect();
+    fields.sort_by_key(|(k, _)| rank(k));
+    without_empty_fields(fields, s)
+}
+
+/// `blkio_config`: Go's struct without its empty fields, and its device entries as Go writes
+/// them in JSON: compose-go's device types have no JSON tags (`Path`, `Weight`, `Rate`), and a
+/// rate is a byte count written as a string. (The YAML output writes the keys in lower case.)
+fn blkio_config<S: serde::Serializer>(v: &Option<Json>, s: S) -> Result<S::Ok, S::Error> {
+    let Some(Json::Object(config)) = v else { return v.serialize(s) };
+    let mut config = config.clone();
+    for devices in config.values_mut().filter_map(Json::as_array_mut) {
+        for device in devices.iter_mut().filter_map(Json::as_object_mut) {
+            for (from, to) in [("path", "Path"), ("weight", "Weight"), ("rate", "Rate")] {
+                if let Some(mut v) = device.shift_remove(from) {
+                    if to == "Rate" {
+                        let bytes = match &v {
+                            Json::String(s) => Bytes::parse(s).map(|b| b.0).unwrap_or_default(),
+                            other => other.as_i64().unwrap_or_default(),
+                        };
+                        v = Json::String(bytes.to_string());
+                    }
+                    device.insert(to.into(), v);
+                }
+            }
+        }
+    }
+    without_empty_fields(&config, s)
+}
+
+fn exec_or_empty<S: serde::Serializer>(v: &Option<Json>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => v.serialize(s),
+        None => serde_json::json!({ "command": null }).serialize(s),
+    }
+}
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
@@ -44,7 +108,7 @@ pub struct Service {
     pub build: Option<Build>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub develop: Option<Develop>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "blkio_config")]
     pub blkio_config: Option<Json>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cap_add: Vec<String>,
@@ -114,8 +178,9 @@ pub struct Service {
     pub extra_hosts: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub group_add: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub gpus: Option<Json>,
+    /// `gpus: all` is canonically `[{count: all}]`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gpus: Vec<DeviceRequest>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub hostname: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -211,6 +276,12 @@ pub struct Service {
     pub volumes_from: Vec<String>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub working_dir: String,
+    /// Commands run in the container after it starts. Not run by rcompose yet: read and printed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub post_start: Vec<ServiceHook>,
+    /// Commands run in the container before it stops. Not run by rcompose yet: read and printed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pre_stop: Vec<ServiceHook>,
     /// `x-*` extensions and any key the model does not name, printed back as read.
     #[serde(flatten)]
     pub other: IndexMap<String, Json>,
@@ -241,30 +312,46 @@ pub struct Build {
     pub no_cache: bool,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub additional_contexts: Mapping,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub network: String,
     #[serde(skip_serializing_if = "is_false")]
     pub pull: bool,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub target: String,
-    #[serde(skip_serializing_if = "is_zero_bytes")]
-    pub shm_size: Bytes,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub extra_hosts: Vec<String>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub isolation: String,
-    #[serde(skip_serializing_if = "is_false")]
-    pub privileged: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub network: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub target: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<FileReference>,
+    #[serde(skip_serializing_if = "is_zero_bytes")]
+    pub shm_size: Bytes,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ulimits: Option<BTreeMap<String, Ulimit>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub platforms: Vec<String>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub privileged: bool,
     #[serde(flatten)]
     pub other: IndexMap<String, Json>,
+}
+
+/// A `post_start` or `pre_stop` hook.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct ServiceHook {
+    /// Printed `null` when unset, as compose-go's `ShellCommand` is.
+    pub command: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub user: String,
+    #[serde(skip_serializing_if = "is_false")]
+    pub privileged: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub working_dir: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub environment: MappingWithEquals,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -345,6 +432,9 @@ pub struct Logging {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
 pub struct ServiceNetwork {
+    /// `omitempty` in compose-go: 0 is not printed.
+    #[serde(skip_serializing_if = "is_none_or_zero")]
+    pub priority: Option<i64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -355,8 +445,6 @@ pub struct ServiceNetwork {
     pub link_local_ips: Vec<String>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub mac_address: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub priority: Option<i64>,
     #[serde(flatten)]
     pub other: IndexMap<String, Json>,
 }
@@ -411,11 +499,11 @@ pub struct Mount {
 #[serde(default)]
 pub struct BindOptions {
     #[serde(skip_serializing_if = "String::is_empty")]
+    pub selinux: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub propagation: String,
     #[serde(skip_serializing_if = "is_false")]
     pub create_host_path: bool,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub selinux: String,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -436,11 +524,59 @@ pub struct TmpfsOptions {
     pub mode: Option<u32>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+/// One `ulimits` entry. It serializes as Go's JSON writes compose-go's `UlimitsConfig`: a
+/// non-zero single value as a number, anything else as `{soft, hard}` without its zero fields
+/// (`core: 0` is `{}`). The YAML output puts the zero fields back (`render`), as Compose does.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(untagged)]
 pub enum Ulimit {
     Single(i64),
     Range { soft: i64, hard: i64 },
+}
+
+impl Serialize for Ulimit {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let (soft, hard) = match *self {
+            Ulimit::Single(v) if v != 0 => return s.serialize_i64(v),
+            Ulimit::Single(_) => (0, 0),
+            Ulimit::Range { soft, hard } => (soft, hard),
+        };
+        let fields = [("soft", soft), ("hard", hard)];
+        let mut map = s.serialize_map(Some(fields.iter().filter(|f| f.1 != 0).count()))?;
+        for (k, v) in fields.iter().filter(|f| f.1 != 0) {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+/// A request for devices of a device driver (`gpus`, `deploy.resources.reservations.devices`),
+/// in the field order and shape of compose-go's `DeviceRequest`: `count: all` is -1, a zero
+/// count is left out, options are strings.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct DeviceRequest {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub capabilities: Vec<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub driver: String,
+    #[serde(skip_serializing_if = "is_zero_i64", deserialize_with = "device_count")]
+    pub count: i64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub device_ids: Vec<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "super::units::lenient_mapping")]
+    pub options: Mapping,
+}
+
+/// A device count: a number, or `all` (-1).
+fn device_count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    match Json::deserialize(d)? {
+        Json::String(s) if s == "all" => Ok(-1),
+        Json::String(s) => s.trim().parse().map_err(|_| serde::de::Error::custom(format!("invalid value for count: {s:?}"))),
+        Json::Number(n) => n.as_i64().ok_or_else(|| serde::de::Error::custom(format!("invalid value for count: {n}"))),
+        other => Err(serde::de::Error::custom(format!("invalid value for count: {other}"))),
+    }
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -460,6 +596,7 @@ pub struct Deploy {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub restart_policy: Option<RestartPolicy>,
     /// Printed even when empty, as Compose does.
+    #[serde(serialize_with = "placement")]
     pub placement: IndexMap<String, Json>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub endpoint_mode: String,
@@ -501,9 +638,9 @@ pub struct Resource {
     pub memory: Bytes,
     #[serde(skip_serializing_if = "is_zero_i64", deserialize_with = "super::units::lenient_i64")]
     pub pids: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub devices: Option<Json>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<DeviceRequest>,
+    #[serde(skip_serializing_if = "is_none_or_empty")]
     pub generic_resources: Option<Json>,
 }
 
@@ -537,14 +674,15 @@ pub struct WatchRule {
     pub action: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub target: String,
+    /// A struct, not a pointer, in compose-go: written `{"command": null}` when unset.
+    #[serde(serialize_with = "exec_or_empty")]
+    pub exec: Option<Json>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ignore: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub include: Vec<String>,
     #[serde(skip_serializing_if = "is_false")]
     pub initial_sync: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub exec: Option<Json>,
     /// `x-*` extensions (`x-initialSync`, the older spelling of `initial_sync`); not printed,
     /// as Docker Compose 2.26.1 does not print them.
     #[serde(flatten, skip_serializing)]

@@ -185,8 +185,10 @@ impl<'de> Deserialize<'de> for Bytes {
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Bytes, E> {
                 Ok(Bytes(v as i64))
             }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Bytes, E> {
-                Ok(Bytes(v as i64))
+            /// compose-go's `UnitBytes` reads integers and strings only: a size written as a
+            /// YAML float (`shm_size: 1e3`, `mem_limit: 2.0`) is silently unset, and so it is here.
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Bytes, E> {
+                Ok(Bytes(0))
             }
         }
         d.deserialize_any(V)
@@ -299,5 +301,13 @@ mod tests {
         assert_eq!(Bytes::parse("10000").unwrap().0, 10_000);
         assert_eq!(Bytes::parse("1.5kb").unwrap().0, 1536);
         assert!(Bytes::parse("12q").is_err());
+    }
+
+    #[test]
+    fn a_size_written_as_a_float_is_unset_as_docker_compose_leaves_it() {
+        let b: Bytes = serde_json::from_value(serde_json::json!(1e3)).unwrap();
+        assert_eq!(b.0, 0);
+        let b: Bytes = serde_json::from_value(serde_json::json!(1000)).unwrap();
+        assert_eq!(b.0, 1000);
     }
 }

@@ -33,7 +33,7 @@ pub(super) fn resources(service: &Service) -> Resources {
         cpuset_mems: None,
         pids_limit: if limits.pids > 0 { Some(limits.pids) } else { (service.pids_limit != 0).then_some(service.pids_limit) },
         oom_kill_disable: service.oom_kill_disable.then_some(true),
-        device_requests: reservations.devices.as_ref().map(device_requests).unwrap_or_default(),
+        device_requests: device_requests(&reservations.devices),
         ..blkio
     }
 }
@@ -41,24 +41,14 @@ pub(super) fn resources(service: &Service) -> Resources {
 /// `deploy.resources.reservations.devices`, as Docker Compose 2.26.1 sends them: one request
 /// per entry with its capabilities as the single alternative, `count: all` as -1, and without
 /// the entry's `options` (which 2.26.1 does not pass on). `gpus:` is not read by 2.26.1 either.
-fn device_requests(devices: &serde_json::Value) -> Vec<DeviceRequest> {
-    let strings = |v: Option<&serde_json::Value>| -> Vec<String> {
-        v.and_then(|v| v.as_array()).into_iter().flatten().filter_map(|s| s.as_str().map(String::from)).collect()
-    };
+fn device_requests(devices: &[model::DeviceRequest]) -> Vec<DeviceRequest> {
     devices
-        .as_array()
-        .into_iter()
-        .flatten()
+        .iter()
         .map(|d| DeviceRequest {
-            driver: d.get("driver").and_then(|v| v.as_str()).unwrap_or_default().to_string(),
-            count: match d.get("count") {
-                Some(serde_json::Value::String(s)) if s == "all" => -1,
-                Some(serde_json::Value::String(s)) => s.parse().unwrap_or(0),
-                Some(v) => v.as_i64().unwrap_or(0),
-                None => 0,
-            },
-            device_ids: strings(d.get("device_ids")),
-            capabilities: vec![strings(d.get("capabilities"))],
+            driver: d.driver.clone(),
+            count: d.count,
+            device_ids: d.device_ids.clone(),
+            capabilities: vec![d.capabilities.clone()],
             options: Default::default(),
         })
         .collect()

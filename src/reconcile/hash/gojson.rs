@@ -1,4 +1,5 @@
-//! JSON text exactly as Go's `encoding/json.Marshal` writes it, for hashing.
+//! JSON text exactly as Go's `encoding/json.Marshal` writes it, for hashing (and, indented,
+//! for `config --format json`).
 //!
 //! The differences from serde_json that change bytes: `<`, `>` and `&` are escaped as
 //! `\u003c`, `\u003e`, `\u0026` (Go's HTML-safe default), so are U+2028 and U+2029; control
@@ -14,6 +15,49 @@ pub fn marshal(value: &Value) -> String {
     let mut out = String::new();
     write_value(&mut out, value);
     out
+}
+
+/// Go's `json.MarshalIndent(value, "", "  ")` text of `value`, as `config --format json` prints.
+pub fn marshal_indent(value: &Value) -> String {
+    let mut out = String::new();
+    write_indented(&mut out, value, 0);
+    out
+}
+
+fn write_indented(out: &mut String, value: &Value, depth: usize) {
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        out.extend(std::iter::repeat_n("  ", depth));
+    };
+    match value {
+        Value::Array(items) if !items.is_empty() => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline(out, depth + 1);
+                write_indented(out, item, depth + 1);
+            }
+            newline(out, depth);
+            out.push(']');
+        }
+        Value::Object(map) if !map.is_empty() => {
+            out.push('{');
+            for (i, (k, v)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline(out, depth + 1);
+                write_string(out, k);
+                out.push_str(": ");
+                write_indented(out, v, depth + 1);
+            }
+            newline(out, depth);
+            out.push('}');
+        }
+        other => write_value(out, other),
+    }
 }
 
 fn write_value(out: &mut String, value: &Value) {

@@ -34,7 +34,7 @@ use sha2::{Digest, Sha256};
 
 use crate::model::{Project, Service};
 
-pub use gojson::marshal as go_json;
+pub use gojson::{marshal as go_json, marshal_indent as go_json_indent};
 
 /// Fields `ServiceHash` clears before hashing: changing them never recreates a container.
 const CLEARED: &[&str] = &["build", "pull_policy", "scale"];
@@ -43,102 +43,17 @@ const CLEARED: &[&str] = &["build", "pull_policy", "scale"];
 /// free-form JSON, keyed by their path in the service (`*`: any array element or map key). Keys
 /// not listed keep their place after these.
 const STRUCT_ORDER: &[(&[&str], &[&str])] = &[
-    (&["networks", "*"], &["priority", "aliases", "ipv4_address", "ipv6_address", "link_local_ips", "mac_address"]),
-    (&["volumes", "*", "bind"], &["selinux", "propagation", "create_host_path"]),
-    (&["develop", "watch", "*"], &["path", "action", "target", "exec", "ignore", "include", "initial_sync"]),
     (&["develop", "watch", "*", "exec"], &["command", "user", "privileged", "working_dir", "environment"]),
     (&["blkio_config"], &["weight", "weight_device", "device_read_bps", "device_read_iops", "device_write_bps", "device_write_iops"]),
     (&["blkio_config", "*", "*"], &["Path", "Weight", "Rate"]),
     (&["credential_spec"], &["config", "file", "registry"]),
-    (&["gpus", "*"], DEVICE_REQUEST),
-    (&["deploy", "resources", "*", "devices", "*"], DEVICE_REQUEST),
-    (&["deploy", "placement"], &["constraints", "preferences", "max_replicas_per_node"]),
 ];
-const DEVICE_REQUEST: &[&str] = &["capabilities", "driver", "count", "device_ids", "options"];
 
 type Rewrite = fn(&mut Value);
 
 /// Values Go writes differently from the model, fixed before ordering.
 const REWRITES: &[(&[&str], Rewrite)] = &[
-    (&["develop", "watch", "*"], watch_exec),
-    (&["blkio_config", "*", "*"], blkio_device),
-    (&["ulimits", "*"], ulimit),
-    (&["gpus"], gpus_all),
-    (&["gpus", "*"], device_request),
-    (&["deploy", "resources", "*", "devices", "*"], device_request),
 ];
-
-/// A watch rule's `exec` is a struct, not a pointer: Go writes it even when unset.
-fn watch_exec(rule: &mut Value) {
-    if let Value::Object(rule) = rule {
-        rule.entry("exec").or_insert_with(|| serde_json::json!({ "command": null }));
-    }
-}
-
-/// compose-go's blkio device types have no JSON tags (`Path`, `Weight`, `Rate`), and a rate is
-/// a byte count, written as a string.
-fn blkio_device(device: &mut Value) {
-    let Value::Object(device) = device else { return };
-    for (from, to) in [("path", "Path"), ("weight", "Weight"), ("rate", "Rate")] {
-        if let Some(mut v) = device.shift_remove(from) {
-            if to == "Rate" {
-                let bytes = match &v {
-                    Value::String(s) => crate::model::Bytes::parse(s).map(|b| b.0).unwrap_or_default(),
-                    other => other.as_i64().unwrap_or_default(),
-                };
-                v = Value::String(bytes.to_string());
-            }
-            device.insert(to.into(), v);
-        }
-    }
-}
-
-/// `UlimitsConfig` writes a non-zero single value as a number, and otherwise itself as a struct
-/// whose zero fields are omitted: `core: 0` is `{}`, `{soft: 0, hard: 10}` is `{"hard":10}`.
-fn ulimit(limit: &mut Value) {
-    match limit {
-        Value::Number(n) if n.as_i64() == Some(0) => *limit = Value::Object(Map::new()),
-        Value::Object(range) => range.retain(|_, v| v.as_i64() != Some(0)),
-        _ => {}
-    }
-}
-
-/// `gpus: all` is one request for every device: `[{"count":-1}]`.
-fn gpus_all(gpus: &mut Value) {
-    if gpus.as_str() == Some("all") {
-        *gpus = serde_json::json!([{ "count": -1 }]);
-    }
-}
-
-/// A `DeviceRequest`: its count is a number (`all` is -1, zero is omitted), its options a
-/// string map (`1` is `"1"`, `true` is `"true"`).
-fn device_request(request: &mut Value) {
-    let Value::Object(request) = request else { return };
-    if let Some(count) = request.get_mut("count") {
-        let n = match &*count {
-            Value::String(s) if s == "all" => Some(-1),
-            Value::String(s) => s.parse().ok(),
-            other => other.as_i64(),
-        };
-        match n {
-            Some(0) => {
-                request.shift_remove("count");
-            }
-            Some(n) => *count = Value::from(n),
-            None => {}
-        }
-    }
-    if let Some(Value::Object(options)) = request.get_mut("options") {
-        for v in options.values_mut() {
-            if !v.is_string() && !v.is_null() {
-                *v = Value::String(go_json(v));
-            }
-        }
-    }
-}
-
-/// Paths of Go maps inside the free-form parts: written with sorted keys.
-const SORTED_MAPS: &[&[&str]] = &[&["gpus", "*", "options"], &["deploy", "resources", "*", "devices", "*", "options"]];
 
 /// Paths of Go structs whose `x-*` keys are extensions (`json:"-"`), not data.
 const EXTENSIBLE: &[&[&str]] = &[&[], &["networks", "*"], &["volumes", "*"], &["develop"], &["develop", "watch", "*"]];
@@ -207,9 +122,6 @@ fn go_shape(value: &mut Value, path: &mut Vec<String>) {
             }
             if let Some((_, order)) = STRUCT_ORDER.iter().find(|(p, _)| matches(p, path)) {
                 reorder(map, order);
-            }
-            if SORTED_MAPS.iter().any(|p| matches(p, path)) {
-                map.sort_keys();
             }
             for (k, v) in map.iter_mut() {
                 path.push(k.clone());

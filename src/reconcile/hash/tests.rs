@@ -174,3 +174,67 @@ services:
     assert_eq!(hash("b"), "0a272a8a1ae2ed36bca5fa700d895fcbef336bab5055651e198d8b79500a3e93", "{}", super::hashed_json(&p.services["b"]));
     assert_eq!(hash("d"), "1ffd8a77961585cb8450f634d6dd2a9854878dee3a73c091c23235245dd27896", "{}", super::hashed_json(&p.services["d"]));
 }
+
+/// Empty lists of Go structs whose fields are `omitempty` are left out of the hashed JSON (hash
+/// printed by `docker compose config --hash '*'` 2.26.1 for this file).
+#[test]
+fn empty_omitempty_lists_hash_as_docker_compose() {
+    let p = crate::reconcile::testing::project(
+        r#"
+services:
+  a:
+    image: busybox:latest
+    blkio_config: {device_read_bps: [], weight_device: []}
+    deploy: {placement: {constraints: []}, resources: {reservations: {generic_resources: []}}}
+"#,
+    );
+    let hash = |s: &str| config_hash(&p, &p.services[s]);
+    assert_eq!(hash("a"), "7061bbca418c7255f5355178740c96a55ce615b532e8c75de6eca5aef9f59df0", "{}", super::hashed_json(&p.services["a"]));
+}
+
+/// A network `priority` of 0 is `omitempty`, and the struct orders of network attachments and
+/// bind options are Go's (hash printed by `docker compose config --hash '*'` 2.26.1).
+#[test]
+fn zero_network_priority_and_bind_options_hash_as_docker_compose() {
+    let p = crate::reconcile::testing::project(
+        r#"
+services:
+  a:
+    image: busybox:latest
+    networks:
+      n: {priority: 0, aliases: [x]}
+      m: {priority: 5}
+    volumes: ["/src:/dst:z"]
+networks:
+  n:
+  m:
+"#,
+    );
+    let hash = config_hash(&p, &p.services["a"]);
+    assert_eq!(hash, "643514b65bf6043619e15c01edd36225757ab15699f6484c59f67dd8b33c289e", "{}", super::hashed_json(&p.services["a"]));
+}
+
+/// Block-I/O devices as Go writes them (`Path`, `Weight`, `Rate` as a string of bytes), and a
+/// watch `exec` command split as a shell would, with its field order (hash printed by
+/// `docker compose config --hash '*'` 2.26.1).
+#[test]
+fn blkio_devices_and_watch_exec_hash_as_docker_compose() {
+    let p = crate::reconcile::testing::project(
+        r#"
+services:
+  a:
+    image: busybox:latest
+    blkio_config:
+      weight: 300
+      weight_device: [{path: /dev/sda, weight: 400}]
+      device_read_bps: [{path: /dev/sda, rate: 12mb}]
+      device_write_iops: [{path: /dev/sda, rate: 30}]
+    develop:
+      watch:
+        - {path: /src, action: sync+exec, target: /x, exec: {command: echo hi, environment: [A=1]}}
+        - {path: /other, action: rebuild, ignore: [x]}
+"#,
+    );
+    let hash = config_hash(&p, &p.services["a"]);
+    assert_eq!(hash, "ddf1a7bb42fd553cfba86d33e80b0293ec7be2897a39d4fa364b3ee7d0257915", "{}", super::hashed_json(&p.services["a"]));
+}
