@@ -253,8 +253,10 @@ async fn the_quickstart_stack_comes_up_answers_and_goes_down() {
     };
     // Without QUICKSTART_PORT, the page is published on 8080 (the test uses a free port so
     // as not to depend on 8080 being free).
-    let config = Command::new(env!("CARGO_BIN_EXE_rcompose")).args(["-f", file, "config"]).env_remove("QUICKSTART_PORT").output().unwrap();
-    assert!(String::from_utf8_lossy(&config.stdout).contains("target: 8080\n      published: '8080'"), "{}", String::from_utf8_lossy(&config.stdout));
+    let config = Command::new(env!("CARGO_BIN_EXE_rcompose")).args(["-f", file, "config", "--format", "json"]).env_remove("QUICKSTART_PORT").output().unwrap();
+    let model: serde_json::Value = serde_json::from_slice(&config.stdout).unwrap_or_else(|e| panic!("config --format json: {e}: {}", stderr(&config)));
+    let published: Vec<&serde_json::Value> = model["services"].as_object().into_iter().flat_map(|s| s.values()).filter_map(|s| s["ports"].as_array()).flatten().collect();
+    assert!(published.iter().any(|p| p["target"] == 8080 && p["published"] == "8080"), "{published:?}");
     let up = rcompose(&["up", "-d", "--wait"]);
     let down_anyway = scopeguard(|| drop(rcompose(&["down", "-v"])));
     assert!(up.status.success(), "{}", stderr(&up));
