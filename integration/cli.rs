@@ -263,25 +263,25 @@ services:
     s.ok(&["down", "-t", "0"]).await;
 }
 
-/// Service names the project does not declare, as Docker Compose 2.26.1 treats them: the
-/// commands that select containers (`ps`, `logs`, `images`, `top`, `stop`, `kill`, `pause`,
-/// `unpause`, `rm`) ignore them and exit 0 (we warn on standard error); `start`, `restart`,
-/// `create`, `pull`, `build` and `port` refuse them (exit 1). Checked with the project down and
-/// up, and, when Docker Compose is installed, side by side with it (exit code and stdout).
+/// Service names the compose file does not declare, as Docker Compose 2.26.1 treats them:
+/// `images` and `top` select nothing for them and exit 0 (we warn on standard error); every
+/// other command refuses them (exit 1). Checked with the project down and up, and, when Docker
+/// Compose is installed, side by side with it (exit code and stdout). With `-p` alone no file is
+/// read: the labels decide, and a name no container has selects nothing.
 #[tokio::test]
 async fn unknown_services_are_ignored_or_refused_as_docker_compose() {
     let s = Stack::new("unknownsvc", "services:\n  a:\n    image: busybox\n    command: [sleep, '600']\n  b:\n    image: busybox\n    command: [sleep, '600']\n").await;
     let reference = reference_installed();
     let cases: &[(&[&str], i32)] = &[
-        (&["ps", "nosuch"], 0),
-        (&["logs", "nosuch"], 0),
+        (&["ps", "nosuch"], 1),
+        (&["logs", "nosuch"], 1),
         (&["images", "nosuch"], 0),
         (&["top", "nosuch"], 0),
-        (&["stop", "nosuch"], 0),
-        (&["kill", "nosuch"], 0),
-        (&["pause", "nosuch"], 0),
-        (&["unpause", "nosuch"], 0),
-        (&["rm", "-f", "nosuch"], 0),
+        (&["stop", "nosuch"], 1),
+        (&["kill", "nosuch"], 1),
+        (&["pause", "nosuch"], 1),
+        (&["unpause", "nosuch"], 1),
+        (&["rm", "-f", "nosuch"], 1),
         (&["start", "nosuch"], 1),
         (&["restart", "nosuch"], 1),
         (&["create", "nosuch"], 1),
@@ -294,6 +294,8 @@ async fn unknown_services_are_ignored_or_refused_as_docker_compose() {
             s.ok(&["up", "-d"]).await;
         }
         for (args, want) in cases {
+            // With `-f`: with `-p` alone both tools work from labels and know of no services.
+            let args = &[&["-f", "compose.yaml"][..], args].concat();
             let ours = s.rcompose(args).await;
             let (out, err) = (String::from_utf8_lossy(&ours.stdout), String::from_utf8_lossy(&ours.stderr));
             assert_eq!(ours.status.code(), Some(*want), "rcompose {args:?} (running: {running}): {err}");
@@ -306,11 +308,36 @@ async fn unknown_services_are_ignored_or_refused_as_docker_compose() {
         }
         assert_eq!(s.containers().await.len(), if running { 2 } else { 0 }, "nothing was touched");
     }
-    // Known names among unknown ones are acted on.
+    // From the labels (`-p` alone), known names among unknown ones are acted on.
     s.ok(&["stop", "-t", "0", "a", "nosuch"]).await;
     let states: Vec<ContainerStatus> = s.containers().await.values().map(|c| c.state).collect();
     assert_eq!(states, [ContainerStatus::Exited, ContainerStatus::Running], "a stopped, b left alone");
     s.ok(&["down", "-t", "0"]).await;
+}
+
+/// With `-p` and no `-f`, the commands that can work from labels do, even where a compose file
+/// is found, as Docker Compose's do: `-p name ps` shows project `name` as it runs, not as the
+/// file of the current directory describes it.
+#[tokio::test]
+async fn a_project_name_without_a_file_flag_reads_the_labels_not_the_file() {
+    let s = Stack::new("labelsonly", "services:\n  a:\n    image: busybox\n    command: [sleep, '600']\n    stop_signal: SIGKILL\n  gone:\n    image: busybox\n    command: [sleep, '600']\n    stop_signal: SIGKILL\n").await;
+    s.ok(&["up", "-d"]).await;
+    s.write("services:\n  a:\n    image: busybox\n    command: [sleep, '600']\n");
+    let listed = |out: &str| out.lines().map(str::to_string).collect::<Vec<_>>();
+    assert_eq!(listed(&s.ok(&["ps", "--services"]).await), ["a", "gone"]);
+    let refused = s.rcompose(&["-f", "compose.yaml", "stop", "gone"]).await;
+    assert_eq!(refused.status.code(), Some(1), "the file does not declare gone");
+    s.ok(&["stop", "gone"]).await;
+    assert_eq!(s.containers().await[&s.container("gone", 1)].state, ContainerStatus::Exited, "the labels do");
+    if reference_installed() {
+        let theirs = s.docker_compose(&["-f", "compose.yaml", "stop", "gone"]).await;
+        assert_eq!(theirs.status.code(), Some(1), "Docker Compose refuses it from the file");
+        let theirs = s.docker_compose(&["start", "gone"]).await;
+        assert!(theirs.status.success(), "and starts it from the labels: {}", String::from_utf8_lossy(&theirs.stderr));
+        assert_eq!(s.containers().await[&s.container("gone", 1)].state, ContainerStatus::Running);
+    }
+    s.ok(&["down", "-t", "0"]).await;
+    assert!(s.containers().await.is_empty(), "down from the labels removes every container of the project");
 }
 
 /// With `-p` and no compose file, the commands work from the containers' labels, as Docker

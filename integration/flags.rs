@@ -149,13 +149,15 @@ async fn kill_remove_orphans_kills_the_orphans_too_without_removing_them() {
     let (a, gone) = (s.container("a", 1), s.container("gone", 1));
     s.ok(&["up", "-d"]).await;
     s.write(one);
-    s.ok(&["kill"]).await;
+    // `-f`: with `-p` alone, as in Docker Compose, no file is read and every container of the
+    // project is one of its services.
+    s.ok(&["-f", "compose.yaml", "kill"]).await;
     let state = |all: &std::collections::BTreeMap<String, rcompose::engine::ContainerSummary>, c: &str| all.get(c).map(|x| x.state.to_string());
     let all = s.containers().await;
     assert_eq!(state(&all, &a).as_deref(), Some("exited"));
     assert_eq!(state(&all, &gone).as_deref(), Some("running"), "an orphan is left alone without the flag");
     s.ok(&["up", "-d"]).await;
-    s.ok(&["kill", "--remove-orphans"]).await;
+    s.ok(&["-f", "compose.yaml", "kill", "--remove-orphans"]).await;
     let all = s.containers().await;
     assert_eq!(state(&all, &gone).as_deref(), Some("exited"), "killed with the flag");
     assert!(all.contains_key(&a), "and nothing removed");
@@ -163,8 +165,6 @@ async fn kill_remove_orphans_kills_the_orphans_too_without_removing_them() {
     if crate::harness::reference_installed() {
         s.ok(&["up", "-d"]).await;
         let _ = Command::new("docker").args(["start", &gone]).output();
-        // `-f`: with `-p` alone Docker Compose 2.26.1 reads no file and takes every container
-        // of the project for one of its services, orphans included.
         let theirs = reference(&s, &["-f", "compose.yaml", "kill"]).await.unwrap();
         assert!(theirs.status.success(), "{}", stderr(&theirs));
         assert_eq!(state(&s.containers().await, &gone).as_deref(), Some("running"), "Docker Compose leaves it too");

@@ -48,7 +48,7 @@ pub fn run(global: &GlobalOptions, args: LogsArgs) -> anyhow::Result<i32> {
         n => Some(n.parse::<u64>().map_err(|_| anyhow::anyhow!("invalid --tail {n:?}: a number of lines or `all`"))?),
     };
     let request = LogRequest { follow: args.follow, tail, since: when(&args.since)?, until: when(&args.until)?, timestamps: args.timestamps, ..Default::default() };
-    let scope = super::ps::scope(global, &args.services)?;
+    let scope = super::ps::scope(global, &args.services, true)?;
     let color = !args.no_color && match global.ansi {
         Ansi::Never => false,
         Ansi::Always => true,

@@ -45,7 +45,7 @@ pub fn run(global: &GlobalOptions, args: PsArgs) -> anyhow::Result<i32> {
             _ => anyhow::bail!("unknown filter {}", f.split('=').next().unwrap_or(f)),
         }
     }
-    let scope = scope(global, &args.services)?;
+    let scope = scope(global, &args.services, true)?;
     let opts = PsOptions { all: args.all, status: status_filter, orphans: args.orphans, no_trunc: args.no_trunc || args.quiet };
     let rows = status::block_on(async { status::ps::ps(&*status::connect().await?, &scope, &opts).await })?;
     let text = if args.quiet {
@@ -72,11 +72,16 @@ pub(super) fn target(global: &GlobalOptions, services: &[String]) -> anyhow::Res
     Ok((name, project))
 }
 
-/// The containers `ps`, `logs`, `images` and `top` look at. A service the project does not
-/// declare selects nothing and the command succeeds, as in Docker Compose; we warn about it.
-pub(super) fn scope(global: &GlobalOptions, services: &[String]) -> anyhow::Result<Scope> {
+/// The containers `ps`, `logs`, `images` and `top` look at. As in Docker Compose, a service the
+/// loaded project does not declare is refused by `ps` and `logs` (`refuse_unknown`), while
+/// `images` and `top` select nothing for it and succeed (we warn); without a project (`-p`
+/// alone) the labels decide.
+pub(super) fn scope(global: &GlobalOptions, services: &[String], refuse_unknown: bool) -> anyhow::Result<Scope> {
     let (name, project) = target(global, services)?;
     for s in status::unknown_services(project.as_ref(), services) {
+        if refuse_unknown {
+            anyhow::bail!("no such service: {s}");
+        }
         output::warn(&format!("no such service: {s}"));
     }
     Ok(Scope::new(&name, project.as_ref(), services))

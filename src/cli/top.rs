@@ -13,7 +13,7 @@ pub struct TopArgs {
 }
 
 pub fn run(global: &GlobalOptions, args: TopArgs) -> anyhow::Result<i32> {
-    let scope = super::ps::scope(global, &args.services)?;
+    let scope = super::ps::scope(global, &args.services, false)?;
     let tops = status::block_on(async { status::top::top(&*status::connect().await?, &scope).await })?;
     output::stdout(&output::status::top_text(&tops));
     Ok(0)

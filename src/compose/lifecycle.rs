@@ -21,7 +21,7 @@ pub struct RmOptions {
 impl Compose {
     /// Stops the running containers of `services` (all when empty), dependents first.
     pub async fn stop(&self, name: &str, project: Option<&Project>, services: &[String], timeout: Option<Duration>) -> Result<Plan, ComposeError> {
-        let (observed, selected) = self.look(name, project, services, Unknown::Ignore).await?;
+        let (observed, selected) = self.look(name, project, services).await?;
         let plan = plan::plan_stop(project, &observed, &selected, timeout);
         self.execute(name, &plan).await?;
         Ok(plan)
@@ -30,7 +30,7 @@ impl Compose {
     /// Stops and starts again the containers of `services` (all when empty) and, unless
     /// `no_deps`, of the services that depend on them with `restart: true`.
     pub async fn restart(&self, name: &str, project: Option<&Project>, services: &[String], no_deps: bool, timeout: Option<Duration>) -> Result<Plan, ComposeError> {
-        let (observed, selected) = self.look(name, project, services, Unknown::Refuse).await?;
+        let (observed, selected) = self.look(name, project, services).await?;
         let plan = plan::plan_restart(project, &observed, &selected, no_deps, timeout);
         self.execute(name, &plan).await?;
         Ok(plan)
@@ -39,7 +39,7 @@ impl Compose {
     /// Sends `signal` (default SIGKILL) to the running containers of `services`, and to those
     /// of services the file no longer has when `orphans` (`--remove-orphans`).
     pub async fn kill(&self, name: &str, project: Option<&Project>, services: &[String], signal: Option<&str>, orphans: bool) -> Result<Plan, ComposeError> {
-        let (observed, selected) = self.look(name, project, services, Unknown::Ignore).await?;
+        let (observed, selected) = self.look(name, project, services).await?;
         let plan = plan::plan_kill(project, &observed, &selected, signal, orphans);
         self.execute(name, &plan).await?;
         Ok(plan)
@@ -47,7 +47,7 @@ impl Compose {
 
     /// Pauses the running containers of `services` (all when empty).
     pub async fn pause(&self, name: &str, project: Option<&Project>, services: &[String]) -> Result<Plan, ComposeError> {
-        let (observed, selected) = self.look(name, project, services, Unknown::Ignore).await?;
+        let (observed, selected) = self.look(name, project, services).await?;
         let plan = plan::plan_pause(&observed, &selected);
         self.execute(name, &plan).await?;
         Ok(plan)
@@ -55,7 +55,7 @@ impl Compose {
 
     /// Unpauses the paused containers of `services` (all when empty).
     pub async fn unpause(&self, name: &str, project: Option<&Project>, services: &[String]) -> Result<Plan, ComposeError> {
-        let (observed, selected) = self.look(name, project, services, Unknown::Ignore).await?;
+        let (observed, selected) = self.look(name, project, services).await?;
         let plan = plan::plan_unpause(&observed, &selected);
         self.execute(name, &plan).await?;
         Ok(plan)
@@ -63,7 +63,7 @@ impl Compose {
 
     /// The plan of `rm`, to show (and confirm) before [`Compose::apply`] carries it out.
     pub async fn plan_rm(&self, name: &str, project: Option<&Project>, services: &[String], opts: &RmOptions) -> Result<Plan, ComposeError> {
-        let (observed, selected) = self.look(name, project, services, Unknown::Ignore).await?;
+        let (observed, selected) = self.look(name, project, services).await?;
         Ok(plan::plan_rm(project, &observed, &selected, opts.stop, opts.volumes, opts.timeout))
     }
 
@@ -72,28 +72,14 @@ impl Compose {
         self.execute(name, plan).await
     }
 
-    /// The engine's state and the named services. Names the project does not declare are
-    /// refused or ignored with a warning, per `unknown`; ignored, they still select nothing
-    /// (never "all").
-    async fn look(&self, name: &str, project: Option<&Project>, services: &[String], unknown: Unknown) -> Result<(Observed, BTreeSet<String>), ComposeError> {
-        if let Some(p) = project {
-            for s in services.iter().filter(|s| !p.services.contains_key(*s)) {
-                match unknown {
-                    Unknown::Refuse => return Err(ComposeError::NoSuchService(s.clone())),
-                    Unknown::Ignore => (self.warn)(&format!("no such service: {s}")),
-                }
-            }
+    /// The engine's state and the named services. A name the loaded project does not declare is
+    /// refused, as Docker Compose refuses it; without a project (`-p` alone) the labels decide,
+    /// and an unknown name selects nothing.
+    async fn look(&self, name: &str, project: Option<&Project>, services: &[String]) -> Result<(Observed, BTreeSet<String>), ComposeError> {
+        if let Some(unknown) = project.and_then(|p| services.iter().find(|s| !p.services.contains_key(*s))) {
+            return Err(ComposeError::NoSuchService(unknown.clone()));
         }
         let observed = observe(self.engine.as_ref(), name, project, &BTreeMap::new()).await?;
         Ok((observed, services.iter().cloned().collect()))
     }
-}
-
-/// What a command does with a service name its project does not declare. As in Docker Compose,
-/// `restart` refuses it; `stop`, `kill`, `pause`, `unpause` and `rm` act on the services they
-/// know and exit 0 (we add a warning, so that a typo does not go unnoticed).
-#[derive(Debug, Clone, Copy)]
-enum Unknown {
-    Refuse,
-    Ignore,
 }

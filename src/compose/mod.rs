@@ -30,7 +30,7 @@ pub use cascade::{AttachOptions, OnExit};
 pub use down::DownOptions;
 pub use images::{BuildOptions, PullOptions};
 pub use lifecycle::RmOptions;
-pub use session::{block_on, load_project};
+pub use session::{block_on, load_project, name_only};
 pub use up::UpOptions;
 pub use crate::reconcile::plan::{Recreate, RemoveImages};
 

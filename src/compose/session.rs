@@ -2,7 +2,6 @@
 //! SIGTERM into cancellation.
 
 use std::future::Future;
-use std::path::Path;
 
 use tokio_util::sync::CancellationToken;
 
@@ -10,19 +9,23 @@ use crate::loader::{self, Diagnostic};
 use crate::model::Project;
 use crate::shutdown::Shutdown;
 
-/// Loads the project. With `name_is_enough`, a project name given with `-p` and no compose
-/// file anywhere is not an error: the project is then `None` and the command works from
-/// labels alone (`down -p name`).
+/// Loads the project. With `name_is_enough`, see [`name_only`]: the project is then `None` and
+/// the command works from labels alone (`down -p name`).
 pub fn load_project(opts: &loader::Options, name_is_enough: bool) -> Result<(Option<Project>, Vec<String>), Diagnostic> {
-    let dir = opts.project_dir.clone().unwrap_or_else(|| opts.cwd.clone());
-    let no_file = opts.files.is_empty()
-        && !opts.environ.iter().any(|(k, v)| k == "COMPOSE_FILE" && !v.is_empty())
-        && loader::source::discover(Path::new(&dir)).is_err();
-    if name_is_enough && opts.project_name.is_some() && no_file {
+    if name_is_enough && name_only(opts) {
         return Ok((None, Vec::new()));
     }
     let loaded = loader::load(opts)?;
     Ok((Some(loaded.project), loaded.warnings))
+}
+
+/// Whether a command that can work from labels alone (`down`, `ps`, `logs`, `stop`, `start`,
+/// `restart`, `kill`, `pause`, `unpause`, `rm`, `top`, `images`, `port`) does: when the project
+/// is named with `-p` and no `-f` is given. As in Docker Compose, the compose file of the
+/// directory (or `COMPOSE_FILE`) is then not read: `-p other ps` lists project `other` as it
+/// runs, whatever the file here describes.
+pub fn name_only(opts: &loader::Options) -> bool {
+    opts.project_name.is_some() && opts.files.is_empty()
 }
 
 /// Runs `work` to completion on a fresh runtime, with shutdown requests (Ctrl-C or SIGTERM)

@@ -70,16 +70,12 @@ pub fn unknown_services<'a>(project: Option<&Project>, services: &'a [String]) -
     services.iter().filter(|s| !p.services.contains_key(*s) && !p.disabled_services.contains_key(*s)).collect()
 }
 
-/// The project to query: loaded from the compose files, or, with `-p` and no compose file
-/// anywhere, known by its name alone (`None`), as Docker Compose allows. Returns the project
+/// The project to query: loaded from the compose files, or, with `-p` and no `-f`, known by
+/// its name alone (`None`), as Docker Compose does ([`crate::compose::name_only`]). Returns the project
 /// name, the project, and the loader's warnings.
 pub fn target(opts: &loader::Options) -> Result<(String, Option<Project>, Vec<String>), Diagnostic> {
-    let dir = opts.project_dir.clone().unwrap_or_else(|| opts.cwd.clone());
-    let no_file = opts.files.is_empty()
-        && !opts.environ.iter().any(|(k, v)| k == "COMPOSE_FILE" && !v.is_empty())
-        && loader::source::discover(&dir).is_err();
     match &opts.project_name {
-        Some(name) if no_file => Ok((loader::source::normalize_project_name(name), None, Vec::new())),
+        Some(name) if crate::compose::name_only(opts) => Ok((loader::source::normalize_project_name(name), None, Vec::new())),
         _ => {
             let loaded = loader::load(opts)?;
             Ok((loaded.project.name.clone(), Some(loaded.project), loaded.warnings))
