@@ -4,7 +4,6 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 use rcompose::engine::{ContainerStatus, Engine};
 
@@ -121,22 +120,24 @@ services:
     command: ["sh", "-c", "trap 'exit 0' TERM; echo ready; while true; do sleep 0.2; done"]
 "#;
     let s = Stack::new(test, yaml).await;
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rcompose"))
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rcompose"))
         .args(["-p", &s.name, "up", "--no-color"])
         .current_dir(s.dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn rcompose up");
-    // Signal once the app says it is ready (its TERM trap is set by then).
-    let mut stdout = BufReader::new(child.stdout.take().expect("piped")).lines();
+    // Signal once the app says it is ready (its TERM trap is set by then), as the engine has
+    // it: what `up` prints of it is the other tests' subject.
+    let container = s.container("app", 1);
     let ready = async {
-        while let Some(line) = stdout.next_line().await.expect("read stdout") {
-            if line == "app-1  | ready" {
+        loop {
+            let logs = std::process::Command::new("docker").args(["logs", &container]).output().expect("docker logs");
+            if String::from_utf8_lossy(&logs.stdout).contains("ready") {
                 return;
             }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("up ended before the app was ready");
     };
     tokio::time::timeout(Duration::from_secs(60), ready).await.expect("the app gets ready");
     let pid = child.id().expect("running").to_string();
