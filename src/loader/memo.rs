@@ -74,7 +74,7 @@ impl Memo {
     pub fn validate(&self, node: &Node) -> Result<(), Diagnostic> {
         let digest = digest(node);
         let recorded = self.read();
-        if recorded.iter().any(|d| *d == digest) {
+        if recorded.contains(&digest) {
             return Ok(());
         }
         validate::validate(node)?;
@@ -85,7 +85,7 @@ impl Memo {
     /// Whether the memo holds this document (for tests).
     pub fn holds(&self, node: &Node) -> bool {
         let digest = digest(node);
-        self.read().iter().any(|d| *d == digest)
+        self.read().contains(&digest)
     }
 
     fn read(&self) -> Vec<String> {

@@ -4,7 +4,7 @@
 //! `links`, `volumes_from` and `network_mode`.
 
 use super::env::Environment;
-use crate::model::{DependsOn, Network, Project, SERVICE_STARTED};
+use crate::model::{DependsOn, Project, SERVICE_STARTED};
 
 pub fn normalize(project: &mut Project, env: &Environment) {
     let mut needs_default = false;
@@ -34,7 +34,7 @@ pub fn normalize(project: &mut Project, env: &Environment) {
         }
     }
     if needs_default {
-        project.networks.entry("default".into()).or_insert_with(Network::default);
+        project.networks.entry("default".into()).or_default();
     }
     let name = project.name.clone();
     for (key, net) in project.networks.iter_mut() {

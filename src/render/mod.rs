@@ -103,26 +103,33 @@ fn hashes(project: &Project, which: &str) -> Result<String, Diagnostic> {
 /// the default written in the file), whether it is required, and the default and alternate
 /// values written in the files.
 fn variables_table(refs: &[Reference], env: &Environment, project_dir: &std::path::Path) -> String {
-    let mut rows: Vec<(String, Option<String>, bool, Option<String>, Option<String>)> = Vec::new();
+    /// What the files say of one variable.
+    struct Row {
+        name: String,
+        required: bool,
+        default: Option<String>,
+        alternate: Option<String>,
+    }
+    let mut rows: Vec<Row> = Vec::new();
     for r in refs {
-        let i = match rows.iter().position(|row| row.0 == r.name) {
+        let i = match rows.iter().position(|row| row.name == r.name) {
             Some(i) => i,
             None => {
-                rows.push((r.name.clone(), None, false, None, None));
+                rows.push(Row { name: r.name.clone(), required: false, default: None, alternate: None });
                 rows.len() - 1
             }
         };
         let row = &mut rows[i];
         match r.op {
-            Some(Op::DefaultIfEmpty | Op::DefaultIfUnset) if row.3.is_none() => row.3 = Some(r.arg.clone()),
-            Some(Op::AltIfNonEmpty | Op::AltIfSet) if row.4.is_none() => row.4 = Some(r.arg.clone()),
-            Some(Op::RequireNonEmpty | Op::RequireSet) => row.2 = true,
+            Some(Op::DefaultIfEmpty | Op::DefaultIfUnset) if row.default.is_none() => row.default = Some(r.arg.clone()),
+            Some(Op::AltIfNonEmpty | Op::AltIfSet) if row.alternate.is_none() => row.alternate = Some(r.arg.clone()),
+            Some(Op::RequireNonEmpty | Op::RequireSet) => row.required = true,
             _ => {}
         }
     }
     let cells: Vec<Vec<String>> = rows
         .into_iter()
-        .map(|(name, _, required, default, alternate)| {
+        .map(|Row { name, required, default, alternate }| {
             let (value, source) = match (env.get(&name), env.origin(&name)) {
                 (Some(v), Some(Origin::EnvFile(p))) => {
                     (v.to_string(), p.strip_prefix(project_dir).unwrap_or(p).display().to_string())

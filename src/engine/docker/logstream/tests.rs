@@ -65,7 +65,7 @@ fn one_read_of_many_frames_is_one_chunk() {
 #[test]
 fn a_tty_stream_is_raw_and_lengths_and_closes_delimit_bodies() {
     let raw = b"hello\r\nworld\n".to_vec();
-    assert_eq!(decode(&chunked(&[raw.clone()]), Body::Chunked, 3), vec![(LogStream::Stdout, "hello\r\nworld\n".into())]);
+    assert_eq!(decode(&chunked(std::slice::from_ref(&raw)), Body::Chunked, 3), vec![(LogStream::Stdout, "hello\r\nworld\n".into())]);
     let framed = [frame(1, "x\n"), frame(2, "y")].concat();
     let want = vec![(LogStream::Stdout, "x\n".to_string()), (LogStream::Stderr, "y".into())];
     assert_eq!(decode(&framed, Body::Length(framed.len()), 5), want);
