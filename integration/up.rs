@@ -184,10 +184,8 @@ async fn changing_one_service_recreates_only_it() {
     assert_eq!(after.len(), 2, "no temporary container left: {:?}", after.keys());
 }
 
-#[tokio::test]
-async fn a_dependent_starts_once_its_dependency_is_healthy() {
-    // db turns healthy about 2 s after it starts; web must not start before.
-    let yaml = r#"
+/// db turns healthy about 2 s after it starts (a file its healthcheck looks for); web sleeps.
+const SLOW_DB_AND_WEB: &str = r#"
 services:
   db:
     image: busybox
@@ -198,10 +196,13 @@ services:
     image: busybox
     command: ["sleep", "600"]
     stop_signal: SIGKILL
-    depends_on:
-      db: {condition: service_healthy}
 "#;
-    let s = Stack::new("healthy", yaml).await;
+
+#[tokio::test]
+async fn a_dependent_starts_once_its_dependency_is_healthy() {
+    // db turns healthy about 2 s after it starts; web must not start before.
+    let yaml = format!("{SLOW_DB_AND_WEB}    depends_on:\n      db: {{condition: service_healthy}}\n");
+    let s = Stack::new("healthy", &yaml).await;
     s.ok(&["up", "-d"]).await;
     let db = s.engine.inspect_container(&s.container("db", 1)).await.unwrap();
     let web = s.engine.inspect_container(&s.container("web", 1)).await.unwrap();
@@ -375,25 +376,13 @@ services:
 /// turns unhealthy.
 #[tokio::test]
 async fn up_wait_returns_once_healthy_and_fails_when_unhealthy() {
-    let yaml = r#"
-services:
-  db:
-    image: busybox
-    command: ["sh", "-c", "sleep 2; touch /tmp/ready; exec sleep 600"]
-    stop_signal: SIGKILL
-    healthcheck: {test: ["CMD", "test", "-f", "/tmp/ready"], interval: 200ms, start_period: 10s}
-  web:
-    image: busybox
-    command: ["sleep", "600"]
-    stop_signal: SIGKILL
-"#;
-    let s = Stack::new("wait", yaml).await;
+    let s = Stack::new("wait", SLOW_DB_AND_WEB).await;
     s.ok(&["up", "-d", "--wait"]).await;
     let db = s.engine.inspect_container(&s.container("db", 1)).await.unwrap();
     assert_eq!(db.state.health.expect("db has a health state").status.as_str(), "healthy", "--wait returned before db was healthy");
     assert_eq!(s.containers().await[&s.container("web", 1)].state, ContainerStatus::Running);
 
-    s.write(&yaml.replace(r#""test", "-f", "/tmp/ready""#, r#""false""#).replace("start_period: 10s", "retries: 2"));
+    s.write(&SLOW_DB_AND_WEB.replace(r#""test", "-f", "/tmp/ready""#, r#""false""#).replace("start_period: 10s", "retries: 2"));
     let out = s.rcompose(&["up", "-d", "--wait"]).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "an unhealthy service fails --wait: {stderr}");
