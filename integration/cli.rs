@@ -150,33 +150,7 @@ async fn an_interrupted_stop_exits_130() {
     let s = Stack::new("stopint", "services:\n  app:\n    image: busybox\n    command: [sleep, '600']\n").await;
     s.ok(&["up", "-d"]).await;
     // `sleep` as PID 1 ignores SIGTERM: the stop lasts until the timeout kills it.
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rcompose"))
-        .args(["-p", &s.name, "--progress", "plain", "stop", "-t", "5"])
-        .current_dir(s.dir.path())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn rcompose stop");
-    let mut stderr = BufReader::new(child.stderr.take().expect("piped")).lines();
-    let stopping = async {
-        while let Some(line) = stderr.next_line().await.expect("read stderr") {
-            if line.contains("Stopping") {
-                return;
-            }
-        }
-        panic!("stop ended before stopping");
-    };
-    tokio::time::timeout(Duration::from_secs(60), stopping).await.expect("the stop begins");
-    let pid = child.id().expect("running").to_string();
-    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().expect("kill").success());
-    let rest = async {
-        let mut rest = Vec::new();
-        while let Some(line) = stderr.next_line().await.expect("read stderr") {
-            rest.push(line);
-        }
-        rest
-    };
-    let rest = tokio::time::timeout(Duration::from_secs(60), rest).await.expect("stderr closes");
-    let status = tokio::time::timeout(Duration::from_secs(60), child.wait()).await.expect("stop ends").expect("status");
+    let (status, rest) = interrupt_when(&s, &["--progress", "plain", "stop", "-t", "5"], |l| l.contains("Stopping")).await;
     assert_eq!(status.code(), Some(130));
     assert_eq!(rest.last().map(String::as_str), Some("canceled"), "Docker Compose's last word: {rest:?}");
     assert!(!rest.iter().any(|l| l.starts_with("error:")), "{rest:?}");
@@ -212,6 +186,40 @@ async fn watch_ends_on_ctrl_c_with_130() {
     assert_eq!(status.code(), Some(130));
 }
 
+/// Runs `rcompose -p <project> args`, sends it SIGINT once a line of its standard error
+/// matches `ready`, and returns its exit status and the standard error lines that followed.
+async fn interrupt_when(s: &Stack, args: &[&str], ready: impl Fn(&str) -> bool) -> (std::process::ExitStatus, Vec<String>) {
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rcompose"))
+        .args(["-p", &s.name])
+        .args(args)
+        .current_dir(s.dir.path())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn rcompose");
+    let mut stderr = BufReader::new(child.stderr.take().expect("piped")).lines();
+    let reached = async {
+        while let Some(line) = stderr.next_line().await.expect("read stderr") {
+            if ready(&line) {
+                return;
+            }
+        }
+        panic!("rcompose {args:?} ended before the line to interrupt at");
+    };
+    tokio::time::timeout(Duration::from_secs(60), reached).await.expect("the line to interrupt at comes");
+    let pid = child.id().expect("running").to_string();
+    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().expect("kill").success());
+    let rest = async {
+        let mut rest = Vec::new();
+        while let Some(line) = stderr.next_line().await.expect("read stderr") {
+            rest.push(line);
+        }
+        rest
+    };
+    let rest = tokio::time::timeout(Duration::from_secs(60), rest).await.expect("stderr closes");
+    let status = tokio::time::timeout(Duration::from_secs(60), child.wait()).await.expect("rcompose ends").expect("status");
+    (status, rest)
+}
+
 /// Ctrl-C while `up -d` waits on a dependency's health check: Docker Compose exits 130 and
 /// says "canceled" (not that the dependency failed), and the dependent is left unstarted.
 #[tokio::test]
@@ -228,34 +236,8 @@ services:
     depends_on: {db: {condition: service_healthy}}
 "#;
     let s = Stack::new("healthint", yaml).await;
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rcompose"))
-        .args(["-p", &s.name, "--progress", "plain", "up", "-d"])
-        .current_dir(s.dir.path())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn rcompose up");
-    let mut stderr = BufReader::new(child.stderr.take().expect("piped")).lines();
     let db = s.container("db", 1);
-    let started = async {
-        while let Some(line) = stderr.next_line().await.expect("read stderr") {
-            if line.contains(&db) && line.ends_with("Started") {
-                return;
-            }
-        }
-        panic!("up ended before db started");
-    };
-    tokio::time::timeout(Duration::from_secs(60), started).await.expect("db starts");
-    let pid = child.id().expect("running").to_string();
-    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().expect("kill").success());
-    let rest = async {
-        let mut rest = Vec::new();
-        while let Some(line) = stderr.next_line().await.expect("read stderr") {
-            rest.push(line);
-        }
-        rest
-    };
-    let rest = tokio::time::timeout(Duration::from_secs(60), rest).await.expect("stderr closes");
-    let status = tokio::time::timeout(Duration::from_secs(60), child.wait()).await.expect("up ends").expect("status");
+    let (status, rest) = interrupt_when(&s, &["--progress", "plain", "up", "-d"], |l| l.contains(&db) && l.ends_with("Started")).await;
     assert_eq!(status.code(), Some(130), "{rest:?}");
     assert_eq!(rest.last().map(String::as_str), Some("canceled"), "{rest:?}");
     assert!(!rest.iter().any(|l| l.starts_with("error:")), "{rest:?}");
