@@ -13,7 +13,7 @@ type Rule = fn(&mut Node, &str) -> Result<(), Diagnostic>;
 /// Rewrites applied to keys of each service (`services.<name>.<key>`), by dotted path below the
 /// service.
 const SERVICE_RULES: &[(&str, Rule)] = &[
-    ("build", build),
+    ("build", build_with_context),
     ("build.args", mapping_with_equals),
     ("build.labels", mapping),
     ("build.additional_contexts", mapping),

@@ -103,8 +103,6 @@ pub fn load(opts: &Options) -> Result<Loaded, Diagnostic> {
     merge::enforce_unicity(&mut tree)?;
     if opts.resolve_paths {
         paths::resolve(&mut tree, &project_dir, home.as_deref());
-    } else {
-        paths::default_build_contexts(&mut tree);
     }
     canonical::default_secret_targets(&mut tree);
 
@@ -147,8 +145,6 @@ pub fn load_uninterpolated(opts: &Options) -> Result<(serde_json::Value, Vec<Str
     merge::enforce_unicity(&mut tree)?;
     if opts.resolve_paths {
         paths::resolve(&mut tree, &project_dir, home.as_deref());
-    } else {
-        paths::default_build_contexts(&mut tree);
     }
     if opts.normalize {
         uninterpolated::normalize(&mut tree, &name);

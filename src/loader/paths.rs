@@ -26,28 +26,13 @@ pub fn resolve(root: &mut Node, base: &Path, home: Option<&Path>) {
     }
 }
 
-/// Without path resolution, a build with no `context` still builds the project directory,
-/// written `.` as Docker Compose writes it.
-pub fn default_build_contexts(root: &mut Node) {
-    let services = root.get_mut("services").and_then(Node::as_map_mut);
-    for service in services.into_iter().flat_map(|s| s.values_mut()) {
-        if let Some(build) = service.get_mut("build").and_then(Node::as_map_mut) {
-            build.entry("context".into()).or_insert_with(|| Node::string("."));
-        }
-    }
-}
-
 /// Resolves the path-valued fields of one canonical service.
 pub fn resolve_service(service: &mut Node, base: &Path, home: Option<&Path>) {
     let r = |s: &str| absolute(s, base, home);
     if let Some(build) = service.get_mut("build") {
-        match build.get_mut("context") {
-            Some(ctx) => map_str(ctx, &|s| if is_remote(s) { s.to_string() } else { r(s) }),
-            None => {
-                if let Some(m) = build.as_map_mut() {
-                    m.insert("context".into(), Node::string(r(".")));
-                }
-            }
+        // Canonical form gives every build a context (`.` when none is written).
+        if let Some(ctx) = build.get_mut("context") {
+            map_str(ctx, &|s| if is_remote(s) { s.to_string() } else { r(s) });
         }
         if let Some(extra) = build.get_mut("additional_contexts").and_then(Node::as_map_mut) {
             for v in extra.values_mut() {
