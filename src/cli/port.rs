@@ -29,7 +29,7 @@ pub fn run(global: &GlobalOptions, args: PortArgs) -> anyhow::Result<i32> {
     if !args.extra.is_empty() {
         output::warn(&format!("ignoring extra arguments: {}", args.extra.join(" ")));
     }
-    let (name, _) = super::ps::target(global, std::slice::from_ref(&args.service))?;
+    let (name, _) = super::session::project_or_name(global, std::slice::from_ref(&args.service))?;
     let address = status::block_on(async {
         let engine = status::connect().await?;
         status::port::port(&*engine, &name, &args.service, private_port, &args.protocol, args.index).await

@@ -64,20 +64,12 @@ pub fn run(global: &GlobalOptions, args: PsArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-/// The project the read-only commands query (shared by `ps`, `logs`, `images`, `port`, `top`):
-/// its name and, when a compose file is found, the project; the loader's warnings are printed.
-pub(super) fn target(global: &GlobalOptions, services: &[String]) -> anyhow::Result<(String, Option<crate::model::Project>)> {
-    let (name, project, warnings) = status::target(&global.load_options(services))?;
-    warnings.iter().for_each(|w| output::warn(w));
-    Ok((name, project))
-}
-
 /// The containers `ps`, `logs`, `images` and `top` look at. As in Docker Compose, a service the
 /// loaded project does not declare is refused by `ps` and `logs` (`refuse_unknown`), while
 /// `images` and `top` select nothing for it and succeed (we warn); without a project (`-p`
 /// alone) the labels decide.
 pub(super) fn scope(global: &GlobalOptions, services: &[String], refuse_unknown: bool) -> anyhow::Result<Scope> {
-    let (name, project) = target(global, services)?;
+    let (name, project) = super::session::project_or_name(global, services)?;
     for s in status::unknown_services(project.as_ref(), services) {
         if refuse_unknown {
             anyhow::bail!("no such service: {s}");

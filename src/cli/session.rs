@@ -20,15 +20,12 @@ pub fn project(global: &GlobalOptions, services: &[String]) -> anyhow::Result<Pr
     Ok(project.expect("a project is always loaded when a name alone is not enough"))
 }
 
-/// The project name and, when a compose file is found, the project. With `-p` and no compose
-/// file, the commands work from the labels of the named project.
+/// The project name and, unless the project is named with `-p` and no `-f`, the project: the
+/// commands that act on existing containers then work from its labels ([`crate::status::target`]).
 pub fn project_or_name(global: &GlobalOptions, services: &[String]) -> anyhow::Result<(String, Option<Project>)> {
-    let (project, warnings) = compose::load_project(&global.load_options(services), true)?;
+    let (name, project, warnings) = crate::status::target(&global.load_options(services))?;
     warnings.iter().for_each(|w| output::warn(w));
-    Ok(match project {
-        Some(p) => (p.name.clone(), Some(p)),
-        None => (crate::loader::source::normalize_project_name(global.project_name.as_deref().unwrap_or_default()), None),
-    })
+    Ok((name, project))
 }
 
 /// Connects to the engine and runs `work` with a `Compose` that prints progress and warnings;

@@ -70,17 +70,16 @@ pub fn unknown_services<'a>(project: Option<&Project>, services: &'a [String]) -
     services.iter().filter(|s| !p.services.contains_key(*s) && !p.disabled_services.contains_key(*s)).collect()
 }
 
-/// The project to query: loaded from the compose files, or, with `-p` and no `-f`, known by
-/// its name alone (`None`), as Docker Compose does ([`crate::compose::name_only`]). Returns the project
-/// name, the project, and the loader's warnings.
+/// The project a command acts on: loaded from the compose files, or, with `-p` and no `-f`,
+/// known by its name alone (`None`), as Docker Compose does ([`crate::compose::name_only`]).
+/// Returns the project name, the project, and the loader's warnings.
 pub fn target(opts: &loader::Options) -> Result<(String, Option<Project>, Vec<String>), Diagnostic> {
-    match &opts.project_name {
-        Some(name) if crate::compose::name_only(opts) => Ok((loader::source::normalize_project_name(name), None, Vec::new())),
-        _ => {
-            let loaded = loader::load(opts)?;
-            Ok((loaded.project.name.clone(), Some(loaded.project), loaded.warnings))
-        }
-    }
+    let (project, warnings) = crate::compose::load_project(opts, true)?;
+    let name = match &project {
+        Some(p) => p.name.clone(),
+        None => loader::source::normalize_project_name(opts.project_name.as_deref().unwrap_or_default()),
+    };
+    Ok((name, project, warnings))
 }
 
 /// Runs a query to completion on a runtime of its own (the CLI is synchronous). One thread:
