@@ -4,7 +4,6 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-
 use rcompose::engine::{ContainerStatus, Engine};
 
 use crate::harness::{compose, SLEEPER};
@@ -77,7 +76,9 @@ services:
     assert!(!stdout.contains('\x1b'), "no colours with --no-color: {stdout:?}");
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines[0], "Attaching to one-1, two-1");
-    for expected in ["one-1  | first line", "one-1  | second line", "two-1  | from two", "one-1 exited with code 0", "two-1 exited with code 0"] {
+    for expected in
+        ["one-1  | first line", "one-1  | second line", "two-1  | from two", "one-1 exited with code 0", "two-1 exited with code 0"]
+    {
         assert!(lines.contains(&expected), "{expected:?} in {stdout}");
     }
     let first = lines.iter().position(|l| *l == "one-1  | first line").unwrap();
@@ -143,7 +144,8 @@ services:
     let pid = child.id().expect("running").to_string();
     let sent = std::process::Command::new("kill").args([signal, &pid]).status().expect("kill");
     assert!(sent.success());
-    let out = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output()).await.expect("up ends after the signal").expect("output");
+    let out =
+        tokio::time::timeout(Duration::from_secs(60), child.wait_with_output()).await.expect("up ends after the signal").expect("output");
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("Gracefully stopping... (press Ctrl+C again to force)"), "{stderr}");

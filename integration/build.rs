@@ -64,7 +64,10 @@ async fn build_sends_args_and_leaves_out_what_dockerignore_excludes() {
 
     let listing = "cat /greeting; cd /ctx && find . -type f | sort";
     let ours = run_in(&image, listing);
-    assert_eq!(ours, "bonjour from-flag\n./.dockerignore\n./Dockerfile\n./keep.txt\n./nested/a.secret\n./nested/drop/back.txt\n./nested/keep/y.txt\n");
+    assert_eq!(
+        ours,
+        "bonjour from-flag\n./.dockerignore\n./Dockerfile\n./keep.txt\n./nested/a.secret\n./nested/drop/back.txt\n./nested/keep/y.txt\n"
+    );
     let info = s.engine.inspect_image(&image).await.unwrap();
     cleanup.0.push(info.id.clone());
     assert_eq!(info.labels.get("org.example.built").map(String::as_str), Some("yes"));
@@ -189,7 +192,12 @@ async fn up_builds_a_missing_image_and_rebuilds_on_request() {
     s.engine.remove_image(&image, true).await.unwrap();
     let refused = s.rcompose(&["up", "-d", "--no-build"]).await;
     assert!(!refused.status.success());
-    assert!(stderr(&refused).contains(&format!("service web: image {image} is not present locally and it must be built, and --no-build was given")), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused)
+            .contains(&format!("service web: image {image} is not present locally and it must be built, and --no-build was given")),
+        "{}",
+        stderr(&refused)
+    );
 }
 
 #[tokio::test]
@@ -200,7 +208,11 @@ async fn missing_images_that_cannot_be_pulled_name_the_service() {
     // Exit codes as Docker Compose's: 1 when pulling is forbidden, 18 when a pull fails.
     let never = s.rcompose(&["up", "-d", "app"]).await;
     assert_eq!(never.status.code(), Some(1), "{}", stderr(&never));
-    assert!(stderr(&never).contains(&format!("service app: image {absent} is not present locally and pull_policy never forbids pulling it")), "{}", stderr(&never));
+    assert!(
+        stderr(&never).contains(&format!("service app: image {absent} is not present locally and pull_policy never forbids pulling it")),
+        "{}",
+        stderr(&never)
+    );
     assert!(s.containers().await.is_empty(), "nothing is created");
 
     let unpullable = s.rcompose(&["up", "-d", "other"]).await;
@@ -249,13 +261,24 @@ async fn the_quickstart_stack_comes_up_answers_and_goes_down() {
     let port = free_port().to_string();
     let _cleanup = Images(vec![format!("{project}-web")]);
     let rcompose = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_rcompose")).args(["-f", file, "-p", &project]).args(args).env("QUICKSTART_PORT", &port).output().unwrap()
+        Command::new(env!("CARGO_BIN_EXE_rcompose"))
+            .args(["-f", file, "-p", &project])
+            .args(args)
+            .env("QUICKSTART_PORT", &port)
+            .output()
+            .unwrap()
     };
     // Without QUICKSTART_PORT, the page is published on 8080 (the test uses a free port so
     // as not to depend on 8080 being free).
-    let config = Command::new(env!("CARGO_BIN_EXE_rcompose")).args(["-f", file, "config", "--format", "json"]).env_remove("QUICKSTART_PORT").output().unwrap();
-    let model: serde_json::Value = serde_json::from_slice(&config.stdout).unwrap_or_else(|e| panic!("config --format json: {e}: {}", stderr(&config)));
-    let published: Vec<&serde_json::Value> = model["services"].as_object().into_iter().flat_map(|s| s.values()).filter_map(|s| s["ports"].as_array()).flatten().collect();
+    let config = Command::new(env!("CARGO_BIN_EXE_rcompose"))
+        .args(["-f", file, "config", "--format", "json"])
+        .env_remove("QUICKSTART_PORT")
+        .output()
+        .unwrap();
+    let model: serde_json::Value =
+        serde_json::from_slice(&config.stdout).unwrap_or_else(|e| panic!("config --format json: {e}: {}", stderr(&config)));
+    let published: Vec<&serde_json::Value> =
+        model["services"].as_object().into_iter().flat_map(|s| s.values()).filter_map(|s| s["ports"].as_array()).flatten().collect();
     assert!(published.iter().any(|p| p["target"] == 8080 && p["published"] == "8080"), "{published:?}");
     let up = rcompose(&["up", "-d", "--wait"]);
     let down_anyway = scopeguard(|| drop(rcompose(&["down", "-v"])));

@@ -122,7 +122,26 @@ fn an_unreachable_engine_exits_1() {
     let dir = tmp.path();
     std::fs::write(dir.join("compose.yaml"), "services:\n  web:\n    image: busybox\n").unwrap();
     let no_engine = [("DOCKER_HOST", "unix:///nonexistent/docker.sock")];
-    for args in [&["up", "-d"][..], &["down"], &["ps"], &["logs"], &["start"], &["stop"], &["restart"], &["rm", "-f"], &["create"], &["kill"], &["pause"], &["unpause"], &["pull"], &["images"], &["port", "web", "80"], &["top"], &["ls"], &["--dry-run", "up"]] {
+    for args in [
+        &["up", "-d"][..],
+        &["down"],
+        &["ps"],
+        &["logs"],
+        &["start"],
+        &["stop"],
+        &["restart"],
+        &["rm", "-f"],
+        &["create"],
+        &["kill"],
+        &["pause"],
+        &["unpause"],
+        &["pull"],
+        &["images"],
+        &["port", "web", "80"],
+        &["top"],
+        &["ls"],
+        &["--dry-run", "up"],
+    ] {
         let (code, err) = rcompose_env(dir, args, &no_engine);
         assert_eq!(code, 1, "rcompose {args:?}: {err}");
         assert!(err.contains("cannot connect to the docker engine"), "rcompose {args:?}: {err}");
@@ -134,7 +153,11 @@ fn an_unreachable_engine_exits_1() {
 /// `start` with nothing to start fails, so that `start || up -d` works as with Docker Compose.
 #[tokio::test]
 async fn start_without_containers_exits_1() {
-    let s = Stack::new("startnone", "services:\n  a:\n    image: busybox\n    command: [sleep, '600']\n  b:\n    image: busybox\n    command: [sleep, '600']\n").await;
+    let s = Stack::new(
+        "startnone",
+        "services:\n  a:\n    image: busybox\n    command: [sleep, '600']\n  b:\n    image: busybox\n    command: [sleep, '600']\n",
+    )
+    .await;
     let out = s.rcompose(&["start"]).await;
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     s.ok(&["create", "a"]).await;
@@ -252,7 +275,11 @@ services:
 /// read: the labels decide, and a name no container has selects nothing.
 #[tokio::test]
 async fn unknown_services_are_ignored_or_refused_as_docker_compose() {
-    let s = Stack::new("unknownsvc", "services:\n  a:\n    image: busybox\n    command: [sleep, '600']\n  b:\n    image: busybox\n    command: [sleep, '600']\n").await;
+    let s = Stack::new(
+        "unknownsvc",
+        "services:\n  a:\n    image: busybox\n    command: [sleep, '600']\n  b:\n    image: busybox\n    command: [sleep, '600']\n",
+    )
+    .await;
     let reference = reference_installed();
     let cases: &[(&[&str], i32)] = &[
         (&["ps", "nosuch"], 1),
@@ -284,7 +311,12 @@ async fn unknown_services_are_ignored_or_refused_as_docker_compose() {
             assert!(err.contains("no such service: nosuch") || err.contains("\"nosuch\""), "rcompose {args:?} names the service: {err}");
             if reference {
                 let theirs = s.docker_compose(args).await;
-                assert_eq!(theirs.status.code(), Some(*want), "docker compose {args:?} (running: {running}): {}", String::from_utf8_lossy(&theirs.stderr));
+                assert_eq!(
+                    theirs.status.code(),
+                    Some(*want),
+                    "docker compose {args:?} (running: {running}): {}",
+                    String::from_utf8_lossy(&theirs.stderr)
+                );
                 assert_eq!(out, String::from_utf8_lossy(&theirs.stdout), "stdout of {args:?} (running: {running})");
             }
         }
@@ -333,9 +365,18 @@ async fn commands_work_from_labels_with_only_a_project_name() {
     let empty = tempfile::tempdir().unwrap();
     let run = |args: &[&str], project: &str| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_rcompose"));
-        cmd.args(["-p", project]).args(args).current_dir(empty.path()).env_remove("COMPOSE_FILE").env_remove("COMPOSE_PROJECT_NAME").stdin(Stdio::null());
+        cmd.args(["-p", project])
+            .args(args)
+            .current_dir(empty.path())
+            .env_remove("COMPOSE_FILE")
+            .env_remove("COMPOSE_PROJECT_NAME")
+            .stdin(Stdio::null());
         let out = cmd.output().unwrap();
-        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     };
     let name = s.name.clone();
     let running = || async { s.containers().await.values().filter(|c| c.state == ContainerStatus::Running).count() };
@@ -360,7 +401,21 @@ async fn commands_work_from_labels_with_only_a_project_name() {
 
     // A project with no containers at all.
     let none = format!("{name}-none");
-    for (args, want) in [(&["ps"][..], 0), (&["logs"], 0), (&["images"], 0), (&["top"], 0), (&["stop"], 0), (&["restart"], 0), (&["kill"], 0), (&["pause"], 0), (&["unpause"], 0), (&["rm", "-f"], 0), (&["down"], 0), (&["start"], 1), (&["port", "a", "80"], 1)] {
+    for (args, want) in [
+        (&["ps"][..], 0),
+        (&["logs"], 0),
+        (&["images"], 0),
+        (&["top"], 0),
+        (&["stop"], 0),
+        (&["restart"], 0),
+        (&["kill"], 0),
+        (&["pause"], 0),
+        (&["unpause"], 0),
+        (&["rm", "-f"], 0),
+        (&["down"], 0),
+        (&["start"], 1),
+        (&["port", "a", "80"], 1),
+    ] {
         let (code, _, err) = run(args, &none);
         assert_eq!(code, want, "rcompose -p {none} {args:?}: {err}");
         if reference_installed() {
@@ -369,4 +424,3 @@ async fn commands_work_from_labels_with_only_a_project_name() {
         }
     }
 }
-

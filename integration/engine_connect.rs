@@ -14,15 +14,8 @@ async fn engine_reports_its_version_and_we_speak_it() {
     assert!(!v.version.is_empty(), "{v:?}");
     // We never ask for more than the engine speaks.
     let (major, minor) = p.engine.api_version();
-    let engine_api: Vec<usize> = v
-        .api_version
-        .split('.')
-        .map(|n| n.parse().unwrap())
-        .collect();
-    assert!(
-        (major, minor) <= (engine_api[0], engine_api[1]),
-        "{v:?} vs {major}.{minor}"
-    );
+    let engine_api: Vec<usize> = v.api_version.split('.').map(|n| n.parse().unwrap()).collect();
+    assert!((major, minor) <= (engine_api[0], engine_api[1]), "{v:?} vs {major}.{minor}");
     assert_eq!(v.negotiated_api_version, format!("{major}.{minor}"));
 }
 
@@ -59,18 +52,13 @@ async fn connect_sends_our_user_agent_and_negotiates_down_to_the_engine() {
     let (engine, head) = tokio::join!(DockerEngine::connect_to(&host), fake_engine(listener));
     let engine = engine.expect("connect to the fake engine");
     let expected = format!("user-agent: rcompose/{}", env!("CARGO_PKG_VERSION"));
-    assert!(
-        head.to_ascii_lowercase().contains(&expected),
-        "request head:\n{head}"
-    );
+    assert!(head.to_ascii_lowercase().contains(&expected), "request head:\n{head}");
     assert_eq!(engine.api_version(), (1, 41));
 }
 
 #[tokio::test]
 async fn a_missing_socket_is_unavailable_and_says_how_to_fix_it() {
-    let err = DockerEngine::connect_to("unix:///nonexistent/rcompose-test.sock")
-        .await
-        .expect_err("nothing listens there");
+    let err = DockerEngine::connect_to("unix:///nonexistent/rcompose-test.sock").await.expect_err("nothing listens there");
     assert!(matches!(err, EngineError::Unavailable { .. }), "{err:?}");
     let text = err.to_string();
     assert!(text.contains("DOCKER_HOST"), "{text}");
@@ -80,13 +68,7 @@ async fn a_missing_socket_is_unavailable_and_says_how_to_fix_it() {
 #[tokio::test]
 async fn a_refused_tcp_connection_is_unavailable() {
     // Bind then drop to get a local port with nobody behind it.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let err = DockerEngine::connect_to(&format!("tcp://127.0.0.1:{port}"))
-        .await
-        .expect_err("nothing listens there");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let err = DockerEngine::connect_to(&format!("tcp://127.0.0.1:{port}")).await.expect_err("nothing listens there");
     assert!(matches!(err, EngineError::Unavailable { .. }), "{err:?}");
 }

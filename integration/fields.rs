@@ -86,8 +86,14 @@ async fn down(s: &Stack, rcompose: bool) {
 async fn every_field_reaches_the_engine_as_docker_compose_sends_it() {
     let t = TestProject::new("fields").await;
     let inputs = Inputs { ports: free_ports(), network: t.object("net"), volume: t.object("vol") };
-    t.engine.create_network(&NetworkSpec { name: inputs.network.clone(), labels: t.labels(&[]), ..Default::default() }).await.expect("external network");
-    t.engine.create_volume(&VolumeSpec { name: inputs.volume.clone(), labels: t.labels(&[]), ..Default::default() }).await.expect("external volume");
+    t.engine
+        .create_network(&NetworkSpec { name: inputs.network.clone(), labels: t.labels(&[]), ..Default::default() })
+        .await
+        .expect("external network");
+    t.engine
+        .create_volume(&VolumeSpec { name: inputs.volume.clone(), labels: t.labels(&[]), ..Default::default() })
+        .await
+        .expect("external volume");
 
     let mut ours = stack("fields", &inputs).await;
     up(&ours, true).await;
@@ -118,13 +124,15 @@ async fn every_field_reaches_the_engine_as_docker_compose_sends_it() {
 /// Each field of the fixture, as the engine reports it.
 fn check_fields(s: &Stack, inputs: &Inputs) {
     let cs = inspect_diff::containers(&s.name);
-    let c = |service: &str| cs.get(&s.container(service, 1)).unwrap_or_else(|| panic!("no container for {service}: {:?}", cs.keys())).clone();
+    let c =
+        |service: &str| cs.get(&s.container(service, 1)).unwrap_or_else(|| panic!("no container for {service}: {:?}", cs.keys())).clone();
     let id = |service: &str| c(service)["Id"].as_str().unwrap_or_default().to_string();
     let net = |key: &str| format!("{}_{key}", s.name);
     let dir = s.dir.path().display().to_string();
     let [p1, p2, p3, p4] = inputs.ports.map(|p| p.to_string());
     let endpoint = |key: &str, field: &str| format!("/NetworkSettings/Networks/{}/{field}", net(key));
-    let (front_ipam, front_ip, back_ipam) = (endpoint("front", "IPAMConfig"), endpoint("front", "IPAddress"), endpoint("back", "IPAMConfig"));
+    let (front_ipam, front_ip, back_ipam) =
+        (endpoint("front", "IPAMConfig"), endpoint("front", "IPAddress"), endpoint("back", "IPAMConfig"));
     let bind = |ip: &str, port: &str| json!([{"HostIp": ip, "HostPort": port}]);
     let expect: Vec<(&str, &str, Value)> = vec![
         ("web", "/Config/Entrypoint", json!(["/bin/sh", "-c"])),
@@ -137,9 +145,21 @@ fn check_fields(s: &Stack, inputs: &Inputs) {
         ("web", "/Config/Domainname", json!("example.org")),
         ("web", "/Config/StopSignal", json!("SIGUSR1")),
         ("web", "/Config/StopTimeout", json!(5)),
-        ("web", "/Config/Healthcheck", json!({"Test": ["CMD", "true"], "Interval": 30_000_000_000u64, "Timeout": 5_000_000_000u64, "StartPeriod": 2_000_000_000u64, "Retries": 4})),
-        ("web", "/Config/ExposedPorts", json!({"3000": {}, "4000-4001/udp": {}, "53/udp": {}, "80/tcp": {}, "81/udp": {}, "82/udp": {}, "90/tcp": {}, "9000/tcp": {}})),
-        ("web", "/HostConfig/PortBindings", json!({"80/tcp": bind("", &p1), "81/udp": bind("127.0.0.1", &p2), "82/udp": bind("127.0.0.1", &p3), "90/tcp": bind("127.0.0.1", &p4), "53/udp": bind("", ""), "9000/tcp": bind("", "")})),
+        (
+            "web",
+            "/Config/Healthcheck",
+            json!({"Test": ["CMD", "true"], "Interval": 30_000_000_000u64, "Timeout": 5_000_000_000u64, "StartPeriod": 2_000_000_000u64, "Retries": 4}),
+        ),
+        (
+            "web",
+            "/Config/ExposedPorts",
+            json!({"3000": {}, "4000-4001/udp": {}, "53/udp": {}, "80/tcp": {}, "81/udp": {}, "82/udp": {}, "90/tcp": {}, "9000/tcp": {}}),
+        ),
+        (
+            "web",
+            "/HostConfig/PortBindings",
+            json!({"80/tcp": bind("", &p1), "81/udp": bind("127.0.0.1", &p2), "82/udp": bind("127.0.0.1", &p3), "90/tcp": bind("127.0.0.1", &p4), "53/udp": bind("", ""), "9000/tcp": bind("", "")}),
+        ),
         ("web", "/HostConfig/RestartPolicy", json!({"Name": "unless-stopped", "MaximumRetryCount": 0})),
         ("web", "/HostConfig/Init", json!(true)),
         ("web", "/HostConfig/ReadonlyRootfs", json!(true)),
@@ -148,7 +168,11 @@ fn check_fields(s: &Stack, inputs: &Inputs) {
         ("web", "/HostConfig/Sysctls", json!({"net.core.somaxconn": "1024"})),
         ("web", "/HostConfig/CapAdd", json!(["NET_ADMIN", "SYS_PTRACE"])),
         ("web", "/HostConfig/CapDrop", json!(["MKNOD"])),
-        ("web", "/HostConfig/Devices", json!([{"PathOnHost": "/dev/zero", "PathInContainer": "/dev/myzero", "CgroupPermissions": "rw"}, {"PathOnHost": "/dev/null", "PathInContainer": "/dev/null", "CgroupPermissions": "rwm"}])),
+        (
+            "web",
+            "/HostConfig/Devices",
+            json!([{"PathOnHost": "/dev/zero", "PathInContainer": "/dev/myzero", "CgroupPermissions": "rw"}, {"PathOnHost": "/dev/null", "PathInContainer": "/dev/null", "CgroupPermissions": "rwm"}]),
+        ),
         ("web", "/HostConfig/Dns", json!(["8.8.8.8", "9.9.9.9"])),
         ("web", "/HostConfig/DnsSearch", json!(["example.com"])),
         ("web", "/HostConfig/DnsOptions", json!(["ndots:2", "timeout:3"])),
@@ -215,10 +239,14 @@ fn check_fields(s: &Stack, inputs: &Inputs) {
         ("shell", "/HostConfig/Memory", json!(100_000_000)),
         ("shell", "/HostConfig/NanoCpus", json!(1_500_000_000)),
         ("blank", "/Config/Healthcheck/Test", json!(["NONE"])),
-        ("gpu", "/HostConfig/DeviceRequests", json!([
-            {"Driver": "nvidia", "Count": 0, "DeviceIDs": ["0", "1"], "Capabilities": [["gpu", "utility"]], "Options": null},
-            {"Driver": "nvidia", "Count": 2, "DeviceIDs": null, "Capabilities": [["compute"]], "Options": null},
-        ])),
+        (
+            "gpu",
+            "/HostConfig/DeviceRequests",
+            json!([
+                {"Driver": "nvidia", "Count": 0, "DeviceIDs": ["0", "1"], "Capabilities": [["gpu", "utility"]], "Options": null},
+                {"Driver": "nvidia", "Count": 2, "DeviceIDs": null, "Capabilities": [["compute"]], "Options": null},
+            ]),
+        ),
     ];
     let mut wrong = Vec::new();
     for (service, pointer, want) in &expect {
@@ -257,12 +285,24 @@ fn check_fields(s: &Stack, inputs: &Inputs) {
     let db = s.container("db", 1);
     let web = s.container("web", 1);
     let p = &s.name;
-    let want_links = json!([format!("{db}:database"), format!("{db}:db-1"), format!("{db}:{p}-db-1"), format!("{web}:web"), format!("{web}:web-1"), format!("{web}:{p}-web-1")]);
+    let want_links = json!([
+        format!("{db}:database"),
+        format!("{db}:db-1"),
+        format!("{db}:{p}-db-1"),
+        format!("{web}:web"),
+        format!("{web}:web-1"),
+        format!("{web}:{p}-web-1")
+    ]);
     for n in [net("back"), net("front"), inputs.network.clone()] {
         assert_eq!(c("linker")["NetworkSettings"]["Networks"][&n]["Links"], want_links, "links on {n}");
     }
     let mounts = |service: &str| -> BTreeMap<String, Value> {
-        c(service)["Mounts"].as_array().into_iter().flatten().map(|m| (m["Destination"].as_str().unwrap_or_default().to_string(), m.clone())).collect()
+        c(service)["Mounts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|m| (m["Destination"].as_str().unwrap_or_default().to_string(), m.clone()))
+            .collect()
     };
     let web_mounts = mounts("web");
     let field = |m: &BTreeMap<String, Value>, dest: &str, key: &str| m.get(dest).map(|v| v[key].clone()).unwrap_or(Value::Null);
@@ -276,7 +316,10 @@ fn check_fields(s: &Stack, inputs: &Inputs) {
     let front = &nets[&net("front")];
     assert_eq!(front["Driver"], json!("bridge"));
     assert_eq!(front["Options"], json!({"com.docker.network.bridge.enable_icc": "true", "com.docker.network.driver.mtu": "1400"}));
-    assert_eq!(front["IPAM"]["Config"], json!([{"Subnet": "10.213.77.0/24", "Gateway": "10.213.77.1", "IPRange": "10.213.77.128/25", "AuxiliaryAddresses": {"reserved": "10.213.77.200"}}]));
+    assert_eq!(
+        front["IPAM"]["Config"],
+        json!([{"Subnet": "10.213.77.0/24", "Gateway": "10.213.77.1", "IPRange": "10.213.77.128/25", "AuxiliaryAddresses": {"reserved": "10.213.77.200"}}])
+    );
     assert_eq!((front["Attachable"].clone(), front["Internal"].clone()), (json!(true), json!(false)));
     assert_eq!(front["Labels"]["org.example.net"], json!("front"));
     assert_eq!(nets[&net("back")]["Internal"], json!(true));

@@ -36,10 +36,15 @@ async fn reference(s: &Stack, args: &[&str]) -> Option<Output> {
 
 /// `base` and `app`, each built from its own directory, `app` depending on `base`.
 async fn two_builds(test: &str, app_extra: &str) -> (Stack, Images) {
-    let yaml = format!("services:\n  base:\n    build: base\n    command: [sleep, '600']\n  app:\n    build: app\n    depends_on: [base]\n{app_extra}");
+    let yaml = format!(
+        "services:\n  base:\n    build: base\n    command: [sleep, '600']\n  app:\n    build: app\n    depends_on: [base]\n{app_extra}"
+    );
     let s = Stack::new(test, &yaml).await;
     // Steps unique to the project: no other test's build shares (or removes) their layers.
-    for (dir, run) in [("base", "echo base"), ("app", "echo app; cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes")] {
+    for (dir, run) in [
+        ("base", "echo base"),
+        ("app", "echo app; cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes"),
+    ] {
         std::fs::create_dir_all(s.dir.path().join(dir)).unwrap();
         std::fs::write(s.dir.path().join(dir).join("Dockerfile"), format!("FROM busybox:latest\nRUN echo {}; {run}\n", s.name)).unwrap();
     }
@@ -129,7 +134,9 @@ async fn pull_ignore_buildable_skips_the_services_that_build() {
 #[tokio::test]
 async fn pull_include_deps_pulls_what_the_service_depends_on() {
     let absent = format!("rcflags{}-dep-absent:1", std::process::id());
-    let yaml = format!("services:\n  app:\n    image: busybox:latest\n    pull_policy: missing\n    depends_on: [db]\n  db:\n    image: {absent}\n");
+    let yaml = format!(
+        "services:\n  app:\n    image: busybox:latest\n    pull_policy: missing\n    depends_on: [db]\n  db:\n    image: {absent}\n"
+    );
     let s = Stack::new("include-deps", &yaml).await;
     let out = s.rcompose(&["pull", "app"]).await;
     assert!(out.status.success(), "app's image is here, db is not asked for: {}", stderr(&out));
@@ -143,7 +150,8 @@ async fn pull_include_deps_pulls_what_the_service_depends_on() {
 
 #[tokio::test]
 async fn kill_remove_orphans_kills_the_orphans_too_without_removing_them() {
-    let two = "services:\n  a:\n    image: busybox\n    command: [sleep, '600']\n  gone:\n    image: busybox\n    command: [sleep, '600']\n";
+    let two =
+        "services:\n  a:\n    image: busybox\n    command: [sleep, '600']\n  gone:\n    image: busybox\n    command: [sleep, '600']\n";
     let one = "services:\n  a:\n    image: busybox\n    command: [sleep, '600']\n";
     let s = Stack::new("kill-orphans", two).await;
     let (a, gone) = (s.container("a", 1), s.container("gone", 1));
@@ -152,7 +160,8 @@ async fn kill_remove_orphans_kills_the_orphans_too_without_removing_them() {
     // `-f`: with `-p` alone, as in Docker Compose, no file is read and every container of the
     // project is one of its services.
     s.ok(&["-f", "compose.yaml", "kill"]).await;
-    let state = |all: &std::collections::BTreeMap<String, rcompose::engine::ContainerSummary>, c: &str| all.get(c).map(|x| x.state.to_string());
+    let state =
+        |all: &std::collections::BTreeMap<String, rcompose::engine::ContainerSummary>, c: &str| all.get(c).map(|x| x.state.to_string());
     let all = s.containers().await;
     assert_eq!(state(&all, &a).as_deref(), Some("exited"));
     assert_eq!(state(&all, &gone).as_deref(), Some("running"), "an orphan is left alone without the flag");

@@ -10,8 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 use rcompose::engine::{
-    ContainerConfig, ContainerSpec, DockerEngine, Engine, ImageFilter, LabelFilter, LogChunk,
-    LogStream, RemoveContainerOptions,
+    ContainerConfig, ContainerSpec, DockerEngine, Engine, ImageFilter, LabelFilter, LogChunk, LogStream, RemoveContainerOptions,
 };
 
 /// The label every object made by a test carries; its value is the test's project name.
@@ -37,17 +36,7 @@ impl TestProject {
             Err(e) => panic!("integration tests need a Docker engine: {e}"),
         };
         ensure_busybox();
-        let short: String = test
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_lowercase()
-                } else {
-                    '-'
-                }
-            })
-            .take(30)
-            .collect();
+        let short: String = test.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).take(30).collect();
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let name = format!("rcit{}-{n}-{short}", std::process::id());
         TestProject { name, engine }
@@ -115,19 +104,12 @@ pub fn compose(services: &[(&str, &[&str])]) -> String {
 
 /// `text` with each line indented by `n` spaces, blank lines left out.
 pub fn indent(text: &str, n: usize) -> String {
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| format!("{:n$}{l}\n", ""))
-        .collect()
+    text.lines().filter(|l| !l.trim().is_empty()).map(|l| format!("{:n$}{l}\n", "")).collect()
 }
 
 /// The text of one output stream among log chunks.
 pub fn log_text(chunks: &[LogChunk], stream: LogStream) -> String {
-    chunks
-        .iter()
-        .filter(|c| c.stream == stream)
-        .map(|c| String::from_utf8_lossy(&c.bytes).into_owned())
-        .collect()
+    chunks.iter().filter(|c| c.stream == stream).map(|c| String::from_utf8_lossy(&c.bytes).into_owned()).collect()
 }
 
 impl Drop for TestProject {
@@ -136,10 +118,7 @@ impl Drop for TestProject {
         // thread with a runtime and a connection of its own.
         let name = self.name.clone();
         let cleanup = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("cleanup runtime");
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("cleanup runtime");
             rt.block_on(remove_everything(&name))
         });
         match cleanup.join() {
@@ -154,46 +133,24 @@ async fn remove_everything(project: &str) -> Result<(), String> {
     let engine = DockerEngine::connect().await.map_err(|e| e.to_string())?;
     let filter = LabelFilter::new().eq(TEST_LABEL, project);
     let mut failures = Vec::new();
-    let force = RemoveContainerOptions {
-        force: true,
-        volumes: true,
-    };
-    for c in engine
-        .list_containers(true, &filter)
-        .await
-        .map_err(|e| e.to_string())?
-    {
+    let force = RemoveContainerOptions { force: true, volumes: true };
+    for c in engine.list_containers(true, &filter).await.map_err(|e| e.to_string())? {
         if let Err(e) = engine.remove_container(&c.id, force).await {
             failures.push(format!("container {}: {e}", c.name()));
         }
     }
-    for n in engine
-        .list_networks(&filter)
-        .await
-        .map_err(|e| e.to_string())?
-    {
+    for n in engine.list_networks(&filter).await.map_err(|e| e.to_string())? {
         if let Err(e) = engine.remove_network(&n.id).await {
             failures.push(format!("network {}: {e}", n.name));
         }
     }
-    for v in engine
-        .list_volumes(&filter)
-        .await
-        .map_err(|e| e.to_string())?
-    {
+    for v in engine.list_volumes(&filter).await.map_err(|e| e.to_string())? {
         if let Err(e) = engine.remove_volume(&v.name, true).await {
             failures.push(format!("volume {}: {e}", v.name));
         }
     }
-    let images = ImageFilter {
-        labels: filter.clone(),
-        ..Default::default()
-    };
-    for i in engine
-        .list_images(&images)
-        .await
-        .map_err(|e| e.to_string())?
-    {
+    let images = ImageFilter { labels: filter.clone(), ..Default::default() };
+    for i in engine.list_images(&images).await.map_err(|e| e.to_string())? {
         if let Err(e) = engine.remove_image(&i.id, true).await {
             if !e.is_not_found() {
                 failures.push(format!("image {}: {e}", i.id));
@@ -213,7 +170,8 @@ async fn remove_everything(project: &str) -> Result<(), String> {
 /// never needs it.
 pub fn reference_installed() -> bool {
     static INSTALLED: OnceLock<bool> = OnceLock::new();
-    let installed = *INSTALLED.get_or_init(|| Command::new("docker").args(["compose", "version"]).output().is_ok_and(|o| o.status.success()));
+    let installed =
+        *INSTALLED.get_or_init(|| Command::new("docker").args(["compose", "version"]).output().is_ok_and(|o| o.status.success()));
     if !installed {
         eprintln!("note: `docker compose` is not installed: the comparison with Docker Compose is skipped");
     }
@@ -224,19 +182,11 @@ pub fn ensure_busybox() {
     static DONE: OnceLock<Result<(), String>> = OnceLock::new();
     let result = DONE.get_or_init(|| {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/busybox-image.sh");
-        let out = Command::new("bash")
-            .arg(script)
-            .arg(BUSYBOX)
-            .output()
-            .map_err(|e| format!("cannot run {script}: {e}"))?;
+        let out = Command::new("bash").arg(script).arg(BUSYBOX).output().map_err(|e| format!("cannot run {script}: {e}"))?;
         if out.status.success() {
             Ok(())
         } else {
-            Err(format!(
-                "{script} failed ({}): {}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr).trim()
-            ))
+            Err(format!("{script} failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr).trim()))
         }
     });
     if let Err(e) = result {

@@ -119,7 +119,7 @@ pub fn differences(theirs: &Flat, ours: &Flat) -> Vec<String> {
     for object in theirs.keys().chain(ours.keys()).collect::<std::collections::BTreeSet<_>>() {
         let (t, o) = (theirs.get(object), ours.get(object));
         let (Some(t), Some(o)) = (t, o) else {
-            out.push(format!("{object}: only {}", if t.is_some() { "docker compose" } else { "rcompose" } ));
+            out.push(format!("{object}: only {}", if t.is_some() { "docker compose" } else { "rcompose" }));
             continue;
         };
         for field in t.keys().chain(o.keys()).collect::<std::collections::BTreeSet<_>>() {

@@ -14,7 +14,8 @@ async fn json_progress_is_one_parseable_event_per_line_naming_each_container() {
     let out = s.rcompose(&["--progress", "json", "up", "-d"]).await;
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "{stderr}");
-    let events: Vec<serde_json::Value> = stderr.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?} is not JSON: {e}"))).collect();
+    let events: Vec<serde_json::Value> =
+        stderr.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?} is not JSON: {e}"))).collect();
     for service in ["db", "web"] {
         let id = format!("Container {}", s.container(service, 1));
         for status in ["Created", "Started"] {

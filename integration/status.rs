@@ -18,7 +18,8 @@ use crate::harness::{TestProject, TEST_LABEL};
 
 /// Runs `rcompose args...` in `dir`; returns (exit code, stdout, stderr).
 fn rcompose(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_rcompose")).args(args).current_dir(dir).env_remove("COMPOSE_FILE").output().expect("run rcompose");
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_rcompose")).args(args).current_dir(dir).env_remove("COMPOSE_FILE").output().expect("run rcompose");
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
@@ -58,7 +59,8 @@ async fn status_commands_work_from_labels_alone() {
     let e = &p.engine;
     let mut web = compose_container(&p, "web", 1, "echo one; echo two; echo three; exec sleep 300");
     web.config.exposed_ports = vec!["80/tcp".into()];
-    web.host.port_bindings = BTreeMap::from([("80/tcp".to_string(), vec![PortBinding { host_ip: Some("127.0.0.1".into()), host_port: None }])]);
+    web.host.port_bindings =
+        BTreeMap::from([("80/tcp".to_string(), vec![PortBinding { host_ip: Some("127.0.0.1".into()), host_port: None }])]);
     let web_id = e.create_container(&web).await.expect("create web");
     e.start_container(&web_id).await.expect("start web");
     let db_id = e.create_container(&compose_container(&p, "db", 1, "exit 0")).await.expect("create db");
@@ -85,7 +87,10 @@ async fn status_commands_work_from_labels_alone() {
     let json = ok(d, &["-p", name, "ps", "-a", "--format", "json"]);
     let rows: Vec<Json> = json.lines().map(|l| serde_json::from_str(l).expect("a JSON object per line")).collect();
     assert_eq!(rows.len(), 2);
-    assert_eq!((rows[0]["Name"].as_str(), rows[0]["Service"].as_str(), rows[0]["State"].as_str()), (Some(&*format!("{name}-db-1")), Some("db"), Some("created")));
+    assert_eq!(
+        (rows[0]["Name"].as_str(), rows[0]["Service"].as_str(), rows[0]["State"].as_str()),
+        (Some(&*format!("{name}-db-1")), Some("db"), Some("created"))
+    );
     assert_eq!(rows[1]["Project"], name);
     assert_eq!(rows[1]["Publishers"][0]["TargetPort"], 80);
     assert_eq!(rows[1]["ID"].as_str().map(str::len), Some(12));
@@ -103,7 +108,10 @@ async fn status_commands_work_from_labels_alone() {
     let mut got: Vec<&str> = tail.lines().collect();
     got.sort_unstable();
     assert_eq!(got, ["web-1  | three", "web-1  | two"], "{tail}");
-    assert_eq!(ok(d, &["-p", name, "logs", "--no-log-prefix", "--tail", "3", "--no-color", "web"]).lines().filter(|l| *l == "one").count(), 1);
+    assert_eq!(
+        ok(d, &["-p", name, "logs", "--no-log-prefix", "--tail", "3", "--no-color", "web"]).lines().filter(|l| *l == "one").count(),
+        1
+    );
 
     // images, top, ls.
     let images = ok(d, &["-p", name, "images"]);

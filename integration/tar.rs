@@ -34,10 +34,7 @@ impl Tar {
     }
 
     fn header(&mut self, path: &str, mode: u32, size: u64, kind: u8) {
-        assert!(
-            path.len() <= 100,
-            "tar path too long for this writer: {path}"
-        );
+        assert!(path.len() <= 100, "tar path too long for this writer: {path}");
         let mut h = [0u8; 512];
         h[..path.len()].copy_from_slice(path.as_bytes());
         octal(&mut h[100..108], u64::from(mode));
@@ -66,33 +63,19 @@ impl Tar {
 fn octal(field: &mut [u8], value: u64) {
     let digits = field.len() - 1;
     let text = format!("{value:0digits$o}");
-    assert!(
-        text.len() == digits,
-        "value {value} does not fit a tar field"
-    );
+    assert!(text.len() == digits, "value {value} does not fit a tar field");
     field[..digits].copy_from_slice(text.as_bytes());
     field[digits] = 0;
 }
 
 #[test]
 fn system_tar_reads_our_archives() {
-    let archive = Tar::new()
-        .dir("d", 0o755)
-        .file("d/a.txt", 0o644, b"hello\n")
-        .finish();
+    let archive = Tar::new().dir("d", 0o755).file("d/a.txt", 0o644, b"hello\n").finish();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.tar");
     std::fs::write(&path, archive).unwrap();
-    let out = std::process::Command::new("tar")
-        .arg("-tvf")
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = std::process::Command::new("tar").arg("-tvf").arg(&path).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let listing = String::from_utf8_lossy(&out.stdout);
     assert!(listing.contains("d/a.txt"), "{listing}");
 }

@@ -217,7 +217,8 @@ async fn networks_and_volumes_made_by_hand_are_never_taken_over_silently() {
     s.write(&external_net);
     let up = s.rcompose(&["up", "-d"]).await;
     assert!(up.status.success(), "{}", stderr(&up));
-    let warning = format!("volume \"{vol}\" already exists but was not created by Docker Compose. Use `external: true` to use an existing volume");
+    let warning =
+        format!("volume \"{vol}\" already exists but was not created by Docker Compose. Use `external: true` to use an existing volume");
     assert!(stderr(&up).contains(&warning), "{}", stderr(&up));
     sh(&s, &s.container("app", 1), "echo kept > /data/f").await;
     s.ok(&["down", "-v"]).await;

@@ -44,7 +44,9 @@ impl Watching {
             .spawn()
             .expect("start rcompose");
         let (tx, lines) = mpsc::unbounded_channel();
-        for pipe in [Box::new(child.stdout.take().unwrap()) as Box<dyn tokio::io::AsyncRead + Unpin + Send>, Box::new(child.stderr.take().unwrap())] {
+        for pipe in
+            [Box::new(child.stdout.take().unwrap()) as Box<dyn tokio::io::AsyncRead + Unpin + Send>, Box::new(child.stderr.take().unwrap())]
+        {
             let tx = tx.clone();
             tokio::spawn(async move {
                 let mut reader = BufReader::new(pipe).lines();
@@ -457,7 +459,16 @@ async fn include_built_in_ignores_and_the_context_dockerignore_decide_what_is_sy
     write(dir, "ctx/.dockerignore", "src/*.secret\n");
     dirs(&s, &["ctx/src", "ctx/docs"]);
     let w = Watching::start(&s).await;
-    for ignored in ["src/.git/HEAD", "src/.notes.txt.swp", "src/notes.txt~", "src/4913", "src/#notes.txt#", "src/.#notes.txt", "src/k.secret", "docs/b.txt"] {
+    for ignored in [
+        "src/.git/HEAD",
+        "src/.notes.txt.swp",
+        "src/notes.txt~",
+        "src/4913",
+        "src/#notes.txt#",
+        "src/.#notes.txt",
+        "src/k.secret",
+        "docs/b.txt",
+    ] {
         write(dir, &format!("ctx/{ignored}"), "no");
     }
     write(dir, "ctx/docs/a.md", "a");
@@ -510,7 +521,8 @@ async fn a_rebuild_builds_a_shared_context_once_and_touches_only_what_depends_on
     let (_, v2) = version_context(&s);
     let mut w = Watching::start(&s).await;
     let before = s.containers().await;
-    let id = |c: &std::collections::BTreeMap<String, rcompose::engine::ContainerSummary>, service: &str| c[&s.container(service, 1)].clone();
+    let id =
+        |c: &std::collections::BTreeMap<String, rcompose::engine::ContainerSummary>, service: &str| c[&s.container(service, 1)].clone();
     let old_image = id(&before, "a").image_id;
     eventually(&s, "dependent", "wc -l < /starts", "1").await;
 

@@ -83,12 +83,7 @@ impl Graph {
             let mut seen = BTreeSet::from([start]);
             let mut cur = start;
             loop {
-                let mut nexts: Vec<NodeIndex> = self
-                    .graph
-                    .edges(cur)
-                    .map(|e| e.target())
-                    .filter(|t| members.contains(t))
-                    .collect();
+                let mut nexts: Vec<NodeIndex> = self.graph.edges(cur).map(|e| e.target()).filter(|t| members.contains(t)).collect();
                 nexts.sort_by_key(|n| &self.graph[*n]);
                 if nexts.contains(&start) {
                     path.push(start);
@@ -115,8 +110,7 @@ impl Graph {
         }
         let mut remaining: BTreeMap<NodeIndex, usize> =
             self.graph.node_indices().map(|n| (n, self.graph.neighbors_directed(n, Direction::Outgoing).count())).collect();
-        let mut ready: BTreeSet<String> =
-            remaining.iter().filter(|(_, c)| **c == 0).map(|(n, _)| self.graph[*n].clone()).collect();
+        let mut ready: BTreeSet<String> = remaining.iter().filter(|(_, c)| **c == 0).map(|(n, _)| self.graph[*n].clone()).collect();
         let mut order = Vec::new();
         while let Some(name) = ready.pop_first() {
             let i = self.index[&name];

@@ -20,7 +20,9 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::engine::{ContainerStatus, ContainerSummary, Engine, EngineEvent, EngineResult, EventFilter, LabelFilter, LogOptions, LogStream};
+use crate::engine::{
+    ContainerStatus, ContainerSummary, Engine, EngineEvent, EngineResult, EventFilter, LabelFilter, LogOptions, LogStream,
+};
 use crate::reconcile::labels;
 
 /// How long the report of a container's death waits for the end of its log stream, which the
@@ -117,7 +119,13 @@ pub async fn fan_in(
     out: mpsc::Sender<LogEvent>,
     shutdown: impl Future<Output = ()>,
 ) -> EngineResult<()> {
-    let options = LogOptions { follow: request.follow, tail: request.tail, since: request.since, until: request.until, timestamps: request.timestamps };
+    let options = LogOptions {
+        follow: request.follow,
+        tail: request.tail,
+        since: request.since,
+        until: request.until,
+        timestamps: request.timestamps,
+    };
     let filter = EventFilter {
         labels: LabelFilter::new().eq(labels::PROJECT, &request.project),
         types: vec!["container".into()],
@@ -459,7 +467,9 @@ mod tests {
 
     #[test]
     fn prefixes_drop_the_project_unless_the_name_is_custom() {
-        let l = |s: &str, n: &str| BTreeMap::from([(labels::SERVICE.to_string(), s.to_string()), (labels::CONTAINER_NUMBER.to_string(), n.to_string())]);
+        let l = |s: &str, n: &str| {
+            BTreeMap::from([(labels::SERVICE.to_string(), s.to_string()), (labels::CONTAINER_NUMBER.to_string(), n.to_string())])
+        };
         assert_eq!(LogSource::from_labels("demo", "x", "demo-web-2", &l("web", "2"), true).label, "web-2");
         assert_eq!(LogSource::from_labels("demo", "x", "custom", &l("web", "1"), true).label, "custom");
     }

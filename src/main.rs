@@ -75,17 +75,16 @@ fn usage_exit_code(e: &clap::Error) -> i32 {
 fn missing_command(e: &clap::Error) -> Option<&str> {
     const COMPOSE_ONLY: [&str; 10] = ["attach", "cp", "events", "exec", "push", "run", "scale", "stats", "wait", "alpha"];
     match (e.kind(), e.get(clap::error::ContextKind::InvalidSubcommand)) {
-        (clap::error::ErrorKind::InvalidSubcommand, Some(clap::error::ContextValue::String(s))) => COMPOSE_ONLY.contains(&s.as_str()).then_some(s.as_str()),
+        (clap::error::ErrorKind::InvalidSubcommand, Some(clap::error::ContextValue::String(s))) => {
+            COMPOSE_ONLY.contains(&s.as_str()).then_some(s.as_str())
+        }
         _ => None,
     }
 }
 
 fn init_tracing(verbose: bool) {
     use tracing_subscriber::EnvFilter;
-    let filter = if verbose {
-        EnvFilter::new("debug")
-    } else {
-        EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("warn"))
-    };
+    let filter =
+        if verbose { EnvFilter::new("debug") } else { EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("warn")) };
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).without_time().init();
 }

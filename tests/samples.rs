@@ -77,8 +77,7 @@ fn options_for(dir: &Path) -> Result<Options, String> {
 
 /// Runs the loader, turning a panic into an error so that one sample cannot hide the others.
 fn load_caught(opts: &Options) -> Result<Result<loader::Loaded, loader::Diagnostic>, String> {
-    panic::catch_unwind(AssertUnwindSafe(|| loader::load(opts)))
-        .map_err(|p| format!("the loader panicked: {}", panic_text(&*p)))
+    panic::catch_unwind(AssertUnwindSafe(|| loader::load(opts))).map_err(|p| format!("the loader panicked: {}", panic_text(&*p)))
 }
 
 fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
@@ -113,9 +112,7 @@ fn check_valid(dir: &Path) -> Outcome {
         .map_err(|p| format!("the loader panicked: {}", panic_text(&*p)));
     let text = match rendered {
         Err(panicked) => return Outcome::Fail(panicked),
-        Ok(Err(diag)) => {
-            return Outcome::Fail(format!("the loader rejected it: {}", strip_dir(&diag.to_string(), dir)))
-        }
+        Ok(Err(diag)) => return Outcome::Fail(format!("the loader rejected it: {}", strip_dir(&diag.to_string(), dir))),
         Ok(Ok((text, _warnings))) => text,
     };
     let text = text.replace(&dir.display().to_string(), "$DIR");
@@ -200,9 +197,7 @@ fn diff(path: &str, expected: &Json, actual: &Json, out: &mut Vec<String>) {
                 out.push(format!("+ {path}[{i}]: unexpected {}", short(av)));
             }
         }
-        _ if expected != actual => {
-            out.push(format!("~ {}: expected {}, got {}", display_path(path), short(expected), short(actual)))
-        }
+        _ if expected != actual => out.push(format!("~ {}: expected {}, got {}", display_path(path), short(expected), short(actual))),
         _ => {}
     }
 }
@@ -408,8 +403,7 @@ fn random_value(rng: &mut Rng, depth: usize) -> String {
             format!("[{}]", items.join(", "))
         }
         _ => {
-            let items: Vec<String> =
-                (0..rng.below(4)).map(|_| format!("{}: {}", rng.pick(KEYS), random_value(rng, depth + 1))).collect();
+            let items: Vec<String> = (0..rng.below(4)).map(|_| format!("{}: {}", rng.pick(KEYS), random_value(rng, depth + 1))).collect();
             format!("{{{}}}", items.join(", "))
         }
     }
@@ -497,9 +491,7 @@ fn mutate(rng: &mut Rng, doc: &[u8]) -> Vec<u8> {
 /// odd encodings and directives. (Deep nesting is in [`deep_documents`].)
 fn pathological_documents() -> Vec<Vec<u8>> {
     let mut docs: Vec<Vec<u8>> = Vec::new();
-    for number in
-        ["99999999999999999999999999999999", "-99999999999999999999999999999999", "1e309", "0x1ffffffffffffffff"]
-    {
+    for number in ["99999999999999999999999999999999", "-99999999999999999999999999999999", "1e309", "0x1ffffffffffffffff"] {
         docs.push(
             format!(
                 "services:\n  a:\n    image: busybox\n    ports: [{number}, \"{number}:80\", {{target: {number}, published: {number}}}]\n    \
@@ -517,17 +509,13 @@ fn pathological_documents() -> Vec<Vec<u8>> {
             let refs = vec![format!("*l{}", l - 1); fan].join(", ");
             doc.push_str(&format!("x-l{l}: &l{l} [{refs}]\n"));
         }
-        doc.push_str(&format!(
-            "services:\n  a:\n    image: busybox\n    command: *l{levels}\n    labels: {{x: *l{levels}}}\n"
-        ));
+        doc.push_str(&format!("services:\n  a:\n    image: busybox\n    command: *l{levels}\n    labels: {{x: *l{levels}}}\n"));
         docs.push(doc.into_bytes());
     }
     docs.push(b"services:\n  a: &a\n    image: busybox\n    <<: *a\n".to_vec());
     docs.push(b"services: &s\n  a:\n    image: busybox\n    x: *s\n".to_vec());
     docs.push(format!("services:\n  a:\n    image: \"{}\"\n", "x".repeat(1 << 20)).into_bytes());
-    docs.push(
-        format!("services:\n  a:\n    image: busybox\n    environment:\n{}", "      K: v\n".repeat(2000)).into_bytes(),
-    );
+    docs.push(format!("services:\n  a:\n    image: busybox\n    environment:\n{}", "      K: v\n".repeat(2000)).into_bytes());
     docs.push(b"\xef\xbb\xbfservices:\n  a:\n    image: busybox\n".to_vec());
     docs.push(b"services:\n  a:\n    image: \xff\xfe\n".to_vec());
     docs.push(b"---\n---\n...\n---\nservices: {}\n".to_vec());
@@ -581,8 +569,7 @@ impl Scratch {
 /// Hand-written tricky documents, and documents that once broke the loader, kept as regressions.
 fn fuzz_inputs() -> Vec<(String, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_inputs");
-    let mut files: Vec<PathBuf> =
-        fs::read_dir(dir).map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
+    let mut files: Vec<PathBuf> = fs::read_dir(dir).map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
     files.sort();
     files.iter().map(|f| (name_of(f), fs::read(f).unwrap())).collect()
 }
@@ -675,14 +662,8 @@ fn deep_documents(depth: usize) -> Vec<(String, Vec<u8>)> {
         block.push_str(&format!("{}k:\n", " ".repeat(level)));
     }
     vec![
-        (
-            format!("{depth} flow sequences"),
-            format!("{head}x-flow: {}{}\n", "[".repeat(depth), "]".repeat(depth)).into_bytes(),
-        ),
-        (
-            format!("{depth} flow mappings"),
-            format!("{head}x-flow: {}1{}\n", "{a: ".repeat(depth), "}".repeat(depth)).into_bytes(),
-        ),
+        (format!("{depth} flow sequences"), format!("{head}x-flow: {}{}\n", "[".repeat(depth), "]".repeat(depth)).into_bytes()),
+        (format!("{depth} flow mappings"), format!("{head}x-flow: {}1{}\n", "{a: ".repeat(depth), "}".repeat(depth)).into_bytes()),
         (format!("{depth} block sequences"), format!("{head}x-dash:\n  {}x\n", "- ".repeat(depth)).into_bytes()),
         (format!("{block_depth} block mappings"), block.into_bytes()),
     ]
@@ -719,12 +700,7 @@ fn deep_nesting_does_not_crash() {
             }
         }
     }
-    assert!(
-        crashes.is_empty(),
-        "the loader crashed on {} of {count} deeply nested documents:\n{}",
-        crashes.len(),
-        crashes.join("\n")
-    );
+    assert!(crashes.is_empty(), "the loader crashed on {} of {count} deeply nested documents:\n{}", crashes.len(), crashes.join("\n"));
 }
 
 /// The child side of [`deep_nesting_does_not_crash`]; does nothing when run on its own.
@@ -741,11 +717,7 @@ fn deep_nesting_child() {
     let opts = Options { cwd: dir.clone(), environ: Vec::new(), ..Options::default() };
     let loaded = std::thread::Builder::new()
         .stack_size(8 << 20)
-        .spawn(move || {
-            loader::load(&opts)
-                .map(|l| render::model_text(&l.project, ConfigFormat::Json, true))
-                .map_err(|d| d.to_string())
-        })
+        .spawn(move || loader::load(&opts).map(|l| render::model_text(&l.project, ConfigFormat::Json, true)).map_err(|d| d.to_string()))
         .unwrap()
         .join();
     assert!(loaded.is_ok(), "the loader panicked");

@@ -63,7 +63,8 @@ impl Context {
             Err(e) if e.kind() == io::ErrorKind::NotFound => None,
             Err(e) => return Err(err(&ignore_path, e.to_string())),
         };
-        let mut ignore = Ignore::parse(&String::from_utf8_lossy(dockerignore.as_deref().unwrap_or_default())).map_err(|m| err(&ignore_path, m))?;
+        let mut ignore =
+            Ignore::parse(&String::from_utf8_lossy(dockerignore.as_deref().unwrap_or_default())).map_err(|m| err(&ignore_path, m))?;
         let (dockerfile, extra) = match dockerfile {
             Dockerfile::InContext(name) => {
                 let path = dir.join(name);

@@ -60,7 +60,9 @@ pub fn job(project: &Project, service: &Service, overrides: &Overrides) -> Resul
     } else {
         let path = normalize(&context.join(if b.dockerfile.is_empty() { "Dockerfile" } else { &b.dockerfile }));
         match path.strip_prefix(&context) {
-            Ok(rel) if !rel.as_os_str().is_empty() => Dockerfile::InContext(rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")),
+            Ok(rel) if !rel.as_os_str().is_empty() => {
+                Dockerfile::InContext(rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"))
+            }
             _ => Dockerfile::Outside(path),
         }
     };
@@ -141,7 +143,8 @@ mod tests {
 
     #[test]
     fn dockerfiles_inside_outside_and_inline() {
-        let j = job_of("services:\n  a:\n    image: img\n    build: {context: ctx, dockerfile: sub/../docker/A.Dockerfile}\n", "a").unwrap();
+        let j =
+            job_of("services:\n  a:\n    image: img\n    build: {context: ctx, dockerfile: sub/../docker/A.Dockerfile}\n", "a").unwrap();
         assert_eq!(j.dockerfile, Dockerfile::InContext("docker/A.Dockerfile".into()));
         assert_eq!(j.tags, ["img"], "image: names the built image");
         let j = job_of("services:\n  a:\n    build: {context: ctx, dockerfile: ../Dockerfile.a}\n", "a").unwrap();
@@ -154,7 +157,13 @@ mod tests {
     #[test]
     fn overrides_and_what_the_classic_builder_cannot_do() {
         let p = project("services:\n  a:\n    build: {context: ., args: {A: file}}\n");
-        let o = Overrides { no_cache: true, pull: true, args: BTreeMap::from([("A".into(), "flag".into())]), memory: Some(100 << 20), ssh: vec![] };
+        let o = Overrides {
+            no_cache: true,
+            pull: true,
+            args: BTreeMap::from([("A".into(), "flag".into())]),
+            memory: Some(100 << 20),
+            ssh: vec![],
+        };
         let j = job(&p, &p.services["a"], &o).unwrap();
         assert!(j.options.no_cache && j.options.pull);
         assert_eq!(j.options.build_args["A"], "flag");

@@ -47,13 +47,21 @@ pub fn run(global: &GlobalOptions, args: LogsArgs) -> anyhow::Result<i32> {
         "all" | "-1" => None,
         n => Some(n.parse::<u64>().map_err(|_| anyhow::anyhow!("invalid --tail {n:?}: a number of lines or `all`"))?),
     };
-    let request = LogRequest { follow: args.follow, tail, since: when(&args.since)?, until: when(&args.until)?, timestamps: args.timestamps, ..Default::default() };
-    let scope = super::ps::scope(global, &args.services, true)?;
-    let color = !args.no_color && match global.ansi {
-        Ansi::Never => false,
-        Ansi::Always => true,
-        Ansi::Auto => std::io::stdout().is_terminal(),
+    let request = LogRequest {
+        follow: args.follow,
+        tail,
+        since: when(&args.since)?,
+        until: when(&args.until)?,
+        timestamps: args.timestamps,
+        ..Default::default()
     };
+    let scope = super::ps::scope(global, &args.services, true)?;
+    let color = !args.no_color
+        && match global.ansi {
+            Ansi::Never => false,
+            Ansi::Always => true,
+            Ansi::Auto => std::io::stdout().is_terminal(),
+        };
     let mut printer = LogPrinter::new(color, !args.no_log_prefix);
     let interrupted = std::sync::atomic::AtomicBool::new(false);
     status::block_on(async {

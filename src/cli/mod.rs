@@ -232,7 +232,8 @@ impl Command {
     fn shows_progress(&self) -> bool {
         use Command::*;
         match self {
-            Up(_) | Down(_) | Create(_) | Build(_) | Pull(_) | Start(_) | Stop(_) | Restart(_) | Rm(_) | Kill(_) | Pause(_) | Unpause(_) | Watch(_) => true,
+            Up(_) | Down(_) | Create(_) | Build(_) | Pull(_) | Start(_) | Stop(_) | Restart(_) | Rm(_) | Kill(_) | Pause(_)
+            | Unpause(_) | Watch(_) => true,
             Config(_) | Ps(_) | Logs(_) | Images(_) | Port(_) | Top(_) | Ls(_) | Version(_) => false,
         }
     }

@@ -25,7 +25,10 @@ pub struct PortArgs {
 
 pub fn run(global: &GlobalOptions, args: PortArgs) -> anyhow::Result<i32> {
     // Checked here, not by the parser: Docker Compose exits 1 on a bad port, not 16.
-    let private_port: u16 = args.private_port.parse().map_err(|_| anyhow::anyhow!("invalid port {:?}: expected a number from 0 to 65535", args.private_port))?;
+    let private_port: u16 = args
+        .private_port
+        .parse()
+        .map_err(|_| anyhow::anyhow!("invalid port {:?}: expected a number from 0 to 65535", args.private_port))?;
     if !args.extra.is_empty() {
         output::warn(&format!("ignoring extra arguments: {}", args.extra.join(" ")));
     }

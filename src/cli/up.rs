@@ -164,7 +164,8 @@ impl CreateFlags {
                 scale,
                 images: self.images.options(),
                 timeout: session::timeout(timeout),
-                environment_file: (!env_files.is_empty()).then(|| env_files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(",")),
+                environment_file: (!env_files.is_empty())
+                    .then(|| env_files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(",")),
                 ..Default::default()
             },
             ..Default::default()

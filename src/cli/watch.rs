@@ -74,7 +74,14 @@ pub fn notices() -> NoticeSink {
 /// `up --watch`: brings the services up, then watches them until Ctrl-C; unless `detach`,
 /// attached `up` runs beside the watcher (see `watch::up_attached`), its output printed by
 /// `printer`.
-pub fn up_and_watch(global: &GlobalOptions, project: Project, up: UpOptions, detach: bool, attach: AttachOptions, mut printer: LogPrinter) -> anyhow::Result<i32> {
+pub fn up_and_watch(
+    global: &GlobalOptions,
+    project: Project,
+    up: UpOptions,
+    detach: bool,
+    attach: AttachOptions,
+    mut printer: LogPrinter,
+) -> anyhow::Result<i32> {
     let opts = WatchOptions {
         services: up.services.clone(),
         no_up: true,

@@ -60,7 +60,13 @@ pub struct Attached {
 impl Compose {
     /// Runs `up` attached, sending what to show to `out`. Returns the exit code, or
     /// `Interrupted` once the services are stopped after a Ctrl-C.
-    pub async fn up_attached(&self, project: &Project, opts: &UpOptions, attach: &AttachOptions, out: mpsc::Sender<AttachEvent>) -> Result<Attached, ComposeError> {
+    pub async fn up_attached(
+        &self,
+        project: &Project,
+        opts: &UpOptions,
+        attach: &AttachOptions,
+        out: mpsc::Sender<AttachEvent>,
+    ) -> Result<Attached, ComposeError> {
         if let Some(s) = attach.exit_code_from.as_ref().filter(|s| !project.services.contains_key(*s)) {
             return Err(ComposeError::NoSuchService(s.clone()));
         }
@@ -122,7 +128,13 @@ struct Session<'a> {
 impl<'a> Session<'a> {
     /// Starts `start` (all services when empty) while following `sources`, and stops the
     /// services when an exit aborts `up` or on Ctrl-C. Returns the exit code.
-    async fn run(self, sources: Vec<LogSource>, request: LogRequest, start: Vec<String>, mut cascade: Cascade) -> Result<i32, ComposeError> {
+    async fn run(
+        self,
+        sources: Vec<LogSource>,
+        request: LogRequest,
+        start: Vec<String>,
+        mut cascade: Cascade,
+    ) -> Result<i32, ComposeError> {
         let c = self.compose;
         let (tx, mut rx) = mpsc::channel(256);
         let stop_follow = CancellationToken::new();

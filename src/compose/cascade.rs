@@ -43,7 +43,12 @@ pub struct AttachOptions {
 
 /// The services whose output attached `up` shows. `named` are the services on the command
 /// line, `targets` those `up` brings up (the named ones and their dependencies).
-pub fn attached_services(project: &Project, named: &[String], targets: &BTreeSet<String>, opts: &AttachOptions) -> Result<BTreeSet<String>, ComposeError> {
+pub fn attached_services(
+    project: &Project,
+    named: &[String],
+    targets: &BTreeSet<String>,
+    opts: &AttachOptions,
+) -> Result<BTreeSet<String>, ComposeError> {
     let mut attached: BTreeSet<String> = if opts.attach.is_empty() {
         let base: BTreeSet<String> = match (named.is_empty(), opts.dependencies) {
             (true, _) => targets.clone(),

@@ -80,7 +80,12 @@ impl Compose {
             };
             match pin(&s.image, &digests).map_err(&fail)? {
                 Some(pinned) => s.image = pinned,
-                None => return Err(fail("the engine knows no registry digest for it (it was built here, or never pulled from or pushed to a registry)".into())),
+                None => {
+                    return Err(fail(
+                        "the engine knows no registry digest for it (it was built here, or never pulled from or pushed to a registry)"
+                            .into(),
+                    ))
+                }
             }
         }
         Ok(())

@@ -122,7 +122,8 @@ mod tests {
     fn project_in(dir: &std::path::Path, yaml: &str) -> Project {
         std::fs::write(dir.join("compose.yaml"), yaml).unwrap();
         std::fs::write(dir.join("Dockerfile"), "FROM busybox").unwrap();
-        let opts = crate::loader::Options { project_name: Some("p".into()), cwd: dir.to_path_buf(), environ: Vec::new(), ..Default::default() };
+        let opts =
+            crate::loader::Options { project_name: Some("p".into()), cwd: dir.to_path_buf(), environ: Vec::new(), ..Default::default() };
         crate::loader::load(&opts).unwrap_or_else(|e| panic!("{e}")).project
     }
 
@@ -198,16 +199,36 @@ mod tests {
         c.build(&p, &BuildOptions { services: app(), with_dependencies: true, ..Default::default() }).await.unwrap();
         assert!(fake.inspect_image("lib:1").await.is_ok(), "lib is built as app's dependency");
 
-        let pulled = |fake: &FakeEngine| { let mut v: Vec<String> = fake.calls().into_iter().filter(|c| c.starts_with("pull_image")).collect(); v.sort(); v };
+        let pulled = |fake: &FakeEngine| {
+            let mut v: Vec<String> = fake.calls().into_iter().filter(|c| c.starts_with("pull_image")).collect();
+            v.sort();
+            v
+        };
         fake.clear_calls();
-        c.pull(&p, &PullOptions { services: app(), pull: plan::PullOptions { policy: Some(plan::PullPolicy::Always), ..Default::default() }, ..Default::default() }).await.unwrap();
+        c.pull(
+            &p,
+            &PullOptions {
+                services: app(),
+                pull: plan::PullOptions { policy: Some(plan::PullPolicy::Always), ..Default::default() },
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         assert_eq!(pulled(&fake), ["pull_image app:1"]);
         fake.clear_calls();
-        let deps = PullOptions { services: app(), include_deps: true, pull: plan::PullOptions { policy: Some(plan::PullPolicy::Always), ..Default::default() } };
+        let deps = PullOptions {
+            services: app(),
+            include_deps: true,
+            pull: plan::PullOptions { policy: Some(plan::PullPolicy::Always), ..Default::default() },
+        };
         c.pull(&p, &deps).await.unwrap();
         assert_eq!(pulled(&fake), ["pull_image app:1", "pull_image busybox", "pull_image lib:1"]);
         fake.clear_calls();
-        let buildable = PullOptions { pull: plan::PullOptions { ignore_buildable: true, policy: Some(plan::PullPolicy::Always), ..Default::default() }, ..deps };
+        let buildable = PullOptions {
+            pull: plan::PullOptions { ignore_buildable: true, policy: Some(plan::PullPolicy::Always), ..Default::default() },
+            ..deps
+        };
         c.pull(&p, &buildable).await.unwrap();
         assert_eq!(pulled(&fake), ["pull_image busybox"], "--ignore-buildable skips app and lib");
     }
@@ -222,7 +243,8 @@ mod tests {
         c.warn = Arc::new(move |w: &str| sink.lock().unwrap().push(w.to_string()));
         c.build(&p, &BuildOptions { push: true, builder: Some("default".into()), ..Default::default() }).await.unwrap();
         let calls = fake.calls();
-        let (built, pushed) = (calls.iter().position(|c| c.starts_with("build_image")), calls.iter().position(|c| c == "push_image reg.example:5000/web:1"));
+        let (built, pushed) =
+            (calls.iter().position(|c| c.starts_with("build_image")), calls.iter().position(|c| c == "push_image reg.example:5000/web:1"));
         assert!(built.is_some() && pushed > built, "pushed after the build: {calls:?}");
         assert!(warnings.lock().unwrap().is_empty(), "the default builder is the engine's own");
         c.build(&p, &BuildOptions { builder: Some("remote".into()), ..Default::default() }).await.unwrap();

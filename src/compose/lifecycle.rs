@@ -20,7 +20,13 @@ pub struct RmOptions {
 
 impl Compose {
     /// Stops the running containers of `services` (all when empty), dependents first.
-    pub async fn stop(&self, name: &str, project: Option<&Project>, services: &[String], timeout: Option<Duration>) -> Result<Plan, ComposeError> {
+    pub async fn stop(
+        &self,
+        name: &str,
+        project: Option<&Project>,
+        services: &[String],
+        timeout: Option<Duration>,
+    ) -> Result<Plan, ComposeError> {
         let (observed, selected) = self.look(name, project, services).await?;
         let plan = plan::plan_stop(project, &observed, &selected, timeout);
         self.execute(name, &plan).await?;
@@ -29,7 +35,14 @@ impl Compose {
 
     /// Stops and starts again the containers of `services` (all when empty) and, unless
     /// `no_deps`, of the services that depend on them with `restart: true`.
-    pub async fn restart(&self, name: &str, project: Option<&Project>, services: &[String], no_deps: bool, timeout: Option<Duration>) -> Result<Plan, ComposeError> {
+    pub async fn restart(
+        &self,
+        name: &str,
+        project: Option<&Project>,
+        services: &[String],
+        no_deps: bool,
+        timeout: Option<Duration>,
+    ) -> Result<Plan, ComposeError> {
         let (observed, selected) = self.look(name, project, services).await?;
         let plan = plan::plan_restart(project, &observed, &selected, no_deps, timeout);
         self.execute(name, &plan).await?;
@@ -38,7 +51,14 @@ impl Compose {
 
     /// Sends `signal` (default SIGKILL) to the running containers of `services`, and to those
     /// of services the file no longer has when `orphans` (`--remove-orphans`).
-    pub async fn kill(&self, name: &str, project: Option<&Project>, services: &[String], signal: Option<&str>, orphans: bool) -> Result<Plan, ComposeError> {
+    pub async fn kill(
+        &self,
+        name: &str,
+        project: Option<&Project>,
+        services: &[String],
+        signal: Option<&str>,
+        orphans: bool,
+    ) -> Result<Plan, ComposeError> {
         let (observed, selected) = self.look(name, project, services).await?;
         let plan = plan::plan_kill(project, &observed, &selected, signal, orphans);
         self.execute(name, &plan).await?;
@@ -62,7 +82,13 @@ impl Compose {
     }
 
     /// The plan of `rm`, to show (and confirm) before [`Compose::apply`] carries it out.
-    pub async fn plan_rm(&self, name: &str, project: Option<&Project>, services: &[String], opts: &RmOptions) -> Result<Plan, ComposeError> {
+    pub async fn plan_rm(
+        &self,
+        name: &str,
+        project: Option<&Project>,
+        services: &[String],
+        opts: &RmOptions,
+    ) -> Result<Plan, ComposeError> {
         let (observed, selected) = self.look(name, project, services).await?;
         Ok(plan::plan_rm(project, &observed, &selected, opts.stop, opts.volumes, opts.timeout))
     }

@@ -25,6 +25,7 @@ use crate::reconcile::health::NotReady;
 use crate::reconcile::plan::{Op, Plan};
 use crate::reconcile::PlanError;
 
+pub use crate::reconcile::plan::{Recreate, RemoveImages};
 pub use attach::{AttachEvent, Attached, StopReason};
 pub use cascade::{AttachOptions, OnExit};
 pub use down::DownOptions;
@@ -32,7 +33,6 @@ pub use images::{BuildOptions, PullOptions};
 pub use lifecycle::RmOptions;
 pub use session::{block_on, load_project, name_only};
 pub use up::UpOptions;
-pub use crate::reconcile::plan::{Recreate, RemoveImages};
 
 /// Where warnings go (the CLI prints them through `output::warn`).
 pub type WarnSink = Arc<dyn Fn(&str) + Send + Sync>;

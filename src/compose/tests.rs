@@ -51,7 +51,11 @@ async fn down_by_name_leaves_other_projects_alone() {
     let (fake, c) = compose();
     let p = project(STACK);
     c.up(&p, &UpOptions::default()).await.unwrap();
-    let other = NetworkSpec { name: "q_default".into(), labels: [(crate::reconcile::labels::PROJECT.into(), "q".into())].into(), ..Default::default() };
+    let other = NetworkSpec {
+        name: "q_default".into(),
+        labels: [(crate::reconcile::labels::PROJECT.into(), "q".into())].into(),
+        ..Default::default()
+    };
     fake.create_network(&other).await.unwrap();
     c.down("p", None, &DownOptions::default()).await.unwrap();
     assert!(fake.list_containers(true, &LabelFilter::new()).await.unwrap().is_empty());
@@ -107,7 +111,10 @@ mod attached {
 
     /// Runs attached `up` of STACK; `act` runs once both containers are up. Returns the result
     /// and what `up` showed, as text.
-    async fn attached(opts: AttachOptions, act: impl AsyncFnOnce(&FakeEngine, &Compose)) -> (Result<Attached, ComposeError>, Vec<String>, Vec<String>) {
+    async fn attached(
+        opts: AttachOptions,
+        act: impl AsyncFnOnce(&FakeEngine, &Compose),
+    ) -> (Result<Attached, ComposeError>, Vec<String>, Vec<String>) {
         let (fake, c) = compose();
         fake.set_exit_code("p-db-1", 3);
         let p = project(STACK);

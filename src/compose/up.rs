@@ -12,9 +12,9 @@ use crate::model::{Project, SERVICE_COMPLETED};
 use crate::output::Event;
 use crate::reconcile::hash::config_hash;
 use crate::reconcile::health::{self, NotReady};
+use crate::reconcile::labels;
 use crate::reconcile::observe::observe;
 use crate::reconcile::plan::{self, Condition, Plan};
-use crate::reconcile::labels;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UpOptions {
@@ -95,8 +95,13 @@ impl Compose {
     async fn wait_ready(&self, project: &Project, targets: &BTreeSet<String>) -> Result<(), ComposeError> {
         let filter = LabelFilter::new().eq(labels::PROJECT, &project.name).eq(labels::ONEOFF, "False");
         let containers = self.engine.list_containers(true, &filter).await?;
-        let jobs: BTreeSet<&str> =
-            project.services.values().flat_map(|s| s.depends_on.iter()).filter(|(_, d)| d.condition == SERVICE_COMPLETED).map(|(n, _)| n.as_str()).collect();
+        let jobs: BTreeSet<&str> = project
+            .services
+            .values()
+            .flat_map(|s| s.depends_on.iter())
+            .filter(|(_, d)| d.condition == SERVICE_COMPLETED)
+            .map(|(n, _)| n.as_str())
+            .collect();
         let mut by_service: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for c in &containers {
             let service = c.labels.get(labels::SERVICE).cloned().unwrap_or_default();
@@ -108,7 +113,8 @@ impl Compose {
             for n in names {
                 (self.events)(&Event { kind: "Container", name: n.clone(), status: "Waiting" });
             }
-            let r = health::wait_service(self.engine.as_ref(), &project.name, service, names, Condition::RunningOrHealthy, &self.cancel).await;
+            let r =
+                health::wait_service(self.engine.as_ref(), &project.name, service, names, Condition::RunningOrHealthy, &self.cancel).await;
             if r.is_ok() {
                 for n in names {
                     (self.events)(&Event { kind: "Container", name: n.clone(), status: "Healthy" });

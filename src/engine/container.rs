@@ -300,9 +300,6 @@ pub struct EndpointSpec {
 
 impl EndpointSpec {
     pub fn new(network: impl Into<String>) -> Self {
-        EndpointSpec {
-            network: network.into(),
-            ..Default::default()
-        }
+        EndpointSpec { network: network.into(), ..Default::default() }
     }
 }

@@ -62,15 +62,11 @@ impl EngineError {
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
-        EngineError::NotFound {
-            message: message.into(),
-        }
+        EngineError::NotFound { message: message.into() }
     }
 
     pub fn conflict(message: impl Into<String>) -> Self {
-        EngineError::Conflict {
-            message: message.into(),
-        }
+        EngineError::Conflict { message: message.into() }
     }
 
     pub fn is_not_found(&self) -> bool {
@@ -94,27 +90,13 @@ mod tests {
     fn statuses_map_to_kinds() {
         assert!(EngineError::from_status(404, "No such container: x").is_not_found());
         assert!(EngineError::from_status(409, "name in use").is_conflict());
-        assert_eq!(
-            EngineError::from_status(304, "x"),
-            EngineError::NotModified {
-                message: "x".into()
-            }
-        );
-        assert_eq!(
-            EngineError::from_status(500, "boom"),
-            EngineError::Api {
-                status: 500,
-                message: "boom".into()
-            }
-        );
+        assert_eq!(EngineError::from_status(304, "x"), EngineError::NotModified { message: "x".into() });
+        assert_eq!(EngineError::from_status(500, "boom"), EngineError::Api { status: 500, message: "boom".into() });
     }
 
     #[test]
     fn unavailable_mentions_docker_host() {
-        let e = EngineError::Unavailable {
-            host: "unix:///var/run/docker.sock".into(),
-            reason: "connection refused".into(),
-        };
+        let e = EngineError::Unavailable { host: "unix:///var/run/docker.sock".into(), reason: "connection refused".into() };
         let text = e.to_string();
         assert!(text.contains("DOCKER_HOST"), "{text}");
         assert!(text.contains("unix:///var/run/docker.sock"), "{text}");

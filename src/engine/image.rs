@@ -92,12 +92,7 @@ pub enum Progress {
     /// Build output, a line or a fragment of one (`Step 2/4 : ARG X\n`).
     Output(String),
     /// Layer or phase status (`Downloading`, `Pull complete`), with byte counts when known.
-    Status {
-        id: Option<String>,
-        status: String,
-        current: Option<i64>,
-        total: Option<i64>,
-    },
+    Status { id: Option<String>, status: String, current: Option<i64>, total: Option<i64> },
     /// The id of the image a build produced.
     ImageId(String),
 }

@@ -111,10 +111,7 @@ pub struct ExecSpec {
 
 impl ExecSpec {
     pub fn new<S: Into<String>>(cmd: impl IntoIterator<Item = S>) -> Self {
-        ExecSpec {
-            cmd: cmd.into_iter().map(Into::into).collect(),
-            ..Default::default()
-        }
+        ExecSpec { cmd: cmd.into_iter().map(Into::into).collect(), ..Default::default() }
     }
 }
 

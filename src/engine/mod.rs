@@ -30,8 +30,7 @@ use futures_util::stream::BoxStream;
 
 pub use container::{
     BindOptions, BlkioThrottle, BlkioWeight, ContainerConfig, ContainerSpec, DeviceMapping, DeviceRequest, EndpointSpec, Healthcheck,
-    HostConfig, LogConfig, Mount, MountKind, PortBinding, Resources, RestartPolicy, TmpfsOptions,
-    Ulimit, VolumeMountOptions,
+    HostConfig, LogConfig, Mount, MountKind, PortBinding, Resources, RestartPolicy, TmpfsOptions, Ulimit, VolumeMountOptions,
 };
 pub use docker::DockerEngine;
 pub use error::EngineError;
@@ -39,12 +38,12 @@ pub use fake::FakeEngine;
 pub use filter::LabelFilter;
 pub use image::{BuildOptions, ImageFilter, ImageInfo, ImageRemoved, ImageSummary, Progress};
 pub use inspect::{
-    ContainerDetails, ContainerState, ContainerStatus, ContainerSummary, EndpointInfo, HealthProbe,
-    HealthState, HealthStatus, MountPoint, PortSummary,
+    ContainerDetails, ContainerState, ContainerStatus, ContainerSummary, EndpointInfo, HealthProbe, HealthState, HealthStatus, MountPoint,
+    PortSummary,
 };
 pub use io::{
-    byte_stream, ArchiveOptions, ByteStream, EngineEvent, EngineVersion, EventFilter, ExecOutput, ExecSpec,
-    LogChunk, LogOptions, LogStream, RemoveContainerOptions, TopResult, WaitCondition, WaitResult,
+    byte_stream, ArchiveOptions, ByteStream, EngineEvent, EngineVersion, EventFilter, ExecOutput, ExecSpec, LogChunk, LogOptions,
+    LogStream, RemoveContainerOptions, TopResult, WaitCondition, WaitResult,
 };
 pub use network::{Ipam, IpamPool, NetworkInfo, NetworkMember, NetworkSpec};
 pub use volume::{VolumeInfo, VolumeSpec};
@@ -71,11 +70,7 @@ pub trait Engine: Send + Sync {
     // ---- containers
 
     /// Containers whose labels match; `all` includes stopped ones.
-    fn list_containers<'a>(
-        &'a self,
-        all: bool,
-        filter: &'a LabelFilter,
-    ) -> EngineFuture<'a, Vec<ContainerSummary>>;
+    fn list_containers<'a>(&'a self, all: bool, filter: &'a LabelFilter) -> EngineFuture<'a, Vec<ContainerSummary>>;
     fn inspect_container<'a>(&'a self, id: &'a str) -> EngineFuture<'a, ContainerDetails>;
     /// Creates the container and joins all its networks; returns the new id. A taken name is
     /// `Conflict`, a missing image `NotFound`.
@@ -84,8 +79,7 @@ pub trait Engine: Send + Sync {
     fn start_container<'a>(&'a self, id: &'a str) -> EngineFuture<'a, ()>;
     /// Sends the stop signal, then kills after `timeout` (`None`: the container's own
     /// stop timeout). Succeeds, doing nothing, on a stopped container.
-    fn stop_container<'a>(&'a self, id: &'a str, timeout: Option<Duration>)
-        -> EngineFuture<'a, ()>;
+    fn stop_container<'a>(&'a self, id: &'a str, timeout: Option<Duration>) -> EngineFuture<'a, ()>;
     /// `signal` defaults to SIGKILL. A container that is not running is `Conflict`.
     fn kill_container<'a>(&'a self, id: &'a str, signal: Option<&'a str>) -> EngineFuture<'a, ()>;
     /// Freezes every process of a running container. A container that is not running, or is
@@ -93,49 +87,21 @@ pub trait Engine: Send + Sync {
     fn pause_container<'a>(&'a self, id: &'a str) -> EngineFuture<'a, ()>;
     /// Thaws a paused container. A container that is not paused is `Conflict`.
     fn unpause_container<'a>(&'a self, id: &'a str) -> EngineFuture<'a, ()>;
-    fn remove_container<'a>(
-        &'a self,
-        id: &'a str,
-        options: RemoveContainerOptions,
-    ) -> EngineFuture<'a, ()>;
+    fn remove_container<'a>(&'a self, id: &'a str, options: RemoveContainerOptions) -> EngineFuture<'a, ()>;
     fn rename_container<'a>(&'a self, id: &'a str, new_name: &'a str) -> EngineFuture<'a, ()>;
-    fn wait_container<'a>(
-        &'a self,
-        id: &'a str,
-        condition: WaitCondition,
-    ) -> EngineFuture<'a, WaitResult>;
-    fn connect_network<'a>(
-        &'a self,
-        container: &'a str,
-        endpoint: &'a EndpointSpec,
-    ) -> EngineFuture<'a, ()>;
-    fn disconnect_network<'a>(
-        &'a self,
-        network: &'a str,
-        container: &'a str,
-        force: bool,
-    ) -> EngineFuture<'a, ()>;
+    fn wait_container<'a>(&'a self, id: &'a str, condition: WaitCondition) -> EngineFuture<'a, WaitResult>;
+    fn connect_network<'a>(&'a self, container: &'a str, endpoint: &'a EndpointSpec) -> EngineFuture<'a, ()>;
+    fn disconnect_network<'a>(&'a self, network: &'a str, container: &'a str, force: bool) -> EngineFuture<'a, ()>;
     fn logs<'a>(&'a self, id: &'a str, options: &'a LogOptions) -> EngineStream<'a, LogChunk>;
     /// Runs a command and collects its output; a non-zero exit is not an error.
     fn exec<'a>(&'a self, id: &'a str, spec: &'a ExecSpec) -> EngineFuture<'a, ExecOutput>;
     /// Extracts a tar archive into the directory `path` of the container, which must exist;
     /// the files keep the owners the archive gives them.
-    fn put_archive<'a>(
-        &'a self,
-        id: &'a str,
-        path: &'a str,
-        tar: ByteStream,
-    ) -> EngineFuture<'a, ()> {
+    fn put_archive<'a>(&'a self, id: &'a str, path: &'a str, tar: ByteStream) -> EngineFuture<'a, ()> {
         self.put_archive_with(id, path, tar, ArchiveOptions::default())
     }
     /// `put_archive` with the engine's options (see [`ArchiveOptions`]).
-    fn put_archive_with<'a>(
-        &'a self,
-        id: &'a str,
-        path: &'a str,
-        tar: ByteStream,
-        options: ArchiveOptions,
-    ) -> EngineFuture<'a, ()>;
+    fn put_archive_with<'a>(&'a self, id: &'a str, path: &'a str, tar: ByteStream, options: ArchiveOptions) -> EngineFuture<'a, ()>;
     /// `ps_args` defaults to the engine's (`-ef`).
     fn top<'a>(&'a self, id: &'a str, ps_args: Option<&'a str>) -> EngineFuture<'a, TopResult>;
 
@@ -160,25 +126,13 @@ pub trait Engine: Send + Sync {
 
     fn inspect_image<'a>(&'a self, name: &'a str) -> EngineFuture<'a, ImageInfo>;
     fn list_images<'a>(&'a self, filter: &'a ImageFilter) -> EngineFuture<'a, Vec<ImageSummary>>;
-    fn remove_image<'a>(
-        &'a self,
-        name: &'a str,
-        force: bool,
-    ) -> EngineFuture<'a, Vec<ImageRemoved>>;
+    fn remove_image<'a>(&'a self, name: &'a str, force: bool) -> EngineFuture<'a, Vec<ImageRemoved>>;
     /// Gives `source` the reference `target` (`repo:tag`, the tag defaults to `latest`).
     fn tag_image<'a>(&'a self, source: &'a str, target: &'a str) -> EngineFuture<'a, ()>;
     /// Builds from a tar context; the stream ends after `Progress::ImageId` or an error.
-    fn build_image<'a>(
-        &'a self,
-        context: ByteStream,
-        options: &'a BuildOptions,
-    ) -> EngineStream<'a, Progress>;
+    fn build_image<'a>(&'a self, context: ByteStream, options: &'a BuildOptions) -> EngineStream<'a, Progress>;
     /// Pulls `reference` (`name[:tag|@digest]`, tag defaults to `latest`).
-    fn pull_image<'a>(
-        &'a self,
-        reference: &'a str,
-        platform: Option<&'a str>,
-    ) -> EngineStream<'a, Progress>;
+    fn pull_image<'a>(&'a self, reference: &'a str, platform: Option<&'a str>) -> EngineStream<'a, Progress>;
     /// Pushes `reference` (`name[:tag]`, tag defaults to `latest`) to its registry.
     fn push_image<'a>(&'a self, reference: &'a str) -> EngineStream<'a, Progress>;
 }

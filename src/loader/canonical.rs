@@ -56,12 +56,8 @@ const SERVICE_RULES: &[(&str, Rule)] = &[
 ];
 
 /// Rewrites applied to each entry of the top-level sections.
-const RESOURCE_RULES: &[(&str, Rule)] = &[
-    ("networks", external_resource),
-    ("volumes", external_resource),
-    ("secrets", external_resource),
-    ("configs", external_resource),
-];
+const RESOURCE_RULES: &[(&str, Rule)] =
+    &[("networks", external_resource), ("volumes", external_resource), ("secrets", external_resource), ("configs", external_resource)];
 
 /// The fewer rewrites Docker Compose makes before printing the model it has not interpolated
 /// (`config --no-interpolate`): the other short forms stay as written, and a port list that
@@ -85,12 +81,8 @@ const MODEL_SERVICE_RULES: &[(&str, Rule)] = &[
     ("extends", extends),
 ];
 
-const MODEL_RESOURCE_RULES: &[(&str, Rule)] = &[
-    ("networks", legacy_external),
-    ("volumes", legacy_external),
-    ("secrets", legacy_external),
-    ("configs", legacy_external),
-];
+const MODEL_RESOURCE_RULES: &[(&str, Rule)] =
+    &[("networks", legacy_external), ("volumes", legacy_external), ("secrets", legacy_external), ("configs", legacy_external)];
 
 /// Rewrites the whole document in place into the canonical form the typed model is decoded
 /// from.
@@ -281,7 +273,9 @@ fn to_mapping(node: &mut Node, path: &str, keep_null: bool) -> Result<(), Diagno
                     Value::Null => Value::Str(String::new()),
                     _ => match v.scalar_text() {
                         Some(t) => Value::Str(t),
-                        None => return Err(err(&v, &join(path, k), format!("must be a string, a number or a boolean, not {}", v.kind_name()))),
+                        None => {
+                            return Err(err(&v, &join(path, k), format!("must be a string, a number or a boolean, not {}", v.kind_name())))
+                        }
                     },
                 };
                 out.insert(k.clone(), v);
@@ -397,7 +391,8 @@ fn ports(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
                 }
                 if let Some(target) = m.get_mut("target") {
                     if let Some(t) = target.as_str() {
-                        let n: u32 = t.parse().map_err(|_| err(target, &join(&p, "target"), format!("invalid port {t:?}: expected a number")))?;
+                        let n: u32 =
+                            t.parse().map_err(|_| err(target, &join(&p, "target"), format!("invalid port {t:?}: expected a number")))?;
                         target.value = Value::Int(n as i64);
                     }
                 }
@@ -513,8 +508,9 @@ fn file_references(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
         }
         if let Some(mode) = m.get_mut("mode") {
             if let Some(t) = mode.as_str() {
-                let n = u32::from_str_radix(t.trim_start_matches("0o"), 8)
-                    .map_err(|_| err(mode, &join(&index(path, i), "mode"), format!("invalid file mode {t:?}: expected an octal number such as 0440")))?;
+                let n = u32::from_str_radix(t.trim_start_matches("0o"), 8).map_err(|_| {
+                    err(mode, &join(&index(path, i), "mode"), format!("invalid file mode {t:?}: expected an octal number such as 0440"))
+                })?;
                 mode.value = Value::Int(n as i64);
             }
         }

@@ -42,7 +42,11 @@ pub fn check(project: &Project, tree: &Node) -> Result<(), Diagnostic> {
         for net in s.networks.keys() {
             if !project.networks.contains_key(net) {
                 let (pos, path) = at(&["networks", net]);
-                return Err(Diagnostic::new(pos, path, format!("refers to undefined network {net:?}: declare it under the top-level `networks:`")));
+                return Err(Diagnostic::new(
+                    pos,
+                    path,
+                    format!("refers to undefined network {net:?}: declare it under the top-level `networks:`"),
+                ));
             }
         }
         for (i, m) in s.volumes.iter().enumerate() {
@@ -61,7 +65,11 @@ pub fn check(project: &Project, tree: &Node) -> Result<(), Diagnostic> {
                 if !defined.contains_key(&r.source) {
                     let idx = i.to_string();
                     let (pos, path) = at(&[&format!("{kind}s"), &idx]);
-                    return Err(Diagnostic::new(pos, path, format!("refers to undefined {kind} {:?}: declare it under the top-level `{kind}s:`", r.source)));
+                    return Err(Diagnostic::new(
+                        pos,
+                        path,
+                        format!("refers to undefined {kind} {:?}: declare it under the top-level `{kind}s:`", r.source),
+                    ));
                 }
             }
         }

@@ -127,10 +127,9 @@ impl<'a> Parser<'a> {
                 }
                 c if is_blank(c) || is_key_char(c) => {}
                 c => {
-                    return Err(self.error(
-                        &src[i..],
-                        format!("unexpected character {:?} in variable name {:?}", c.to_string(), first_line(src)),
-                    ))
+                    return Err(
+                        self.error(&src[i..], format!("unexpected character {:?} in variable name {:?}", c.to_string(), first_line(src)))
+                    )
                 }
             }
         }
@@ -285,7 +284,6 @@ fn octal(digits: &str) -> String {
     }
     format!("\\{digits}")
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -536,32 +534,17 @@ mod tests {
         // After a closing quote, reading goes on with the next statement.
         assert_eq!(pairs(&p("FOO=\"a\"b", &[])), [("FOO", "a"), ("", "b")]);
         assert_eq!(pairs(&p("FOO=\"a\nb\" BAR=1", &[])), [("FOO", "a\nb"), ("BAR", "1")]);
-        assert_eq!(pairs(&p("X=\"\\0\" Y=\"\\01\" Z=\"\\012\" W=\"\\0777\" V=\"\\01234\"", &[])), [
-            ("X", "\\"),
-            ("Y", "\\1"),
-            ("Z", "\\12"),
-            ("W", "\\777"),
-            ("V", "S4"),
-        ]);
+        assert_eq!(
+            pairs(&p("X=\"\\0\" Y=\"\\01\" Z=\"\\012\" W=\"\\0777\" V=\"\\01234\"", &[])),
+            [("X", "\\"), ("Y", "\\1"), ("Z", "\\12"), ("W", "\\777"), ("V", "S4"),]
+        );
         assert_eq!(pairs(&p(r#"A="a\$B" B=a\$B"#, &[])), [("A", "a$B"), ("B", "a\\")]);
-        assert_eq!(pairs(&p("A=$$B\nB=a\t#c\nC=a #c #d\nD=a#b #c\n", &[])), [
-            ("A", "$B"),
-            ("B", "a\t#c"),
-            ("C", "a"),
-            ("D", "a#b"),
-        ]);
-        assert_eq!(pairs(&p("1FOO=a\né=2\nA-B[0]=3\nFOO : bar\nexport=4\n", &[])), [
-            ("1FOO", "a"),
-            ("é", "2"),
-            ("A-B[0]", "3"),
-            ("FOO", "bar"),
-            ("export", "4"),
-        ]);
-        assert_eq!(pairs(&p("A='it\\'s'\nB=\"bar\\nbaz\\\\\"\nC='a\\\\b'\n", &[])), [
-            ("A", "it's"),
-            ("B", "bar\nbaz\\"),
-            ("C", "a\\\\b"),
-        ]);
+        assert_eq!(pairs(&p("A=$$B\nB=a\t#c\nC=a #c #d\nD=a#b #c\n", &[])), [("A", "$B"), ("B", "a\t#c"), ("C", "a"), ("D", "a#b"),]);
+        assert_eq!(
+            pairs(&p("1FOO=a\né=2\nA-B[0]=3\nFOO : bar\nexport=4\n", &[])),
+            [("1FOO", "a"), ("é", "2"), ("A-B[0]", "3"), ("FOO", "bar"), ("export", "4"),]
+        );
+        assert_eq!(pairs(&p("A='it\\'s'\nB=\"bar\\nbaz\\\\\"\nC='a\\\\b'\n", &[])), [("A", "it's"), ("B", "bar\nbaz\\"), ("C", "a\\\\b"),]);
         assert_eq!(pairs(&p("A=\" a \"\nB=  \"q\"  \n", &[])), [("A", " a "), ("B", "q")]);
         assert_eq!(pairs(&p("A=${B:-${C:-x}}", &[])), [("A", "x")]);
     }

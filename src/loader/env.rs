@@ -4,9 +4,8 @@
 use indexmap::IndexMap;
 use std::path::{Path, PathBuf};
 
-use super::dotenv;
 use super::diagnostic::Diagnostic;
-
+use super::dotenv;
 
 /// Where a variable's value came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,9 +43,7 @@ impl Environment {
     pub fn add_env_files(&mut self, files: &[PathBuf]) -> Result<(), Diagnostic> {
         let mut from_files: IndexMap<String, (String, Origin)> = IndexMap::new();
         for file in files {
-            let lookup = |k: &str| {
-                from_files.get(k).map(|(v, _)| v.clone()).or_else(|| self.get(k).map(str::to_string))
-            };
+            let lookup = |k: &str| from_files.get(k).map(|(v, _)| v.clone()).or_else(|| self.get(k).map(str::to_string));
             let vars = dotenv::read_file(file, &lookup)?;
             for (k, v) in vars {
                 from_files.insert(k, (v, Origin::EnvFile(file.clone())));

@@ -101,13 +101,7 @@ impl Target {
 
 /// Resolves the `extends` of the service `name` of `services` (which belong to `cx.file`), after
 /// resolving its base's own. `chain` holds the services being resolved, outermost first.
-fn resolve(
-    services: &mut Map,
-    name: &str,
-    cx: &Context,
-    chain: &mut Vec<Link>,
-    warnings: &mut Vec<String>,
-) -> Result<(), Diagnostic> {
+fn resolve(services: &mut Map, name: &str, cx: &Context, chain: &mut Vec<Link>, warnings: &mut Vec<String>) -> Result<(), Diagnostic> {
     let Some(ext) = services.get(name).and_then(|s| s.get("extends")) else { return Ok(()) };
     let path = format!("services.{name}.extends");
     let target = Target::parse(ext, &path)?;
@@ -166,8 +160,7 @@ fn base_from_file(
     if let Some(lookup) = cx.lookup {
         interpolate::interpolate(&mut tree, lookup, warnings)?;
     }
-    let not_found =
-        || Diagnostic::new(target.pos, path, format!("cannot extend service {:?}: no such service in {file}", target.service));
+    let not_found = || Diagnostic::new(target.pos, path, format!("cannot extend service {:?}: no such service in {file}", target.service));
     let services = tree.get_mut("services").and_then(Node::as_map_mut).ok_or_else(not_found)?;
     if !services.contains_key(&target.service) {
         return Err(not_found());
@@ -213,10 +206,7 @@ fn wrap(name: &str, service: Node) -> Node {
 }
 
 fn unwrap(mut root: Node, name: &str) -> Node {
-    root.get_mut("services")
-        .and_then(Node::as_map_mut)
-        .and_then(|m| m.shift_remove(name))
-        .unwrap_or_else(|| Node::map(Map::default()))
+    root.get_mut("services").and_then(Node::as_map_mut).and_then(|m| m.shift_remove(name)).unwrap_or_else(|| Node::map(Map::default()))
 }
 
 /// `a -> b -> a`, with the file of each link when the chain crosses files.
@@ -264,7 +254,14 @@ mod tests {
         let lookup = |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string());
         let mut warnings = Vec::new();
         interpolate::interpolate(&mut tree, &lookup, &mut warnings)?;
-        let cx = Context { file: &full, dir, lookup: Some(&lookup), resolve_paths, home: None, canonical: crate::loader::canonical::canonicalize };
+        let cx = Context {
+            file: &full,
+            dir,
+            lookup: Some(&lookup),
+            resolve_paths,
+            home: None,
+            canonical: crate::loader::canonical::canonicalize,
+        };
         apply(&mut tree, &cx, &mut warnings)?;
         Ok(tree)
     }
@@ -373,20 +370,16 @@ mod tests {
 
     #[test]
     fn redefinitions_are_merged_away() {
-        let d = dir_with(&[(
-            "compose.yaml",
-            "services:\n  a: {extends: b, ports: ['80:80', '81:81']}\n  b: {image: x, ports: ['80:80']}\n",
-        )]);
+        let d =
+            dir_with(&[("compose.yaml", "services:\n  a: {extends: b, ports: ['80:80', '81:81']}\n  b: {image: x, ports: ['80:80']}\n")]);
         let t = run(d.path(), "compose.yaml", &[], true).unwrap();
         assert_eq!(service(&t, "a")["ports"], json!(["80:80", "81:81"]));
     }
 
     #[test]
     fn cycles_name_the_whole_chain() {
-        let d = dir_with(&[(
-            "compose.yaml",
-            "services:\n  a:\n    extends: b\n  b:\n    extends: c\n  c:\n    image: x\n    extends: a\n",
-        )]);
+        let d =
+            dir_with(&[("compose.yaml", "services:\n  a:\n    extends: b\n  b:\n    extends: c\n  c:\n    image: x\n    extends: a\n")]);
         let e = run(d.path(), "compose.yaml", &[], true).unwrap_err();
         assert_eq!(e.message, "circular extends: a -> b -> c -> a");
         assert_eq!((e.path.as_str(), e.pos.line, e.pos.col), ("services.c.extends", 8, 5));

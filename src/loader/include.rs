@@ -75,11 +75,7 @@ struct Entry {
 /// Loads the projects named by the `include` of `tree` with `load` (which must return the
 /// unit's tree canonical, with its paths resolved against [`Unit::path_base`]), adds their
 /// resources to `tree`, and removes the `include` key.
-pub fn apply(
-    tree: &mut Node,
-    scope: &Scope,
-    load: &mut dyn FnMut(Unit) -> Result<Node, Diagnostic>,
-) -> Result<(), Diagnostic> {
+pub fn apply(tree: &mut Node, scope: &Scope, load: &mut dyn FnMut(Unit) -> Result<Node, Diagnostic>) -> Result<(), Diagnostic> {
     let Some(include) = tree.as_map_mut().and_then(|m| m.shift_remove("include")) else { return Ok(()) };
     let items = match include.value {
         Value::Null => return Ok(()),
@@ -117,12 +113,13 @@ impl Entry {
                     return Err(Diagnostic::new(m["path"].report_pos(), format!("{path}.path"), "names no file"));
                 }
                 let env_files = m.get("env_file").map(|e| strings(e, &format!("{path}.env_file"))).transpose()?;
-                let project_directory = match m.get("project_directory") {
-                    None => None,
-                    Some(d) => Some(d.as_str().map(str::to_string).ok_or_else(|| {
-                        Diagnostic::new(d.report_pos(), format!("{path}.project_directory"), "must be a directory path")
-                    })?),
-                };
+                let project_directory =
+                    match m.get("project_directory") {
+                        None => None,
+                        Some(d) => Some(d.as_str().map(str::to_string).ok_or_else(|| {
+                            Diagnostic::new(d.report_pos(), format!("{path}.project_directory"), "must be a directory path")
+                        })?),
+                    };
                 Ok(Entry { paths, env_files, project_directory, pos })
             }
             _ => Err(Diagnostic::new(pos, path, format!("must be a file path or a mapping with `path`, not {}", item.kind_name()))),
@@ -255,8 +252,8 @@ fn display(file: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::loader::{extends, interpolate, merge, validate, yaml};
     use crate::loader::testing::dir_with;
+    use crate::loader::{extends, interpolate, merge, validate, yaml};
     use serde_json::json;
 
     /// The tree passes for one unit, in the order the loader runs them: per file parse →
@@ -272,7 +269,14 @@ mod tests {
                 node = merge::merge(node, doc)?;
             }
             interpolate::interpolate(&mut node, &lookup, &mut warnings)?;
-            let cx = extends::Context { file, dir: &unit.project_dir, lookup: Some(&lookup), resolve_paths, home: None, canonical: crate::loader::canonical::canonicalize };
+            let cx = extends::Context {
+                file,
+                dir: &unit.project_dir,
+                lookup: Some(&lookup),
+                resolve_paths,
+                home: None,
+                canonical: crate::loader::canonical::canonicalize,
+            };
             extends::apply(&mut node, &cx, &mut warnings)?;
             let mut chain = unit.chain.clone();
             chain.push(file.clone());

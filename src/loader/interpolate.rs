@@ -417,11 +417,7 @@ fn parse_float<F: std::str::FromStr + Into<f64> + Copy>(s: &str) -> Result<F, St
 /// Interpolates every string value of a compose tree in place (not mapping keys), then converts
 /// the strings at the paths of [`CASTS`]. Unset variables and YAML 1.1 booleans add a warning
 /// each. Errors name the value's position and key path.
-pub fn interpolate(
-    node: &mut Node,
-    lookup: &dyn Fn(&str) -> Option<String>,
-    warnings: &mut Vec<String>,
-) -> Result<(), Diagnostic> {
+pub fn interpolate(node: &mut Node, lookup: &dyn Fn(&str) -> Option<String>, warnings: &mut Vec<String>) -> Result<(), Diagnostic> {
     interpolate_with(node, lookup, CASTS, warnings)
 }
 
@@ -478,17 +474,15 @@ impl Walk<'_> {
                 }
                 let out = substitute(s, self.lookup).map_err(|e| {
                     error(match e {
-                        TemplateError::Invalid { template } => format!(
-                            "invalid interpolation format: {template:?} (you may need to escape any $ with another $)"
-                        ),
+                        TemplateError::Invalid { template } => {
+                            format!("invalid interpolation format: {template:?} (you may need to escape any $ with another $)")
+                        }
                         e => e.to_string(),
                     })
                 })?;
                 self.warnings.extend(out.unset.iter().map(|n| unset_warning(n)));
                 let value = match cast {
-                    Some(cast) => cast
-                        .apply(&out.value, self.warnings)
-                        .map_err(error)?,
+                    Some(cast) => cast.apply(&out.value, self.warnings).map_err(error)?,
                     None => Value::Str(out.value),
                 };
                 node.value = value;
@@ -743,9 +737,8 @@ mod tests {
 
     #[test]
     fn cast_table_rules() {
-        let path = |s: &[&str]| -> Vec<Seg> {
-            s.iter().map(|p| p.parse().map(Seg::Index).unwrap_or_else(|_| Seg::Key(p.to_string()))).collect()
-        };
+        let path =
+            |s: &[&str]| -> Vec<Seg> { s.iter().map(|p| p.parse().map(Seg::Index).unwrap_or_else(|_| Seg::Key(p.to_string()))).collect() };
         assert!(matches("services.*.ports.[].target", &path(&["services", "web", "ports", "0", "target"])));
         assert!(!matches("services.*.ports.[].target", &path(&["services", "web", "ports", "x", "target"])));
         assert!(matches("services.*.ulimits.*", &path(&["services", "web", "ulimits", "nofile"])));

@@ -104,7 +104,8 @@ impl Memo {
         }
         let text: String = keep.iter().map(|d| format!("{d}\n")).collect();
         let tmp = dir.join(format!(".{FILE}.{}", std::process::id()));
-        let written = std::fs::File::create(&tmp).and_then(|mut f| f.write_all(text.as_bytes())).and_then(|_| std::fs::rename(&tmp, &self.path));
+        let written =
+            std::fs::File::create(&tmp).and_then(|mut f| f.write_all(text.as_bytes())).and_then(|_| std::fs::rename(&tmp, &self.path));
         if let Err(e) = written {
             tracing::debug!("validation memo not written: {e}");
             let _ = std::fs::remove_file(&tmp);

@@ -399,11 +399,7 @@ fn merge_ipam_config(base: Node, over: Node, path: &mut Path) -> Result<Node, Di
         path.push(format!("[{i}]"));
         let key = subnet(&entry);
         for o in over_items.iter().filter(|o| subnet(o) == key) {
-            entry = if entry.as_map().is_some() && o.as_map().is_some() {
-                merge_maps(entry, o.clone(), path)?
-            } else {
-                untag(o.clone())
-            };
+            entry = if entry.as_map().is_some() && o.as_map().is_some() { merge_maps(entry, o.clone(), path)? } else { untag(o.clone()) };
         }
         path.pop();
         out.push(entry);
@@ -586,9 +582,7 @@ mod tests {
     /// tags are ignored.
     fn same_data(a: &Node, b: &Node) -> bool {
         match (&a.value, &b.value) {
-            (Value::Map(x), Value::Map(y)) => {
-                x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_data(v, w)))
-            }
+            (Value::Map(x), Value::Map(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_data(v, w))),
             (Value::Seq(x), Value::Seq(y)) => x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same_data(v, w)),
             _ => a == b,
         }
@@ -632,8 +626,7 @@ mod tests {
     #[test]
     fn merge_corpus() {
         let corpus: Corpus =
-            serde_json::from_str(include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/merge-cases.json")))
-                .unwrap();
+            serde_json::from_str(include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/merge-cases.json"))).unwrap();
         assert_eq!(corpus.cases.len(), 68);
         let mut failed = Vec::new();
         let mut report = String::new();
@@ -683,10 +676,7 @@ mod tests {
 
     #[test]
     fn tags_are_consumed_in_new_subtrees_and_lone_files() {
-        let n = merged(
-            "services: {}\n",
-            "services:\n  api:\n    image: x\n    ports: !reset []\n    command: !override [a]\n",
-        );
+        let n = merged("services: {}\n", "services:\n  api:\n    image: x\n    ports: !reset []\n    command: !override [a]\n");
         let api = n.find(&["services", "api"]);
         assert!(api.get("ports").is_none());
         assert_eq!(api.get("command").unwrap().tag, Tag::None);
@@ -717,10 +707,7 @@ mod tests {
 
     #[test]
     fn extensions_are_replaced_whole() {
-        let n = merged(
-            "x-common: {a: 1}\nservices:\n  web: {x-meta: {a: 1}}\n",
-            "x-common: {b: 2}\nservices:\n  web: {x-meta: {b: 2}}\n",
-        );
+        let n = merged("x-common: {a: 1}\nservices:\n  web: {x-meta: {a: 1}}\n", "x-common: {b: 2}\nservices:\n  web: {x-meta: {b: 2}}\n");
         assert_eq!(n.get("x-common").unwrap().to_json(), serde_json::json!({"b": 2}));
         assert_eq!(n.find(&["services", "web", "x-meta"]).to_json(), serde_json::json!({"b": 2}));
     }

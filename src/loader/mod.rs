@@ -212,10 +212,14 @@ fn merge_files(opts: &Options) -> Result<Merged, Diagnostic> {
         collect_references(doc, &mut variables);
     }
     let name = project_name(opts, &environment, &mut docs, &project_dir, &mut warnings)?;
-    environment.set("COMPOSE_PROJECT_NAME", &name, match environment.origin("COMPOSE_PROJECT_NAME") {
-        Some(o) => o.clone(),
-        None => Origin::Compose,
-    });
+    environment.set(
+        "COMPOSE_PROJECT_NAME",
+        &name,
+        match environment.origin("COMPOSE_PROJECT_NAME") {
+            Some(o) => o.clone(),
+            None => Origin::Compose,
+        },
+    );
 
     let home = environment.get("HOME").map(PathBuf::from);
     let cx = FileContext { opts, project_dir: &project_dir, environment: &environment, home: home.as_deref(), chain: &[] };
@@ -295,7 +299,8 @@ fn process_file(file: &Path, mut node: Node, cx: &FileContext, warnings: &mut Ve
 /// meaning once imported.
 fn load_unit(unit: include::Unit, opts: &Options, warnings: &mut Vec<String>) -> Result<Node, Diagnostic> {
     let home = unit.environment.get("HOME").map(PathBuf::from);
-    let cx = FileContext { opts, project_dir: &unit.project_dir, environment: &unit.environment, home: home.as_deref(), chain: &unit.chain };
+    let cx =
+        FileContext { opts, project_dir: &unit.project_dir, environment: &unit.environment, home: home.as_deref(), chain: &unit.chain };
     let mut merged = Node::null();
     for file in &unit.files {
         let node = read_file(file)?;
@@ -346,7 +351,10 @@ fn config_files(opts: &Options, env: &Environment) -> Result<Vec<PathBuf>, Diagn
         for f in &files {
             if !f.is_file() {
                 // Exit code 1, as Docker Compose's for this case (a bad variable, not a bad file).
-                return Err(Diagnostic { kind: diagnostic::Kind::Other, ..Diagnostic::file(f, "cannot read compose file named in COMPOSE_FILE: no such file") });
+                return Err(Diagnostic {
+                    kind: diagnostic::Kind::Other,
+                    ..Diagnostic::file(f, "cannot read compose file named in COMPOSE_FILE: no such file")
+                });
             }
         }
         return Ok(files);
@@ -388,7 +396,11 @@ fn project_name(
         // Like Docker Compose, a `name:` in the file is normalized rather than refused.
         let name = source::normalize_project_name(&raw);
         if name.is_empty() {
-            return Err(Diagnostic::new(pos, "name", format!("{raw:?} is not a usable project name: it has no lowercase letter, digit, dash or underscore")));
+            return Err(Diagnostic::new(
+                pos,
+                "name",
+                format!("{raw:?} is not a usable project name: it has no lowercase letter, digit, dash or underscore"),
+            ));
         }
         return Ok(name);
     }
@@ -422,6 +434,6 @@ fn absolutize(p: &Path, cwd: &Path) -> PathBuf {
 }
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 pub(crate) mod testing;
+#[cfg(test)]
+mod tests;

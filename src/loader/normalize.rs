@@ -27,10 +27,7 @@ pub fn normalize(project: &mut Project, env: &Environment) {
             });
         }
         for (dep, restart) in implicit_dependencies(service) {
-            service
-                .depends_on
-                .entry(dep)
-                .or_insert_with(|| DependsOn { condition: SERVICE_STARTED.into(), restart, required: true });
+            service.depends_on.entry(dep).or_insert_with(|| DependsOn { condition: SERVICE_STARTED.into(), restart, required: true });
         }
     }
     if needs_default {

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use super::dotenv;
 use super::diagnostic::{join, Diagnostic};
+use super::dotenv;
 
 use super::env::Environment;
 use crate::model::Project;
@@ -24,11 +24,7 @@ pub fn resolve_environment(project: &mut Project, env: &Environment) -> Result<(
                 let path = Path::new(&file.path);
                 if !path.is_file() {
                     if file.required {
-                        return Err(Diagnostic::plain(format!(
-                            "{}: env file {} not found",
-                            join("services", name),
-                            path.display()
-                        )));
+                        return Err(Diagnostic::plain(format!("{}: env file {} not found", join("services", name), path.display())));
                     }
                     continue;
                 }

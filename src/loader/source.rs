@@ -66,11 +66,8 @@ pub fn file_id(path: &Path) -> FileId {
 /// Makes a project name out of a directory name: lowercase, with characters other than
 /// letters, digits, `-` and `_` dropped, starting with a letter or digit.
 pub fn normalize_project_name(raw: &str) -> String {
-    let lowered: String = raw
-        .to_lowercase()
-        .chars()
-        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '_')
-        .collect();
+    let lowered: String =
+        raw.to_lowercase().chars().filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '_').collect();
     lowered.trim_start_matches(['-', '_']).to_string()
 }
 

@@ -55,7 +55,12 @@ pub fn parse_port(spec: &str) -> Result<Vec<PortSpec>, String> {
                 return Err(bad("the host and container port ranges differ in size"));
             }
             for i in 0..count {
-                out.push(PortSpec { host_ip: host_ip.clone(), published: (h_lo + i).to_string(), target: c_lo + i, protocol: protocol.clone() });
+                out.push(PortSpec {
+                    host_ip: host_ip.clone(),
+                    published: (h_lo + i).to_string(),
+                    target: c_lo + i,
+                    protocol: protocol.clone(),
+                });
             }
         }
         Some((h_lo, h_hi)) => {

@@ -8,11 +8,7 @@ use super::testing::write;
 use super::{load, Options};
 
 fn opts(dir: &Path, env: &[(&str, &str)]) -> Options {
-    Options {
-        cwd: dir.to_path_buf(),
-        environ: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-        ..Default::default()
-    }
+    Options { cwd: dir.to_path_buf(), environ: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), ..Default::default() }
 }
 
 const ONE: &str = "services:\n  web:\n    image: busybox\n";
@@ -138,18 +134,46 @@ fn unset_variables_warn_once_per_use() {
 #[test]
 fn keys_with_a_deploy_counterpart_must_agree() {
     let cases: &[(&str, &str, Option<&str>)] = &[
-        ("cpus: 0.5", "resources: {limits: {cpus: '1'}}", Some("cpus: can't set distinct values on 'cpus' and 'deploy.resources.limits.cpus'")),
+        (
+            "cpus: 0.5",
+            "resources: {limits: {cpus: '1'}}",
+            Some("cpus: can't set distinct values on 'cpus' and 'deploy.resources.limits.cpus'"),
+        ),
         ("cpus: 0.5", "resources: {limits: {cpus: '0.5'}}", None),
         ("cpus: 1", "resources: {limits: {cpus: '1.0'}}", None),
-        ("cpus: 0.5", "resources: {limits: {memory: 64m}}", Some("cpus: can't set distinct values on 'cpus' and 'deploy.resources.limits.cpus'")),
+        (
+            "cpus: 0.5",
+            "resources: {limits: {memory: 64m}}",
+            Some("cpus: can't set distinct values on 'cpus' and 'deploy.resources.limits.cpus'"),
+        ),
         ("cpus: 0.5", "resources: {reservations: {cpus: '1'}}", None),
-        ("mem_limit: 64m", "resources: {limits: {memory: 128m}}", Some("mem_limit: can't set distinct values on 'mem_limit' and 'deploy.resources.limits.memory'")),
+        (
+            "mem_limit: 64m",
+            "resources: {limits: {memory: 128m}}",
+            Some("mem_limit: can't set distinct values on 'mem_limit' and 'deploy.resources.limits.memory'"),
+        ),
         ("mem_limit: 1g", "resources: {limits: {memory: 1024m}}", None),
-        ("mem_reservation: 32m", "resources: {reservations: {memory: 16m}}", Some("mem_reservation: can't set distinct values on 'mem_reservation' and 'deploy.resources.reservations.memory'")),
-        ("mem_reservation: 32m", "resources: {reservations: {cpus: '0.1'}}", Some("mem_reservation: can't set distinct values on 'mem_reservation' and 'deploy.resources.reservations.memory'")),
+        (
+            "mem_reservation: 32m",
+            "resources: {reservations: {memory: 16m}}",
+            Some("mem_reservation: can't set distinct values on 'mem_reservation' and 'deploy.resources.reservations.memory'"),
+        ),
+        (
+            "mem_reservation: 32m",
+            "resources: {reservations: {cpus: '0.1'}}",
+            Some("mem_reservation: can't set distinct values on 'mem_reservation' and 'deploy.resources.reservations.memory'"),
+        ),
         ("mem_reservation: 32m", "resources: {reservations: {memory: 32m}}", None),
-        ("pids_limit: 10", "resources: {limits: {pids: 20}}", Some("pids_limit: can't set distinct values on 'pids_limit' and 'deploy.resources.limits.pids'")),
-        ("pids_limit: 5", "resources: {limits: {memory: 64m}}", Some("pids_limit: can't set distinct values on 'pids_limit' and 'deploy.resources.limits.pids'")),
+        (
+            "pids_limit: 10",
+            "resources: {limits: {pids: 20}}",
+            Some("pids_limit: can't set distinct values on 'pids_limit' and 'deploy.resources.limits.pids'"),
+        ),
+        (
+            "pids_limit: 5",
+            "resources: {limits: {memory: 64m}}",
+            Some("pids_limit: can't set distinct values on 'pids_limit' and 'deploy.resources.limits.pids'"),
+        ),
         ("pids_limit: 10", "resources: {limits: {pids: 10}}", None),
         ("scale: 2", "replicas: 3", Some("scale: can't set distinct values on 'scale' and 'deploy.replicas'")),
         ("scale: 2", "replicas: 2", None),

@@ -28,9 +28,8 @@ fn schema() -> &'static Schema {
     static SCHEMA: OnceLock<Schema> = OnceLock::new();
     SCHEMA.get_or_init(|| {
         let json: Json = serde_json::from_str(SCHEMA_TEXT).expect("schema/compose-spec.json is not valid JSON");
-        let validator = jsonschema::draft7::options()
-            .build(&json)
-            .unwrap_or_else(|e| panic!("schema/compose-spec.json is not a valid schema: {e}"));
+        let validator =
+            jsonschema::draft7::options().build(&json).unwrap_or_else(|e| panic!("schema/compose-spec.json is not a valid schema: {e}"));
         Schema { json, validator }
     })
 }
@@ -83,11 +82,8 @@ impl Problem {
     fn into_diagnostic(self, root: &Node) -> Diagnostic {
         let pos = self.pos(root);
         let path = display_path(root, &self.at);
-        let message = if path.is_empty() && self.message.starts_with("must ") {
-            format!("the file {}", self.message)
-        } else {
-            self.message
-        };
+        let message =
+            if path.is_empty() && self.message.starts_with("must ") { format!("the file {}", self.message) } else { self.message };
         Diagnostic::new(pos, path, message)
     }
 }
@@ -187,9 +183,7 @@ fn one_of(
     root: &Node,
 ) -> Problem {
     let here = e.instance_path();
-    let fits = |errors: &Vec<ValidationError>| {
-        !errors.iter().any(|b| b.instance_path() == here && matches!(b.kind(), Kind::Type { .. }))
-    };
+    let fits = |errors: &Vec<ValidationError>| !errors.iter().any(|b| b.instance_path() == here && matches!(b.kind(), Kind::Type { .. }));
     let candidates: Vec<&Vec<ValidationError>> = branches.iter().filter(|b| fits(b)).collect();
     let expected_here = annotation(node, "x-expected");
     if let Some(branch) = candidates.first() {
@@ -198,11 +192,7 @@ fn one_of(
             let shallow = b.instance_path() == here
                 && matches!(
                     b.kind(),
-                    Kind::Enum { .. }
-                        | Kind::Constant { .. }
-                        | Kind::Minimum { .. }
-                        | Kind::Maximum { .. }
-                        | Kind::Pattern { .. }
+                    Kind::Enum { .. } | Kind::Constant { .. } | Kind::Minimum { .. } | Kind::Maximum { .. } | Kind::Pattern { .. }
                 );
             if !(shallow && expected_here.is_some()) {
                 return problem;
@@ -638,15 +628,9 @@ configs:
         let text = "services:\n  web:\n    image: nginx\n    depends_on:\n      db:\n        condition: service_ready\n  db:\n    image: postgres\n";
         let (line, path, msg) = error(text);
         assert_eq!((line, path.as_str()), (6, "services.web.depends_on.db.condition"));
-        assert_eq!(
-            msg,
-            r#"must be one of "service_started", "service_healthy" or "service_completed_successfully", not "service_ready""#
-        );
+        assert_eq!(msg, r#"must be one of "service_started", "service_healthy" or "service_completed_successfully", not "service_ready""#);
         let (line, path, msg) = error("services:\n  web:\n    image: nginx\n    depends_on:\n      db: {}\n");
-        assert_eq!(
-            (line, path.as_str(), msg.as_str()),
-            (5, "services.web.depends_on.db", r#"missing required key "condition""#)
-        );
+        assert_eq!((line, path.as_str(), msg.as_str()), (5, "services.web.depends_on.db", r#"missing required key "condition""#));
         let (_, path, msg) = error("services:\n  web:\n    image: nginx\n    depends_on: db\n");
         assert_eq!(path, "services.web.depends_on");
         assert_eq!(msg, "must be a list of service names or a mapping of service names to conditions");
@@ -672,12 +656,8 @@ configs:
     #[test]
     fn extensions_only_where_allowed() {
         let (_, path, msg) = error("services:\n  web:\n    image: nginx\n    environment:\n      A: [1]\n");
-        assert_eq!(
-            (path.as_str(), msg.as_str()),
-            ("services.web.environment.A", "must be a string, a number, a boolean or nothing")
-        );
-        let (_, path, msg) =
-            error("services:\n  web:\n    image: nginx\n    extends:\n      service: base\n      x-note: 1\n");
+        assert_eq!((path.as_str(), msg.as_str()), ("services.web.environment.A", "must be a string, a number, a boolean or nothing"));
+        let (_, path, msg) = error("services:\n  web:\n    image: nginx\n    extends:\n      service: base\n      x-note: 1\n");
         assert_eq!((path.as_str(), msg.as_str()), ("services.web.extends", r#"unknown key "x-note""#));
         let (_, path, msg) = error("services: {}\nX-upper: 1\n");
         assert_eq!((path.as_str(), msg.as_str()), ("", r#"unknown key "X-upper""#));

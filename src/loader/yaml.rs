@@ -325,7 +325,11 @@ impl Builder {
                 _ => return None,
             };
             (node.pos.line < error_line).then(|| {
-                Diagnostic::new(node.pos, "", format!("invalid YAML: the flow {kind} opened here is never closed: expected ',' or '{close}'"))
+                Diagnostic::new(
+                    node.pos,
+                    "",
+                    format!("invalid YAML: the flow {kind} opened here is never closed: expected ',' or '{close}'"),
+                )
             })
         })
     }
@@ -421,7 +425,11 @@ impl Builder {
                         }
                     }
                     _ => {
-                        self.error.get_or_insert(Diagnostic::new(src.pos, "<<", "a merge key must refer to a mapping or a list of mappings"));
+                        self.error.get_or_insert(Diagnostic::new(
+                            src.pos,
+                            "<<",
+                            "a merge key must refer to a mapping or a list of mappings",
+                        ));
                         return;
                     }
                 }

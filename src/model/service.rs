@@ -120,7 +120,11 @@ pub struct Service {
     pub cgroup: String,
     #[serde(skip_serializing_if = "is_zero_i64", deserialize_with = "super::units::lenient_i64")]
     pub cpu_count: i64,
-    #[serde(skip_serializing_if = "is_zero_f32", deserialize_with = "super::units::lenient_f32", serialize_with = "super::units::f32_shortest")]
+    #[serde(
+        skip_serializing_if = "is_zero_f32",
+        deserialize_with = "super::units::lenient_f32",
+        serialize_with = "super::units::f32_shortest"
+    )]
     pub cpu_percent: f32,
     #[serde(skip_serializing_if = "is_zero_i64", deserialize_with = "super::units::lenient_i64")]
     pub cpu_period: i64,
@@ -130,7 +134,11 @@ pub struct Service {
     pub cpu_rt_period: i64,
     #[serde(skip_serializing_if = "is_zero_i64", deserialize_with = "super::units::lenient_i64")]
     pub cpu_rt_runtime: i64,
-    #[serde(skip_serializing_if = "is_zero_f32", deserialize_with = "super::units::lenient_f32", serialize_with = "super::units::f32_shortest")]
+    #[serde(
+        skip_serializing_if = "is_zero_f32",
+        deserialize_with = "super::units::lenient_f32",
+        serialize_with = "super::units::f32_shortest"
+    )]
     pub cpus: f32,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub cpuset: String,
@@ -614,7 +622,11 @@ pub struct UpdateConfig {
     pub failure_action: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub monitor: Option<Duration>,
-    #[serde(skip_serializing_if = "is_zero_f32", deserialize_with = "super::units::lenient_f32", serialize_with = "super::units::f32_shortest")]
+    #[serde(
+        skip_serializing_if = "is_zero_f32",
+        deserialize_with = "super::units::lenient_f32",
+        serialize_with = "super::units::f32_shortest"
+    )]
     pub max_failure_ratio: f32,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub order: String,
@@ -632,7 +644,11 @@ pub struct Resources {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
 pub struct Resource {
-    #[serde(skip_serializing_if = "is_zero_f32", deserialize_with = "super::units::lenient_f32", serialize_with = "super::units::f32_shortest")]
+    #[serde(
+        skip_serializing_if = "is_zero_f32",
+        deserialize_with = "super::units::lenient_f32",
+        serialize_with = "super::units::f32_shortest"
+    )]
     pub cpus: f32,
     #[serde(skip_serializing_if = "is_zero_bytes")]
     pub memory: Bytes,

@@ -14,9 +14,10 @@ use crate::status::ps::PsRow;
 /// `ps` as a table: `NAME IMAGE COMMAND SERVICE CREATED STATUS PORTS`.
 pub fn ps_table(rows: &[PsRow]) -> String {
     let mut lines = vec![Line::row(["NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS"])];
-    lines.extend(rows.iter().map(|r| {
-        Line::row([&r.name, &r.image, &r.command, &r.service, &r.running_for, &r.status, &r.ports].map(String::as_str))
-    }));
+    lines.extend(
+        rows.iter()
+            .map(|r| Line::row([&r.name, &r.image, &r.command, &r.service, &r.running_for, &r.status, &r.ports].map(String::as_str))),
+    );
     layout(&lines, 10, 3)
 }
 

@@ -15,11 +15,11 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use super::convert::files::archive;
+use super::convert::InjectedFile;
 use super::health;
 use super::labels;
 use super::plan::{OnFailure, Op, Plan, StepId};
-use super::convert::files::archive;
-use super::convert::InjectedFile;
 use crate::engine::{byte_stream, ArchiveOptions, Engine, EngineError, Progress, RemoveContainerOptions};
 use crate::output::{Detail, Event};
 
@@ -237,7 +237,9 @@ impl Executor {
             Op::RenameContainer { target, to } => e.rename_container(target.key(), to).await,
             Op::CopyFiles { target, files } => return copy_files(e, target.key(), files).await,
             Op::Await { service, condition, containers } => {
-                return health::wait_service(e, &self.project, service, containers, *condition, &self.cancel).await.map_err(|err| err.to_string())
+                return health::wait_service(e, &self.project, service, containers, *condition, &self.cancel)
+                    .await
+                    .map_err(|err| err.to_string())
             }
             Op::RemoveNetwork { name } => gone_is_done(e.remove_network(name).await),
             Op::RemoveVolume { name } => gone_is_done(e.remove_volume(name, false).await),

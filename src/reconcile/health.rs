@@ -57,7 +57,10 @@ pub async fn wait_service(
 }
 
 async fn completed(engine: &dyn Engine, service: &str, container: &str) -> Result<(), NotReady> {
-    let r = engine.wait_container(container, WaitCondition::NotRunning).await.map_err(|source| NotReady::Engine { container: container.into(), source })?;
+    let r = engine
+        .wait_container(container, WaitCondition::NotRunning)
+        .await
+        .map_err(|source| NotReady::Engine { container: container.into(), source })?;
     match r.exit_code {
         0 => Ok(()),
         code => Err(NotReady::Failed { service: service.into(), container: container.into(), code }),
@@ -74,10 +77,11 @@ async fn follow(engine: &dyn Engine, project: &str, service: &str, containers: &
     };
     let mut events = engine.events(&filter);
     loop {
-        let details = try_join_all(containers.iter().map(|c| async move {
-            engine.inspect_container(c).await.map_err(|source| NotReady::Engine { container: c.clone(), source })
-        }))
-        .await?;
+        let details =
+            try_join_all(containers.iter().map(|c| async move {
+                engine.inspect_container(c).await.map_err(|source| NotReady::Engine { container: c.clone(), source })
+            }))
+            .await?;
         let mut ready = true;
         for d in &details {
             ready &= check(d, condition)?;

@@ -44,12 +44,7 @@ pub fn image_name(project: &Project, service: &Service) -> String {
 /// The `depends_on` label: `service:condition:restart` entries joined by commas, as Docker
 /// Compose 2.26.1 writes it (`db:service_started:false`).
 pub fn depends_on_label(service: &Service) -> String {
-    service
-        .depends_on
-        .iter()
-        .map(|(name, d)| format!("{name}:{}:{}", d.condition, d.restart))
-        .collect::<Vec<_>>()
-        .join(",")
+    service.depends_on.iter().map(|(name, d)| format!("{name}:{}:{}", d.condition, d.restart)).collect::<Vec<_>>().join(",")
 }
 
 #[cfg(test)]

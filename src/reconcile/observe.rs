@@ -10,9 +10,7 @@ use std::collections::BTreeMap;
 use futures_util::future::try_join_all;
 
 use super::labels;
-use crate::engine::{
-    ContainerDetails, ContainerStatus, ContainerSummary, Engine, EngineResult, LabelFilter, NetworkInfo, VolumeInfo,
-};
+use crate::engine::{ContainerDetails, ContainerStatus, ContainerSummary, Engine, EngineResult, LabelFilter, NetworkInfo, VolumeInfo};
 use crate::model::Project;
 
 /// What the engine holds for one project.
@@ -105,9 +103,8 @@ async fn containers(engine: &dyn Engine, filter: &LabelFilter, hashes: &BTreeMap
     let mut list: Vec<ObservedContainer> =
         engine.list_containers(true, filter).await?.into_iter().map(ObservedContainer::from_summary).collect();
     list.sort_by(|a, b| a.name().cmp(b.name()));
-    let stale = |c: &ObservedContainer| {
-        hashes.get(&c.service).is_some_and(|h| c.label(labels::CONFIG_HASH) != Some(h.as_str())) && !c.oneoff
-    };
+    let stale =
+        |c: &ObservedContainer| hashes.get(&c.service).is_some_and(|h| c.label(labels::CONFIG_HASH) != Some(h.as_str())) && !c.oneoff;
     let details = try_join_all(list.iter().map(|c| async move {
         if !stale(c) {
             return Ok(None);
@@ -124,9 +121,9 @@ async fn containers(engine: &dyn Engine, filter: &LabelFilter, hashes: &BTreeMap
 async fn networks(engine: &dyn Engine, filter: &LabelFilter, project: Option<&Project>) -> EngineResult<BTreeMap<String, NetworkInfo>> {
     let mut out: BTreeMap<String, NetworkInfo> = engine.list_networks(filter).await?.into_iter().map(|n| (n.name.clone(), n)).collect();
     let named: Vec<&str> = project.map(|p| p.networks.values().map(|n| n.name.as_str()).collect()).unwrap_or_default();
-    let found = try_join_all(named.iter().filter(|n| !out.contains_key(**n)).map(|n| async move {
-        missing_is_none(engine.inspect_network(n).await)
-    }))
+    let found = try_join_all(
+        named.iter().filter(|n| !out.contains_key(**n)).map(|n| async move { missing_is_none(engine.inspect_network(n).await) }),
+    )
     .await?;
     out.extend(found.into_iter().flatten().map(|n| (n.name.clone(), n)));
     Ok(out)
@@ -135,9 +132,9 @@ async fn networks(engine: &dyn Engine, filter: &LabelFilter, project: Option<&Pr
 async fn volumes(engine: &dyn Engine, filter: &LabelFilter, project: Option<&Project>) -> EngineResult<BTreeMap<String, VolumeInfo>> {
     let mut out: BTreeMap<String, VolumeInfo> = engine.list_volumes(filter).await?.into_iter().map(|v| (v.name.clone(), v)).collect();
     let named: Vec<&str> = project.map(|p| p.volumes.values().map(|v| v.name.as_str()).collect()).unwrap_or_default();
-    let found = try_join_all(named.iter().filter(|n| !out.contains_key(**n)).map(|n| async move {
-        missing_is_none(engine.inspect_volume(n).await)
-    }))
+    let found = try_join_all(
+        named.iter().filter(|n| !out.contains_key(**n)).map(|n| async move { missing_is_none(engine.inspect_volume(n).await) }),
+    )
     .await?;
     out.extend(found.into_iter().flatten().map(|v| (v.name.clone(), v)));
     Ok(out)

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::convert::{self, Context};
 use super::labels;
-use super::observe::{ObservedContainer, Observed};
+use super::observe::{Observed, ObservedContainer};
 use crate::engine::{ContainerDetails, ContainerStatus, ContainerSummary, NetworkInfo, VolumeInfo};
 use crate::loader;
 use crate::model::Project;
@@ -26,7 +26,10 @@ pub fn converged(project: &Project) -> Observed {
     let mut o = Observed::default();
     for (key, net) in &project.networks {
         let labels = BTreeMap::from([(labels::PROJECT.to_string(), project.name.clone()), (labels::NETWORK.to_string(), key.clone())]);
-        o.networks.insert(net.name.clone(), NetworkInfo { name: net.name.clone(), id: format!("net-{}", net.name), labels, ..Default::default() });
+        o.networks.insert(
+            net.name.clone(),
+            NetworkInfo { name: net.name.clone(), id: format!("net-{}", net.name), labels, ..Default::default() },
+        );
     }
     for vol in project.volumes.values() {
         let labels = BTreeMap::from([(labels::PROJECT.to_string(), project.name.clone())]);
@@ -60,7 +63,8 @@ pub fn container(project: &Project, service: &str, number: u32, state: Container
         ..Default::default()
     };
     let networks = spec.networks.iter().map(|e| (e.network.clone(), Default::default())).collect();
-    let mut details = ContainerDetails { id: summary.id.clone(), name, config: spec.config, host: spec.host, networks, ..Default::default() };
+    let mut details =
+        ContainerDetails { id: summary.id.clone(), name, config: spec.config, host: spec.host, networks, ..Default::default() };
     details.state.status = state;
     details.state.running = state == ContainerStatus::Running;
     let mut c = ObservedContainer::from_summary(summary);

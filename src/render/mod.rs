@@ -86,7 +86,8 @@ pub fn render_with(
 
 /// `service hash` lines, sorted by service, for `*` or a comma-separated list of services.
 fn hashes(project: &Project, which: &str) -> Result<String, Diagnostic> {
-    let mut names: Vec<&str> = if which == "*" { project.services.keys().map(String::as_str).collect() } else { which.split(',').collect() };
+    let mut names: Vec<&str> =
+        if which == "*" { project.services.keys().map(String::as_str).collect() } else { which.split(',').collect() };
     names.sort_unstable();
     let mut text = String::new();
     for name in names {
@@ -131,9 +132,7 @@ fn variables_table(refs: &[Reference], env: &Environment, project_dir: &std::pat
         .into_iter()
         .map(|Row { name, required, default, alternate }| {
             let (value, source) = match (env.get(&name), env.origin(&name)) {
-                (Some(v), Some(Origin::EnvFile(p))) => {
-                    (v.to_string(), p.strip_prefix(project_dir).unwrap_or(p).display().to_string())
-                }
+                (Some(v), Some(Origin::EnvFile(p))) => (v.to_string(), p.strip_prefix(project_dir).unwrap_or(p).display().to_string()),
                 (Some(v), Some(o)) => (v.to_string(), o.to_string()),
                 (None, _) => match &default {
                     Some(d) => (d.clone(), "default in file".to_string()),
@@ -404,7 +403,10 @@ mod tests {
         let yaml: Json = serde_yaml::from_str(&text(ConfigFormat::Yaml)).unwrap();
         let web = |model: &Json, key: &str| model["services"]["web"][key].clone();
         assert_eq!(web(&json, "ulimits"), serde_json::json!({"core": {}, "nofile": {"hard": 3}, "nproc": 7}));
-        assert_eq!(web(&yaml, "ulimits"), serde_json::json!({"core": {"soft": 0, "hard": 0}, "nofile": {"soft": 0, "hard": 3}, "nproc": 7}));
+        assert_eq!(
+            web(&yaml, "ulimits"),
+            serde_json::json!({"core": {"soft": 0, "hard": 0}, "nofile": {"soft": 0, "hard": 3}, "nproc": 7})
+        );
         assert_eq!(web(&yaml, "build")["ulimits"], serde_json::json!({"core": {"soft": 0, "hard": 0}}));
         assert_eq!(web(&json, "deploy"), serde_json::json!({"replicas": 2, "resources": {}, "placement": {}}));
         assert_eq!(web(&yaml, "deploy"), serde_json::json!({"replicas": 2}));

@@ -116,7 +116,8 @@ fn string(s: &str, indent: usize) -> String {
         s.to_string()
     } else if literal(s) {
         literal_block(s, indent)
-    } else if s.is_empty() || NOT_A_STRING.is_match(s) || !s.chars().all(|c| c != '\t' && printable(c) && !line_break(c) && c != '\u{feff}') {
+    } else if s.is_empty() || NOT_A_STRING.is_match(s) || !s.chars().all(|c| c != '\t' && printable(c) && !line_break(c) && c != '\u{feff}')
+    {
         double_quoted(s)
     } else {
         format!("'{}'", s.replace('\'', "''"))
@@ -125,7 +126,11 @@ fn string(s: &str, indent: usize) -> String {
 
 /// A mapping key: as [`string`], but never a block.
 fn key(s: &str) -> String {
-    if s.contains('\n') { double_quoted(s) } else { string(s, 0) }
+    if s.contains('\n') {
+        double_quoted(s)
+    } else {
+        string(s, 0)
+    }
 }
 
 /// Strings a YAML 1.1 or 1.2 reader resolves to something else than a string when unquoted.
@@ -167,9 +172,7 @@ fn plain(s: &str) -> bool {
 
 /// Multi-line text written as a literal block (`|`), as Go does, when that reads back exactly.
 fn literal(s: &str) -> bool {
-    s.contains('\n')
-        && !s.starts_with([' ', '\n', '\t'])
-        && s.chars().all(|c| c == '\n' || c == '\t' || (printable(c) && !line_break(c)))
+    s.contains('\n') && !s.starts_with([' ', '\n', '\t']) && s.chars().all(|c| c == '\n' || c == '\t' || (printable(c) && !line_break(c)))
 }
 
 fn literal_block(s: &str, indent: usize) -> String {
@@ -226,7 +229,28 @@ mod tests {
 
     #[test]
     fn strings_a_yaml_1_1_reader_would_retype_are_quoted() {
-        for s in ["no", "yes", "on", "Off", "n", "y", "~", "null", "1_000", "0o17", "0b11", "017", "20:30", "1.5", ".inf", "2001-12-14", "1e3", "-1", "=", "<<"] {
+        for s in [
+            "no",
+            "yes",
+            "on",
+            "Off",
+            "n",
+            "y",
+            "~",
+            "null",
+            "1_000",
+            "0o17",
+            "0b11",
+            "017",
+            "20:30",
+            "1.5",
+            ".inf",
+            "2001-12-14",
+            "1e3",
+            "-1",
+            "=",
+            "<<",
+        ] {
             assert_eq!(to_string(&json!({ "k": s })), format!("k: \"{s}\"\n"), "{s}");
         }
         for s in ["a: b", "x #y", "a:", " a", "a ", "-", "- a", "!x", "*.go", "#", "\"q\"", "it's: x"] {
@@ -235,7 +259,9 @@ mod tests {
         for (s, quoted) in [("", r#""""#), ("\u{7f}", r#""\x7F""#), ("tab\there", r#""tab\there""#), ("a\r\nb", r#""a\r\nb""#)] {
             assert_eq!(to_string(&json!({ "k": s })), format!("k: {quoted}\n"), "{s:?}");
         }
-        for s in [".", "./x", "busybox", "nginx:1.25", "-c", "/data", "a b", "http://x:80/", "é", "-1a", "1.2.3", "10.0.0.1", "8080:80", "nope"] {
+        for s in
+            [".", "./x", "busybox", "nginx:1.25", "-c", "/data", "a b", "http://x:80/", "é", "-1a", "1.2.3", "10.0.0.1", "8080:80", "nope"]
+        {
             assert_eq!(to_string(&json!({ "k": s })), format!("k: {s}\n"), "{s}");
         }
     }
@@ -249,7 +275,16 @@ mod tests {
 
     #[test]
     fn floats_are_written_as_go_writes_them() {
-        for (f, text) in [(2.0, "2"), (0.5, "0.5"), (1e-6, "1e-06"), (0.0001, "0.0001"), (123456.5, "123456.5"), (1e6, "1e+06"), (-1.5e7, "-1.5e+07"), (0.0, "0")] {
+        for (f, text) in [
+            (2.0, "2"),
+            (0.5, "0.5"),
+            (1e-6, "1e-06"),
+            (0.0001, "0.0001"),
+            (123456.5, "123456.5"),
+            (1e6, "1e+06"),
+            (-1.5e7, "-1.5e+07"),
+            (0.0, "0"),
+        ] {
             assert_eq!(to_string(&json!({ "k": f })), format!("k: {text}\n"), "{f}");
         }
     }

@@ -18,8 +18,8 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 use crate::engine::{ContainerSummary, DockerEngine, Engine, EngineError, LabelFilter};
-use crate::logs::{self, LogEvent, LogRequest, LogSource};
 use crate::loader::{self, Diagnostic};
+use crate::logs::{self, LogEvent, LogRequest, LogSource};
 use crate::model::Project;
 use crate::reconcile::labels;
 
@@ -113,11 +113,8 @@ pub async fn containers(engine: &dyn Engine, scope: &Scope, all: bool, oneoff: b
 /// Docker Compose shows their logs too), or only the container numbered `index`.
 pub async fn log_sources(engine: &dyn Engine, scope: &Scope, index: Option<u32>) -> Result<Vec<LogSource>, StatusError> {
     let list = containers(engine, scope, true, false).await?;
-    let sources: Vec<LogSource> = list
-        .iter()
-        .map(|c| LogSource::from_summary(&scope.project, c))
-        .filter(|s| index.is_none_or(|i| s.number == i))
-        .collect();
+    let sources: Vec<LogSource> =
+        list.iter().map(|c| LogSource::from_summary(&scope.project, c)).filter(|s| index.is_none_or(|i| s.number == i)).collect();
     if let (Some(i), true) = (index, sources.is_empty()) {
         let service = scope.services.first().cloned().unwrap_or_default();
         return Err(StatusError::NoSuchContainer { service, index: i });

@@ -7,7 +7,14 @@ use crate::reconcile::labels;
 /// `ip:port` on the host for `private_port/protocol` of the running container numbered `index`
 /// (default 1) of `service`. A port that is exposed but not published reads `:0`, as in
 /// Docker Compose.
-pub async fn port(engine: &dyn Engine, project: &str, service: &str, private_port: u16, protocol: &str, index: Option<u32>) -> Result<String, StatusError> {
+pub async fn port(
+    engine: &dyn Engine,
+    project: &str,
+    service: &str,
+    private_port: u16,
+    protocol: &str,
+    index: Option<u32>,
+) -> Result<String, StatusError> {
     let c = running_container(engine, project, service, index).await?;
     let found = c.ports.iter().find(|p| p.private_port == private_port && p.protocol == protocol);
     match found {
@@ -21,7 +28,12 @@ pub async fn port(engine: &dyn Engine, project: &str, service: &str, private_por
 }
 
 /// The running container numbered `index` (default 1) of `service`.
-pub async fn running_container(engine: &dyn Engine, project: &str, service: &str, index: Option<u32>) -> Result<ContainerSummary, StatusError> {
+pub async fn running_container(
+    engine: &dyn Engine,
+    project: &str,
+    service: &str,
+    index: Option<u32>,
+) -> Result<ContainerSummary, StatusError> {
     let scope = Scope { project: project.into(), services: vec![service.into()], declared: None };
     let list = containers(engine, &scope, false, false).await?;
     if list.is_empty() {

@@ -110,7 +110,12 @@ fn row(c: &ContainerSummary, exit_code: i64, health: String, now: i64, no_trunc:
     ports.sort_by_key(|p| p.private_port);
     let publishers: Vec<Publisher> = ports
         .iter()
-        .map(|p| Publisher { url: p.ip.clone().unwrap_or_default(), target_port: p.private_port, published_port: p.public_port.unwrap_or(0), protocol: p.protocol.clone() })
+        .map(|p| Publisher {
+            url: p.ip.clone().unwrap_or_default(),
+            target_port: p.private_port,
+            published_port: p.public_port.unwrap_or(0),
+            protocol: p.protocol.clone(),
+        })
         .collect();
     let mut networks: Vec<&str> = c.networks.keys().map(String::as_str).collect();
     networks.sort_unstable();

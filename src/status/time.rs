@@ -61,7 +61,9 @@ pub fn parse_timestamp(value: &str, now: i64) -> Result<i64, String> {
             return secs.parse().map_err(|_| format!("invalid timestamp {value:?}"));
         }
     }
-    rfc3339(v).ok_or_else(|| format!("invalid timestamp {value:?}: use a date such as 2013-01-02T13:23:37Z, a Unix time, or a duration such as 42m"))
+    rfc3339(v).ok_or_else(|| {
+        format!("invalid timestamp {value:?}: use a date such as 2013-01-02T13:23:37Z, a Unix time, or a duration such as 42m")
+    })
 }
 
 fn rfc3339(v: &str) -> Option<i64> {

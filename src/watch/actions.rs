@@ -165,9 +165,5 @@ impl Session<'_> {
 /// ` (after a change to FILE)` naming the first file that asked for an action of one of
 /// `services`, for warnings; empty when none did (an initial sync).
 fn triggers<'a>(actions: &Actions, services: impl IntoIterator<Item = &'a String>) -> String {
-    services
-        .into_iter()
-        .find_map(|s| actions.trigger.get(s))
-        .map(|f| format!(" (after a change to {})", f.display()))
-        .unwrap_or_default()
+    services.into_iter().find_map(|s| actions.trigger.get(s)).map(|f| format!(" (after a change to {})", f.display())).unwrap_or_default()
 }

@@ -33,7 +33,10 @@ pub enum Change {
     /// The host file is gone: remove this container path.
     Delete(String),
     /// Not sent (a socket, a symbolic link leaving the target...), and why.
-    Refused { host: PathBuf, reason: String },
+    Refused {
+        host: PathBuf,
+        reason: String,
+    },
 }
 
 /// The paths of a batch, with every directory that appeared expanded into its content

@@ -57,12 +57,19 @@ pub struct WatchOptions {
 pub enum Notice {
     Enabled,
     Disabled,
-    Synced { service: String, files: usize, containers: usize },
+    Synced {
+        service: String,
+        files: usize,
+        containers: usize,
+    },
     Rebuilding(Vec<String>),
     Rebuilt(Vec<String>),
     Restarted(Vec<String>),
     /// The output of a `sync+exec` command.
-    Output { service: String, text: String },
+    Output {
+        service: String,
+        text: String,
+    },
     /// The project was reloaded; these services had a new configuration and were updated.
     Reloaded(Vec<String>),
     /// Something went wrong; watching goes on.

@@ -18,7 +18,10 @@ use tokio::sync::mpsc;
 pub enum FsEvent {
     /// Something happened to `path`; `created` when it appeared (created or moved in), which
     /// for a directory means its whole content is new.
-    Changed { path: PathBuf, created: bool },
+    Changed {
+        path: PathBuf,
+        created: bool,
+    },
     /// The kernel dropped events (queue overflow): some changes may be missed.
     Overflow,
     Error(String),

@@ -107,7 +107,11 @@ mod tests {
     #[test]
     fn each_file_goes_to_its_rules_and_actions_happen_once() {
         let rules = rules();
-        let got = plan(&rules, &BTreeSet::new(), &paths(&["/p/src/a.js", "/p/src/b.js", "/p/api/x", "/p/hooks/h", "/p/hooks/i", "/p/conf/c", "/elsewhere"]));
+        let got = plan(
+            &rules,
+            &BTreeSet::new(),
+            &paths(&["/p/src/a.js", "/p/src/b.js", "/p/api/x", "/p/hooks/h", "/p/hooks/i", "/p/conf/c", "/elsewhere"]),
+        );
         let web: Vec<&str> = got.sync["web"].iter().map(|(_, m)| m.container.as_str()).collect();
         assert_eq!(web, ["/app/a.js", "/app/b.js"]);
         let api: Vec<&str> = got.sync["api"].iter().map(|(_, m)| m.container.as_str()).collect();

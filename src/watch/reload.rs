@@ -14,7 +14,8 @@ use crate::model::Project;
 use crate::reconcile::hash::config_hash;
 
 /// Override files discovery would pick up if they appeared.
-const OVERRIDES: [&str; 4] = ["compose.override.yaml", "compose.override.yml", "docker-compose.override.yml", "docker-compose.override.yaml"];
+const OVERRIDES: [&str; 4] =
+    ["compose.override.yaml", "compose.override.yml", "docker-compose.override.yml", "docker-compose.override.yaml"];
 
 /// The files whose change means the project must be reloaded.
 pub fn config_files(project: &Project, opts: &loader::Options) -> BTreeSet<PathBuf> {
@@ -37,7 +38,11 @@ pub fn config_files(project: &Project, opts: &loader::Options) -> BTreeSet<PathB
 pub fn changed_services(old: &Project, new: &Project, among: &BTreeSet<String>) -> Vec<String> {
     let hashes = |p: &Project| -> BTreeMap<String, String> { p.services.values().map(|s| (s.name.clone(), config_hash(p, s))).collect() };
     let (before, after) = (hashes(old), hashes(new));
-    after.into_iter().filter(|(name, hash)| (among.is_empty() || among.contains(name)) && before.get(name) != Some(hash)).map(|(name, _)| name).collect()
+    after
+        .into_iter()
+        .filter(|(name, hash)| (among.is_empty() || among.contains(name)) && before.get(name) != Some(hash))
+        .map(|(name, _)| name)
+        .collect()
 }
 
 impl Session<'_> {
@@ -59,7 +64,9 @@ impl Session<'_> {
         let among = self.targets();
         let mut changed = changed_services(&self.project, &new, &among);
         // Services the user named that are new in the file are brought up as well.
-        changed.extend(self.opts.services.iter().filter(|s| !self.project.services.contains_key(*s) && new.services.contains_key(*s)).cloned());
+        changed.extend(
+            self.opts.services.iter().filter(|s| !self.project.services.contains_key(*s) && new.services.contains_key(*s)).cloned(),
+        );
         changed.sort();
         changed.dedup();
         self.project = new;

@@ -111,7 +111,10 @@ impl Rules {
                         continue;
                     }
                     if let Some(t) = compiled.bind_targets.iter().find(|t| within(&compiled.target, t)) {
-                        out.warnings.push(format!("target {} of service {} is bind-mounted at {t}: it is not synced", compiled.target, service.name));
+                        out.warnings.push(format!(
+                            "target {} of service {} is bind-mounted at {t}: it is not synced",
+                            compiled.target, service.name
+                        ));
                         continue;
                     }
                 }
@@ -172,7 +175,8 @@ fn compile_rule(service: &Service, index: usize, rule: &WatchRule, dockerignore:
         Action::SyncExec => Some(exec_spec(rule.exec.as_ref())?),
         _ => None,
     };
-    let include = if rule.include.is_empty() { None } else { Some(Matcher::new(&path, &rule.include).map_err(|e| format!("include: {e}"))?) };
+    let include =
+        if rule.include.is_empty() { None } else { Some(Matcher::new(&path, &rule.include).map_err(|e| format!("include: {e}"))?) };
     let mut ignore = vec![Matcher::new(&path, &rule.ignore).map_err(|e: PatternError| format!("ignore: {e}"))?];
     ignore.extend(dockerignore.cloned());
     let legacy_initial = rule.other.get("x-initialSync").and_then(Json::as_bool).unwrap_or(false);

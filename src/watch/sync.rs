@@ -117,7 +117,8 @@ async fn sync_targets(engine: &dyn Engine, project: &str, service: &str, created
     let filter = LabelFilter::new().eq(labels::PROJECT, project).eq(labels::SERVICE, service).eq(labels::ONEOFF, "False");
     let containers = engine.list_containers(created, &filter).await?;
     // Listing all containers also lists the stopped ones: not those.
-    let wanted = |s: &ContainerStatus| !created || matches!(s, ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Created);
+    let wanted =
+        |s: &ContainerStatus| !created || matches!(s, ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Created);
     Ok(containers.into_iter().filter(|c| wanted(&c.state)).map(|c| c.id).collect())
 }
 

@@ -10,66 +10,36 @@ use futures_util::StreamExt;
 use super::{filters, observe, spec, DockerEngine};
 use crate::engine::io::whole_seconds;
 use crate::engine::{
-    ContainerDetails, ContainerSpec, ContainerSummary, EndpointSpec, EngineError, EngineResult,
-    LabelFilter, RemoveContainerOptions, WaitCondition, WaitResult,
+    ContainerDetails, ContainerSpec, ContainerSummary, EndpointSpec, EngineError, EngineResult, LabelFilter, RemoveContainerOptions,
+    WaitCondition, WaitResult,
 };
 
 /// The first API version that accepts several networks at container creation.
 const MULTI_NETWORK_CREATE: (usize, usize) = (1, 44);
 
-pub(super) async fn list(
-    e: &DockerEngine,
-    all: bool,
-    filter: &LabelFilter,
-) -> EngineResult<Vec<ContainerSummary>> {
-    let options = q::ListContainersOptions {
-        all,
-        filters: Some(filters(filter)),
-        ..Default::default()
-    };
-    let list = e
-        .docker
-        .list_containers(Some(options))
-        .await
-        .map_err(|x| e.err(x))?;
+pub(super) async fn list(e: &DockerEngine, all: bool, filter: &LabelFilter) -> EngineResult<Vec<ContainerSummary>> {
+    let options = q::ListContainersOptions { all, filters: Some(filters(filter)), ..Default::default() };
+    let list = e.docker.list_containers(Some(options)).await.map_err(|x| e.err(x))?;
     Ok(list.into_iter().map(observe::summary).collect())
 }
 
 pub(super) async fn inspect(e: &DockerEngine, id: &str) -> EngineResult<ContainerDetails> {
-    let c = e
-        .docker
-        .inspect_container(id, None)
-        .await
-        .map_err(|x| e.err(x))?;
+    let c = e.docker.inspect_container(id, None).await.map_err(|x| e.err(x))?;
     Ok(observe::details(c))
 }
 
 pub(super) async fn create(e: &DockerEngine, spec: &ContainerSpec) -> EngineResult<String> {
-    let at_create = if e.api_version() < MULTI_NETWORK_CREATE {
-        &spec.networks[..spec.networks.len().min(1)]
-    } else {
-        &spec.networks[..]
-    };
+    let at_create = if e.api_version() < MULTI_NETWORK_CREATE { &spec.networks[..spec.networks.len().min(1)] } else { &spec.networks[..] };
     let body = spec::create_body(spec, at_create);
-    let options = q::CreateContainerOptions {
-        name: spec.name.clone(),
-        ..Default::default()
-    };
-    let created = e
-        .docker
-        .create_container(Some(options), body)
-        .await
-        .map_err(|x| e.err(x))?;
+    let options = q::CreateContainerOptions { name: spec.name.clone(), ..Default::default() };
+    let created = e.docker.create_container(Some(options), body).await.map_err(|x| e.err(x))?;
     for warning in created.warnings.iter().filter(|w| !w.is_empty()) {
         tracing::warn!(container = %created.id, "engine: {warning}");
     }
     for endpoint in &spec.networks[at_create.len()..] {
         if let Err(err) = connect(e, &created.id, endpoint).await {
             // Leave no half-wired container behind: the caller sees one failed create.
-            let force = RemoveContainerOptions {
-                force: true,
-                volumes: true,
-            };
+            let force = RemoveContainerOptions { force: true, volumes: true };
             if let Err(cleanup) = remove(e, &created.id, force).await {
                 tracing::warn!(container = %created.id, "cannot remove after failed create: {cleanup}");
             }
@@ -81,33 +51,18 @@ pub(super) async fn create(e: &DockerEngine, spec: &ContainerSpec) -> EngineResu
 
 pub(super) async fn start(e: &DockerEngine, id: &str) -> EngineResult<()> {
     // bollard reports the engine's 304 (already running) as success, which is what we promise.
-    e.docker
-        .start_container(id, None)
-        .await
-        .map_err(|x| e.err(x))
+    e.docker.start_container(id, None).await.map_err(|x| e.err(x))
 }
 
-pub(super) async fn stop(
-    e: &DockerEngine,
-    id: &str,
-    timeout: Option<Duration>,
-) -> EngineResult<()> {
+pub(super) async fn stop(e: &DockerEngine, id: &str, timeout: Option<Duration>) -> EngineResult<()> {
     let t = timeout.map(|d| i32::try_from(whole_seconds(d)).unwrap_or(i32::MAX));
     let options = q::StopContainerOptions { t, signal: None };
-    e.docker
-        .stop_container(id, Some(options))
-        .await
-        .map_err(|x| e.err(x))
+    e.docker.stop_container(id, Some(options)).await.map_err(|x| e.err(x))
 }
 
 pub(super) async fn kill(e: &DockerEngine, id: &str, signal: Option<&str>) -> EngineResult<()> {
-    let options = q::KillContainerOptions {
-        signal: signal.unwrap_or("SIGKILL").to_string(),
-    };
-    e.docker
-        .kill_container(id, Some(options))
-        .await
-        .map_err(|x| e.err(x))
+    let options = q::KillContainerOptions { signal: signal.unwrap_or("SIGKILL").to_string() };
+    e.docker.kill_container(id, Some(options)).await.map_err(|x| e.err(x))
 }
 
 pub(super) async fn pause(e: &DockerEngine, id: &str) -> EngineResult<()> {
@@ -118,90 +73,41 @@ pub(super) async fn unpause(e: &DockerEngine, id: &str) -> EngineResult<()> {
     e.docker.unpause_container(id).await.map_err(|x| e.err(x))
 }
 
-pub(super) async fn remove(
-    e: &DockerEngine,
-    id: &str,
-    options: RemoveContainerOptions,
-) -> EngineResult<()> {
-    let options = q::RemoveContainerOptions {
-        force: options.force,
-        v: options.volumes,
-        link: false,
-    };
-    e.docker
-        .remove_container(id, Some(options))
-        .await
-        .map_err(|x| e.err(x))
+pub(super) async fn remove(e: &DockerEngine, id: &str, options: RemoveContainerOptions) -> EngineResult<()> {
+    let options = q::RemoveContainerOptions { force: options.force, v: options.volumes, link: false };
+    e.docker.remove_container(id, Some(options)).await.map_err(|x| e.err(x))
 }
 
 pub(super) async fn rename(e: &DockerEngine, id: &str, new_name: &str) -> EngineResult<()> {
-    let options = q::RenameContainerOptions {
-        name: new_name.to_string(),
-    };
-    e.docker
-        .rename_container(id, options)
-        .await
-        .map_err(|x| e.err(x))
+    let options = q::RenameContainerOptions { name: new_name.to_string() };
+    e.docker.rename_container(id, options).await.map_err(|x| e.err(x))
 }
 
-pub(super) async fn wait(
-    e: &DockerEngine,
-    id: &str,
-    condition: WaitCondition,
-) -> EngineResult<WaitResult> {
+pub(super) async fn wait(e: &DockerEngine, id: &str, condition: WaitCondition) -> EngineResult<WaitResult> {
     let condition = match condition {
         WaitCondition::NotRunning => "not-running",
         WaitCondition::NextExit => "next-exit",
         WaitCondition::Removed => "removed",
     };
-    let options = q::WaitContainerOptions {
-        condition: condition.to_string(),
-    };
+    let options = q::WaitContainerOptions { condition: condition.to_string() };
     let mut answers = e.docker.wait_container(id, Some(options));
     match answers.next().await {
-        Some(Ok(r)) => Ok(WaitResult {
-            exit_code: r.status_code,
-            error: r.error.and_then(|x| x.message).filter(|m| !m.is_empty()),
-        }),
+        Some(Ok(r)) => Ok(WaitResult { exit_code: r.status_code, error: r.error.and_then(|x| x.message).filter(|m| !m.is_empty()) }),
         // bollard turns a non-zero exit into an error; for us it is an ordinary result.
-        Some(Err(Bollard::DockerContainerWaitError { error, code })) => Ok(WaitResult {
-            exit_code: code,
-            error: Some(error).filter(|m| !m.is_empty()),
-        }),
+        Some(Err(Bollard::DockerContainerWaitError { error, code })) => {
+            Ok(WaitResult { exit_code: code, error: Some(error).filter(|m| !m.is_empty()) })
+        }
         Some(Err(x)) => Err(e.err(x)),
-        None => Err(EngineError::Protocol {
-            message: format!("wait for {id}: no answer"),
-        }),
+        None => Err(EngineError::Protocol { message: format!("wait for {id}: no answer") }),
     }
 }
 
-pub(super) async fn connect(
-    e: &DockerEngine,
-    container: &str,
-    endpoint: &EndpointSpec,
-) -> EngineResult<()> {
-    let request = NetworkConnectRequest {
-        container: container.to_string(),
-        endpoint_config: Some(spec::endpoint_settings(endpoint)),
-    };
-    e.docker
-        .connect_network(&endpoint.network, request)
-        .await
-        .map_err(|x| e.err(x))
+pub(super) async fn connect(e: &DockerEngine, container: &str, endpoint: &EndpointSpec) -> EngineResult<()> {
+    let request = NetworkConnectRequest { container: container.to_string(), endpoint_config: Some(spec::endpoint_settings(endpoint)) };
+    e.docker.connect_network(&endpoint.network, request).await.map_err(|x| e.err(x))
 }
 
-pub(super) async fn disconnect(
-    e: &DockerEngine,
-    network: &str,
-    container: &str,
-    force: bool,
-) -> EngineResult<()> {
-    let request = NetworkDisconnectRequest {
-        container: container.to_string(),
-        force: Some(force),
-    };
-    e.docker
-        .disconnect_network(network, request)
-        .await
-        .map_err(|x| e.err(x))
+pub(super) async fn disconnect(e: &DockerEngine, network: &str, container: &str, force: bool) -> EngineResult<()> {
+    let request = NetworkDisconnectRequest { container: container.to_string(), force: Some(force) };
+    e.docker.disconnect_network(network, request).await.map_err(|x| e.err(x))
 }

@@ -5,35 +5,22 @@ use crate::engine::EngineError;
 
 /// Maps a bollard error; `host` names the engine address for connection failures.
 pub(super) fn convert(host: &str, e: Bollard) -> EngineError {
-    let unavailable = |reason: String| EngineError::Unavailable {
-        host: host.to_string(),
-        reason,
-    };
+    let unavailable = |reason: String| EngineError::Unavailable { host: host.to_string(), reason };
     match e {
-        Bollard::DockerResponseServerError {
-            status_code,
-            message,
-        } => EngineError::from_status(status_code, message),
+        Bollard::DockerResponseServerError { status_code, message } => EngineError::from_status(status_code, message),
         Bollard::DockerStreamError { error } => EngineError::Stream { message: error },
         Bollard::HyperLegacyError { err } if err.is_connect() => unavailable(root_cause(&err)),
         Bollard::SocketNotFoundError(path) => unavailable(format!("no socket at {path}")),
-        Bollard::UnsupportedURISchemeError { uri } => {
-            unavailable(format!("unsupported address scheme in {uri:?}"))
-        }
+        Bollard::UnsupportedURISchemeError { uri } => unavailable(format!("unsupported address scheme in {uri:?}")),
         Bollard::RequestTimeoutError => unavailable("no answer in time".into()),
         Bollard::IOError { err } if is_connect_io(&err) => unavailable(err.to_string()),
-        other => EngineError::Protocol {
-            message: root_cause(&other),
-        },
+        other => EngineError::Protocol { message: root_cause(&other) },
     }
 }
 
 fn is_connect_io(e: &std::io::Error) -> bool {
     use std::io::ErrorKind::*;
-    matches!(
-        e.kind(),
-        ConnectionRefused | NotFound | PermissionDenied | ConnectionReset
-    )
+    matches!(e.kind(), ConnectionRefused | NotFound | PermissionDenied | ConnectionReset)
 }
 
 /// The innermost error's text, which is where the useful words are ("Connection refused"),
@@ -57,20 +44,11 @@ mod tests {
 
     #[test]
     fn server_statuses_become_kinds() {
-        let e = |status_code| Bollard::DockerResponseServerError {
-            status_code,
-            message: "m".into(),
-        };
+        let e = |status_code| Bollard::DockerResponseServerError { status_code, message: "m".into() };
         assert!(convert("h", e(404)).is_not_found());
         assert!(convert("h", e(409)).is_conflict());
-        assert!(matches!(
-            convert("h", e(304)),
-            EngineError::NotModified { .. }
-        ));
-        assert!(matches!(
-            convert("h", e(500)),
-            EngineError::Api { status: 500, .. }
-        ));
+        assert!(matches!(convert("h", e(304)), EngineError::NotModified { .. }));
+        assert!(matches!(convert("h", e(500)), EngineError::Api { status: 500, .. }));
     }
 
     #[test]

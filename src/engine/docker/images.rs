@@ -6,10 +6,7 @@ use futures_util::{stream, StreamExt, TryStreamExt};
 
 use super::observe::sorted;
 use super::{filters, spec::map, DockerEngine};
-use crate::engine::{
-    BuildOptions, ByteStream, EngineResult, EngineStream, ImageFilter, ImageInfo, ImageRemoved,
-    ImageSummary, Progress,
-};
+use crate::engine::{BuildOptions, ByteStream, EngineResult, EngineStream, ImageFilter, ImageInfo, ImageRemoved, ImageSummary, Progress};
 
 pub(super) async fn inspect(e: &DockerEngine, name: &str) -> EngineResult<ImageInfo> {
     let i = e.docker.inspect_image(name).await.map_err(|x| e.err(x))?;
@@ -24,53 +21,27 @@ pub(super) async fn list(e: &DockerEngine, f: &ImageFilter) -> EngineResult<Vec<
     if let Some(dangling) = f.dangling {
         map.insert("dangling".into(), vec![dangling.to_string()]);
     }
-    let options = q::ListImagesOptions {
-        filters: Some(map),
-        ..Default::default()
-    };
-    let list = e
-        .docker
-        .list_images(Some(options))
-        .await
-        .map_err(|x| e.err(x))?;
+    let options = q::ListImagesOptions { filters: Some(map), ..Default::default() };
+    let list = e.docker.list_images(Some(options)).await.map_err(|x| e.err(x))?;
     Ok(list.into_iter().map(image_summary).collect())
 }
 
-pub(super) async fn remove(
-    e: &DockerEngine,
-    name: &str,
-    force: bool,
-) -> EngineResult<Vec<ImageRemoved>> {
-    let options = q::RemoveImageOptions {
-        force,
-        ..Default::default()
-    };
-    let items = e
-        .docker
-        .remove_image(name, Some(options), None)
-        .await
-        .map_err(|x| e.err(x))?;
+pub(super) async fn remove(e: &DockerEngine, name: &str, force: bool) -> EngineResult<Vec<ImageRemoved>> {
+    let options = q::RemoveImageOptions { force, ..Default::default() };
+    let items = e.docker.remove_image(name, Some(options), None).await.map_err(|x| e.err(x))?;
     Ok(items
         .into_iter()
         .flat_map(|i| {
             let untagged = i.untagged.map(ImageRemoved::Untagged);
-            untagged
-                .into_iter()
-                .chain(i.deleted.map(ImageRemoved::Deleted))
+            untagged.into_iter().chain(i.deleted.map(ImageRemoved::Deleted))
         })
         .collect())
 }
 
 pub(super) async fn tag(e: &DockerEngine, source: &str, target: &str) -> EngineResult<()> {
     let (repo, tag) = split_reference(target);
-    let options = q::TagImageOptions {
-        repo: Some(repo.into()),
-        tag: Some(tag.into()),
-    };
-    e.docker
-        .tag_image(source, Some(options))
-        .await
-        .map_err(|x| e.err(x))
+    let options = q::TagImageOptions { repo: Some(repo.into()), tag: Some(tag.into()) };
+    e.docker.tag_image(source, Some(options)).await.map_err(|x| e.err(x))
 }
 
 /// `registry:5000/a/b:tag` into (`registry:5000/a/b`, `tag`); the tag defaults to `latest`.
@@ -81,11 +52,7 @@ fn split_reference(reference: &str) -> (&str, &str) {
     }
 }
 
-pub(super) fn build<'a>(
-    e: &'a DockerEngine,
-    context: ByteStream,
-    o: &'a BuildOptions,
-) -> EngineStream<'a, Progress> {
+pub(super) fn build<'a>(e: &'a DockerEngine, context: ByteStream, o: &'a BuildOptions) -> EngineStream<'a, Progress> {
     let options = q::BuildImageOptions {
         dockerfile: o.dockerfile.clone(),
         t: o.tag.clone(),
@@ -124,10 +91,7 @@ pub(super) fn build<'a>(
     // connection for this build alone, which a task owns (bollard's stream borrows its
     // connection) and aborts when dropped.
     let docker = e.docker.clone().with_request_modifier(move |mut req| {
-        req.headers_mut().insert(
-            "user-agent",
-            super::USER_AGENT.parse().expect("ascii header"),
-        );
+        req.headers_mut().insert("user-agent", super::USER_AGENT.parse().expect("ascii header"));
         if req.uri().path().ends_with("/build") {
             if let Ok(uri) = format!("{}{more}", req.uri()).parse() {
                 *req.uri_mut() = uri;
@@ -163,10 +127,7 @@ struct Forwarded {
 impl futures_util::Stream for Forwarded {
     type Item = EngineResult<Progress>;
 
-    fn poll_next(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
+    fn poll_next(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Self::Item>> {
         self.rx.poll_recv(cx)
     }
 }
@@ -182,9 +143,7 @@ fn query_escape(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b':' => {
-                (b as char).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b':' => (b as char).to_string(),
             b => format!("%{b:02X}"),
         })
         .collect()
@@ -198,12 +157,7 @@ fn build_progress(info: BuildInfo) -> Vec<Progress> {
     }
     if let Some(status) = info.status {
         let detail = info.progress_detail.unwrap_or_default();
-        out.push(Progress::Status {
-            id: info.id,
-            status,
-            current: detail.current,
-            total: detail.total,
-        });
+        out.push(Progress::Status { id: info.id, status, current: detail.current, total: detail.total });
     }
     if let Some(id) = info.aux.and_then(|a| a.id) {
         out.push(Progress::ImageId(id));
@@ -211,11 +165,7 @@ fn build_progress(info: BuildInfo) -> Vec<Progress> {
     out
 }
 
-pub(super) fn pull<'a>(
-    e: &'a DockerEngine,
-    reference: &'a str,
-    platform: Option<&'a str>,
-) -> EngineStream<'a, Progress> {
+pub(super) fn pull<'a>(e: &'a DockerEngine, reference: &'a str, platform: Option<&'a str>) -> EngineStream<'a, Progress> {
     let options = q::CreateImageOptions {
         from_image: Some(reference.to_string()),
         platform: platform.unwrap_or_default().to_string(),
@@ -226,33 +176,20 @@ pub(super) fn pull<'a>(
         .map_err(|x| e.err(x))
         .map_ok(|info| {
             let detail = info.progress_detail.unwrap_or_default();
-            Progress::Status {
-                id: info.id,
-                status: info.status.unwrap_or_default(),
-                current: detail.current,
-                total: detail.total,
-            }
+            Progress::Status { id: info.id, status: info.status.unwrap_or_default(), current: detail.current, total: detail.total }
         })
         .boxed()
 }
 
 pub(super) fn push<'a>(e: &'a DockerEngine, reference: &'a str) -> EngineStream<'a, Progress> {
     let (repo, tag) = split_reference(reference);
-    let options = q::PushImageOptions {
-        tag: Some(tag.to_string()),
-        ..Default::default()
-    };
+    let options = q::PushImageOptions { tag: Some(tag.to_string()), ..Default::default() };
     e.docker
         .push_image(repo, Some(options), None)
         .map_err(|x| e.err(x))
         .map_ok(|info| {
             let detail = info.progress_detail.unwrap_or_default();
-            Progress::Status {
-                id: None,
-                status: info.status.unwrap_or_default(),
-                current: detail.current,
-                total: detail.total,
-            }
+            Progress::Status { id: None, status: info.status.unwrap_or_default(), current: detail.current, total: detail.total }
         })
         .boxed()
 }
@@ -276,16 +213,8 @@ pub(super) fn image(i: wire::ImageInspect) -> ImageInfo {
 pub(super) fn image_summary(i: wire::ImageSummary) -> ImageSummary {
     ImageSummary {
         id: i.id,
-        repo_tags: i
-            .repo_tags
-            .into_iter()
-            .filter(|t| t != "<none>:<none>")
-            .collect(),
-        repo_digests: i
-            .repo_digests
-            .into_iter()
-            .filter(|d| d != "<none>@<none>")
-            .collect(),
+        repo_tags: i.repo_tags.into_iter().filter(|t| t != "<none>:<none>").collect(),
+        repo_digests: i.repo_digests.into_iter().filter(|d| d != "<none>@<none>").collect(),
         labels: i.labels.into_iter().collect(),
         created: i.created,
         size: i.size,

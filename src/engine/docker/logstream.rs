@@ -159,7 +159,8 @@ fn parse_head(head: &[u8]) -> EngineResult<(u16, Body)> {
     let text = std::str::from_utf8(head).map_err(protocol)?;
     let mut lines = text.split("\r\n");
     let status_line = lines.next().unwrap_or_default();
-    let status = status_line.split(' ').nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| protocol(format!("bad status line {status_line:?}")))?;
+    let status =
+        status_line.split(' ').nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| protocol(format!("bad status line {status_line:?}")))?;
     let mut body = Body::UntilClose;
     for (k, v) in lines.filter_map(|l| l.split_once(':')) {
         let (k, v) = (k.trim(), v.trim());
@@ -193,7 +194,16 @@ struct Decoder {
 impl Decoder {
     fn new(raw: BytesMut, kind: Body) -> Decoder {
         let left = if let Body::Length(n) = kind { n } else { 0 };
-        Decoder { raw, body: BytesMut::with_capacity(READ_SIZE), kind, left, crlf: false, finished: kind == Body::Length(0), framed: None, out: VecDeque::new() }
+        Decoder {
+            raw,
+            body: BytesMut::with_capacity(READ_SIZE),
+            kind,
+            left,
+            crlf: false,
+            finished: kind == Body::Length(0),
+            framed: None,
+            out: VecDeque::new(),
+        }
     }
 
     /// Moves what `raw` holds of the body into `body`, then cuts frames.

@@ -21,11 +21,10 @@ use bollard::Docker;
 use futures_util::FutureExt;
 
 use super::{
-    ArchiveOptions, BuildOptions, ByteStream, ContainerDetails, ContainerSpec, ContainerSummary, EndpointSpec,
-    Engine, EngineError, EngineEvent, EngineFuture, EngineResult, EngineStream, EngineVersion,
-    EventFilter, ExecOutput, ExecSpec, ImageFilter, ImageInfo, ImageRemoved, ImageSummary,
-    LabelFilter, LogChunk, LogOptions, NetworkInfo, NetworkSpec, Progress, RemoveContainerOptions,
-    TopResult, VolumeInfo, VolumeSpec, WaitCondition, WaitResult,
+    ArchiveOptions, BuildOptions, ByteStream, ContainerDetails, ContainerSpec, ContainerSummary, EndpointSpec, Engine, EngineError,
+    EngineEvent, EngineFuture, EngineResult, EngineStream, EngineVersion, EventFilter, ExecOutput, ExecSpec, ImageFilter, ImageInfo,
+    ImageRemoved, ImageSummary, LabelFilter, LogChunk, LogOptions, NetworkInfo, NetworkSpec, Progress, RemoveContainerOptions, TopResult,
+    VolumeInfo, VolumeSpec, WaitCondition, WaitResult,
 };
 
 /// Where the engine listens when `DOCKER_HOST` is unset.
@@ -51,9 +50,7 @@ pub struct DockerEngine {
 
 impl std::fmt::Debug for DockerEngine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DockerEngine")
-            .field("host", &self.host)
-            .finish_non_exhaustive()
+        f.debug_struct("DockerEngine").field("host", &self.host).finish_non_exhaustive()
     }
 }
 
@@ -61,10 +58,7 @@ impl DockerEngine {
     /// Connects to `DOCKER_HOST` (default `unix:///var/run/docker.sock`; `tcp://` too) and
     /// negotiates the API version, which fails with `Unavailable` if nothing answers.
     pub async fn connect() -> EngineResult<Self> {
-        let host = std::env::var("DOCKER_HOST")
-            .ok()
-            .filter(|h| !h.is_empty())
-            .unwrap_or_else(|| DEFAULT_HOST.to_string());
+        let host = std::env::var("DOCKER_HOST").ok().filter(|h| !h.is_empty()).unwrap_or_else(|| DEFAULT_HOST.to_string());
         Self::connect_to(&host).await
     }
 
@@ -110,11 +104,7 @@ impl DockerEngine {
             // TLS, ssh, or an engine that does not say its version in the ping's headers.
             None => ready(docker).negotiate_version().await.map_err(|e| error::convert(host, e))?,
         };
-        Ok(DockerEngine {
-            docker,
-            host: host.to_string(),
-            socket,
-        })
+        Ok(DockerEngine { docker, host: host.to_string(), socket })
     }
 
     /// The address this engine was reached at.
@@ -150,11 +140,7 @@ impl Engine for DockerEngine {
         runtime::events(self, filter)
     }
 
-    fn list_containers<'a>(
-        &'a self,
-        all: bool,
-        filter: &'a LabelFilter,
-    ) -> EngineFuture<'a, Vec<ContainerSummary>> {
+    fn list_containers<'a>(&'a self, all: bool, filter: &'a LabelFilter) -> EngineFuture<'a, Vec<ContainerSummary>> {
         containers::list(self, all, filter).boxed()
     }
 
@@ -170,11 +156,7 @@ impl Engine for DockerEngine {
         containers::start(self, id).boxed()
     }
 
-    fn stop_container<'a>(
-        &'a self,
-        id: &'a str,
-        timeout: Option<Duration>,
-    ) -> EngineFuture<'a, ()> {
+    fn stop_container<'a>(&'a self, id: &'a str, timeout: Option<Duration>) -> EngineFuture<'a, ()> {
         containers::stop(self, id, timeout).boxed()
     }
 
@@ -190,11 +172,7 @@ impl Engine for DockerEngine {
         containers::unpause(self, id).boxed()
     }
 
-    fn remove_container<'a>(
-        &'a self,
-        id: &'a str,
-        options: RemoveContainerOptions,
-    ) -> EngineFuture<'a, ()> {
+    fn remove_container<'a>(&'a self, id: &'a str, options: RemoveContainerOptions) -> EngineFuture<'a, ()> {
         containers::remove(self, id, options).boxed()
     }
 
@@ -202,28 +180,15 @@ impl Engine for DockerEngine {
         containers::rename(self, id, new_name).boxed()
     }
 
-    fn wait_container<'a>(
-        &'a self,
-        id: &'a str,
-        condition: WaitCondition,
-    ) -> EngineFuture<'a, WaitResult> {
+    fn wait_container<'a>(&'a self, id: &'a str, condition: WaitCondition) -> EngineFuture<'a, WaitResult> {
         containers::wait(self, id, condition).boxed()
     }
 
-    fn connect_network<'a>(
-        &'a self,
-        container: &'a str,
-        endpoint: &'a EndpointSpec,
-    ) -> EngineFuture<'a, ()> {
+    fn connect_network<'a>(&'a self, container: &'a str, endpoint: &'a EndpointSpec) -> EngineFuture<'a, ()> {
         containers::connect(self, container, endpoint).boxed()
     }
 
-    fn disconnect_network<'a>(
-        &'a self,
-        network: &'a str,
-        container: &'a str,
-        force: bool,
-    ) -> EngineFuture<'a, ()> {
+    fn disconnect_network<'a>(&'a self, network: &'a str, container: &'a str, force: bool) -> EngineFuture<'a, ()> {
         containers::disconnect(self, network, container, force).boxed()
     }
 
@@ -238,13 +203,7 @@ impl Engine for DockerEngine {
         runtime::exec(self, id, spec).boxed()
     }
 
-    fn put_archive_with<'a>(
-        &'a self,
-        id: &'a str,
-        path: &'a str,
-        tar: ByteStream,
-        options: ArchiveOptions,
-    ) -> EngineFuture<'a, ()> {
+    fn put_archive_with<'a>(&'a self, id: &'a str, path: &'a str, tar: ByteStream, options: ArchiveOptions) -> EngineFuture<'a, ()> {
         runtime::put_archive(self, id, path, tar, options).boxed()
     }
 
@@ -292,11 +251,7 @@ impl Engine for DockerEngine {
         images::list(self, filter).boxed()
     }
 
-    fn remove_image<'a>(
-        &'a self,
-        name: &'a str,
-        force: bool,
-    ) -> EngineFuture<'a, Vec<ImageRemoved>> {
+    fn remove_image<'a>(&'a self, name: &'a str, force: bool) -> EngineFuture<'a, Vec<ImageRemoved>> {
         images::remove(self, name, force).boxed()
     }
 
@@ -304,19 +259,11 @@ impl Engine for DockerEngine {
         images::tag(self, source, target).boxed()
     }
 
-    fn build_image<'a>(
-        &'a self,
-        context: ByteStream,
-        options: &'a BuildOptions,
-    ) -> EngineStream<'a, Progress> {
+    fn build_image<'a>(&'a self, context: ByteStream, options: &'a BuildOptions) -> EngineStream<'a, Progress> {
         images::build(self, context, options)
     }
 
-    fn pull_image<'a>(
-        &'a self,
-        reference: &'a str,
-        platform: Option<&'a str>,
-    ) -> EngineStream<'a, Progress> {
+    fn pull_image<'a>(&'a self, reference: &'a str, platform: Option<&'a str>) -> EngineStream<'a, Progress> {
         images::pull(self, reference, platform)
     }
 

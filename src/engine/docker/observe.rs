@@ -7,28 +7,20 @@ use std::time::Duration;
 use bollard::models as wire;
 
 use crate::engine::{
-    ContainerConfig, ContainerDetails, ContainerState, ContainerStatus, ContainerSummary,
-    DeviceMapping, EndpointInfo, HealthProbe, HealthState, HealthStatus, Healthcheck, HostConfig,
-    LogConfig, MountKind, MountPoint, PortBinding, PortSummary, Resources, RestartPolicy, Ulimit,
+    ContainerConfig, ContainerDetails, ContainerState, ContainerStatus, ContainerSummary, DeviceMapping, EndpointInfo, HealthProbe,
+    HealthState, HealthStatus, Healthcheck, HostConfig, LogConfig, MountKind, MountPoint, PortBinding, PortSummary, Resources,
+    RestartPolicy, Ulimit,
 };
 
 pub(super) fn summary(c: wire::ContainerSummary) -> ContainerSummary {
     ContainerSummary {
         id: c.id.unwrap_or_default(),
-        names: c
-            .names
-            .unwrap_or_default()
-            .into_iter()
-            .map(|n| n.trim_start_matches('/').to_string())
-            .collect(),
+        names: c.names.unwrap_or_default().into_iter().map(|n| n.trim_start_matches('/').to_string()).collect(),
         image: c.image.unwrap_or_default(),
         image_id: c.image_id.unwrap_or_default(),
         command: c.command.unwrap_or_default(),
         created: c.created.unwrap_or_default(),
-        state: c
-            .state
-            .map(|s| ContainerStatus::parse(s.as_ref()))
-            .unwrap_or_default(),
+        state: c.state.map(|s| ContainerStatus::parse(s.as_ref())).unwrap_or_default(),
         status: c.status.unwrap_or_default(),
         labels: sorted(c.labels),
         ports: c
@@ -43,12 +35,7 @@ pub(super) fn summary(c: wire::ContainerSummary) -> ContainerSummary {
             })
             .collect(),
         networks: endpoints(c.network_settings.and_then(|n| n.networks)),
-        mounts: c
-            .mounts
-            .unwrap_or_default()
-            .into_iter()
-            .map(mount_point)
-            .collect(),
+        mounts: c.mounts.unwrap_or_default().into_iter().map(mount_point).collect(),
     }
 }
 
@@ -56,30 +43,16 @@ pub(super) fn details(c: wire::ContainerInspectResponse) -> ContainerDetails {
     let net = c.network_settings.unwrap_or_default();
     ContainerDetails {
         id: c.id.unwrap_or_default(),
-        name: c
-            .name
-            .unwrap_or_default()
-            .trim_start_matches('/')
-            .to_string(),
+        name: c.name.unwrap_or_default().trim_start_matches('/').to_string(),
         created: c.created.unwrap_or_default(),
         image_id: c.image.unwrap_or_default(),
         restart_count: c.restart_count.unwrap_or_default(),
         config: c.config.map(config).unwrap_or_default(),
         host: c.host_config.map(host_config).unwrap_or_default(),
         state: c.state.map(state).unwrap_or_default(),
-        mounts: c
-            .mounts
-            .unwrap_or_default()
-            .into_iter()
-            .map(mount_point)
-            .collect(),
+        mounts: c.mounts.unwrap_or_default().into_iter().map(mount_point).collect(),
         networks: endpoints(net.networks),
-        ports: net
-            .ports
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(port, bindings)| (port, port_bindings(bindings)))
-            .collect(),
+        ports: net.ports.unwrap_or_default().into_iter().map(|(port, bindings)| (port, port_bindings(bindings))).collect(),
     }
 }
 
@@ -114,12 +87,7 @@ fn host_config(h: wire::HostConfig) -> HostConfig {
     HostConfig {
         binds: h.binds.unwrap_or_default(),
         mounts: Vec::new(), // long-syntax mounts show up in `ContainerDetails::mounts`
-        port_bindings: h
-            .port_bindings
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(port, b)| (port, port_bindings(b)))
-            .collect(),
+        port_bindings: h.port_bindings.unwrap_or_default().into_iter().map(|(port, b)| (port, port_bindings(b))).collect(),
         publish_all_ports: h.publish_all_ports.unwrap_or_default(),
         restart_policy: h.restart_policy.and_then(restart_policy),
         network_mode: h.network_mode,
@@ -152,21 +120,14 @@ fn host_config(h: wire::HostConfig) -> HostConfig {
             .ulimits
             .unwrap_or_default()
             .into_iter()
-            .map(|u| Ulimit {
-                name: u.name.unwrap_or_default(),
-                soft: u.soft.unwrap_or_default(),
-                hard: u.hard.unwrap_or_default(),
-            })
+            .map(|u| Ulimit { name: u.name.unwrap_or_default(), soft: u.soft.unwrap_or_default(), hard: u.hard.unwrap_or_default() })
             .collect(),
         sysctls: sorted(h.sysctls),
         extra_hosts: h.extra_hosts.unwrap_or_default(),
         dns: h.dns.unwrap_or_default(),
         dns_search: h.dns_search.unwrap_or_default(),
         dns_options: h.dns_options.unwrap_or_default(),
-        log_config: h.log_config.map(|l| LogConfig {
-            driver: l.typ.unwrap_or_default(),
-            options: sorted(l.config),
-        }),
+        log_config: h.log_config.map(|l| LogConfig { driver: l.typ.unwrap_or_default(), options: sorted(l.config) }),
         security_opt: h.security_opt.unwrap_or_default(),
         devices: h
             .devices
@@ -206,21 +167,13 @@ fn restart_policy(p: wire::RestartPolicy) -> Option<RestartPolicy> {
         N::NO => RestartPolicy::No,
         N::ALWAYS => RestartPolicy::Always,
         N::UNLESS_STOPPED => RestartPolicy::UnlessStopped,
-        N::ON_FAILURE => RestartPolicy::OnFailure {
-            max_retries: p
-                .maximum_retry_count
-                .filter(|&n| n > 0)
-                .and_then(|n| n.try_into().ok()),
-        },
+        N::ON_FAILURE => RestartPolicy::OnFailure { max_retries: p.maximum_retry_count.filter(|&n| n > 0).and_then(|n| n.try_into().ok()) },
     })
 }
 
 fn state(s: wire::ContainerState) -> ContainerState {
     ContainerState {
-        status: s
-            .status
-            .map(|v| ContainerStatus::parse(v.as_ref()))
-            .unwrap_or_default(),
+        status: s.status.map(|v| ContainerStatus::parse(v.as_ref())).unwrap_or_default(),
         running: s.running.unwrap_or_default(),
         paused: s.paused.unwrap_or_default(),
         restarting: s.restarting.unwrap_or_default(),
@@ -232,10 +185,7 @@ fn state(s: wire::ContainerState) -> ContainerState {
         started_at: s.started_at.unwrap_or_default(),
         finished_at: s.finished_at.unwrap_or_default(),
         health: s.health.map(|h| HealthState {
-            status: h
-                .status
-                .map(|v| HealthStatus::parse(v.as_ref()))
-                .unwrap_or_default(),
+            status: h.status.map(|v| HealthStatus::parse(v.as_ref())).unwrap_or_default(),
             failing_streak: h.failing_streak.unwrap_or_default(),
             log: h
                 .log
@@ -291,10 +241,7 @@ fn port_bindings(b: Option<Vec<wire::PortBinding>>) -> Vec<PortBinding> {
     let mut out: Vec<PortBinding> = b
         .unwrap_or_default()
         .into_iter()
-        .map(|b| PortBinding {
-            host_ip: b.host_ip.filter(|s| !s.is_empty()),
-            host_port: b.host_port.filter(|s| !s.is_empty()),
-        })
+        .map(|b| PortBinding { host_ip: b.host_ip.filter(|s| !s.is_empty()), host_port: b.host_port.filter(|s| !s.is_empty()) })
         .collect();
     out.sort();
     out

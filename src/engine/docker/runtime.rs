@@ -11,8 +11,8 @@ use futures_util::{StreamExt, TryStreamExt};
 
 use super::{filters, DockerEngine};
 use crate::engine::{
-    ArchiveOptions, ByteStream, EngineError, EngineEvent, EngineResult, EngineStream, EngineVersion, EventFilter,
-    ExecOutput, ExecSpec, LogChunk, LogOptions, LogStream, TopResult,
+    ArchiveOptions, ByteStream, EngineError, EngineEvent, EngineResult, EngineStream, EngineVersion, EventFilter, ExecOutput, ExecSpec,
+    LogChunk, LogOptions, LogStream, TopResult,
 };
 
 pub(super) async fn version(e: &DockerEngine) -> EngineResult<EngineVersion> {
@@ -37,11 +37,7 @@ pub(super) fn events<'a>(e: &'a DockerEngine, f: &'a EventFilter) -> EngineStrea
     if !f.actions.is_empty() {
         map.insert("event".into(), f.actions.clone());
     }
-    let options = q::EventsOptions {
-        since: f.since.map(|t| t.to_string()),
-        until: f.until.map(|t| t.to_string()),
-        filters: Some(map),
-    };
+    let options = q::EventsOptions { since: f.since.map(|t| t.to_string()), until: f.until.map(|t| t.to_string()), filters: Some(map) };
     e.docker
         .events(Some(options))
         .map_ok(|m| {
@@ -58,11 +54,7 @@ pub(super) fn events<'a>(e: &'a DockerEngine, f: &'a EventFilter) -> EngineStrea
         .boxed()
 }
 
-pub(super) fn logs<'a>(
-    e: &'a DockerEngine,
-    id: &'a str,
-    o: &'a LogOptions,
-) -> EngineStream<'a, LogChunk> {
+pub(super) fn logs<'a>(e: &'a DockerEngine, id: &'a str, o: &'a LogOptions) -> EngineStream<'a, LogChunk> {
     let secs = |t: Option<i64>| t.map_or(0, |t| i32::try_from(t).unwrap_or(i32::MAX));
     let options = q::LogsOptions {
         follow: o.follow,
@@ -73,19 +65,13 @@ pub(super) fn logs<'a>(
         timestamps: o.timestamps,
         tail: o.tail.map_or_else(|| "all".to_string(), |n| n.to_string()),
     };
-    e.docker
-        .logs(id, Some(options))
-        .map_err(|x| e.err(x))
-        .try_filter_map(|out| std::future::ready(Ok(chunk(out))))
-        .boxed()
+    e.docker.logs(id, Some(options)).map_err(|x| e.err(x)).try_filter_map(|out| std::future::ready(Ok(chunk(out)))).boxed()
 }
 
 /// Our view of one frame; a TTY's single stream counts as stdout, stdin echoes are dropped.
 fn chunk(out: LogOutput) -> Option<LogChunk> {
     let (stream, bytes) = match out {
-        LogOutput::StdOut { message } | LogOutput::Console { message } => {
-            (LogStream::Stdout, message)
-        }
+        LogOutput::StdOut { message } | LogOutput::Console { message } => (LogStream::Stdout, message),
         LogOutput::StdErr { message } => (LogStream::Stderr, message),
         LogOutput::StdIn { .. } => return None,
     };
@@ -104,34 +90,16 @@ pub(super) async fn exec(e: &DockerEngine, id: &str, spec: &ExecSpec) -> EngineR
         privileged: Some(spec.privileged),
         ..Default::default()
     };
-    let created = e
-        .docker
-        .create_exec(id, config)
-        .await
-        .map_err(|x| e.err(x))?;
-    let start = StartExecOptions {
-        detach: false,
-        tty: spec.tty,
-        output_capacity: None,
-    };
-    let started = e
-        .docker
-        .start_exec(&created.id, Some(start))
-        .await
-        .map_err(|x| e.err(x))?;
+    let created = e.docker.create_exec(id, config).await.map_err(|x| e.err(x))?;
+    let start = StartExecOptions { detach: false, tty: spec.tty, output_capacity: None };
+    let started = e.docker.start_exec(&created.id, Some(start)).await.map_err(|x| e.err(x))?;
     let mut result = ExecOutput::default();
     if let StartExecResults::Attached { mut output, input } = started {
         drop(input);
         while let Some(frame) = output.next().await {
             match chunk(frame.map_err(|x| e.err(x))?) {
-                Some(LogChunk {
-                    stream: LogStream::Stdout,
-                    bytes,
-                }) => result.stdout.extend(bytes),
-                Some(LogChunk {
-                    stream: LogStream::Stderr,
-                    bytes,
-                }) => result.stderr.extend(bytes),
+                Some(LogChunk { stream: LogStream::Stdout, bytes }) => result.stdout.extend(bytes),
+                Some(LogChunk { stream: LogStream::Stderr, bytes }) => result.stderr.extend(bytes),
                 None => {}
             }
         }
@@ -139,55 +107,27 @@ pub(super) async fn exec(e: &DockerEngine, id: &str, spec: &ExecSpec) -> EngineR
     // The output ends when the process does, but the engine may record the exit code a moment
     // later.
     for _ in 0..50 {
-        let state = e
-            .docker
-            .inspect_exec(&created.id)
-            .await
-            .map_err(|x| e.err(x))?;
+        let state = e.docker.inspect_exec(&created.id).await.map_err(|x| e.err(x))?;
         if state.running != Some(true) {
             result.exit_code = state.exit_code.unwrap_or_default();
             return Ok(result);
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    Err(EngineError::Protocol {
-        message: format!("exec in {id}: still running after its output ended"),
-    })
+    Err(EngineError::Protocol { message: format!("exec in {id}: still running after its output ended") })
 }
 
-pub(super) async fn put_archive(
-    e: &DockerEngine,
-    id: &str,
-    path: &str,
-    tar: ByteStream,
-    archive: ArchiveOptions,
-) -> EngineResult<()> {
+pub(super) async fn put_archive(e: &DockerEngine, id: &str, path: &str, tar: ByteStream, archive: ArchiveOptions) -> EngineResult<()> {
     let options = q::UploadToContainerOptions {
         path: path.to_string(),
         copy_uidgid: archive.copy_uid_gid.then(|| "true".to_string()),
         ..Default::default()
     };
-    e.docker
-        .upload_to_container(id, Some(options), bollard::body_try_stream(tar))
-        .await
-        .map_err(|x| e.err(x))
+    e.docker.upload_to_container(id, Some(options), bollard::body_try_stream(tar)).await.map_err(|x| e.err(x))
 }
 
-pub(super) async fn top(
-    e: &DockerEngine,
-    id: &str,
-    ps_args: Option<&str>,
-) -> EngineResult<TopResult> {
-    let options = q::TopOptions {
-        ps_args: ps_args.unwrap_or_default().to_string(),
-    };
-    let top = e
-        .docker
-        .top_processes(id, Some(options))
-        .await
-        .map_err(|x| e.err(x))?;
-    Ok(TopResult {
-        titles: top.titles.unwrap_or_default(),
-        processes: top.processes.unwrap_or_default(),
-    })
+pub(super) async fn top(e: &DockerEngine, id: &str, ps_args: Option<&str>) -> EngineResult<TopResult> {
+    let options = q::TopOptions { ps_args: ps_args.unwrap_or_default().to_string() };
+    let top = e.docker.top_processes(id, Some(options)).await.map_err(|x| e.err(x))?;
+    Ok(TopResult { titles: top.titles.unwrap_or_default(), processes: top.processes.unwrap_or_default() })
 }

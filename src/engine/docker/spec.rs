@@ -7,15 +7,12 @@ use bollard::models as wire;
 
 use crate::engine::io::whole_seconds;
 use crate::engine::{
-    BlkioThrottle, ContainerConfig, ContainerSpec, EndpointSpec, Healthcheck, HostConfig, Mount, MountKind,
-    NetworkSpec, RestartPolicy, VolumeSpec,
+    BlkioThrottle, ContainerConfig, ContainerSpec, EndpointSpec, Healthcheck, HostConfig, Mount, MountKind, NetworkSpec, RestartPolicy,
+    VolumeSpec,
 };
 
 /// The body of `POST /containers/create`, with at most `endpoints` networks in it.
-pub(super) fn create_body(
-    spec: &ContainerSpec,
-    endpoints: &[EndpointSpec],
-) -> wire::ContainerCreateBody {
+pub(super) fn create_body(spec: &ContainerSpec, endpoints: &[EndpointSpec]) -> wire::ContainerCreateBody {
     let c = &spec.config;
     let mut host = host_config(&spec.host);
     // Without a network mode the engine would also attach the default bridge: name the
@@ -24,19 +21,9 @@ pub(super) fn create_body(
         host.network_mode = spec.networks.first().map(|e| e.network.clone());
     }
     let networking_config = (!endpoints.is_empty()).then(|| wire::NetworkingConfig {
-        endpoints_config: Some(
-            endpoints
-                .iter()
-                .map(|e| (e.network.clone(), endpoint_settings(e)))
-                .collect(),
-        ),
+        endpoints_config: Some(endpoints.iter().map(|e| (e.network.clone(), endpoint_settings(e))).collect()),
     });
-    wire::ContainerCreateBody {
-        image: Some(c.image.clone()),
-        host_config: Some(host),
-        networking_config,
-        ..config_fields(c)
-    }
+    wire::ContainerCreateBody { image: Some(c.image.clone()), host_config: Some(host), networking_config, ..config_fields(c) }
 }
 
 fn config_fields(c: &ContainerConfig) -> wire::ContainerCreateBody {
@@ -84,13 +71,8 @@ pub(super) fn host_config(h: &HostConfig) -> wire::HostConfig {
             h.port_bindings
                 .iter()
                 .map(|(port, bindings)| {
-                    let b = bindings
-                        .iter()
-                        .map(|b| wire::PortBinding {
-                            host_ip: b.host_ip.clone(),
-                            host_port: b.host_port.clone(),
-                        })
-                        .collect();
+                    let b =
+                        bindings.iter().map(|b| wire::PortBinding { host_ip: b.host_ip.clone(), host_port: b.host_port.clone() }).collect();
                     (port.clone(), Some(b))
                 })
                 .collect(),
@@ -114,10 +96,7 @@ pub(super) fn host_config(h: &HostConfig) -> wire::HostConfig {
         blkio_weight_device: (!r.blkio_weight_device.is_empty()).then(|| {
             r.blkio_weight_device
                 .iter()
-                .map(|w| wire::ResourcesBlkioWeightDevice {
-                    path: Some(w.path.clone()),
-                    weight: Some(usize::from(w.weight)),
-                })
+                .map(|w| wire::ResourcesBlkioWeightDevice { path: Some(w.path.clone()), weight: Some(usize::from(w.weight)) })
                 .collect()
         }),
         blkio_device_read_bps: throttle(&r.blkio_device_read_bps),
@@ -150,11 +129,7 @@ pub(super) fn host_config(h: &HostConfig) -> wire::HostConfig {
         ulimits: (!h.ulimits.is_empty()).then(|| {
             h.ulimits
                 .iter()
-                .map(|u| wire::ResourcesUlimits {
-                    name: Some(u.name.clone()),
-                    soft: Some(u.soft),
-                    hard: Some(u.hard),
-                })
+                .map(|u| wire::ResourcesUlimits { name: Some(u.name.clone()), soft: Some(u.soft), hard: Some(u.hard) })
                 .collect()
         }),
         sysctls: (!h.sysctls.is_empty()).then(|| map(&h.sysctls)),
@@ -162,10 +137,7 @@ pub(super) fn host_config(h: &HostConfig) -> wire::HostConfig {
         dns: non_empty(&h.dns),
         dns_search: non_empty(&h.dns_search),
         dns_options: non_empty(&h.dns_options),
-        log_config: h.log_config.as_ref().map(|l| wire::HostConfigLogConfig {
-            typ: Some(l.driver.clone()),
-            config: Some(map(&l.options)),
-        }),
+        log_config: h.log_config.as_ref().map(|l| wire::HostConfigLogConfig { typ: Some(l.driver.clone()), config: Some(map(&l.options)) }),
         security_opt: non_empty(&h.security_opt),
         devices: (!h.devices.is_empty()).then(|| {
             h.devices
@@ -203,10 +175,7 @@ fn throttle(devices: &[BlkioThrottle]) -> Option<Vec<wire::ThrottleDevice>> {
     (!devices.is_empty()).then(|| {
         devices
             .iter()
-            .map(|d| wire::ThrottleDevice {
-                path: Some(d.path.clone()),
-                rate: Some(i64::try_from(d.rate).unwrap_or(i64::MAX)),
-            })
+            .map(|d| wire::ThrottleDevice { path: Some(d.path.clone()), rate: Some(i64::try_from(d.rate).unwrap_or(i64::MAX)) })
             .collect()
     })
 }
@@ -219,10 +188,7 @@ fn restart_policy(p: RestartPolicy) -> wire::RestartPolicy {
         RestartPolicy::UnlessStopped => (N::UNLESS_STOPPED, None),
         RestartPolicy::OnFailure { max_retries } => (N::ON_FAILURE, max_retries.map(i64::from)),
     };
-    wire::RestartPolicy {
-        name: Some(name),
-        maximum_retry_count: max,
-    }
+    wire::RestartPolicy { name: Some(name), maximum_retry_count: max }
 }
 
 fn mount(m: &Mount) -> wire::Mount {
@@ -261,8 +227,7 @@ fn mount(m: &Mount) -> wire::Mount {
 }
 
 pub(super) fn endpoint_settings(e: &EndpointSpec) -> wire::EndpointSettings {
-    let has_ipam = e.ipam_config
-        || e.ipv4_address.is_some() || e.ipv6_address.is_some() || !e.link_local_ips.is_empty();
+    let has_ipam = e.ipam_config || e.ipv4_address.is_some() || e.ipv6_address.is_some() || !e.link_local_ips.is_empty();
     wire::EndpointSettings {
         aliases: non_empty(&e.aliases),
         ipam_config: has_ipam.then(|| wire::EndpointIpamConfig {
@@ -297,8 +262,7 @@ pub(super) fn network_request(n: &NetworkSpec) -> wire::NetworkCreateRequest {
                         subnet: p.subnet.clone(),
                         ip_range: p.ip_range.clone(),
                         gateway: p.gateway.clone(),
-                        auxiliary_addresses: (!p.aux_addresses.is_empty())
-                            .then(|| map(&p.aux_addresses)),
+                        auxiliary_addresses: (!p.aux_addresses.is_empty()).then(|| map(&p.aux_addresses)),
                     })
                     .collect(),
             ),
@@ -338,10 +302,7 @@ mod tests {
     #[test]
     fn primary_network_becomes_the_network_mode() {
         let spec = ContainerSpec {
-            config: ContainerConfig {
-                image: "busybox".into(),
-                ..Default::default()
-            },
+            config: ContainerConfig { image: "busybox".into(), ..Default::default() },
             networks: vec![EndpointSpec::new("front"), EndpointSpec::new("back")],
             ..Default::default()
         };
@@ -355,13 +316,7 @@ mod tests {
     #[test]
     fn ports_and_healthcheck_use_the_wire_units() {
         let mut spec = ContainerSpec::default();
-        spec.host.port_bindings.insert(
-            "80/tcp".into(),
-            vec![PortBinding {
-                host_ip: None,
-                host_port: Some("8080".into()),
-            }],
-        );
+        spec.host.port_bindings.insert("80/tcp".into(), vec![PortBinding { host_ip: None, host_port: Some("8080".into()) }]);
         spec.config.healthcheck = Some(Healthcheck {
             test: vec!["CMD".into(), "true".into()],
             interval: Some(Duration::from_millis(1500)),
@@ -370,10 +325,7 @@ mod tests {
         let body = create_body(&spec, &[]);
         assert_eq!(body.healthcheck.unwrap().interval, Some(1_500_000_000));
         let ports = body.host_config.unwrap().port_bindings.unwrap();
-        assert_eq!(
-            ports["80/tcp"].as_ref().unwrap()[0].host_port.as_deref(),
-            Some("8080")
-        );
+        assert_eq!(ports["80/tcp"].as_ref().unwrap()[0].host_port.as_deref(), Some("8080"));
         assert!(body.networking_config.is_none());
     }
 

@@ -7,18 +7,13 @@ use std::collections::BTreeMap;
 
 use super::state::{now_nanos, State};
 use crate::engine::{
-    ContainerDetails, ContainerSpec, ContainerStatus, ContainerSummary, EndpointInfo, EndpointSpec,
-    EngineError, EngineResult, ExecOutput, ExecSpec, LabelFilter, MountKind, MountPoint,
-    NetworkMember, RemoveContainerOptions, TopResult, WaitResult,
+    ContainerDetails, ContainerSpec, ContainerStatus, ContainerSummary, EndpointInfo, EndpointSpec, EngineError, EngineResult, ExecOutput,
+    ExecSpec, LabelFilter, MountKind, MountPoint, NetworkMember, RemoveContainerOptions, TopResult, WaitResult,
 };
 
 impl State {
     pub fn list_containers(&self, all: bool, filter: &LabelFilter) -> Vec<ContainerSummary> {
-        self.containers
-            .values()
-            .filter(|c| (all || c.state.running) && filter.matches(&c.config.labels))
-            .map(summary)
-            .collect()
+        self.containers.values().filter(|c| (all || c.state.running) && filter.matches(&c.config.labels)).map(summary).collect()
     }
 
     pub fn create_container(&mut self, spec: &ContainerSpec) -> EngineResult<String> {
@@ -32,16 +27,9 @@ impl State {
                 }
             }
         }
-        let network_ids: Vec<String> = spec
-            .networks
-            .iter()
-            .map(|e| self.network_id(&e.network))
-            .collect::<Result<_, _>>()?;
+        let network_ids: Vec<String> = spec.networks.iter().map(|e| self.network_id(&e.network)).collect::<Result<_, _>>()?;
         let id = self.new_id(0xc);
-        let name = spec
-            .name
-            .clone()
-            .unwrap_or_else(|| format!("fake_{}", &id[58..]));
+        let name = spec.name.clone().unwrap_or_else(|| format!("fake_{}", &id[58..]));
         let mut config = spec.config.clone();
         // Like Docker, the container inherits the image's labels under its own.
         let mut labels = self.images[&image_id].labels.clone();
@@ -167,9 +155,7 @@ impl State {
     pub fn rename(&mut self, key: &str, new_name: &str) -> EngineResult<()> {
         let id = self.container_id(key)?;
         if self.containers.values().any(|c| c.name == new_name) {
-            return Err(EngineError::conflict(format!(
-                "Conflict. The container name \"/{new_name}\" is already in use"
-            )));
+            return Err(EngineError::conflict(format!("Conflict. The container name \"/{new_name}\" is already in use")));
         }
         self.containers.get_mut(&id).expect("resolved id").name = new_name.to_string();
         for n in self.networks.values_mut() {
@@ -184,10 +170,7 @@ impl State {
     pub fn wait(&mut self, key: &str) -> EngineResult<WaitResult> {
         let id = self.container_id(key)?;
         self.exit(&id, None)?;
-        Ok(WaitResult {
-            exit_code: self.containers[&id].state.exit_code,
-            error: None,
-        })
+        Ok(WaitResult { exit_code: self.containers[&id].state.exit_code, error: None })
     }
 
     pub fn connect(&mut self, key: &str, endpoint: &EndpointSpec) -> EngineResult<()> {
@@ -196,10 +179,7 @@ impl State {
         if self.networks[&network_id].containers.contains_key(&id) {
             return Err(EngineError::Api {
                 status: 403,
-                message: format!(
-                    "endpoint with name {key} already exists in network {}",
-                    endpoint.network
-                ),
+                message: format!("endpoint with name {key} already exists in network {}", endpoint.network),
             });
         }
         self.attach(&id, &network_id, endpoint);
@@ -211,17 +191,10 @@ impl State {
         let network_id = self.network_id(network)?;
         let n = self.networks.get_mut(&network_id).expect("resolved id");
         if n.containers.remove(&id).is_none() {
-            return Err(EngineError::Api {
-                status: 403,
-                message: format!("container {id} is not connected to network {network}"),
-            });
+            return Err(EngineError::Api { status: 403, message: format!("container {id} is not connected to network {network}") });
         }
         let name = n.name.clone();
-        self.containers
-            .get_mut(&id)
-            .expect("resolved id")
-            .networks
-            .remove(&name);
+        self.containers.get_mut(&id).expect("resolved id").networks.remove(&name);
         Ok(())
     }
 
@@ -235,38 +208,23 @@ impl State {
         let id = self.running(key)?;
         let c = &self.containers[&id];
         let cmd = c.config.cmd.clone().unwrap_or_default().join(" ");
-        Ok(TopResult {
-            titles: vec!["PID".into(), "CMD".into()],
-            processes: vec![vec![c.state.pid.to_string(), cmd]],
-        })
+        Ok(TopResult { titles: vec!["PID".into(), "CMD".into()], processes: vec![vec![c.state.pid.to_string(), cmd]] })
     }
 
     /// The id of a running container, or Docker's conflict for a stopped one.
     pub fn running(&self, key: &str) -> EngineResult<String> {
         let id = self.container_id(key)?;
         if !self.containers[&id].state.running {
-            return Err(EngineError::conflict(format!(
-                "Container {id} is not running"
-            )));
+            return Err(EngineError::conflict(format!("Container {id} is not running")));
         }
         Ok(id)
     }
 
     fn attach(&mut self, id: &str, network_id: &str, e: &EndpointSpec) {
         let n = self.networks.get_mut(network_id).expect("resolved id");
-        let ip = e
-            .ipv4_address
-            .clone()
-            .unwrap_or_else(|| format!("fake-ip-{}", n.containers.len() + 2));
+        let ip = e.ipv4_address.clone().unwrap_or_else(|| format!("fake-ip-{}", n.containers.len() + 2));
         let c = self.containers.get_mut(id).expect("resolved id");
-        n.containers.insert(
-            id.to_string(),
-            NetworkMember {
-                name: c.name.clone(),
-                ipv4_address: ip.clone(),
-                ..Default::default()
-            },
-        );
+        n.containers.insert(id.to_string(), NetworkMember { name: c.name.clone(), ipv4_address: ip.clone(), ..Default::default() });
         let info = EndpointInfo {
             network_id: network_id.to_string(),
             aliases: e.aliases.clone(),
@@ -316,9 +274,7 @@ fn mount_points(spec: &ContainerSpec) -> Vec<MountPoint> {
         .iter()
         .map(|m| MountPoint {
             kind: Some(m.kind),
-            name: (m.kind == MountKind::Volume)
-                .then(|| m.source.clone())
-                .flatten(),
+            name: (m.kind == MountKind::Volume).then(|| m.source.clone()).flatten(),
             source: m.source.clone().unwrap_or_default(),
             destination: m.target.clone(),
             driver: (m.kind == MountKind::Volume).then(|| "local".to_string()),

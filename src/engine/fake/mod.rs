@@ -21,11 +21,10 @@ pub use state::Archive;
 use state::State;
 
 use super::{
-    ArchiveOptions, BuildOptions, ByteStream, ContainerDetails, ContainerSpec, ContainerSummary, EndpointSpec,
-    Engine, EngineError, EngineEvent, EngineFuture, EngineResult, EngineStream, EngineVersion,
-    EventFilter, ExecOutput, ExecSpec, ImageFilter, ImageInfo, ImageRemoved, ImageSummary,
-    LabelFilter, LogChunk, LogOptions, NetworkInfo, NetworkSpec, Progress, RemoveContainerOptions,
-    TopResult, VolumeInfo, VolumeSpec, WaitCondition, WaitResult,
+    ArchiveOptions, BuildOptions, ByteStream, ContainerDetails, ContainerSpec, ContainerSummary, EndpointSpec, Engine, EngineError,
+    EngineEvent, EngineFuture, EngineResult, EngineStream, EngineVersion, EventFilter, ExecOutput, ExecSpec, ImageFilter, ImageInfo,
+    ImageRemoved, ImageSummary, LabelFilter, LogChunk, LogOptions, NetworkInfo, NetworkSpec, Progress, RemoveContainerOptions, TopResult,
+    VolumeInfo, VolumeSpec, WaitCondition, WaitResult,
 };
 
 /// The fake engine. Share it as `Arc<FakeEngine>` and hand out `Arc<dyn Engine>` clones.
@@ -35,9 +34,7 @@ pub struct FakeEngine {
 
 impl Default for FakeEngine {
     fn default() -> Self {
-        FakeEngine {
-            state: Mutex::new(State::new()),
-        }
+        FakeEngine { state: Mutex::new(State::new()) }
     }
 }
 
@@ -48,9 +45,7 @@ impl FakeEngine {
 
     fn lock(&self) -> MutexGuard<'_, State> {
         // A test that panicked while holding the lock has failed already; keep the state.
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     // ---- setting the scene
@@ -88,18 +83,14 @@ impl FakeEngine {
 
     /// What every `exec` in `container` (by name) returns; default: exit 0, no output.
     pub fn set_exec_result(&self, container: &str, output: ExecOutput) {
-        self.lock()
-            .exec_results
-            .insert(container.to_string(), output);
+        self.lock().exec_results.insert(container.to_string(), output);
     }
 
     /// Makes the next call of `op` (a trait method name) on `target` fail with `error`;
     /// an empty `target` matches any. Targets are container names, or the names or ids the
     /// call was given for other objects.
     pub fn fail_once(&self, op: &str, target: &str, error: EngineError) {
-        self.lock()
-            .failures
-            .push((op.to_string(), target.to_string(), error));
+        self.lock().failures.push((op.to_string(), target.to_string(), error));
     }
 
     // ---- looking at the result
@@ -126,24 +117,14 @@ impl FakeEngine {
     }
 
     /// Runs `f` on the locked state after recording the call.
-    fn call<T>(
-        &self,
-        op: &str,
-        target: &str,
-        f: impl FnOnce(&mut State) -> EngineResult<T>,
-    ) -> EngineResult<T> {
+    fn call<T>(&self, op: &str, target: &str, f: impl FnOnce(&mut State) -> EngineResult<T>) -> EngineResult<T> {
         let mut s = self.lock();
         s.call(op, target)?;
         f(&mut s)
     }
 
     /// Like `call`, naming the container as the log should: by its name.
-    fn on_container<T>(
-        &self,
-        op: &str,
-        key: &str,
-        f: impl FnOnce(&mut State) -> EngineResult<T>,
-    ) -> EngineResult<T> {
+    fn on_container<T>(&self, op: &str, key: &str, f: impl FnOnce(&mut State) -> EngineResult<T>) -> EngineResult<T> {
         let mut s = self.lock();
         let name = s.container_name(key);
         s.call(op, &name)?;
@@ -192,12 +173,7 @@ impl Engine for FakeEngine {
         }
         let since = filter.since.map(|t| t.saturating_mul(1_000_000_000));
         let replay: Vec<EngineEvent> = match since {
-            Some(since) => s
-                .history
-                .iter()
-                .filter(|e| e.time_nanos >= since)
-                .cloned()
-                .collect(),
+            Some(since) => s.history.iter().filter(|e| e.time_nanos >= since).cloned().collect(),
             None => Vec::new(),
         };
         let past = stream::iter(replay);
@@ -222,14 +198,8 @@ impl Engine for FakeEngine {
         past.chain(live).filter(keep).map(Ok).boxed()
     }
 
-    fn list_containers<'a>(
-        &'a self,
-        all: bool,
-        filter: &'a LabelFilter,
-    ) -> EngineFuture<'a, Vec<ContainerSummary>> {
-        done(self.call("list_containers", "", |s| {
-            Ok(s.list_containers(all, filter))
-        }))
+    fn list_containers<'a>(&'a self, all: bool, filter: &'a LabelFilter) -> EngineFuture<'a, Vec<ContainerSummary>> {
+        done(self.call("list_containers", "", |s| Ok(s.list_containers(all, filter))))
     }
 
     fn inspect_container<'a>(&'a self, id: &'a str) -> EngineFuture<'a, ContainerDetails> {
@@ -248,11 +218,7 @@ impl Engine for FakeEngine {
         done(self.on_container("start_container", id, |s| s.start(id)))
     }
 
-    fn stop_container<'a>(
-        &'a self,
-        id: &'a str,
-        _timeout: Option<Duration>,
-    ) -> EngineFuture<'a, ()> {
+    fn stop_container<'a>(&'a self, id: &'a str, _timeout: Option<Duration>) -> EngineFuture<'a, ()> {
         done(self.on_container("stop_container", id, |s| s.stop(id)))
     }
 
@@ -268,11 +234,7 @@ impl Engine for FakeEngine {
         done(self.on_container("unpause_container", id, |s| s.unpause(id)))
     }
 
-    fn remove_container<'a>(
-        &'a self,
-        id: &'a str,
-        options: RemoveContainerOptions,
-    ) -> EngineFuture<'a, ()> {
+    fn remove_container<'a>(&'a self, id: &'a str, options: RemoveContainerOptions) -> EngineFuture<'a, ()> {
         done(self.on_container("remove_container", id, |s| s.remove(id, options)))
     }
 
@@ -280,33 +242,16 @@ impl Engine for FakeEngine {
         done(self.on_container("rename_container", id, |s| s.rename(id, new_name)))
     }
 
-    fn wait_container<'a>(
-        &'a self,
-        id: &'a str,
-        _condition: WaitCondition,
-    ) -> EngineFuture<'a, WaitResult> {
+    fn wait_container<'a>(&'a self, id: &'a str, _condition: WaitCondition) -> EngineFuture<'a, WaitResult> {
         done(self.on_container("wait_container", id, |s| s.wait(id)))
     }
 
-    fn connect_network<'a>(
-        &'a self,
-        container: &'a str,
-        endpoint: &'a EndpointSpec,
-    ) -> EngineFuture<'a, ()> {
-        done(self.on_container("connect_network", container, |s| {
-            s.connect(container, endpoint)
-        }))
+    fn connect_network<'a>(&'a self, container: &'a str, endpoint: &'a EndpointSpec) -> EngineFuture<'a, ()> {
+        done(self.on_container("connect_network", container, |s| s.connect(container, endpoint)))
     }
 
-    fn disconnect_network<'a>(
-        &'a self,
-        network: &'a str,
-        container: &'a str,
-        _force: bool,
-    ) -> EngineFuture<'a, ()> {
-        done(self.on_container("disconnect_network", container, |s| {
-            s.disconnect(network, container)
-        }))
+    fn disconnect_network<'a>(&'a self, network: &'a str, container: &'a str, _force: bool) -> EngineFuture<'a, ()> {
+        done(self.on_container("disconnect_network", container, |s| s.disconnect(network, container)))
     }
 
     fn logs<'a>(&'a self, id: &'a str, options: &'a LogOptions) -> EngineStream<'a, LogChunk> {
@@ -325,27 +270,14 @@ impl Engine for FakeEngine {
         done(self.on_container("exec", id, |s| s.exec(id, spec)))
     }
 
-    fn put_archive_with<'a>(
-        &'a self,
-        id: &'a str,
-        path: &'a str,
-        tar: ByteStream,
-        options: ArchiveOptions,
-    ) -> EngineFuture<'a, ()> {
+    fn put_archive_with<'a>(&'a self, id: &'a str, path: &'a str, tar: ByteStream, options: ArchiveOptions) -> EngineFuture<'a, ()> {
         async move {
             let chunks: Vec<bytes::Bytes> =
-                tar.try_collect().await.map_err(|e| EngineError::Protocol {
-                    message: format!("reading the archive: {e}"),
-                })?;
+                tar.try_collect().await.map_err(|e| EngineError::Protocol { message: format!("reading the archive: {e}") })?;
             self.on_container("put_archive", id, |s| {
                 let container = s.containers[&s.container_id(id)?].name.clone();
                 let tar = chunks.concat();
-                s.archives.push(Archive {
-                    container,
-                    path: path.to_string(),
-                    tar,
-                    copy_uid_gid: options.copy_uid_gid,
-                });
+                s.archives.push(Archive { container, path: path.to_string(), tar, copy_uid_gid: options.copy_uid_gid });
                 Ok(())
             })
         }
@@ -361,9 +293,7 @@ impl Engine for FakeEngine {
     }
 
     fn inspect_network<'a>(&'a self, id: &'a str) -> EngineFuture<'a, NetworkInfo> {
-        done(self.call("inspect_network", id, |s| {
-            Ok(s.networks[&s.network_id(id)?].clone())
-        }))
+        done(self.call("inspect_network", id, |s| Ok(s.networks[&s.network_id(id)?].clone())))
     }
 
     fn create_network<'a>(&'a self, spec: &'a NetworkSpec) -> EngineFuture<'a, String> {
@@ -375,13 +305,7 @@ impl Engine for FakeEngine {
     }
 
     fn list_volumes<'a>(&'a self, filter: &'a LabelFilter) -> EngineFuture<'a, Vec<VolumeInfo>> {
-        done(self.call("list_volumes", "", |s| {
-            Ok(s.volumes
-                .values()
-                .filter(|v| filter.matches(&v.labels))
-                .cloned()
-                .collect())
-        }))
+        done(self.call("list_volumes", "", |s| Ok(s.volumes.values().filter(|v| filter.matches(&v.labels)).cloned().collect())))
     }
 
     fn inspect_volume<'a>(&'a self, name: &'a str) -> EngineFuture<'a, VolumeInfo> {
@@ -397,20 +321,14 @@ impl Engine for FakeEngine {
     }
 
     fn inspect_image<'a>(&'a self, name: &'a str) -> EngineFuture<'a, ImageInfo> {
-        done(self.call("inspect_image", name, |s| {
-            Ok(s.images[&s.image_id(name)?].clone())
-        }))
+        done(self.call("inspect_image", name, |s| Ok(s.images[&s.image_id(name)?].clone())))
     }
 
     fn list_images<'a>(&'a self, filter: &'a ImageFilter) -> EngineFuture<'a, Vec<ImageSummary>> {
         done(self.call("list_images", "", |s| Ok(s.list_images(filter))))
     }
 
-    fn remove_image<'a>(
-        &'a self,
-        name: &'a str,
-        force: bool,
-    ) -> EngineFuture<'a, Vec<ImageRemoved>> {
+    fn remove_image<'a>(&'a self, name: &'a str, force: bool) -> EngineFuture<'a, Vec<ImageRemoved>> {
         done(self.call("remove_image", name, |s| s.remove_image(name, force)))
     }
 
@@ -418,27 +336,17 @@ impl Engine for FakeEngine {
         done(self.call("tag_image", target, |s| s.tag_image(source, target)))
     }
 
-    fn build_image<'a>(
-        &'a self,
-        context: ByteStream,
-        options: &'a BuildOptions,
-    ) -> EngineStream<'a, Progress> {
+    fn build_image<'a>(&'a self, context: ByteStream, options: &'a BuildOptions) -> EngineStream<'a, Progress> {
         let target = options.tag.clone().unwrap_or_default();
         let build = async move {
             let sent: Result<Vec<bytes::Bytes>, _> = context.try_collect().await;
-            let sent = sent.map_err(|e| EngineError::Protocol {
-                message: format!("reading the context: {e}"),
-            });
+            let sent = sent.map_err(|e| EngineError::Protocol { message: format!("reading the context: {e}") });
             items(sent.and_then(|_| self.call("build_image", &target, |s| Ok(s.build(options)))))
         };
         stream::once(build).flatten().boxed()
     }
 
-    fn pull_image<'a>(
-        &'a self,
-        reference: &'a str,
-        _platform: Option<&'a str>,
-    ) -> EngineStream<'a, Progress> {
+    fn pull_image<'a>(&'a self, reference: &'a str, _platform: Option<&'a str>) -> EngineStream<'a, Progress> {
         items(self.call("pull_image", reference, |s| Ok(s.pull(reference))))
     }
 

@@ -4,19 +4,15 @@ use std::collections::BTreeMap;
 
 use super::state::{normalize_reference, now_nanos, State};
 use crate::engine::{
-    BuildOptions, EngineError, EngineResult, ImageFilter, ImageInfo, ImageRemoved, ImageSummary,
-    LabelFilter, NetworkInfo, NetworkSpec, Progress, VolumeInfo, VolumeSpec,
+    BuildOptions, EngineError, EngineResult, ImageFilter, ImageInfo, ImageRemoved, ImageSummary, LabelFilter, NetworkInfo, NetworkSpec,
+    Progress, VolumeInfo, VolumeSpec,
 };
 
 impl State {
     pub fn list_networks(&self, filter: &LabelFilter) -> Vec<NetworkInfo> {
         let list = self.networks.values().filter(|n| filter.matches(&n.labels));
         // Listings carry no members, as with Docker.
-        list.map(|n| NetworkInfo {
-            containers: BTreeMap::new(),
-            ..n.clone()
-        })
-        .collect()
+        list.map(|n| NetworkInfo { containers: BTreeMap::new(), ..n.clone() }).collect()
     }
 
     pub fn create_network(&mut self, spec: &NetworkSpec) -> EngineResult<String> {
@@ -40,12 +36,7 @@ impl State {
             containers: BTreeMap::new(),
         };
         self.networks.insert(id.clone(), info);
-        self.emit(
-            "network",
-            "create",
-            &id,
-            BTreeMap::from([("name".into(), spec.name.clone())]),
-        );
+        self.emit("network", "create", &id, BTreeMap::from([("name".into(), spec.name.clone())]));
         Ok(id)
     }
 
@@ -55,10 +46,7 @@ impl State {
         if !n.containers.is_empty() {
             return Err(EngineError::Api {
                 status: 403,
-                message: format!(
-                    "error while removing network: network {} id {id} has active endpoints",
-                    n.name
-                ),
+                message: format!("error while removing network: network {} id {id} has active endpoints", n.name),
             });
         }
         let attributes = BTreeMap::from([("name".into(), n.name.clone())]);
@@ -69,8 +57,7 @@ impl State {
 
     pub fn volume(&self, name: &str) -> EngineResult<VolumeInfo> {
         let v = self.volumes.get(name);
-        v.cloned()
-            .ok_or_else(|| EngineError::not_found(format!("get {name}: no such volume")))
+        v.cloned().ok_or_else(|| EngineError::not_found(format!("get {name}: no such volume")))
     }
 
     /// Like Docker, creating an existing volume returns it unchanged.
@@ -94,12 +81,8 @@ impl State {
 
     pub fn remove_volume(&mut self, name: &str) -> EngineResult<()> {
         self.volume(name)?;
-        let users: Vec<&str> = self
-            .containers
-            .values()
-            .filter(|c| c.mounts.iter().any(|m| m.name.as_deref() == Some(name)))
-            .map(|c| c.id.as_str())
-            .collect();
+        let users: Vec<&str> =
+            self.containers.values().filter(|c| c.mounts.iter().any(|m| m.name.as_deref() == Some(name))).map(|c| c.id.as_str()).collect();
         if !users.is_empty() {
             let message = format!("remove {name}: volume is in use - [{}]", users.join(", "));
             return Err(EngineError::conflict(message));
@@ -139,9 +122,7 @@ impl State {
             let reference_ok = filter.references.is_empty()
                 || filter.references.iter().any(|r| {
                     let full = normalize_reference(r);
-                    i.repo_tags
-                        .iter()
-                        .any(|t| *t == full || t.split(':').next() == Some(r))
+                    i.repo_tags.iter().any(|t| *t == full || t.split(':').next() == Some(r))
                 });
             let dangling_ok = filter.dangling.is_none_or(|d| d == i.repo_tags.is_empty());
             reference_ok && dangling_ok && filter.labels.matches(&i.labels)
@@ -178,11 +159,7 @@ impl State {
             }
         }
         let image = self.images.remove(&id).expect("resolved id");
-        let mut removed: Vec<ImageRemoved> = image
-            .repo_tags
-            .into_iter()
-            .map(ImageRemoved::Untagged)
-            .collect();
+        let mut removed: Vec<ImageRemoved> = image.repo_tags.into_iter().map(ImageRemoved::Untagged).collect();
         removed.push(ImageRemoved::Deleted(id));
         Ok(removed)
     }
@@ -193,11 +170,7 @@ impl State {
         for i in self.images.values_mut() {
             i.repo_tags.retain(|t| *t != target);
         }
-        self.images
-            .get_mut(&id)
-            .expect("resolved id")
-            .repo_tags
-            .push(target);
+        self.images.get_mut(&id).expect("resolved id").repo_tags.push(target);
         Ok(())
     }
 
@@ -207,10 +180,7 @@ impl State {
         if let Some(tag) = &options.tag {
             self.tag_image(&id, tag).expect("image just added");
         }
-        vec![
-            Progress::Output(format!("Step 1/1 : fake build of {}\n", options.dockerfile)),
-            Progress::ImageId(id),
-        ]
+        vec![Progress::Output(format!("Step 1/1 : fake build of {}\n", options.dockerfile)), Progress::ImageId(id)]
     }
 
     /// A pull always succeeds: a known reference is up to date, an unknown one appears.
@@ -222,22 +192,12 @@ impl State {
             self.add_image(&reference, BTreeMap::new());
             format!("Status: Downloaded newer image for {reference}")
         };
-        vec![Progress::Status {
-            id: None,
-            status,
-            current: None,
-            total: None,
-        }]
+        vec![Progress::Status { id: None, status, current: None, total: None }]
     }
 
     /// A push of an image the engine has succeeds (there is no registry to refuse it).
     pub fn push(&mut self, reference: &str) -> EngineResult<Vec<Progress>> {
         self.image_id(&normalize_reference(reference))?;
-        Ok(vec![Progress::Status {
-            id: None,
-            status: format!("The push refers to repository [{reference}]"),
-            current: None,
-            total: None,
-        }])
+        Ok(vec![Progress::Status { id: None, status: format!("The push refers to repository [{reference}]"), current: None, total: None }])
     }
 }

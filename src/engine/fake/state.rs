@@ -6,10 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use tokio::sync::broadcast;
 
-use crate::engine::{
-    ContainerDetails, EngineError, EngineEvent, EngineResult, ExecOutput, ImageInfo, LogChunk,
-    NetworkInfo, VolumeInfo,
-};
+use crate::engine::{ContainerDetails, EngineError, EngineEvent, EngineResult, ExecOutput, ImageInfo, LogChunk, NetworkInfo, VolumeInfo};
 
 /// A tar archive received by `put_archive`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,15 +63,8 @@ impl State {
 
     /// Records a call and returns the scripted failure for it, if any.
     pub fn call(&mut self, op: &str, target: &str) -> EngineResult<()> {
-        self.calls.push(if target.is_empty() {
-            op.to_string()
-        } else {
-            format!("{op} {target}")
-        });
-        let hit = self
-            .failures
-            .iter()
-            .position(|(o, t, _)| o == op && (t.is_empty() || t == target));
+        self.calls.push(if target.is_empty() { op.to_string() } else { format!("{op} {target}") });
+        let hit = self.failures.iter().position(|(o, t, _)| o == op && (t.is_empty() || t == target));
         match hit {
             Some(i) => Err(self.failures.remove(i).2),
             None => Ok(()),
@@ -87,20 +77,8 @@ impl State {
         format!("{kind:x}{:063x}", self.seq)
     }
 
-    pub fn emit(
-        &mut self,
-        kind: &str,
-        action: &str,
-        id: &str,
-        attributes: BTreeMap<String, String>,
-    ) {
-        let event = EngineEvent {
-            kind: kind.into(),
-            action: action.into(),
-            actor_id: id.into(),
-            attributes,
-            time_nanos: now_nanos(),
-        };
+    pub fn emit(&mut self, kind: &str, action: &str, id: &str, attributes: BTreeMap<String, String>) {
+        let event = EngineEvent { kind: kind.into(), action: action.into(), actor_id: id.into(), attributes, time_nanos: now_nanos() };
         self.history.push(event.clone());
         let _ = self.events.send(event);
     }
@@ -114,8 +92,7 @@ impl State {
         if let Some((id, _)) = self.containers.iter().find(|(_, c)| c.name == key) {
             return Ok(id.clone());
         }
-        unique_prefix(self.containers.keys(), key)
-            .ok_or_else(|| EngineError::not_found(format!("No such container: {key}")))
+        unique_prefix(self.containers.keys(), key).ok_or_else(|| EngineError::not_found(format!("No such container: {key}")))
     }
 
     pub fn network_id(&self, key: &str) -> EngineResult<String> {
@@ -125,18 +102,16 @@ impl State {
         if let Some((id, _)) = self.networks.iter().find(|(_, n)| n.name == key) {
             return Ok(id.clone());
         }
-        unique_prefix(self.networks.keys(), key)
-            .ok_or_else(|| EngineError::not_found(format!("network {key} not found")))
+        unique_prefix(self.networks.keys(), key).ok_or_else(|| EngineError::not_found(format!("network {key} not found")))
     }
 
     /// An image id from an id (with or without `sha256:`) or a reference (tag `latest` implied).
     pub fn image_id(&self, key: &str) -> EngineResult<String> {
         let reference = normalize_reference(key);
-        let found = self.images.iter().find(|(id, i)| {
-            id.as_str() == key
-                || id.strip_prefix("sha256:") == Some(key)
-                || i.repo_tags.contains(&reference)
-        });
+        let found = self
+            .images
+            .iter()
+            .find(|(id, i)| id.as_str() == key || id.strip_prefix("sha256:") == Some(key) || i.repo_tags.contains(&reference));
         match found {
             Some((id, _)) => Ok(id.clone()),
             None => Err(EngineError::not_found(format!("No such image: {key}"))),
@@ -174,8 +149,6 @@ pub(super) fn normalize_reference(reference: &str) -> String {
 }
 
 pub(super) fn now_nanos() -> i64 {
-    let d = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
+    let d = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
     i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)
 }

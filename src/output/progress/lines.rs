@@ -110,7 +110,10 @@ mod tests {
         let mut j = Json::new(Vec::new());
         feed(&mut j);
         let text = String::from_utf8(j.writer().clone()).unwrap();
-        assert_eq!(text, "{\"id\":\"Container p-web-1\",\"status\":\"Started\"}\n{\"id\":\"web\",\"text\":\"Step 1/2 : FROM \\u003cbusybox\\u003e\"}\n");
+        assert_eq!(
+            text,
+            "{\"id\":\"Container p-web-1\",\"status\":\"Started\"}\n{\"id\":\"web\",\"text\":\"Step 1/2 : FROM \\u003cbusybox\\u003e\"}\n"
+        );
         for line in text.lines() {
             serde_json::from_str::<serde_json::Value>(line).expect("each line parses alone");
         }

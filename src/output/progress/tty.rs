@@ -230,7 +230,10 @@ mod tests {
         t.event(&ev("Container", "p-web-1", "Started"), ms(500));
         t.tick(ms(700));
         let second = &frames(&t)[first..];
-        assert!(second.starts_with("\x1b[1A\x1b[1A\x1b[0G\x1b[?25l\x1b[34m[+] Running 1/1\x1b[0m\n"), "up over the header and one line: {second:?}");
+        assert!(
+            second.starts_with("\x1b[1A\x1b[1A\x1b[0G\x1b[?25l\x1b[34m[+] Running 1/1\x1b[0m\n"),
+            "up over the header and one line: {second:?}"
+        );
         assert!(second.contains("\x1b[32m✔\x1b[0m Container p-web-1  \x1b[32mStarted\x1b[0m"), "{second:?}");
         assert!(second.contains("\x1b[34m0.5s \x1b[0m"), "the time stops when done: {second:?}");
     }
@@ -244,7 +247,12 @@ mod tests {
         t.event(&ev("Image", "web", "Error"), ms(300));
         t.end(ms(400));
         let all = frames(&t);
-        assert!(all.ends_with("\x1b[31m✘\x1b[0m Image web  \x1b[31mError\x1b[0m                                    \x1b[34m0.3s \x1b[0m\n\x1b[?25h"), "{all:?}");
+        assert!(
+            all.ends_with(
+                "\x1b[31m✘\x1b[0m Image web  \x1b[31mError\x1b[0m                                    \x1b[34m0.3s \x1b[0m\n\x1b[?25h"
+            ),
+            "{all:?}"
+        );
         assert!(all.contains("[+] Running 0/1\n"), "a failure is not done: {all:?}");
     }
 
@@ -275,6 +283,9 @@ mod tests {
         assert!(all.ends_with("\n   [web] Step 2/2 : RUN echo \n\x1b[?25h"), "{all:?}");
         assert!(!all.contains("Step 1/2"), "{all:?}");
         t.tick(ms(4));
-        assert!(frames(&t)[all.len()..].starts_with("\x1b[1A\x1b[1A\x1b[1A\x1b[0G"), "up over the header, the resource and the output line");
+        assert!(
+            frames(&t)[all.len()..].starts_with("\x1b[1A\x1b[1A\x1b[1A\x1b[0G"),
+            "up over the header, the resource and the output line"
+        );
     }
 }

@@ -62,7 +62,13 @@ pub fn injected_files(project: &Project, service: &Service) -> Result<Vec<Inject
             if value.is_empty() {
                 return Ok(0);
             }
-            value.parse().map_err(|_| FileError::Owner { service: service.name.clone(), kind, key: reference.source.clone(), field, value: value.to_string() })
+            value.parse().map_err(|_| FileError::Owner {
+                service: service.name.clone(),
+                kind,
+                key: reference.source.clone(),
+                field,
+                value: value.to_string(),
+            })
         };
         out.push(InjectedFile {
             kind,
@@ -97,10 +103,16 @@ pub fn ignored_ownership(project: &Project, service: &Service) -> Vec<String> {
     let is_file = |o: Option<&FileObject>| o.is_some_and(|o| !o.file.is_empty());
     let mut out = Vec::new();
     for r in service.secrets.iter().filter(|r| sets_owner(r) && is_file(project.secrets.get(&r.source))) {
-        out.push(format!("service {}: secret {}: `uid`, `gid` and `mode` are not supported for a file, they will be ignored", service.name, r.source));
+        out.push(format!(
+            "service {}: secret {}: `uid`, `gid` and `mode` are not supported for a file, they will be ignored",
+            service.name, r.source
+        ));
     }
     for r in service.configs.iter().filter(|r| sets_owner(r) && is_file(project.configs.get(&r.source))) {
-        out.push(format!("service {}: config {}: `uid`, `gid` and `mode` are not supported for a file, they will be ignored", service.name, r.source));
+        out.push(format!(
+            "service {}: config {}: `uid`, `gid` and `mode` are not supported for a file, they will be ignored",
+            service.name, r.source
+        ));
     }
     out
 }
@@ -183,7 +195,8 @@ configs:
 
     #[test]
     fn a_uid_that_is_not_a_number_is_an_error() {
-        let p = with_env("services:\n  app:\n    image: busybox\n    configs: [{source: c, uid: root}]\nconfigs:\n  c: {content: x}\n", &[]);
+        let p =
+            with_env("services:\n  app:\n    image: busybox\n    configs: [{source: c, uid: root}]\nconfigs:\n  c: {content: x}\n", &[]);
         let err = injected_files(&p, &p.services["app"]).unwrap_err();
         assert_eq!(err.to_string(), r#"service app: config c: invalid uid "root": not a number"#);
     }
@@ -197,7 +210,10 @@ configs:
     #[test]
     fn only_host_files_warn_that_ownership_is_ignored() {
         let p = with_env(&STACK.replace("- cert\n", "- {source: cert, mode: 0400}\n"), &[("TOKEN", "t"), ("MOTD", "m")]);
-        assert_eq!(ignored_ownership(&p, &p.services["app"]), ["service app: secret cert: `uid`, `gid` and `mode` are not supported for a file, they will be ignored"]);
+        assert_eq!(
+            ignored_ownership(&p, &p.services["app"]),
+            ["service app: secret cert: `uid`, `gid` and `mode` are not supported for a file, they will be ignored"]
+        );
     }
 
     #[test]

@@ -49,10 +49,11 @@ pub(super) fn host_config(project: &Project, service: &Service, links: &[String]
         dns: service.dns.clone(),
         dns_search: service.dns_search.clone(),
         dns_options: service.dns_opt.clone(),
-        log_config: service.logging.as_ref().filter(|l| !l.driver.is_empty() || !l.options.is_empty()).map(|l| LogConfig {
-            driver: l.driver.clone(),
-            options: l.options.clone(),
-        }),
+        log_config: service
+            .logging
+            .as_ref()
+            .filter(|l| !l.driver.is_empty() || !l.options.is_empty())
+            .map(|l| LogConfig { driver: l.driver.clone(), options: l.options.clone() }),
         security_opt,
         masked_paths: unconfined.then(Vec::new),
         readonly_paths: unconfined.then(Vec::new),
@@ -88,10 +89,9 @@ fn port_bindings(service: &Service) -> BTreeMap<String, Vec<PortBinding>> {
     let mut out: BTreeMap<String, Vec<PortBinding>> = BTreeMap::new();
     for p in &service.ports {
         let proto = if p.protocol.is_empty() { "tcp" } else { &p.protocol };
-        out.entry(format!("{}/{proto}", p.target)).or_default().push(PortBinding {
-            host_ip: non_empty(&p.host_ip),
-            host_port: non_empty(&p.published),
-        });
+        out.entry(format!("{}/{proto}", p.target))
+            .or_default()
+            .push(PortBinding { host_ip: non_empty(&p.host_ip), host_port: non_empty(&p.published) });
     }
     out
 }

@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::engine::{BindOptions, ContainerSpec, MountKind, MountPoint, Mount, TmpfsOptions, VolumeMountOptions};
+use crate::engine::{BindOptions, ContainerSpec, Mount, MountKind, MountPoint, TmpfsOptions, VolumeMountOptions};
 use crate::model::{self, Project, Service};
 
 /// The service's bind strings and long-syntax mounts.
@@ -27,10 +27,15 @@ pub(super) fn mounts(project: &Project, service: &Service) -> (Vec<String>, Vec<
                 ..mount(MountKind::Bind, Some(m.source.clone()), m)
             }),
             model::MOUNT_VOLUME => {
-                let source = (!m.source.is_empty()).then(|| project.volumes.get(&m.source).map_or_else(|| m.source.clone(), |v| v.name.clone()));
+                let source =
+                    (!m.source.is_empty()).then(|| project.volumes.get(&m.source).map_or_else(|| m.source.clone(), |v| v.name.clone()));
                 let opts = m.volume.clone().unwrap_or_default();
                 mounts.push(Mount {
-                    volume: Some(VolumeMountOptions { no_copy: opts.nocopy, labels: Default::default(), subpath: non_empty(&opts.subpath) }),
+                    volume: Some(VolumeMountOptions {
+                        no_copy: opts.nocopy,
+                        labels: Default::default(),
+                        subpath: non_empty(&opts.subpath),
+                    }),
                     ..mount(MountKind::Volume, source, m)
                 });
             }
@@ -96,7 +101,16 @@ pub fn inherit_volumes(spec: &mut ContainerSpec, service: &Service, old: &[Mount
             continue;
         }
         let source = if kind == MountKind::Volume { m.name.clone().unwrap_or_default() } else { m.source.clone() };
-        let mount = Mount { kind, source: Some(source), target: target.clone(), read_only: !m.rw, consistency: None, bind: None, volume: None, tmpfs: None };
+        let mount = Mount {
+            kind,
+            source: Some(source),
+            target: target.clone(),
+            read_only: !m.rw,
+            consistency: None,
+            bind: None,
+            volume: None,
+            tmpfs: None,
+        };
         inherited.insert(target, mount);
     }
     let host = &mut spec.host;

@@ -73,14 +73,18 @@ fn blkio(config: Option<&serde_json::Value>) -> Resources {
     let throttle = |key: &str| -> Vec<BlkioThrottle> {
         list(key)
             .iter()
-            .filter_map(|d| Some(BlkioThrottle { path: d.get("path")?.as_str()?.to_string(), rate: d.get("rate").and_then(rate).unwrap_or(0) }))
+            .filter_map(|d| {
+                Some(BlkioThrottle { path: d.get("path")?.as_str()?.to_string(), rate: d.get("rate").and_then(rate).unwrap_or(0) })
+            })
             .collect()
     };
     Resources {
         blkio_weight: c.get("weight").and_then(weight).filter(|w| *w != 0),
         blkio_weight_device: list("weight_device")
             .iter()
-            .filter_map(|d| Some(BlkioWeight { path: d.get("path")?.as_str()?.to_string(), weight: d.get("weight").and_then(weight).unwrap_or(0) }))
+            .filter_map(|d| {
+                Some(BlkioWeight { path: d.get("path")?.as_str()?.to_string(), weight: d.get("weight").and_then(weight).unwrap_or(0) })
+            })
             .collect(),
         blkio_device_read_bps: throttle("device_read_bps"),
         blkio_device_read_iops: throttle("device_read_iops"),
@@ -89,4 +93,3 @@ fn blkio(config: Option<&serde_json::Value>) -> Resources {
         ..Resources::default()
     }
 }
-

@@ -4,7 +4,8 @@ use crate::reconcile::testing::project;
 
 fn spec(yaml: &str, service: &str) -> ContainerSpec {
     let p = project(yaml);
-    let cx = Context { number: 1, name: "p-web-1".into(), config_hash: "h".into(), image_id: Some("sha256:1".into()), ..Default::default() };
+    let cx =
+        Context { number: 1, name: "p-web-1".into(), config_hash: "h".into(), image_id: Some("sha256:1".into()), ..Default::default() };
     container_spec(&p, &p.services[service], &cx)
 }
 
@@ -31,7 +32,8 @@ fn labels_are_those_docker_compose_sets() {
 #[test]
 fn networks_get_the_container_and_service_names_as_aliases() {
     let s = spec("services:\n  web:\n    image: busybox\n    networks:\n      back: {aliases: [api]}\n      front: {priority: 10}\nnetworks:\n  back:\n  front:\n", "web");
-    let nets: Vec<(&str, Vec<&str>)> = s.networks.iter().map(|e| (e.network.as_str(), e.aliases.iter().map(String::as_str).collect())).collect();
+    let nets: Vec<(&str, Vec<&str>)> =
+        s.networks.iter().map(|e| (e.network.as_str(), e.aliases.iter().map(String::as_str).collect())).collect();
     assert_eq!(nets, [("p_front", vec!["p-web-1", "web"]), ("p_back", vec!["p-web-1", "web", "api"])]);
 }
 
@@ -39,7 +41,8 @@ fn networks_get_the_container_and_service_names_as_aliases() {
 fn short_binds_stay_binds_and_volumes_become_mounts() {
     let s = spec("services:\n  web:\n    image: busybox\n    volumes: [\"data:/data:ro\", \"/tmp:/host\", {type: tmpfs, target: /t}]\nvolumes:\n  data:\n", "web");
     assert_eq!(s.host.binds, ["/tmp:/host:rw"]);
-    let mounts: Vec<(MountKind, Option<&str>, &str, bool)> = s.host.mounts.iter().map(|m| (m.kind, m.source.as_deref(), m.target.as_str(), m.read_only)).collect();
+    let mounts: Vec<(MountKind, Option<&str>, &str, bool)> =
+        s.host.mounts.iter().map(|m| (m.kind, m.source.as_deref(), m.target.as_str(), m.read_only)).collect();
     assert_eq!(mounts, [(MountKind::Volume, Some("p_data"), "/data", true), (MountKind::Tmpfs, None, "/t", false)]);
 }
 
@@ -70,9 +73,14 @@ fn links_reach_every_endpoint_in_docker_compose_forms() {
     let s = container_spec(&p, &p.services["web"], &cx);
     // The `-3` is the linking container's number, not the linked one's: Docker Compose's quirk.
     let want = [
-        "p-db-1:database", "p-db-1:db-3", "p-db-1:p-db-3",
-        "p-db-2:database", "p-db-2:db-3", "p-db-2:p-db-3",
-        "other-c:legacy", "solo:solo",
+        "p-db-1:database",
+        "p-db-1:db-3",
+        "p-db-1:p-db-3",
+        "p-db-2:database",
+        "p-db-2:db-3",
+        "p-db-2:p-db-3",
+        "other-c:legacy",
+        "solo:solo",
     ];
     assert_eq!(s.host.links, want);
     assert!(s.networks.iter().all(|e| e.links == want), "{:?}", s.networks);
@@ -110,7 +118,10 @@ fn deploy_settings_win_over_service_level_ones() {
 
 #[test]
 fn volumes_from_name_the_container_without_a_mode() {
-    let s = spec("services:\n  web:\n    image: busybox\n    volumes_from: [\"db:ro\", \"container:legacy:rw\", db]\n  db:\n    image: busybox\n", "web");
+    let s = spec(
+        "services:\n  web:\n    image: busybox\n    volumes_from: [\"db:ro\", \"container:legacy:rw\", db]\n  db:\n    image: busybox\n",
+        "web",
+    );
     assert_eq!(s.host.volumes_from, ["p-db-1", "legacy", "p-db-1"]);
 }
 
@@ -139,7 +150,10 @@ fn security_opt_unmasks_system_paths_and_inlines_seccomp_profiles() {
     let mut p = project("services:\n  web:\n    image: busybox\n    security_opt: [\"systempaths=unconfined\", \"seccomp:./profile.json\", \"seccomp=unconfined\", \"label=disable\"]\n");
     p.working_dir = dir.path().to_path_buf();
     let s = container_spec(&p, &p.services["web"], &Context { number: 1, name: "p-web-1".into(), ..Default::default() });
-    assert_eq!(s.host.security_opt, [r#"seccomp={"defaultAction":"SCMP_ACT_ALLOW","names":["a b"]}"#, "seccomp=unconfined", "label=disable"]);
+    assert_eq!(
+        s.host.security_opt,
+        [r#"seccomp={"defaultAction":"SCMP_ACT_ALLOW","names":["a b"]}"#, "seccomp=unconfined", "label=disable"]
+    );
     assert_eq!((s.host.masked_paths.as_deref(), s.host.readonly_paths.as_deref()), (Some(&[][..]), Some(&[][..])));
     let plain = spec("services:\n  web:\n    image: busybox\n    security_opt: [\"no-new-privileges\"]\n", "web");
     assert_eq!((plain.host.masked_paths, plain.host.security_opt), (None, vec!["no-new-privileges".to_string()]));

@@ -58,7 +58,13 @@ async fn a_second_up_makes_no_mutating_call() {
     assert!(w.up(&p).await.is_success());
     assert_eq!(
         w.mutations(),
-        ["create_network p_default", "create_container p-db-1", "create_container p-web-1", "start_container p-db-1", "start_container p-web-1"]
+        [
+            "create_network p_default",
+            "create_container p-db-1",
+            "create_container p-web-1",
+            "start_container p-db-1",
+            "start_container p-web-1"
+        ]
     );
     assert!(w.events.lock().unwrap().contains(&"p-web-1 Started".to_string()));
     w.fake.clear_calls();
@@ -76,7 +82,13 @@ async fn a_changed_service_is_replaced_the_way_docker_compose_does_it() {
     let temp = format!("{}_p-web-1", &old[..12]);
     assert_eq!(
         w.mutations(),
-        [format!("create_container {temp}"), "stop_container p-web-1".into(), "remove_container p-web-1".into(), format!("rename_container {temp}"), "start_container p-web-1".into()]
+        [
+            format!("create_container {temp}"),
+            "stop_container p-web-1".into(),
+            "remove_container p-web-1".into(),
+            format!("rename_container {temp}"),
+            "start_container p-web-1".into()
+        ]
     );
     let new = w.fake.container("p-web-1").unwrap();
     assert!(new.config.env.contains(&"A=2".to_string()));
@@ -176,7 +188,10 @@ async fn files_are_copied_after_create_in_one_archive_per_ownership_mode() {
     let w = world();
     let yaml = "services:\n  app:\n    image: busybox\n    configs:\n      - {source: c, target: /a}\n      - {source: c, target: /b, uid: '7'}\n      - {source: c, target: /c}\nconfigs:\n  c: {content: hi}\n";
     assert!(w.up(&project(yaml)).await.is_success());
-    assert_eq!(w.mutations(), ["create_network p_default", "create_container p-app-1", "put_archive p-app-1", "put_archive p-app-1", "start_container p-app-1"]);
+    assert_eq!(
+        w.mutations(),
+        ["create_network p_default", "create_container p-app-1", "put_archive p-app-1", "put_archive p-app-1", "start_container p-app-1"]
+    );
     let archives = w.fake.archives();
     let names = |tar: &[u8]| -> Vec<String> {
         tar::Archive::new(tar).entries().unwrap().map(|e| e.unwrap().path().unwrap().display().to_string()).collect()

@@ -52,8 +52,7 @@ const STRUCT_ORDER: &[(&[&str], &[&str])] = &[
 type Rewrite = fn(&mut Value);
 
 /// Values Go writes differently from the model, fixed before ordering.
-const REWRITES: &[(&[&str], Rewrite)] = &[
-];
+const REWRITES: &[(&[&str], Rewrite)] = &[];
 
 /// Paths of Go structs whose `x-*` keys are extensions (`json:"-"`), not data.
 const EXTENSIBLE: &[&[&str]] = &[&[], &["networks", "*"], &["volumes", "*"], &["develop"], &["develop", "watch", "*"]];
@@ -67,8 +66,11 @@ pub fn config_hash(_project: &Project, service: &Service) -> String {
 
 /// The services whose containers' ids [`label_hash`] needs for `service`.
 pub fn referenced_services(service: &Service) -> BTreeSet<String> {
-    let mut out: BTreeSet<String> =
-        [&service.network_mode, &service.ipc, &service.pid].into_iter().filter_map(|m| m.strip_prefix("service:")).map(str::to_string).collect();
+    let mut out: BTreeSet<String> = [&service.network_mode, &service.ipc, &service.pid]
+        .into_iter()
+        .filter_map(|m| m.strip_prefix("service:"))
+        .map(str::to_string)
+        .collect();
     out.extend(service.volumes_from.iter().filter(|v| !v.starts_with("container:")).map(|v| v.split(':').next().unwrap_or(v).to_string()));
     out
 }

@@ -143,7 +143,6 @@ fn the_hashed_text_is_go_json() {
     assert_eq!(go_json(&serde_json::json!("a&b")), r#""a\u0026b""#);
 }
 
-
 /// Zero values and device requests, against the hashes Docker Compose 2.26.1 printed for this
 /// very file (`docker compose config --hash '*'`, run by hand; for `a` the label `up` wrote is
 /// the same): `core: 0` is written `{}`, `count: all` is -1, `gpus: all` is `[{"count":-1}]`.

@@ -67,14 +67,23 @@ pub(super) fn changed_fields(d: &ContainerDetails, want: &ContainerSpec) -> Vec<
 /// Whether the volumes and binds differ: by target, and for named volumes by volume name.
 fn mounts_differ(d: &ContainerDetails, want: &ContainerSpec) -> bool {
     let persistent = |k: MountKind| matches!(k, MountKind::Bind | MountKind::Volume);
-    let mut wanted: BTreeMap<&str, Option<&str>> = want.host.mounts.iter().filter(|m| persistent(m.kind)).map(|m| {
-        (m.target.as_str(), if m.kind == MountKind::Volume { m.source.as_deref() } else { None })
-    }).collect();
+    let mut wanted: BTreeMap<&str, Option<&str>> = want
+        .host
+        .mounts
+        .iter()
+        .filter(|m| persistent(m.kind))
+        .map(|m| (m.target.as_str(), if m.kind == MountKind::Volume { m.source.as_deref() } else { None }))
+        .collect();
     wanted.extend(want.host.binds.iter().filter_map(|b| b.split(':').nth(1)).map(|t| (t, None)));
-    let have: BTreeMap<&str, Option<&str>> = d.mounts.iter().filter(|m| m.kind.is_none_or(persistent)).map(|m| {
-        let volume = if m.kind == Some(MountKind::Volume) { m.name.as_deref() } else { None };
-        (m.destination.as_str(), volume)
-    }).collect();
+    let have: BTreeMap<&str, Option<&str>> = d
+        .mounts
+        .iter()
+        .filter(|m| m.kind.is_none_or(persistent))
+        .map(|m| {
+            let volume = if m.kind == Some(MountKind::Volume) { m.name.as_deref() } else { None };
+            (m.destination.as_str(), volume)
+        })
+        .collect();
     // Image volumes show up in `have` too: only what is wanted is checked.
     wanted.iter().any(|(t, v)| match have.get(t) {
         None => true,

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use super::{Decision, Op, OnFailure, Plan, Target};
+use super::{Decision, OnFailure, Op, Plan, Target};
 
 impl fmt::Display for Decision {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

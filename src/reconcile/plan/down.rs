@@ -12,7 +12,7 @@ use crate::engine::MountKind;
 use crate::graph::Graph;
 use crate::model::{DependsOn, Project, Service};
 use crate::reconcile::labels;
-use crate::reconcile::observe::{ObservedContainer, Observed};
+use crate::reconcile::observe::{Observed, ObservedContainer};
 
 /// `--rmi`: which images `down` removes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,22 +42,38 @@ pub fn plan_down(name: &str, project: Option<&Project>, observed: &Observed, opt
     let removals = stop_and_remove_ordered(&mut plan, project, observed, &containers, opts.timeout, opts.volumes);
 
     let mine = |l: &BTreeMap<String, String>| l.get(labels::PROJECT).map(String::as_str) == Some(name);
-    let declared_networks: Option<BTreeSet<&str>> = project.map(|p| p.networks.values().filter(|n| !n.external).map(|n| n.name.as_str()).collect());
-    for n in observed.networks.values().filter(|n| mine(&n.labels) && declared_networks.as_ref().is_none_or(|d| d.contains(n.name.as_str()))) {
+    let declared_networks: Option<BTreeSet<&str>> =
+        project.map(|p| p.networks.values().filter(|n| !n.external).map(|n| n.name.as_str()).collect());
+    for n in
+        observed.networks.values().filter(|n| mine(&n.labels) && declared_networks.as_ref().is_none_or(|d| d.contains(n.name.as_str())))
+    {
         plan.decide(format!("network {}", n.name), "remove", "");
-        plan.push(Op::RemoveNetwork { name: n.name.clone() }, soft(removals.clone()), Progress::new("Network", &n.name, Some("Removing"), Some("Removed")));
+        plan.push(
+            Op::RemoveNetwork { name: n.name.clone() },
+            soft(removals.clone()),
+            Progress::new("Network", &n.name, Some("Removing"), Some("Removed")),
+        );
     }
     if opts.volumes {
-        let declared: Option<BTreeSet<&str>> = project.map(|p| p.volumes.values().filter(|v| !v.external).map(|v| v.name.as_str()).collect());
+        let declared: Option<BTreeSet<&str>> =
+            project.map(|p| p.volumes.values().filter(|v| !v.external).map(|v| v.name.as_str()).collect());
         for v in observed.volumes.values().filter(|v| mine(&v.labels) && declared.as_ref().is_none_or(|d| d.contains(v.name.as_str()))) {
             plan.decide(format!("volume {}", v.name), "remove", "-v");
-            plan.push(Op::RemoveVolume { name: v.name.clone() }, soft(removals.clone()), Progress::new("Volume", &v.name, Some("Removing"), Some("Removed")));
+            plan.push(
+                Op::RemoveVolume { name: v.name.clone() },
+                soft(removals.clone()),
+                Progress::new("Volume", &v.name, Some("Removing"), Some("Removed")),
+            );
         }
     }
     if let Some(which) = opts.images {
         for image in images_to_remove(name, project, observed, which) {
             plan.decide(format!("image {image}"), "remove", "--rmi");
-            plan.push(Op::RemoveImage { name: image.clone() }, soft(removals.clone()), Progress::new("Image", image, Some("Removing"), Some("Removed")));
+            plan.push(
+                Op::RemoveImage { name: image.clone() },
+                soft(removals.clone()),
+                Progress::new("Image", image, Some("Removing"), Some("Removed")),
+            );
         }
     }
     // Docker Compose warns so too (and succeeds): a mistyped `-p` does not pass unnoticed.
@@ -89,11 +105,19 @@ pub(super) fn stop_and_remove_ordered(
             let mut before = soft(after.clone());
             plan.decide(c.name(), if c.is_up() { "stop and remove" } else { "remove" }, "");
             if c.is_up() {
-                let stop = plan.push(Op::StopContainer { target: target.clone(), timeout }, before, Progress::new("Container", c.name(), Some("Stopping"), Some("Stopped")));
+                let stop = plan.push(
+                    Op::StopContainer { target: target.clone(), timeout },
+                    before,
+                    Progress::new("Container", c.name(), Some("Stopping"), Some("Stopped")),
+                );
                 stops.entry(service).or_default().push(stop);
                 before = hard([stop]);
             }
-            removals.push(plan.push(Op::RemoveContainer { target, volumes }, before, Progress::new("Container", c.name(), Some("Removing"), Some("Removed"))));
+            removals.push(plan.push(
+                Op::RemoveContainer { target, volumes },
+                before,
+                Progress::new("Container", c.name(), Some("Removing"), Some("Removed")),
+            ));
             removed.push((*c, *removals.last().expect("just pushed")));
         }
     }
@@ -112,7 +136,12 @@ fn remove_inherited_volumes(plan: &mut Plan, project: Option<&Project>, observed
     let anonymous = |name: &str| name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
     let declared = |name: &str| project.is_some_and(|p| p.volumes.values().any(|v| v.name == name));
     let gone: BTreeSet<&str> = removed.iter().map(|(c, _)| c.id()).collect();
-    let in_use: BTreeSet<&str> = observed.containers.iter().filter(|c| !gone.contains(c.id())).flat_map(|c| c.summary.mounts.iter().filter_map(|m| m.name.as_deref())).collect();
+    let in_use: BTreeSet<&str> = observed
+        .containers
+        .iter()
+        .filter(|c| !gone.contains(c.id()))
+        .flat_map(|c| c.summary.mounts.iter().filter_map(|m| m.name.as_deref()))
+        .collect();
     let mut wanted: BTreeMap<&str, (Vec<StepId>, &str)> = BTreeMap::new();
     for (c, step) in removed {
         for name in c.summary.mounts.iter().filter(|m| m.kind == Some(MountKind::Volume)).filter_map(|m| m.name.as_deref()) {

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{hard, soft, Condition, Edge, Op, OnFailure, Plan, StepId};
+use super::{hard, soft, Condition, Edge, OnFailure, Op, Plan, StepId};
 use crate::model::{Project, Service, SERVICE_COMPLETED, SERVICE_HEALTHY};
 
 pub(super) struct Gates {

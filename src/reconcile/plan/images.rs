@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{hard, soft, Op, OnFailure, Plan, PlanError, Progress, StepId};
+use super::{hard, soft, OnFailure, Op, Plan, PlanError, Progress, StepId};
 use crate::build::{self, BuildJob, Overrides};
 use crate::model::{Project, Service};
 use crate::reconcile::labels;
@@ -69,7 +69,13 @@ pub struct PullOptions {
 
 /// Plans the pulls and builds `targets` need before their containers are created; returns,
 /// for each image reference, the step after which it is ready.
-pub(super) fn prepare(plan: &mut Plan, project: &Project, observed: &Observed, targets: &[&Service], opts: &ImageOptions) -> Result<BTreeMap<String, StepId>, PlanError> {
+pub(super) fn prepare(
+    plan: &mut Plan,
+    project: &Project,
+    observed: &Observed,
+    targets: &[&Service],
+    opts: &ImageOptions,
+) -> Result<BTreeMap<String, StepId>, PlanError> {
     let mut ready = BTreeMap::new();
     if opts.ensured {
         return Ok(ready);
@@ -85,7 +91,11 @@ pub(super) fn prepare(plan: &mut Plan, project: &Project, observed: &Observed, t
         if !seen.insert(image.clone()) {
             continue;
         }
-        let builder = if s.build.is_some() { Some(*s) } else { project.services.values().find(|o| o.build.is_some() && labels::image_name(project, o) == image) };
+        let builder = if s.build.is_some() {
+            Some(*s)
+        } else {
+            project.services.values().find(|o| o.build.is_some() && labels::image_name(project, o) == image)
+        };
         let (mut policy, mut origin) = match opts.pull {
             Some(p) => (p, "--pull"),
             None => (PullPolicy::parse(&s.pull_policy), "pull_policy:"),
@@ -100,7 +110,9 @@ pub(super) fn prepare(plan: &mut Plan, project: &Project, observed: &Observed, t
             let why = match policy {
                 _ if builder.is_some() => "it must be built, and --no-build was given".to_string(),
                 PullPolicy::Never => format!("{} never forbids pulling it", origin.trim_end_matches(':')),
-                PullPolicy::Build => format!("{} build asks to build it, but the service has no build section", origin.trim_end_matches(':')),
+                PullPolicy::Build => {
+                    format!("{} build asks to build it, but the service has no build section", origin.trim_end_matches(':'))
+                }
                 _ => "the service names no image to pull".to_string(),
             };
             return Err(PlanError::ImageMissing { service: s.name.clone(), image, why });

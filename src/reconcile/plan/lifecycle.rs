@@ -8,7 +8,7 @@ use super::gates::Gates;
 use super::{hard, soft, Op, Plan, Progress, StepId, Target};
 use crate::engine::ContainerStatus;
 use crate::model::Project;
-use crate::reconcile::observe::{ObservedContainer, Observed};
+use crate::reconcile::observe::{Observed, ObservedContainer};
 
 /// The service containers of `services` (all when empty), one-off containers left out.
 fn selected<'a>(observed: &'a Observed, services: &BTreeSet<String>) -> Vec<&'a ObservedContainer> {
@@ -32,7 +32,11 @@ pub fn plan_start(project: &Project, observed: &Observed, services: &BTreeSet<St
         if containers.is_empty() && super::replicas(&project.services[name]) > 0 {
             plan.warnings.push(format!("service {name:?} has no container to start; run `up` to create it"));
         }
-        let edges = if containers.iter().any(|c| !c.is_up()) { gates.before_start(&mut plan, project, &project.services[name]) } else { Vec::new() };
+        let edges = if containers.iter().any(|c| !c.is_up()) {
+            gates.before_start(&mut plan, project, &project.services[name])
+        } else {
+            Vec::new()
+        };
         let mut ready = Vec::new();
         for c in &containers {
             if c.is_up() {
@@ -40,7 +44,11 @@ pub fn plan_start(project: &Project, observed: &Observed, services: &BTreeSet<St
                 continue;
             }
             plan.decide(c.name(), "start", c.state().to_string());
-            ready.push(plan.push(Op::StartContainer(target(c)), edges.clone(), Progress::new("Container", c.name(), Some("Starting"), Some("Started"))));
+            ready.push(plan.push(
+                Op::StartContainer(target(c)),
+                edges.clone(),
+                Progress::new("Container", c.name(), Some("Starting"), Some("Started")),
+            ));
         }
         gates.service_ready(name, ready, containers.iter().map(|c| c.name().to_string()).collect());
     }
@@ -61,7 +69,11 @@ pub fn plan_stop(project: Option<&Project>, observed: &Observed, services: &BTre
                 continue;
             }
             plan.decide(c.name(), "stop", "");
-            let step = plan.push(Op::StopContainer { target: target(c), timeout }, soft(after.clone()), Progress::new("Container", c.name(), Some("Stopping"), Some("Stopped")));
+            let step = plan.push(
+                Op::StopContainer { target: target(c), timeout },
+                soft(after.clone()),
+                Progress::new("Container", c.name(), Some("Stopping"), Some("Stopped")),
+            );
             stops.entry(service.to_string()).or_default().push(step);
         }
     }
@@ -75,7 +87,13 @@ pub fn plan_stop(project: Option<&Project>, observed: &Observed, services: &BTre
 /// The order is Docker Compose's: only `restart: true` dependencies order a restart. A service
 /// that has them is stopped once they have started again; every other service restarts at
 /// once, alongside its plain dependencies.
-pub fn plan_restart(project: Option<&Project>, observed: &Observed, services: &BTreeSet<String>, no_deps: bool, timeout: Option<Duration>) -> Plan {
+pub fn plan_restart(
+    project: Option<&Project>,
+    observed: &Observed,
+    services: &BTreeSet<String>,
+    no_deps: bool,
+    timeout: Option<Duration>,
+) -> Plan {
     let mut plan = Plan::default();
     let derived;
     let p = match project {
@@ -93,13 +111,21 @@ pub fn plan_restart(project: Option<&Project>, observed: &Observed, services: &B
     let mut order = by_stop_order(&graph, &containers);
     order.reverse();
     for service in order {
-        let restarts_after = p.services.get(service).map(|s| s.depends_on.iter().filter(|(_, d)| d.restart).map(|(dep, _)| dep.as_str()).collect::<Vec<_>>()).unwrap_or_default();
+        let restarts_after = p
+            .services
+            .get(service)
+            .map(|s| s.depends_on.iter().filter(|(_, d)| d.restart).map(|(dep, _)| dep.as_str()).collect::<Vec<_>>())
+            .unwrap_or_default();
         let after: Vec<StepId> = restarts_after.iter().filter_map(|d| starts.get(*d)).flatten().copied().collect();
         let reason = pulled.get(service).map(|d| format!("depends on {d} with restart: true")).unwrap_or_default();
         for c in containers.iter().filter(|c| c.service == service) {
             plan.decide(c.name(), "restart", reason.clone());
             let before = if c.is_up() {
-                let stop = plan.push(Op::StopContainer { target: target(c), timeout }, soft(after.clone()), Progress::new("Container", c.name(), Some("Restarting"), None));
+                let stop = plan.push(
+                    Op::StopContainer { target: target(c), timeout },
+                    soft(after.clone()),
+                    Progress::new("Container", c.name(), Some("Restarting"), None),
+                );
                 hard([stop])
             } else {
                 soft(after.clone())
@@ -141,7 +167,11 @@ pub fn plan_kill(project: Option<&Project>, observed: &Observed, services: &BTre
             continue;
         }
         plan.decide(c.name(), "kill", signal.unwrap_or("SIGKILL"));
-        plan.push(Op::KillContainer { target: target(c), signal: signal.map(str::to_string) }, vec![], Progress::new("Container", c.name(), Some("Killing"), Some("Killed")));
+        plan.push(
+            Op::KillContainer { target: target(c), signal: signal.map(str::to_string) },
+            vec![],
+            Progress::new("Container", c.name(), Some("Killing"), Some("Killed")),
+        );
     }
     // Docker Compose says so too, and exits 0.
     if plan.steps.is_empty() {
@@ -181,7 +211,14 @@ pub fn plan_unpause(observed: &Observed, services: &BTreeSet<String>) -> Plan {
 }
 
 /// Removes the stopped containers of `services`; with `stop`, running ones are stopped first.
-pub fn plan_rm(project: Option<&Project>, observed: &Observed, services: &BTreeSet<String>, stop: bool, volumes: bool, timeout: Option<Duration>) -> Plan {
+pub fn plan_rm(
+    project: Option<&Project>,
+    observed: &Observed,
+    services: &BTreeSet<String>,
+    stop: bool,
+    volumes: bool,
+    timeout: Option<Duration>,
+) -> Plan {
     let mut plan = Plan::default();
     let containers: Vec<&ObservedContainer> = selected(observed, services).into_iter().filter(|c| stop || !c.is_up()).collect();
     stop_and_remove_ordered(&mut plan, project, observed, &containers, timeout, volumes);
@@ -224,7 +261,11 @@ services:
         let plan = plan_restart(Some(&p), &o, &set(&["db"]), false, None);
         assert_eq!(
             restarted(&plan),
-            ["p-db-1: restart", "p-web-1: restart (depends on db with restart: true)", "p-proxy-1: restart (depends on web with restart: true)"]
+            [
+                "p-db-1: restart",
+                "p-web-1: restart (depends on db with restart: true)",
+                "p-proxy-1: restart (depends on web with restart: true)"
+            ]
         );
         let s = steps(&plan);
         let pos = |needle: &str| s.iter().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle} in {s:?}")) + 1;
@@ -244,9 +285,18 @@ services:
         let number = |needle: &str| step(needle).split_whitespace().next().unwrap().to_string();
         assert!(!step("stop container p-db-1").contains("after"), "db has no dependency: {s:?}");
         assert!(!step("stop container p-worker-1").contains("after"), "a plain dependency does not order the restart: {s:?}");
-        assert!(step("stop container p-web-1").ends_with(&format!("after {}?", number("start container p-db-1"))), "web stops once db has started again: {s:?}");
-        assert!(step("stop container p-proxy-1").ends_with(&format!("after {}?", number("start container p-web-1"))), "proxy shares web's network: {s:?}");
-        assert!(step("start container p-web-1").ends_with(&format!("after {}", number("stop container p-web-1"))), "each start follows its own stop: {s:?}");
+        assert!(
+            step("stop container p-web-1").ends_with(&format!("after {}?", number("start container p-db-1"))),
+            "web stops once db has started again: {s:?}"
+        );
+        assert!(
+            step("stop container p-proxy-1").ends_with(&format!("after {}?", number("start container p-web-1"))),
+            "proxy shares web's network: {s:?}"
+        );
+        assert!(
+            step("start container p-web-1").ends_with(&format!("after {}", number("stop container p-web-1"))),
+            "each start follows its own stop: {s:?}"
+        );
     }
 
     #[test]

@@ -148,30 +148,66 @@ pub enum Op {
     CreateVolume(VolumeSpec),
     /// Pulls an image for `services` (named in messages); `quiet` keeps each layer's progress
     /// to itself (`--quiet-pull`).
-    PullImage { reference: String, services: Vec<String>, quiet: bool },
+    PullImage {
+        reference: String,
+        services: Vec<String>,
+        quiet: bool,
+    },
     /// Pushes an image of `services` to its registry (`build --push`).
-    PushImage { reference: String, services: Vec<String> },
+    PushImage {
+        reference: String,
+        services: Vec<String>,
+    },
     /// Builds an image and gives it every tag of the job.
     BuildImage(Box<BuildJob>),
     /// Creates a container. When `image_label` is set, the executor writes the id that
     /// reference has at that moment into the `com.docker.compose.image` label (the image may
     /// only exist once an earlier step pulled it). When `hash` is set, it writes the
     /// config-hash label too, from the ids the containers it names have at that moment.
-    CreateContainer { spec: Box<ContainerSpec>, image_label: Option<String>, hash: Option<Box<PendingHash>> },
+    CreateContainer {
+        spec: Box<ContainerSpec>,
+        image_label: Option<String>,
+        hash: Option<Box<PendingHash>>,
+    },
     StartContainer(Target),
-    StopContainer { target: Target, timeout: Option<Duration> },
-    KillContainer { target: Target, signal: Option<String> },
+    StopContainer {
+        target: Target,
+        timeout: Option<Duration>,
+    },
+    KillContainer {
+        target: Target,
+        signal: Option<String>,
+    },
     PauseContainer(Target),
     UnpauseContainer(Target),
-    RemoveContainer { target: Target, volumes: bool },
-    RenameContainer { target: Target, to: String },
+    RemoveContainer {
+        target: Target,
+        volumes: bool,
+    },
+    RenameContainer {
+        target: Target,
+        to: String,
+    },
     /// Writes secrets and configs that are not host files into a created container.
-    CopyFiles { target: Target, files: Vec<InjectedFile> },
+    CopyFiles {
+        target: Target,
+        files: Vec<InjectedFile>,
+    },
     /// Waits until every listed container of `service` meets `condition`.
-    Await { service: String, condition: Condition, containers: Vec<String> },
-    RemoveNetwork { name: String },
-    RemoveVolume { name: String },
-    RemoveImage { name: String },
+    Await {
+        service: String,
+        condition: Condition,
+        containers: Vec<String>,
+    },
+    RemoveNetwork {
+        name: String,
+    },
+    RemoveVolume {
+        name: String,
+    },
+    RemoveImage {
+        name: String,
+    },
 }
 
 /// A config-hash label that needs the id of a container this plan creates: Docker Compose

@@ -10,7 +10,7 @@ use crate::engine::{NetworkInfo, VolumeInfo};
 use crate::model::{Project, Service, MOUNT_VOLUME};
 use crate::reconcile::convert::{network_spec, volume_spec};
 use crate::reconcile::labels;
-use crate::reconcile::observe::{ObservedContainer, Observed};
+use crate::reconcile::observe::{Observed, ObservedContainer};
 
 /// The creation steps planned for networks, volumes and images, for containers to wait on.
 #[derive(Debug, Default)]
@@ -43,7 +43,13 @@ fn volume_keys(s: &Service) -> impl Iterator<Item = &str> {
 }
 
 /// Plans the networks, volumes and images the `targets` use and the engine lacks.
-pub(super) fn prepare(plan: &mut Plan, project: &Project, observed: &Observed, targets: &[&Service], images: &super::ImageOptions) -> Result<Prepared, PlanError> {
+pub(super) fn prepare(
+    plan: &mut Plan,
+    project: &Project,
+    observed: &Observed,
+    targets: &[&Service],
+    images: &super::ImageOptions,
+) -> Result<Prepared, PlanError> {
     let mut out = Prepared::default();
     let used_networks: std::collections::BTreeSet<&str> = targets.iter().flat_map(|s| s.networks.keys().map(String::as_str)).collect();
     for (key, net) in project.networks.iter().filter(|(k, _)| used_networks.contains(k.as_str())) {
@@ -52,7 +58,10 @@ pub(super) fn prepare(plan: &mut Plan, project: &Project, observed: &Observed, t
             None => {
                 plan.decide(format!("network {}", net.name), "create", "not found");
                 let spec = network_spec(project, key, net);
-                out.networks.insert(key.clone(), plan.push(Op::CreateNetwork(spec), vec![], Progress::new("Network", &net.name, Some("Creating"), Some("Created"))));
+                out.networks.insert(
+                    key.clone(),
+                    plan.push(Op::CreateNetwork(spec), vec![], Progress::new("Network", &net.name, Some("Creating"), Some("Created"))),
+                );
             }
             Some(found) if !net.external => {
                 foreign_network(plan, project, key, found)?;
@@ -68,7 +77,10 @@ pub(super) fn prepare(plan: &mut Plan, project: &Project, observed: &Observed, t
             None => {
                 plan.decide(format!("volume {}", vol.name), "create", "not found");
                 let spec = volume_spec(project, key, vol);
-                out.volumes.insert(key.clone(), plan.push(Op::CreateVolume(spec), vec![], Progress::new("Volume", &vol.name, Some("Creating"), Some("Created"))));
+                out.volumes.insert(
+                    key.clone(),
+                    plan.push(Op::CreateVolume(spec), vec![], Progress::new("Volume", &vol.name, Some("Creating"), Some("Created"))),
+                );
             }
             Some(found) if !vol.external => {
                 foreign_volume(plan, project, found);
@@ -133,7 +145,11 @@ fn network_differences(net: &crate::model::Network, found: &NetworkInfo) -> Vec<
 /// nothing; neither does rcompose when it runs, but `--dry-run` tells.
 fn settings_differ(plan: &mut Plan, kind: &str, name: &str, keys: Vec<&str>) {
     if !keys.is_empty() {
-        plan.decide(format!("{kind} {name}"), "used as it is", format!("{} differ from the file; remove it to have it recreated", keys.join(", ")));
+        plan.decide(
+            format!("{kind} {name}"),
+            "used as it is",
+            format!("{} differ from the file; remove it to have it recreated", keys.join(", ")),
+        );
     }
 }
 
@@ -183,8 +199,16 @@ pub(super) fn stop_and_remove(plan: &mut Plan, c: &ObservedContainer, timeout: O
     let target = Target { name: c.name().to_string(), id: Some(c.id().to_string()) };
     let mut before = after;
     if c.is_up() {
-        let stop = plan.push(Op::StopContainer { target: target.clone(), timeout }, hard(before), Progress::new("Container", c.name(), Some("Stopping"), Some("Stopped")));
+        let stop = plan.push(
+            Op::StopContainer { target: target.clone(), timeout },
+            hard(before),
+            Progress::new("Container", c.name(), Some("Stopping"), Some("Stopped")),
+        );
         before = vec![stop];
     }
-    plan.push(Op::RemoveContainer { target, volumes: false }, hard(before), Progress::new("Container", c.name(), Some("Removing"), Some("Removed")))
+    plan.push(
+        Op::RemoveContainer { target, volumes: false },
+        hard(before),
+        Progress::new("Container", c.name(), Some("Removing"), Some("Removed")),
+    )
 }

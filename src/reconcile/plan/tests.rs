@@ -35,7 +35,15 @@ fn decisions(plan: &Plan) -> Vec<String> {
 fn from_nothing_everything_is_created_in_order() {
     let p = project(STACK);
     let plan = up(&p, &Observed { images: converged(&p).images, ..Default::default() });
-    assert_eq!(decisions(&plan), ["network p_default: create (not found)", "cache: create (no container)", "db: create (no container)", "web: create (no container)"]);
+    assert_eq!(
+        decisions(&plan),
+        [
+            "network p_default: create (not found)",
+            "cache: create (no container)",
+            "db: create (no container)",
+            "web: create (no container)"
+        ]
+    );
     assert_eq!(
         steps(&plan),
         [
@@ -80,7 +88,10 @@ fn a_changed_service_alone_is_recreated_and_the_reason_names_the_key() {
         ]
     );
     let Op::CreateContainer { spec, .. } = &plan.steps[0].op else { panic!() };
-    assert_eq!(spec.config.labels[crate::reconcile::labels::REPLACE], observed.containers.iter().find(|c| c.service == "web").unwrap().id());
+    assert_eq!(
+        spec.config.labels[crate::reconcile::labels::REPLACE],
+        observed.containers.iter().find(|c| c.service == "web").unwrap().id()
+    );
 }
 
 #[test]
@@ -155,7 +166,11 @@ fn kill_signals_orphans_only_with_remove_orphans() {
     assert_eq!(steps(&plan), ["#1 kill container p-web-1 (776562310000)"]);
     assert!(plan.decisions.iter().any(|d| d.to_string().starts_with("p-gone-1: skip (orphan")), "{plan}");
     let plan = plan_kill(Some(&now), &o, &all, None, true);
-    assert_eq!(steps(&plan), ["#1 kill container p-gone-1 (676f6e653100)", "#2 kill container p-web-1 (776562310000)"], "killed, not removed");
+    assert_eq!(
+        steps(&plan),
+        ["#1 kill container p-gone-1 (676f6e653100)", "#2 kill container p-web-1 (776562310000)"],
+        "killed, not removed"
+    );
     assert_eq!(plan_kill(None, &o, &all, None, false).steps.len(), 2, "without a compose file every container is the project's");
 }
 
@@ -227,7 +242,11 @@ fn down_stops_dependents_first_then_removes_networks_and_on_request_volumes() {
 fn down_by_name_alone_uses_labels_and_leaves_other_projects_alone() {
     let p = project(STACK);
     let mut o = converged(&p);
-    let foreign = crate::engine::NetworkInfo { name: "other_default".into(), labels: [(crate::reconcile::labels::PROJECT.to_string(), "other".to_string())].into(), ..Default::default() };
+    let foreign = crate::engine::NetworkInfo {
+        name: "other_default".into(),
+        labels: [(crate::reconcile::labels::PROJECT.to_string(), "other".to_string())].into(),
+        ..Default::default()
+    };
     o.networks.insert(foreign.name.clone(), foreign);
     let plan = plan_down("p", None, &o, &DownOptions::default());
     let s = steps(&plan).join("\n");
@@ -244,7 +263,10 @@ fn lifecycle_plans() {
     let o = converged(&p);
     let all = BTreeSet::new();
     assert_eq!(plan_stop(Some(&p), &o, &all, None).steps.len(), 3);
-    assert_eq!(plan_kill(Some(&p), &o, &BTreeSet::from(["db".to_string()]), Some("SIGTERM"), false).to_string().lines().last().unwrap(), "  #1 kill container p-db-1 (646231000000) with SIGTERM");
+    assert_eq!(
+        plan_kill(Some(&p), &o, &BTreeSet::from(["db".to_string()]), Some("SIGTERM"), false).to_string().lines().last().unwrap(),
+        "  #1 kill container p-db-1 (646231000000) with SIGTERM"
+    );
     assert!(plan_rm(Some(&p), &o, &all, false, false, None).steps.is_empty(), "running containers are kept without --stop");
     assert_eq!(plan_rm(Some(&p), &o, &all, true, false, None).steps.len(), 6);
     assert!(plan_start(&p, &o, &all).steps.is_empty());
@@ -311,7 +333,8 @@ fn a_reference_to_a_container_this_plan_makes_is_hashed_when_it_exists() {
 
 #[test]
 fn start_interval_is_refused_below_api_1_44_as_docker_compose_does() {
-    let yaml = "services:\n  a:\n    image: busybox\n    healthcheck: {test: [CMD, 'true'], start_interval: 0s}\n  b:\n    image: busybox\n";
+    let yaml =
+        "services:\n  a:\n    image: busybox\n    healthcheck: {test: [CMD, 'true'], start_interval: 0s}\n  b:\n    image: busybox\n";
     let p = project(yaml);
     let fresh = |v| Observed { images: converged(&p).images, api_version: Some(v), ..Default::default() };
     // Docker Compose 2.26.1 on engine 20.10 (`docker compose up`, run by hand) says, and creates

@@ -12,9 +12,9 @@ use super::{diff, hard, resources, Op, PendingHash, Plan, PlanError, Progress, S
 use crate::graph::Graph;
 use crate::model::{Project, Service};
 use crate::reconcile::convert::{self, Context};
-use crate::reconcile::labels;
-use crate::reconcile::observe::{ObservedContainer, Observed};
 use crate::reconcile::hash;
+use crate::reconcile::labels;
+use crate::reconcile::observe::{Observed, ObservedContainer};
 
 /// When to replace an existing container.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -124,9 +124,17 @@ impl Up<'_> {
         for (&number, c) in &kept {
             let name = labels::container_name(self.project, s, number);
             names.push(name.clone());
-            let cx = Context { number, name: name.clone(), config_hash: hash.clone().unwrap_or_default(), image_id: image_id.clone(), replaces: None, environment_file: self.opts.environment_file.clone() };
+            let cx = Context {
+                number,
+                name: name.clone(),
+                config_hash: hash.clone().unwrap_or_default(),
+                image_id: image_id.clone(),
+                replaces: None,
+                environment_file: self.opts.environment_file.clone(),
+            };
             let named = self.opts.named.is_empty() || self.opts.named.contains(&s.name);
-            let (policy, flag) = if named { (self.opts.recreate, "--force-recreate") } else { (self.opts.recreate_dependencies, "--always-recreate-deps") };
+            let (policy, flag) =
+                if named { (self.opts.recreate, "--force-recreate") } else { (self.opts.recreate_dependencies, "--always-recreate-deps") };
             let why = match policy {
                 Recreate::Force => Some(flag.to_string()),
                 Recreate::Never => None,
@@ -135,7 +143,11 @@ impl Up<'_> {
                         .or_else(|| rebuilt.then(|| format!("image {image} is rebuilt")))
                         .or_else(|| dependency_recreated.as_ref().map(|d| format!("{d} is recreated"))),
                     // The label holds the id of a container this plan replaces (or that is gone).
-                    None => Some(dependency_recreated.as_ref().map_or_else(|| format!("{awaited} has a new container"), |d| format!("{d} is recreated"))),
+                    None => Some(
+                        dependency_recreated
+                            .as_ref()
+                            .map_or_else(|| format!("{awaited} has a new container"), |d| format!("{d} is recreated")),
+                    ),
                 },
             };
             if let Some(why) = why {
@@ -159,7 +171,14 @@ impl Up<'_> {
             names.push(name.clone());
             let reason = if want > 1 { format!("scale to {want}") } else { "no container".to_string() };
             self.plan.decide(subject(number), "create", reason);
-            let cx = Context { number, name: name.clone(), config_hash: hash.clone().unwrap_or_default(), image_id: image_id.clone(), replaces: None, environment_file: self.opts.environment_file.clone() };
+            let cx = Context {
+                number,
+                name: name.clone(),
+                config_hash: hash.clone().unwrap_or_default(),
+                image_id: image_id.clone(),
+                replaces: None,
+                environment_file: self.opts.environment_file.clone(),
+            };
             let spec = convert::container_spec(self.project, s, &cx);
             let label = image_id.is_none().then(|| image.clone());
             self.supported(s)?;
@@ -176,7 +195,11 @@ impl Up<'_> {
                 let mut after = gate_edges.clone();
                 after.extend(hard(created));
                 let name = target.name.clone();
-                ready.push(self.plan.push(Op::StartContainer(target), after, Progress::new("Container", name, Some("Starting"), Some("Started"))));
+                ready.push(self.plan.push(
+                    Op::StartContainer(target),
+                    after,
+                    Progress::new("Container", name, Some("Starting"), Some("Started")),
+                ));
             }
         }
         let first = names.iter().min().map(|first| (first.clone(), kept_ids.get(first).cloned()));
@@ -230,7 +253,16 @@ impl Up<'_> {
     /// `--renew-anon-volumes`, the replacement mounts the old container's anonymous volumes.
     /// Returns the last step.
     #[allow(clippy::too_many_arguments)]
-    fn recreate(&mut self, s: &Service, old: &ObservedContainer, mut cx: Context, image: &str, subject: &str, prereqs: Vec<StepId>, hash: Option<Box<PendingHash>>) -> Result<StepId, PlanError> {
+    fn recreate(
+        &mut self,
+        s: &Service,
+        old: &ObservedContainer,
+        mut cx: Context,
+        image: &str,
+        subject: &str,
+        prereqs: Vec<StepId>,
+        hash: Option<Box<PendingHash>>,
+    ) -> Result<StepId, PlanError> {
         let name = cx.name.clone();
         let temp = format!("{}_{name}", &old.id()[..old.id().len().min(12)]);
         cx.name = temp.clone();
@@ -245,13 +277,21 @@ impl Up<'_> {
             }
         }
         self.supported(s)?;
-        let create = self.plan.push(Op::CreateContainer { spec: Box::new(spec), image_label: label, hash }, hard(prereqs), Progress::new("Container", &name, Some("Recreate"), None));
+        let create = self.plan.push(
+            Op::CreateContainer { spec: Box::new(spec), image_label: label, hash },
+            hard(prereqs),
+            Progress::new("Container", &name, Some("Recreate"), None),
+        );
         let create = self.copy_files(s, subject, Target::name(&temp), create)?;
         let p = &mut self.plan;
         let old_target = Target { name: name.clone(), id: Some(old.id().to_string()) };
         let stop = p.push(Op::StopContainer { target: old_target.clone(), timeout: self.opts.timeout }, hard([create]), None);
         let remove = p.push(Op::RemoveContainer { target: old_target, volumes: false }, hard([stop]), None);
-        Ok(p.push(Op::RenameContainer { target: Target::name(temp), to: name.clone() }, hard([remove]), Progress::new("Container", name, None, Some("Recreated"))))
+        Ok(p.push(
+            Op::RenameContainer { target: Target::name(temp), to: name.clone() },
+            hard([remove]),
+            Progress::new("Container", name, None, Some("Recreated")),
+        ))
     }
 
     /// After `created`, the step that writes the service's environment and inline secrets and
@@ -276,7 +316,11 @@ pub fn replicas(s: &Service) -> u32 {
 
 /// The service's containers to keep (the `want` lowest numbers, one container per number) and
 /// the rest.
-fn split_replicas<'a>(observed: &'a Observed, service: &str, want: u32) -> (BTreeMap<u32, &'a ObservedContainer>, Vec<&'a ObservedContainer>) {
+fn split_replicas<'a>(
+    observed: &'a Observed,
+    service: &str,
+    want: u32,
+) -> (BTreeMap<u32, &'a ObservedContainer>, Vec<&'a ObservedContainer>) {
     let mut mine: Vec<&ObservedContainer> = observed.containers.iter().filter(|c| c.service == service && !c.oneoff).collect();
     // Lowest numbers first; for a number held twice, prefer the running one.
     mine.sort_by_key(|c| (c.number == 0, c.number, !c.is_up(), c.name().to_string()));

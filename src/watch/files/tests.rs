@@ -45,7 +45,10 @@ fn the_initial_sync_skips_ignored_trees_and_dockerfiles() {
     let (_d, root) = tree();
     let rule = rule_for(&root, json!({"ignore": ["node_modules"]}));
     let got: BTreeSet<String> = initial(&rule).into_iter().map(|m| m.container).collect();
-    assert_eq!(got, BTreeSet::from(["/app".into(), "/app/a.txt".into(), "/app/sub".into(), "/app/sub/deep".into(), "/app/sub/deep/b.txt".into()]));
+    assert_eq!(
+        got,
+        BTreeSet::from(["/app".into(), "/app/a.txt".into(), "/app/sub".into(), "/app/sub/deep".into(), "/app/sub/deep/b.txt".into()])
+    );
 }
 
 #[test]

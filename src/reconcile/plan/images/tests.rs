@@ -59,7 +59,11 @@ fn built_images_are_built_when_missing_forced_or_by_policy() {
     let policy = format!("{BUILT}    pull_policy: build\n");
     assert_eq!(built(&policy, &["p-a"], ImageOptions::default()).unwrap(), ["image p-a: build (pull_policy: build)"]);
     let never = format!("{BUILT}    pull_policy: never\n");
-    assert_eq!(built(&never, &[], ImageOptions::default()).unwrap(), ["image p-a: build (not found locally)"], "never forbids pulls, not builds");
+    assert_eq!(
+        built(&never, &[], ImageOptions::default()).unwrap(),
+        ["image p-a: build (not found locally)"],
+        "never forbids pulls, not builds"
+    );
 
     let no_build = ImageOptions { no_build: true, ..Default::default() };
     assert!(built(&policy, &["p-a"], no_build.clone()).unwrap().is_empty());
@@ -72,7 +76,10 @@ fn a_named_image_that_can_be_built_is_pulled_first_and_built_if_the_pull_fails()
     let yaml = "services:\n  a:\n    image: img\n    build: .\n  b:\n    image: img\n";
     let plan = images(yaml, &having(&[]), ImageOptions::default()).unwrap();
     assert_eq!(decisions(&plan), ["image img: pull (not found locally)", "image img: build (not found locally, if the pull fails)"]);
-    assert_eq!(steps(&plan), ["#1 pull image img for services a, b  (failure only warns)", "#2 build image img for services a, b  after #1?"]);
+    assert_eq!(
+        steps(&plan),
+        ["#1 pull image img for services a, b  (failure only warns)", "#2 build image img for services a, b  after #1?"]
+    );
 }
 
 #[test]
@@ -105,7 +112,10 @@ fn a_dry_run_with_build_recreates_the_containers_of_the_rebuilt_image() {
         ["image p-a: build (--build)", "a: recreate (image p-a is rebuilt)", "b: recreate (a is recreated)", "c: up to date"],
         "{plan}"
     );
-    let create = plan.steps.iter().position(|s| matches!(&s.op, Op::CreateContainer { spec, .. } if spec.name.as_deref().is_some_and(|n| n.ends_with("_p-a-1"))));
+    let create = plan
+        .steps
+        .iter()
+        .position(|s| matches!(&s.op, Op::CreateContainer { spec, .. } if spec.name.as_deref().is_some_and(|n| n.ends_with("_p-a-1"))));
     let Some(Op::CreateContainer { spec, image_label, .. }) = create.map(|i| &plan.steps[i].op) else { panic!("{plan}") };
     assert_eq!(image_label.as_deref(), Some("p-a"), "the image label is the built image's, read after the build");
     assert!(!spec.config.labels.contains_key(crate::reconcile::labels::IMAGE), "not the old image's id");
@@ -165,7 +175,8 @@ fn pull_plans_follow_docker_compose() {
             "image there2: pull (service f)"
         ]
     );
-    let lenient = plan_pull(&p, &having(&[]), &BTreeSet::from(["a".to_string()]), &PullOptions { ignore_failures: true, ..Default::default() });
+    let lenient =
+        plan_pull(&p, &having(&[]), &BTreeSet::from(["a".to_string()]), &PullOptions { ignore_failures: true, ..Default::default() });
     assert_eq!(steps(&lenient), ["#1 pull image img for service a  (failure only warns)"]);
 }
 
@@ -180,7 +191,11 @@ fn pull_ignore_buildable_and_policy() {
     assert_eq!(steps(&plan), ["#1 pull image there for service b"]);
     assert!(decisions(&plan).contains(&"a: skip (image can be built (--ignore-buildable))".to_string()), "{plan}");
     let missing = PullOptions { policy: Some(PullPolicy::Missing), ..Default::default() };
-    assert_eq!(pull(missing), ["#1 pull image img for service a", "#2 pull image other for service c"], "--policy replaces pull_policy: never; there is present");
+    assert_eq!(
+        pull(missing),
+        ["#1 pull image img for service a", "#2 pull image other for service c"],
+        "--policy replaces pull_policy: never; there is present"
+    );
     let always = PullOptions { policy: Some(PullPolicy::Always), ..Default::default() };
     assert_eq!(pull(always), ["#1 pull image img for service a", "#2 pull image there for service b", "#3 pull image other for service c"]);
     let never = plan_pull(&p, &having(&[]), &all, &PullOptions { policy: Some(PullPolicy::Never), ..Default::default() });

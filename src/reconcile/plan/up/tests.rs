@@ -21,7 +21,16 @@ volumes:
 "#;
 
 fn volume(name: &str, target: &str) -> MountPoint {
-    MountPoint { kind: Some(MountKind::Volume), name: Some(name.into()), source: format!("/var/lib/docker/volumes/{name}/_data"), destination: target.into(), driver: Some("local".into()), mode: "z".into(), rw: true, propagation: String::new() }
+    MountPoint {
+        kind: Some(MountKind::Volume),
+        name: Some(name.into()),
+        source: format!("/var/lib/docker/volumes/{name}/_data"),
+        destination: target.into(),
+        driver: Some("local".into()),
+        mode: "z".into(),
+        rw: true,
+        propagation: String::new(),
+    }
 }
 
 /// The db container of `DB` as created, with its anonymous, image and named volumes and its
@@ -58,7 +67,8 @@ fn a_recreated_container_keeps_its_anonymous_and_image_volumes() {
     let changed = project(&DB.replace("V: \"1\"", "V: \"2\""));
     let plan = plan_up(&changed, &db_running(), &UpOptions::default()).unwrap();
     assert!(plan.to_string().contains("db: recreate (environment.V changed)\ndb: keep volumes (/anon, /img)"), "{plan}");
-    let mut want = vec![vol(Some("anon1"), "/anon"), vol(Some("p_data"), "/data"), vol(Some("img1"), "/img"), (MountKind::Tmpfs, None, "/t".into())];
+    let mut want =
+        vec![vol(Some("anon1"), "/anon"), vol(Some("p_data"), "/data"), vol(Some("img1"), "/img"), (MountKind::Tmpfs, None, "/t".into())];
     want.sort_by(|a, b| a.2.cmp(&b.2));
     assert_eq!(created_mounts(&plan), want, "the named volume wins over the image's at /data; tmpfs is never inherited");
 }
@@ -101,7 +111,12 @@ fn environment_and_content_files_are_copied_between_create_and_start() {
     assert!(plan.to_string().contains("app: copy files (secret token from $TOKEN, config motd from content)"), "{plan}");
     assert_eq!(
         steps(&plan),
-        ["#1 create network p_default", "#2 create container p-app-1  after #1", "#3 copy into container p-app-1: /run/secrets/token, /etc/motd  after #2", "#4 start container p-app-1  after #3"]
+        [
+            "#1 create network p_default",
+            "#2 create container p-app-1  after #1",
+            "#3 copy into container p-app-1: /run/secrets/token, /etc/motd  after #2",
+            "#4 start container p-app-1  after #3"
+        ]
     );
     let Op::CopyFiles { files, .. } = &plan.steps[2].op else { panic!("{plan}") };
     assert_eq!((files[0].content.as_str(), files[1].content.as_str(), files[1].uid, files[1].copy_uid_gid), ("t0ken", "hello", 7, true));
@@ -115,7 +130,10 @@ fn a_replacement_gets_its_files_before_the_old_container_goes() {
     let plan = plan_up(&changed, &o, &UpOptions::default()).unwrap();
     let s = steps(&plan);
     assert!(s[0].starts_with("#1 create container ") && s[0].ends_with("_p-app-1"), "{s:?}");
-    assert!(s[1].starts_with("#2 copy into container ") && s[1].contains("_p-app-1: /run/secrets/token") && s[1].ends_with("after #1"), "{s:?}");
+    assert!(
+        s[1].starts_with("#2 copy into container ") && s[1].contains("_p-app-1: /run/secrets/token") && s[1].ends_with("after #1"),
+        "{s:?}"
+    );
     assert!(s[2].starts_with("#3 stop container p-app-1") && s[2].ends_with("after #2"), "{s:?}");
 }
 
@@ -128,7 +146,8 @@ fn an_unset_variable_fails_the_plan_only_when_a_container_is_made() {
     assert!(plan_up(&p, &converged(&p), &UpOptions::default()).is_ok(), "an up-to-date container needs nothing written");
 }
 
-const RESOURCES: &str = "services:\n  app:\n    image: busybox\n    volumes: [data:/data]\n    networks: [net]\nvolumes:\n  data:\nnetworks:\n  net:\n";
+const RESOURCES: &str =
+    "services:\n  app:\n    image: busybox\n    volumes: [data:/data]\n    networks: [net]\nvolumes:\n  data:\nnetworks:\n  net:\n";
 
 fn labelled(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
@@ -149,7 +168,10 @@ fn a_network_made_by_hand_is_refused_and_a_volume_made_by_hand_used_with_a_warni
     assert_eq!(e.to_string(), r#"network p_net was found but has incorrect label com.docker.compose.network set to """#);
     let (p, o) = with_resources(&[(labels::PROJECT, "p"), (labels::NETWORK, "net")], &[]);
     let plan = plan_up(&p, &o, &UpOptions::default()).unwrap();
-    assert_eq!(plan.warnings, [r#"volume "p_data" already exists but was not created by Docker Compose. Use `external: true` to use an existing volume"#]);
+    assert_eq!(
+        plan.warnings,
+        [r#"volume "p_data" already exists but was not created by Docker Compose. Use `external: true` to use an existing volume"#]
+    );
     assert!(!plan.to_string().contains("create volume") && !plan.to_string().contains("create network"), "{plan}");
 }
 
@@ -198,7 +220,11 @@ fn down_v_removes_the_anonymous_volumes_a_replacement_mounts_by_name() {
 
 #[test]
 fn existing_resources_with_other_settings_are_used_as_they_are_and_the_dry_run_says_so() {
-    let p = project(&RESOURCES.replace("  net:\n", "  net:\n    internal: true\n    ipam: {config: [{subnet: 10.9.0.0/24}]}\n").replace("  data:\n", "  data:\n    driver_opts: {type: tmpfs}\n"));
+    let p = project(
+        &RESOURCES
+            .replace("  net:\n", "  net:\n    internal: true\n    ipam: {config: [{subnet: 10.9.0.0/24}]}\n")
+            .replace("  data:\n", "  data:\n    driver_opts: {type: tmpfs}\n"),
+    );
     let mut o = Observed { images: converged(&p).images, ..Default::default() };
     let (net, vol) = (labelled(&[(labels::PROJECT, "p"), (labels::NETWORK, "net")]), labelled(&[(labels::PROJECT, "p")]));
     o.networks.insert("p_net".into(), NetworkInfo { name: "p_net".into(), driver: "bridge".into(), labels: net, ..Default::default() });
