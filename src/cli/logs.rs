@@ -1,10 +1,8 @@
 //! `rcompose logs`: the output of the project's containers, prefixed per container.
 
-use std::io::IsTerminal;
-
 use clap::Args;
 
-use super::{session, Ansi, GlobalOptions};
+use super::{session, GlobalOptions};
 use crate::logs::LogRequest;
 use crate::output::logs::LogPrinter;
 use crate::status::time;
@@ -55,13 +53,7 @@ pub fn run(global: &GlobalOptions, args: LogsArgs) -> anyhow::Result<i32> {
         ..Default::default()
     };
     let scope = super::ps::scope(global, &args.services, true)?;
-    let color = !args.no_color
-        && match global.ansi {
-            Ansi::Never => false,
-            Ansi::Always => true,
-            Ansi::Auto => std::io::stdout().is_terminal(),
-        };
-    let mut printer = LogPrinter::new(color, !args.no_log_prefix);
+    let mut printer = LogPrinter::new(global.log_colors(args.no_color), !args.no_log_prefix);
     // Ctrl-C or SIGTERM ends a follow, and the command exits 130, as Docker Compose's does.
     session::call(global, false, |c| async move {
         let (tx, rx) = tokio::sync::mpsc::channel(256);

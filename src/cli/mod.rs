@@ -154,6 +154,17 @@ pub enum Command {
 }
 
 impl GlobalOptions {
+    /// Whether log lines on standard output are coloured: per `--ansi`, a terminal deciding
+    /// `auto`, and never with the command's own `--no-color`.
+    pub fn log_colors(&self, no_color: bool) -> bool {
+        !no_color
+            && match self.ansi {
+                Ansi::Never => false,
+                Ansi::Always => true,
+                Ansi::Auto => std::io::IsTerminal::is_terminal(&std::io::stdout()),
+            }
+    }
+
     /// Loader options from the global flags and the environment.
     pub fn load_options(&self, services: &[String]) -> loader::Options {
         let mut opts = loader::Options { services: services.to_vec(), ..Default::default() };
