@@ -99,6 +99,8 @@ fn usage_mistakes_exit_as_docker_compose() {
         (&["--ansi", "bogus", "config", "-q"], 0),
         (&["-f", "missing.yaml", "config"], 14),
         (&["config", "nosuch"], 1),
+        (&["logs", "--since", "99999999999999-01-01"], 1),
+        (&["logs", "--until", "tomorrow"], 1),
     ];
     for (args, want) in cases {
         let (code, err) = rcompose(dir, args);
@@ -106,6 +108,9 @@ fn usage_mistakes_exit_as_docker_compose() {
     }
     let (_, err) = rcompose(dir, &["--progress", "x", "ps"]);
     assert!(err.contains("unsupported --progress value \"x\""), "{err}");
+    // A time no date can hold is a clear error, not an overflow.
+    let (_, err) = rcompose(dir, &["logs", "--since", "99999999999999-01-01"]);
+    assert!(err.contains("invalid timestamp \"99999999999999-01-01\": out of range"), "{err}");
     let (_, err) = rcompose(dir, &["--ansi", "bogus", "config", "-q"]);
     assert!(err.contains("unsupported --ansi value \"bogus\""), "{err}");
     let (code, err) = rcompose(dir, &["exec", "web", "ls"]);

@@ -39,7 +39,7 @@ pub struct LogsArgs {
 
 pub fn run(global: &GlobalOptions, args: LogsArgs) -> anyhow::Result<i32> {
     let now = time::now_secs();
-    let when = |v: &Option<String>| v.as_deref().map(|s| time::parse_timestamp(s, now)).transpose().map_err(anyhow::Error::msg);
+    let when = |v: &Option<String>| v.as_deref().map(|s| time::parse_timestamp(s, now)).transpose();
     let tail = match args.tail.as_str() {
         "all" | "-1" => None,
         n => Some(n.parse::<u64>().map_err(|_| anyhow::anyhow!("invalid --tail {n:?}: a number of lines or `all`"))?),
