@@ -10,8 +10,8 @@ mod digests;
 mod down;
 mod images;
 mod lifecycle;
+mod project;
 mod query;
-mod session;
 mod up;
 
 use std::sync::Arc;
@@ -32,7 +32,7 @@ pub use cascade::{AttachOptions, OnExit};
 pub use down::DownOptions;
 pub use images::{BuildOptions, PullOptions};
 pub use lifecycle::RmOptions;
-pub use session::{load_project, name_only};
+pub use project::{load_project, name_only};
 pub use up::UpOptions;
 
 /// Where warnings go (the CLI prints them through `output::warn`).
