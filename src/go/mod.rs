@@ -10,10 +10,14 @@
 //! number forms, quoting (`"no"`), column padding. Each writer here does one of those things
 //! as Go does, is tested against Go's output, and is the only place the project does it.
 //!
-//! - [`json`]: `encoding/json` (`Marshal`, `MarshalIndent`): HTML escaping, number forms.
-//! - [`yaml`]: `gopkg.in/yaml.v3` as `config` uses it, quoting what a YAML 1.1 reader retypes.
-//! - [`tabwriter`]: `text/tabwriter` with Docker's settings.
+//! - [`json`] — `encoding/json` (`Marshal`, `MarshalIndent`): HTML escaping, number forms.
+//! - [`yaml`] — `gopkg.in/yaml.v3` as `config` uses it, quoting what a YAML 1.1 reader retypes.
+//! - [`tabwriter`] — `text/tabwriter` with Docker's settings.
+//! - [`quote`] — `strconv.Quote`.
+//! - [`time`] — `time.Duration` and `time.Time` as text, and Docker's human durations.
 
 pub mod json;
+pub mod quote;
 pub mod tabwriter;
+pub mod time;
 pub mod yaml;

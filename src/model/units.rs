@@ -67,50 +67,10 @@ impl Duration {
 }
 
 impl fmt::Display for Duration {
-    /// Go's `time.Duration.String()`: `1h2m3.5s`, `1m30s`, `500ms`, `0s`.
+    /// Go's `time.Duration.String()`: `1h2m3.5s`, `1m30s`, `500ms`, `0s` (see `crate::go::time`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.0;
-        if n == 0 {
-            return write!(f, "0s");
-        }
-        let sign = if n < 0 { "-" } else { "" };
-        let u = n.unsigned_abs();
-        if u < 1_000_000_000 {
-            // Sub-second: pick the largest unit that keeps an integer part.
-            let (div, unit) = if u < 1_000 {
-                (1, "ns")
-            } else if u < 1_000_000 {
-                (1_000, "µs")
-            } else {
-                (1_000_000, "ms")
-            };
-            return write!(f, "{sign}{}{unit}", frac(u, div));
-        }
-        let hours = u / 3_600_000_000_000;
-        let rem = u % 3_600_000_000_000;
-        let mins = rem / 60_000_000_000;
-        let secs_ns = rem % 60_000_000_000;
-        let secs = frac(secs_ns, 1_000_000_000);
-        if hours > 0 {
-            write!(f, "{sign}{hours}h{mins}m{secs}s")
-        } else if mins > 0 {
-            write!(f, "{sign}{mins}m{secs}s")
-        } else {
-            write!(f, "{sign}{secs}s")
-        }
+        f.write_str(&crate::go::time::duration(self.0))
     }
-}
-
-/// `v / div` as a decimal without trailing zeros.
-fn frac(v: u64, div: u64) -> String {
-    let whole = v / div;
-    let rest = v % div;
-    if rest == 0 {
-        return whole.to_string();
-    }
-    let width = div.to_string().len() - 1;
-    let digits = format!("{rest:0width$}");
-    format!("{whole}.{}", digits.trim_end_matches('0'))
 }
 
 impl Serialize for Duration {

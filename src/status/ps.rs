@@ -3,9 +3,11 @@
 use futures_util::future::join_all;
 use serde::Serialize;
 
-use super::time::{go_time, human_duration, now_secs};
+use super::time::now_secs;
 use super::{containers, Scope, StatusError};
 use crate::engine::{ContainerStatus, ContainerSummary, Engine, PortSummary};
+use crate::go::quote::go_quote;
+use crate::go::time::{go_time, human_duration};
 use crate::reconcile::labels;
 
 #[derive(Debug, Clone, Default)]
@@ -197,24 +199,6 @@ pub fn ellipsis(s: &str, max: usize) -> String {
     out
 }
 
-/// Go's `strconv.Quote` for the text a command holds.
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,10 +236,5 @@ mod tests {
         assert_eq!(known(ContainerStatus::Paused, "Up 3 hours (Paused)"), None);
         assert_eq!(known(ContainerStatus::Exited, "Exited (1) 2 seconds ago"), None);
         assert_eq!(known(ContainerStatus::Restarting, "Restarting (1) 2 seconds ago"), None);
-    }
-
-    #[test]
-    fn small_formats_follow_go() {
-        assert_eq!(go_quote(&ellipsis("sh -c 'echo one; echo two'", 20)), "\"sh -c 'echo one; ec…\"");
     }
 }

@@ -1,38 +1,11 @@
-//! Times as Docker prints and reads them: `3 minutes ago`, Go's `time.Time` text, and the
-//! `--since`/`--until` values of `logs` (an RFC 3339 time, a Unix time, or a duration ago).
+//! The `--since`/`--until` values of `logs`: an RFC 3339 time, a Unix time, or a duration ago.
+//! (How times print as Go prints them is in `crate::go::time`.)
 
 use jiff::fmt::temporal::{Pieces, PiecesOffset};
 use jiff::tz::Offset;
 use jiff::Timestamp;
 
 use crate::model::Duration;
-
-/// Go's `units.HumanDuration` of a number of seconds: `Less than a second`, `3 minutes`...
-pub fn human_duration(secs: i64) -> String {
-    let hours = (secs as f64 / 3600.0 + 0.5) as i64;
-    match secs {
-        s if s < 1 => "Less than a second".into(),
-        1 => "1 second".into(),
-        s if s < 60 => format!("{s} seconds"),
-        s if s / 60 == 1 => "About a minute".into(),
-        s if s / 60 < 60 => format!("{} minutes", s / 60),
-        _ if hours == 1 => "About an hour".into(),
-        _ if hours < 48 => format!("{hours} hours"),
-        _ if hours < 24 * 7 * 2 => format!("{} days", hours / 24),
-        _ if hours < 24 * 30 * 2 => format!("{} weeks", hours / 24 / 7),
-        _ if hours < 24 * 365 * 2 => format!("{} months", hours / 24 / 30),
-        s => format!("{} years", s / 3600 / 24 / 365),
-    }
-}
-
-/// Go's `time.Time.String()` of a Unix time, in UTC: `2024-05-01 12:00:00 +0000 UTC`. A time
-/// outside years -9999 to 9999 (never one the engine reports) prints as the number.
-pub fn go_time(unix: i64) -> String {
-    match Timestamp::from_second(unix) {
-        Ok(t) => t.strftime("%Y-%m-%d %H:%M:%S +0000 UTC").to_string(),
-        Err(_) => unix.to_string(),
-    }
-}
 
 /// Why a `--since`/`--until` value is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -94,14 +67,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn durations_and_times_print_like_docker() {
-        assert_eq!(human_duration(0), "Less than a second");
-        assert_eq!(human_duration(90), "About a minute");
-        assert_eq!(human_duration(3 * 3600), "3 hours");
-        assert_eq!(go_time(1_700_000_000), "2023-11-14 22:13:20 +0000 UTC");
-    }
-
-    #[test]
     fn timestamps_are_read_in_every_form() {
         let now = 1_700_000_000;
         assert_eq!(parse_timestamp("42m", now), Ok(now - 42 * 60));
@@ -131,6 +96,6 @@ mod tests {
             r#"invalid timestamp "99999999999999-01-01": out of range (years -9999 to 9999)"#
         );
         assert_eq!(parse_timestamp("9999-12-30T00:00:00Z", now), Ok(253_402_128_000));
-        assert_eq!(go_time(253_402_128_000), "9999-12-30 00:00:00 +0000 UTC");
+        assert_eq!(crate::go::time::go_time(253_402_128_000), "9999-12-30 00:00:00 +0000 UTC");
     }
 }
