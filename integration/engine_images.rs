@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use futures_util::{StreamExt, TryStreamExt};
 use rcompose::engine::{
-    byte_stream, BuildOptions, ContainerConfig, ContainerSpec, Engine, EngineError, ImageFilter, ImageRemoved, LogOptions, Progress,
+    byte_stream, BuildOptions, ContainerConfig, ContainerSpec, Engine, EngineError, ImageFilter, ImageMessage, ImageRemoved, LogOptions,
     WaitCondition,
 };
 
@@ -32,11 +32,11 @@ async fn build_from_a_tar_context_then_run_the_image() {
         labels: p.labels(&[("stage", "built")]),
         ..Default::default()
     };
-    let progress: Vec<Progress> = e.build_image(byte_stream(context), &options).try_collect().await.expect("build");
-    let output: String = progress.iter().filter_map(|m| if let Progress::Output(s) = m { Some(s.as_str()) } else { None }).collect();
+    let progress: Vec<ImageMessage> = e.build_image(byte_stream(context), &options).try_collect().await.expect("build");
+    let output: String = progress.iter().filter_map(|m| if let ImageMessage::Output(s) = m { Some(s.as_str()) } else { None }).collect();
     assert!(output.contains(" : ARG GREETING=hello\n"), "{output}");
     let built = progress.iter().find_map(|m| match m {
-        Progress::ImageId(id) => Some(id.clone()),
+        ImageMessage::ImageId(id) => Some(id.clone()),
         _ => None,
     });
     let built = built.expect("an image id at the end of the build");
@@ -75,7 +75,7 @@ async fn a_failing_build_step_is_a_stream_error() {
     let context =
         Tar::new().file("Dockerfile", 0o644, format!("FROM {BUSYBOX}\nLABEL {TEST_LABEL}={}\nRUN exit 42\n", p.name).as_bytes()).finish();
     let options = BuildOptions { labels: p.labels(&[]), ..Default::default() };
-    let result: Result<Vec<Progress>, EngineError> = p.engine.build_image(byte_stream(context), &options).try_collect().await;
+    let result: Result<Vec<ImageMessage>, EngineError> = p.engine.build_image(byte_stream(context), &options).try_collect().await;
     match result {
         Err(EngineError::Stream { message }) => assert!(message.contains("42"), "{message}"),
         other => panic!("expected a stream error, got {other:?}"),
@@ -87,7 +87,7 @@ async fn a_build_without_its_base_image_fails_cleanly() {
     let p = TestProject::new("build-no-base").await;
     let dockerfile = format!("FROM 127.0.0.1:1/{}-missing:latest\n", p.name);
     let context = Tar::new().file("Dockerfile", 0o644, dockerfile.as_bytes()).finish();
-    let result: Result<Vec<Progress>, EngineError> =
+    let result: Result<Vec<ImageMessage>, EngineError> =
         p.engine.build_image(byte_stream(context), &BuildOptions::default()).try_collect().await;
     assert!(result.is_err(), "{result:?}");
 }

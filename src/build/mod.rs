@@ -16,7 +16,7 @@ use std::path::PathBuf;
 
 use futures_util::StreamExt;
 
-use crate::engine::{BuildOptions, Engine, EngineError, Progress};
+use crate::engine::{BuildOptions, Engine, EngineError, ImageMessage};
 
 pub use context::Context;
 pub use ignore::Ignore;
@@ -82,9 +82,9 @@ pub async fn run(engine: &dyn Engine, job: &BuildJob, output: &(dyn Fn(&str) + S
     let mut id = None;
     while let Some(item) = progress.next().await {
         match item {
-            Ok(Progress::Output(text)) => lines.push(&text, output),
-            Ok(Progress::Status { status, .. }) => output(&status),
-            Ok(Progress::ImageId(i)) => id = Some(i),
+            Ok(ImageMessage::Output(text)) => lines.push(&text, output),
+            Ok(ImageMessage::Status { status, .. }) => output(&status),
+            Ok(ImageMessage::ImageId(i)) => id = Some(i),
             Err(e) => {
                 lines.flush(output);
                 if let Some(message) = context_failure.lock().expect("never poisoned").take() {

@@ -86,9 +86,9 @@ impl Default for BuildOptions {
     }
 }
 
-/// One message of a build or pull stream. Failures arrive as `Err(EngineError::Stream)`.
+/// One message of a build, pull or push stream. Failures arrive as `Err(EngineError::Stream)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Progress {
+pub enum ImageMessage {
     /// Build output, a line or a fragment of one (`Step 2/4 : ARG X\n`).
     Output(String),
     /// Layer or phase status (`Downloading`, `Pull complete`), with byte counts when known.

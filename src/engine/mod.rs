@@ -36,7 +36,7 @@ pub use docker::DockerEngine;
 pub use error::EngineError;
 pub use fake::FakeEngine;
 pub use filter::LabelFilter;
-pub use image::{BuildOptions, ImageFilter, ImageInfo, ImageRemoved, ImageSummary, Progress};
+pub use image::{BuildOptions, ImageFilter, ImageInfo, ImageMessage, ImageRemoved, ImageSummary};
 pub use inspect::{
     ContainerDetails, ContainerState, ContainerStatus, ContainerSummary, EndpointInfo, HealthProbe, HealthState, HealthStatus, MountPoint,
     PortSummary,
@@ -129,10 +129,10 @@ pub trait Engine: Send + Sync {
     fn remove_image<'a>(&'a self, name: &'a str, force: bool) -> EngineFuture<'a, Vec<ImageRemoved>>;
     /// Gives `source` the reference `target` (`repo:tag`, the tag defaults to `latest`).
     fn tag_image<'a>(&'a self, source: &'a str, target: &'a str) -> EngineFuture<'a, ()>;
-    /// Builds from a tar context; the stream ends after `Progress::ImageId` or an error.
-    fn build_image<'a>(&'a self, context: ByteStream, options: &'a BuildOptions) -> EngineStream<'a, Progress>;
+    /// Builds from a tar context; the stream ends after `ImageMessage::ImageId` or an error.
+    fn build_image<'a>(&'a self, context: ByteStream, options: &'a BuildOptions) -> EngineStream<'a, ImageMessage>;
     /// Pulls `reference` (`name[:tag|@digest]`, tag defaults to `latest`).
-    fn pull_image<'a>(&'a self, reference: &'a str, platform: Option<&'a str>) -> EngineStream<'a, Progress>;
+    fn pull_image<'a>(&'a self, reference: &'a str, platform: Option<&'a str>) -> EngineStream<'a, ImageMessage>;
     /// Pushes `reference` (`name[:tag]`, tag defaults to `latest`) to its registry.
-    fn push_image<'a>(&'a self, reference: &'a str) -> EngineStream<'a, Progress>;
+    fn push_image<'a>(&'a self, reference: &'a str) -> EngineStream<'a, ImageMessage>;
 }

@@ -20,7 +20,7 @@ use super::convert::InjectedFile;
 use super::health;
 use super::labels;
 use super::plan::{OnFailure, Op, Plan, StepId};
-use crate::engine::{byte_stream, ArchiveOptions, Engine, EngineError, Progress, RemoveContainerOptions};
+use crate::engine::{byte_stream, ArchiveOptions, Engine, EngineError, ImageMessage, RemoveContainerOptions};
 use crate::output::{Detail, Event};
 
 /// Where progress events go (the CLI prints them through `output::event`).
@@ -261,15 +261,15 @@ impl Executor {
 
     /// Reads a pull or push stream to its end, passing on each layer's changes of status
     /// unless `quiet`; the stream's error is the step's.
-    async fn relay(&self, reference: &str, mut progress: crate::engine::EngineStream<'_, Progress>, quiet: bool) -> Result<(), String> {
+    async fn relay(&self, reference: &str, mut progress: crate::engine::EngineStream<'_, ImageMessage>, quiet: bool) -> Result<(), String> {
         let mut last: HashMap<Option<String>, String> = HashMap::new();
         while let Some(item) = progress.next().await {
             let text = match item.map_err(|err| err.to_string())? {
-                Progress::Status { id, status, .. } if last.get(&id) != Some(&status) => {
+                ImageMessage::Status { id, status, .. } if last.get(&id) != Some(&status) => {
                     last.insert(id.clone(), status.clone());
                     id.map_or(status.clone(), |id| format!("{id}: {status}"))
                 }
-                Progress::Output(text) => text.trim_end().to_string(),
+                ImageMessage::Output(text) => text.trim_end().to_string(),
                 _ => continue,
             };
             if !quiet {

@@ -6,7 +6,9 @@ use futures_util::{stream, StreamExt, TryStreamExt};
 
 use super::wire::sorted;
 use super::{filters, spec::map, DockerEngine};
-use crate::engine::{BuildOptions, ByteStream, EngineResult, EngineStream, ImageFilter, ImageInfo, ImageRemoved, ImageSummary, Progress};
+use crate::engine::{
+    BuildOptions, ByteStream, EngineResult, EngineStream, ImageFilter, ImageInfo, ImageMessage, ImageRemoved, ImageSummary,
+};
 
 pub(super) async fn inspect(e: &DockerEngine, name: &str) -> EngineResult<ImageInfo> {
     let i = e.docker.inspect_image(name).await.map_err(|x| e.err(x))?;
@@ -52,7 +54,7 @@ fn split_reference(reference: &str) -> (&str, &str) {
     }
 }
 
-pub(super) fn build<'a>(e: &'a DockerEngine, context: ByteStream, o: &'a BuildOptions) -> EngineStream<'a, Progress> {
+pub(super) fn build<'a>(e: &'a DockerEngine, context: ByteStream, o: &'a BuildOptions) -> EngineStream<'a, ImageMessage> {
     let options = q::BuildImageOptions {
         dockerfile: o.dockerfile.clone(),
         t: o.tag.clone(),
@@ -120,12 +122,12 @@ pub(super) fn build<'a>(e: &'a DockerEngine, context: ByteStream, o: &'a BuildOp
 
 /// Items a task produces, received in order; dropping the stream aborts the task.
 struct Forwarded {
-    rx: tokio::sync::mpsc::Receiver<EngineResult<Progress>>,
+    rx: tokio::sync::mpsc::Receiver<EngineResult<ImageMessage>>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl futures_util::Stream for Forwarded {
-    type Item = EngineResult<Progress>;
+    type Item = EngineResult<ImageMessage>;
 
     fn poll_next(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Self::Item>> {
         self.rx.poll_recv(cx)
@@ -150,22 +152,22 @@ fn query_escape(value: &str) -> String {
 }
 
 /// One build message can carry output, a status and the final image id at once.
-fn build_progress(info: BuildInfo) -> Vec<Progress> {
+fn build_progress(info: BuildInfo) -> Vec<ImageMessage> {
     let mut out = Vec::new();
     if let Some(text) = info.stream.filter(|s| !s.is_empty()) {
-        out.push(Progress::Output(text));
+        out.push(ImageMessage::Output(text));
     }
     if let Some(status) = info.status {
         let detail = info.progress_detail.unwrap_or_default();
-        out.push(Progress::Status { id: info.id, status, current: detail.current, total: detail.total });
+        out.push(ImageMessage::Status { id: info.id, status, current: detail.current, total: detail.total });
     }
     if let Some(id) = info.aux.and_then(|a| a.id) {
-        out.push(Progress::ImageId(id));
+        out.push(ImageMessage::ImageId(id));
     }
     out
 }
 
-pub(super) fn pull<'a>(e: &'a DockerEngine, reference: &'a str, platform: Option<&'a str>) -> EngineStream<'a, Progress> {
+pub(super) fn pull<'a>(e: &'a DockerEngine, reference: &'a str, platform: Option<&'a str>) -> EngineStream<'a, ImageMessage> {
     let options = q::CreateImageOptions {
         from_image: Some(reference.to_string()),
         platform: platform.unwrap_or_default().to_string(),
@@ -176,12 +178,12 @@ pub(super) fn pull<'a>(e: &'a DockerEngine, reference: &'a str, platform: Option
         .map_err(|x| e.err(x))
         .map_ok(|info| {
             let detail = info.progress_detail.unwrap_or_default();
-            Progress::Status { id: info.id, status: info.status.unwrap_or_default(), current: detail.current, total: detail.total }
+            ImageMessage::Status { id: info.id, status: info.status.unwrap_or_default(), current: detail.current, total: detail.total }
         })
         .boxed()
 }
 
-pub(super) fn push<'a>(e: &'a DockerEngine, reference: &'a str) -> EngineStream<'a, Progress> {
+pub(super) fn push<'a>(e: &'a DockerEngine, reference: &'a str) -> EngineStream<'a, ImageMessage> {
     let (repo, tag) = split_reference(reference);
     let options = q::PushImageOptions { tag: Some(tag.to_string()), ..Default::default() };
     e.docker
@@ -189,7 +191,7 @@ pub(super) fn push<'a>(e: &'a DockerEngine, reference: &'a str) -> EngineStream<
         .map_err(|x| e.err(x))
         .map_ok(|info| {
             let detail = info.progress_detail.unwrap_or_default();
-            Progress::Status { id: None, status: info.status.unwrap_or_default(), current: detail.current, total: detail.total }
+            ImageMessage::Status { id: None, status: info.status.unwrap_or_default(), current: detail.current, total: detail.total }
         })
         .boxed()
 }

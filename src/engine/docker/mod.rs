@@ -23,8 +23,8 @@ use futures_util::FutureExt;
 use super::{
     ArchiveOptions, BuildOptions, ByteStream, ContainerDetails, ContainerSpec, ContainerSummary, EndpointSpec, Engine, EngineError,
     EngineEvent, EngineFuture, EngineResult, EngineStream, EngineVersion, EventFilter, ExecOutput, ExecSpec, ImageFilter, ImageInfo,
-    ImageRemoved, ImageSummary, LabelFilter, LogChunk, LogOptions, NetworkInfo, NetworkSpec, Progress, RemoveContainerOptions, TopResult,
-    VolumeInfo, VolumeSpec, WaitCondition, WaitResult,
+    ImageMessage, ImageRemoved, ImageSummary, LabelFilter, LogChunk, LogOptions, NetworkInfo, NetworkSpec, RemoveContainerOptions,
+    TopResult, VolumeInfo, VolumeSpec, WaitCondition, WaitResult,
 };
 
 /// Where the engine listens when `DOCKER_HOST` is unset.
@@ -259,15 +259,15 @@ impl Engine for DockerEngine {
         images::tag(self, source, target).boxed()
     }
 
-    fn build_image<'a>(&'a self, context: ByteStream, options: &'a BuildOptions) -> EngineStream<'a, Progress> {
+    fn build_image<'a>(&'a self, context: ByteStream, options: &'a BuildOptions) -> EngineStream<'a, ImageMessage> {
         images::build(self, context, options)
     }
 
-    fn pull_image<'a>(&'a self, reference: &'a str, platform: Option<&'a str>) -> EngineStream<'a, Progress> {
+    fn pull_image<'a>(&'a self, reference: &'a str, platform: Option<&'a str>) -> EngineStream<'a, ImageMessage> {
         images::pull(self, reference, platform)
     }
 
-    fn push_image<'a>(&'a self, reference: &'a str) -> EngineStream<'a, Progress> {
+    fn push_image<'a>(&'a self, reference: &'a str) -> EngineStream<'a, ImageMessage> {
         images::push(self, reference)
     }
 }

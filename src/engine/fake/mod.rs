@@ -23,8 +23,8 @@ use state::State;
 use super::{
     ArchiveOptions, BuildOptions, ByteStream, ContainerDetails, ContainerSpec, ContainerSummary, EndpointSpec, Engine, EngineError,
     EngineEvent, EngineFuture, EngineResult, EngineStream, EngineVersion, EventFilter, ExecOutput, ExecSpec, ImageFilter, ImageInfo,
-    ImageRemoved, ImageSummary, LabelFilter, LogChunk, LogOptions, NetworkInfo, NetworkSpec, Progress, RemoveContainerOptions, TopResult,
-    VolumeInfo, VolumeSpec, WaitCondition, WaitResult,
+    ImageMessage, ImageRemoved, ImageSummary, LabelFilter, LogChunk, LogOptions, NetworkInfo, NetworkSpec, RemoveContainerOptions,
+    TopResult, VolumeInfo, VolumeSpec, WaitCondition, WaitResult,
 };
 
 /// The fake engine. Share it as `Arc<FakeEngine>` and hand out `Arc<dyn Engine>` clones.
@@ -336,7 +336,7 @@ impl Engine for FakeEngine {
         done(self.call("tag_image", target, |s| s.tag_image(source, target)))
     }
 
-    fn build_image<'a>(&'a self, context: ByteStream, options: &'a BuildOptions) -> EngineStream<'a, Progress> {
+    fn build_image<'a>(&'a self, context: ByteStream, options: &'a BuildOptions) -> EngineStream<'a, ImageMessage> {
         let target = options.tag.clone().unwrap_or_default();
         let build = async move {
             let sent: Result<Vec<bytes::Bytes>, _> = context.try_collect().await;
@@ -346,11 +346,11 @@ impl Engine for FakeEngine {
         stream::once(build).flatten().boxed()
     }
 
-    fn pull_image<'a>(&'a self, reference: &'a str, _platform: Option<&'a str>) -> EngineStream<'a, Progress> {
+    fn pull_image<'a>(&'a self, reference: &'a str, _platform: Option<&'a str>) -> EngineStream<'a, ImageMessage> {
         items(self.call("pull_image", reference, |s| Ok(s.pull(reference))))
     }
 
-    fn push_image<'a>(&'a self, reference: &'a str) -> EngineStream<'a, Progress> {
+    fn push_image<'a>(&'a self, reference: &'a str) -> EngineStream<'a, ImageMessage> {
         items(self.call("push_image", reference, |s| s.push(reference)))
     }
 }

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use super::state::{normalize_reference, now_nanos, State};
 use crate::engine::{
-    BuildOptions, EngineError, EngineResult, ImageFilter, ImageInfo, ImageRemoved, ImageSummary, LabelFilter, NetworkInfo, NetworkSpec,
-    Progress, VolumeInfo, VolumeSpec,
+    BuildOptions, EngineError, EngineResult, ImageFilter, ImageInfo, ImageMessage, ImageRemoved, ImageSummary, LabelFilter, NetworkInfo,
+    NetworkSpec, VolumeInfo, VolumeSpec,
 };
 
 impl State {
@@ -175,16 +175,16 @@ impl State {
     }
 
     /// A build always succeeds, producing a new image with the options' tag and labels.
-    pub fn build(&mut self, options: &BuildOptions) -> Vec<Progress> {
+    pub fn build(&mut self, options: &BuildOptions) -> Vec<ImageMessage> {
         let id = self.new_image(0xb, Vec::new(), options.labels.clone());
         if let Some(tag) = &options.tag {
             self.tag_image(&id, tag).expect("image just added");
         }
-        vec![Progress::Output(format!("Step 1/1 : fake build of {}\n", options.dockerfile)), Progress::ImageId(id)]
+        vec![ImageMessage::Output(format!("Step 1/1 : fake build of {}\n", options.dockerfile)), ImageMessage::ImageId(id)]
     }
 
     /// A pull always succeeds: a known reference is up to date, an unknown one appears.
-    pub fn pull(&mut self, reference: &str) -> Vec<Progress> {
+    pub fn pull(&mut self, reference: &str) -> Vec<ImageMessage> {
         let reference = normalize_reference(reference);
         let status = if self.image_id(&reference).is_ok() {
             format!("Status: Image is up to date for {reference}")
@@ -192,12 +192,17 @@ impl State {
             self.add_image(&reference, BTreeMap::new());
             format!("Status: Downloaded newer image for {reference}")
         };
-        vec![Progress::Status { id: None, status, current: None, total: None }]
+        vec![ImageMessage::Status { id: None, status, current: None, total: None }]
     }
 
     /// A push of an image the engine has succeeds (there is no registry to refuse it).
-    pub fn push(&mut self, reference: &str) -> EngineResult<Vec<Progress>> {
+    pub fn push(&mut self, reference: &str) -> EngineResult<Vec<ImageMessage>> {
         self.image_id(&normalize_reference(reference))?;
-        Ok(vec![Progress::Status { id: None, status: format!("The push refers to repository [{reference}]"), current: None, total: None }])
+        Ok(vec![ImageMessage::Status {
+            id: None,
+            status: format!("The push refers to repository [{reference}]"),
+            current: None,
+            total: None,
+        }])
     }
 }

@@ -159,7 +159,7 @@ async fn images_build_tag_pull_and_remove() {
     let fake = fake();
     let options = BuildOptions { tag: Some("app:1".into()), labels: labels(&[("k", "v")]), ..Default::default() };
     let progress: Vec<_> = fake.build_image(byte_stream(&b"ctx"[..]), &options).try_collect().await.unwrap();
-    assert!(progress.iter().any(|p| matches!(p, crate::engine::Progress::ImageId(_))));
+    assert!(progress.iter().any(|p| matches!(p, crate::engine::ImageMessage::ImageId(_))));
     let built = fake.inspect_image("app:1").await.unwrap();
     assert_eq!(built.labels, labels(&[("k", "v")]));
     fake.tag_image("app:1", "app:latest").await.unwrap();

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use super::{hard, soft, OnFailure, Op, Plan, Progress, StepId, Target};
+use super::{hard, soft, OnFailure, Op, Plan, StepId, StepLabel, Target};
 use crate::engine::MountKind;
 use crate::graph::Graph;
 use crate::model::{DependsOn, Project, Service};
@@ -51,7 +51,7 @@ pub fn plan_down(name: &str, project: Option<&Project>, observed: &Observed, opt
         plan.push(
             Op::RemoveNetwork { name: n.name.clone() },
             soft(removals.clone()),
-            Progress::new("Network", &n.name, Some("Removing"), Some("Removed")),
+            StepLabel::new("Network", &n.name, Some("Removing"), Some("Removed")),
         );
     }
     if opts.volumes {
@@ -62,7 +62,7 @@ pub fn plan_down(name: &str, project: Option<&Project>, observed: &Observed, opt
             plan.push(
                 Op::RemoveVolume { name: v.name.clone() },
                 soft(removals.clone()),
-                Progress::new("Volume", &v.name, Some("Removing"), Some("Removed")),
+                StepLabel::new("Volume", &v.name, Some("Removing"), Some("Removed")),
             );
         }
     }
@@ -72,7 +72,7 @@ pub fn plan_down(name: &str, project: Option<&Project>, observed: &Observed, opt
             plan.push(
                 Op::RemoveImage { name: image.clone() },
                 soft(removals.clone()),
-                Progress::new("Image", image, Some("Removing"), Some("Removed")),
+                StepLabel::new("Image", image, Some("Removing"), Some("Removed")),
             );
         }
     }
@@ -108,7 +108,7 @@ pub(super) fn stop_and_remove_ordered(
                 let stop = plan.push(
                     Op::StopContainer { target: target.clone(), timeout },
                     before,
-                    Progress::new("Container", c.name(), Some("Stopping"), Some("Stopped")),
+                    StepLabel::new("Container", c.name(), Some("Stopping"), Some("Stopped")),
                 );
                 stops.entry(service).or_default().push(stop);
                 before = hard([stop]);
@@ -116,7 +116,7 @@ pub(super) fn stop_and_remove_ordered(
             removals.push(plan.push(
                 Op::RemoveContainer { target, volumes },
                 before,
-                Progress::new("Container", c.name(), Some("Removing"), Some("Removed")),
+                StepLabel::new("Container", c.name(), Some("Removing"), Some("Removed")),
             ));
             removed.push((*c, *removals.last().expect("just pushed")));
         }

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{hard, soft, OnFailure, Op, Plan, PlanError, Progress, StepId};
+use super::{hard, soft, OnFailure, Op, Plan, PlanError, StepId, StepLabel};
 use crate::build::{self, BuildJob, Overrides};
 use crate::model::{Project, Service};
 use crate::reconcile::labels;
@@ -114,7 +114,7 @@ pub(super) fn prepare(
         if let Some(reason) = decision.pull {
             plan.decide(format!("image {image}"), "pull", reason);
             let op = Op::PullImage { reference: image.clone(), services: users[&image].clone(), quiet: opts.quiet_pull };
-            let step = plan.push(op, vec![], Progress::new("Image", &image, Some("Pulling"), Some("Pulled")));
+            let step = plan.push(op, vec![], StepLabel::new("Image", &image, Some("Pulling"), Some("Pulled")));
             if decision.build.is_some() {
                 // The build covers a failed pull, as in Docker Compose.
                 plan.steps[step].on_failure = OnFailure::Warn;
@@ -183,7 +183,7 @@ pub fn plan_build(project: &Project, services: &BTreeSet<String>, overrides: &Ov
         plan.decide(format!("image {reference}"), "push", "--push");
         let after = built.get(&reference).map(|b| hard(vec![*b])).unwrap_or_default();
         let op = Op::PushImage { reference: reference.clone(), services: vec![service] };
-        let step = plan.push(op, after, Progress::new("Image", &reference, Some("Pushing"), Some("Pushed")));
+        let step = plan.push(op, after, StepLabel::new("Image", &reference, Some("Pushing"), Some("Pushed")));
         pushed.insert(reference, step);
     }
     Ok(plan)
@@ -223,7 +223,7 @@ pub fn plan_pull(project: &Project, observed: &Observed, services: &BTreeSet<Str
         }
         plan.decide(format!("image {}", s.image), "pull", format!("service {}", s.name));
         let op = Op::PullImage { reference: s.image.clone(), services: vec![s.name.clone()], quiet: false };
-        let step = plan.push(op, vec![], Progress::new("Image", &s.image, Some("Pulling"), Some("Pulled")));
+        let step = plan.push(op, vec![], StepLabel::new("Image", &s.image, Some("Pulling"), Some("Pulled")));
         if opts.ignore_failures {
             plan.steps[step].on_failure = OnFailure::Warn;
         }
@@ -233,7 +233,7 @@ pub fn plan_pull(project: &Project, observed: &Observed, services: &BTreeSet<Str
 }
 
 fn push_build(plan: &mut Plan, job: BuildJob, after: Vec<super::Edge>) -> StepId {
-    let progress = Progress::new("Image", &job.tags[0], Some("Building"), Some("Built"));
+    let progress = StepLabel::new("Image", &job.tags[0], Some("Building"), Some("Built"));
     plan.push(Op::BuildImage(Box::new(job)), after, progress)
 }
 

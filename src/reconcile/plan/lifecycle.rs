@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::down::{by_stop_order, label_project, service_graph, stop_and_remove_ordered};
 use super::gates::Gates;
-use super::{hard, soft, Op, Plan, Progress, StepId, Target};
+use super::{hard, soft, Op, Plan, StepId, StepLabel, Target};
 use crate::engine::ContainerStatus;
 use crate::model::Project;
 use crate::reconcile::observe::{Observed, ObservedContainer};
@@ -47,7 +47,7 @@ pub fn plan_start(project: &Project, observed: &Observed, services: &BTreeSet<St
             ready.push(plan.push(
                 Op::StartContainer(target(c)),
                 edges.clone(),
-                Progress::new("Container", c.name(), Some("Starting"), Some("Started")),
+                StepLabel::new("Container", c.name(), Some("Starting"), Some("Started")),
             ));
         }
         gates.service_ready(name, ready, containers.iter().map(|c| c.name().to_string()).collect());
@@ -72,7 +72,7 @@ pub fn plan_stop(project: Option<&Project>, observed: &Observed, services: &BTre
             let step = plan.push(
                 Op::StopContainer { target: target(c), timeout },
                 soft(after.clone()),
-                Progress::new("Container", c.name(), Some("Stopping"), Some("Stopped")),
+                StepLabel::new("Container", c.name(), Some("Stopping"), Some("Stopped")),
             );
             stops.entry(service.to_string()).or_default().push(step);
         }
@@ -124,13 +124,13 @@ pub fn plan_restart(
                 let stop = plan.push(
                     Op::StopContainer { target: target(c), timeout },
                     soft(after.clone()),
-                    Progress::new("Container", c.name(), Some("Restarting"), None),
+                    StepLabel::new("Container", c.name(), Some("Restarting"), None),
                 );
                 hard([stop])
             } else {
                 soft(after.clone())
             };
-            let start = plan.push(Op::StartContainer(target(c)), before, Progress::new("Container", c.name(), None, Some("Started")));
+            let start = plan.push(Op::StartContainer(target(c)), before, StepLabel::new("Container", c.name(), None, Some("Started")));
             starts.entry(service.to_string()).or_default().push(start);
         }
     }
@@ -170,7 +170,7 @@ pub fn plan_kill(project: Option<&Project>, observed: &Observed, services: &BTre
         plan.push(
             Op::KillContainer { target: target(c), signal: signal.map(str::to_string) },
             vec![],
-            Progress::new("Container", c.name(), Some("Killing"), Some("Killed")),
+            StepLabel::new("Container", c.name(), Some("Killing"), Some("Killed")),
         );
     }
     // Docker Compose says so too, and exits 0.
@@ -187,7 +187,7 @@ pub fn plan_pause(observed: &Observed, services: &BTreeSet<String>) -> Plan {
         match c.state() {
             ContainerStatus::Running => {
                 plan.decide(c.name(), "pause", "");
-                plan.push(Op::PauseContainer(target(c)), vec![], Progress::new("Container", c.name(), None, Some("Paused")));
+                plan.push(Op::PauseContainer(target(c)), vec![], StepLabel::new("Container", c.name(), None, Some("Paused")));
             }
             state => plan.decide(c.name(), "up to date", state.to_string()),
         }
@@ -202,7 +202,7 @@ pub fn plan_unpause(observed: &Observed, services: &BTreeSet<String>) -> Plan {
         match c.state() {
             ContainerStatus::Paused => {
                 plan.decide(c.name(), "unpause", "");
-                plan.push(Op::UnpauseContainer(target(c)), vec![], Progress::new("Container", c.name(), None, Some("Unpaused")));
+                plan.push(Op::UnpauseContainer(target(c)), vec![], StepLabel::new("Container", c.name(), None, Some("Unpaused")));
             }
             state => plan.decide(c.name(), "up to date", state.to_string()),
         }

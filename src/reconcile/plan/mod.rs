@@ -90,7 +90,7 @@ pub struct Step {
     /// What a failure of this step means for the steps that wait on it.
     pub on_failure: OnFailure,
     /// The progress lines to show around this step, if any.
-    pub progress: Option<Progress>,
+    pub progress: Option<StepLabel>,
 }
 
 /// "This step waits for `step`".
@@ -110,9 +110,9 @@ pub enum OnFailure {
     Warn,
 }
 
-/// A progress line pair: ` Container p-web-1  Creating` then `... Created`.
+/// How a step shows in the progress view: ` Container p-web-1  Creating`, then `... Created`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Progress {
+pub struct StepLabel {
     /// `Container`, `Network`, `Volume`, `Image`.
     pub kind: &'static str,
     pub name: String,
@@ -254,7 +254,7 @@ impl Condition {
 
 impl Plan {
     /// Appends a step and returns its id.
-    pub fn push(&mut self, op: Op, after: Vec<Edge>, progress: Option<Progress>) -> StepId {
+    pub fn push(&mut self, op: Op, after: Vec<Edge>, progress: Option<StepLabel>) -> StepId {
         self.steps.push(Step { op, after, on_failure: OnFailure::Abort, progress });
         self.steps.len() - 1
     }
@@ -279,9 +279,9 @@ pub fn soft(steps: impl IntoIterator<Item = StepId>) -> Vec<Edge> {
     steps.into_iter().map(|step| Edge { step, hard: false }).collect()
 }
 
-impl Progress {
-    pub fn new(kind: &'static str, name: impl Into<String>, begin: Option<&'static str>, end: Option<&'static str>) -> Option<Progress> {
-        Some(Progress { kind, name: name.into(), begin, end })
+impl StepLabel {
+    pub fn new(kind: &'static str, name: impl Into<String>, begin: Option<&'static str>, end: Option<&'static str>) -> Option<StepLabel> {
+        Some(StepLabel { kind, name: name.into(), begin, end })
     }
 }
 

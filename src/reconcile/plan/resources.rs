@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::{hard, Op, Plan, PlanError, Progress, StepId, Target};
+use super::{hard, Op, Plan, PlanError, StepId, StepLabel, Target};
 use crate::engine::{NetworkInfo, VolumeInfo};
 use crate::model::{Project, Service, MOUNT_VOLUME};
 use crate::reconcile::convert::{network_spec, volume_spec};
@@ -60,7 +60,7 @@ pub(super) fn prepare(
                 let spec = network_spec(project, key, net);
                 out.networks.insert(
                     key.clone(),
-                    plan.push(Op::CreateNetwork(spec), vec![], Progress::new("Network", &net.name, Some("Creating"), Some("Created"))),
+                    plan.push(Op::CreateNetwork(spec), vec![], StepLabel::new("Network", &net.name, Some("Creating"), Some("Created"))),
                 );
             }
             Some(found) if !net.external => {
@@ -79,7 +79,7 @@ pub(super) fn prepare(
                 let spec = volume_spec(project, key, vol);
                 out.volumes.insert(
                     key.clone(),
-                    plan.push(Op::CreateVolume(spec), vec![], Progress::new("Volume", &vol.name, Some("Creating"), Some("Created"))),
+                    plan.push(Op::CreateVolume(spec), vec![], StepLabel::new("Volume", &vol.name, Some("Creating"), Some("Created"))),
                 );
             }
             Some(found) if !vol.external => {
@@ -202,13 +202,13 @@ pub(super) fn stop_and_remove(plan: &mut Plan, c: &ObservedContainer, timeout: O
         let stop = plan.push(
             Op::StopContainer { target: target.clone(), timeout },
             hard(before),
-            Progress::new("Container", c.name(), Some("Stopping"), Some("Stopped")),
+            StepLabel::new("Container", c.name(), Some("Stopping"), Some("Stopped")),
         );
         before = vec![stop];
     }
     plan.push(
         Op::RemoveContainer { target, volumes: false },
         hard(before),
-        Progress::new("Container", c.name(), Some("Removing"), Some("Removed")),
+        StepLabel::new("Container", c.name(), Some("Removing"), Some("Removed")),
     )
 }

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use super::gates::Gates;
-use super::{hard, resources, Op, PendingHash, Plan, PlanError, Progress, StepId, Target};
+use super::{hard, resources, Op, PendingHash, Plan, PlanError, StepId, StepLabel, Target};
 use crate::graph::Graph;
 use crate::model::{Project, Service};
 use crate::reconcile::convert::{self, Context};
@@ -185,7 +185,7 @@ impl Up<'_> {
             let label = image_id.is_none().then(|| image.clone());
             self.supported(s)?;
             let op = Op::CreateContainer { spec: Box::new(spec), image_label: label, hash: pending.clone() };
-            let step = self.plan.push(op, hard(prereqs.clone()), Progress::new("Container", &name, Some("Creating"), Some("Created")));
+            let step = self.plan.push(op, hard(prereqs.clone()), StepLabel::new("Container", &name, Some("Creating"), Some("Created")));
             let step = self.copy_files(s, &subject(number), Target::name(&name), step)?;
             ready.push(step);
             starts.push((Some(step), Target::name(&name)));
@@ -200,7 +200,7 @@ impl Up<'_> {
                 ready.push(self.plan.push(
                     Op::StartContainer(target),
                     after,
-                    Progress::new("Container", name, Some("Starting"), Some("Started")),
+                    StepLabel::new("Container", name, Some("Starting"), Some("Started")),
                 ));
             }
         }
@@ -282,7 +282,7 @@ impl Up<'_> {
         let create = self.plan.push(
             Op::CreateContainer { spec: Box::new(spec), image_label: label, hash },
             hard(prereqs),
-            Progress::new("Container", &name, Some("Recreate"), None),
+            StepLabel::new("Container", &name, Some("Recreate"), None),
         );
         let create = self.copy_files(s, subject, Target::name(&temp), create)?;
         let p = &mut self.plan;
@@ -292,7 +292,7 @@ impl Up<'_> {
         Ok(p.push(
             Op::RenameContainer { target: Target::name(temp), to: name.clone() },
             hard([remove]),
-            Progress::new("Container", name, None, Some("Recreated")),
+            StepLabel::new("Container", name, None, Some("Recreated")),
         ))
     }
 
