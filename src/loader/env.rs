@@ -75,6 +75,23 @@ impl Environment {
 }
 
 /// The `.env` files to read: the `--env-file`s when given, else `.env` in the project directory
+/// Reads the `.env` of `project_dir` into a fresh `environment` when it is not the one read
+/// before the files were found (`read`): the files' location may move the project, and its
+/// `.env` with it. Returns the env files in force.
+pub fn reread_for(
+    environment: &mut Environment,
+    opts: &super::Options,
+    read: &[PathBuf],
+    project_dir: &Path,
+) -> Result<Vec<PathBuf>, Diagnostic> {
+    let env_files = env_files(&opts.env_files, project_dir, &opts.cwd)?;
+    if env_files != read {
+        *environment = Environment::from_process(opts.environ.iter().cloned());
+        environment.add_env_files(&env_files)?;
+    }
+    Ok(env_files)
+}
+
 /// when it exists.
 pub fn env_files(explicit: &[PathBuf], project_dir: &Path, cwd: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
     if !explicit.is_empty() {

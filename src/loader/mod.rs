@@ -186,20 +186,9 @@ fn merge_files(opts: &Options) -> Result<Merged, Diagnostic> {
     let pre_env_files = env::env_files(&opts.env_files, &provisional_dir, &opts.cwd)?;
     environment.add_env_files(&pre_env_files)?;
 
-    let files = config_files(opts, &environment)?;
-    let project_dir = match &opts.project_dir {
-        Some(d) => absolutize(d, &opts.cwd),
-        None => match files.first() {
-            Some(f) if f != Path::new("-") => f.parent().map(Path::to_path_buf).unwrap_or_else(|| opts.cwd.clone()),
-            _ => opts.cwd.clone(),
-        },
-    };
-    // The `.env` of the project directory, when it differs from the one read above.
-    let env_files = env::env_files(&opts.env_files, &project_dir, &opts.cwd)?;
-    if env_files != pre_env_files {
-        environment = Environment::from_process(opts.environ.iter().cloned());
-        environment.add_env_files(&env_files)?;
-    }
+    let files = source::config_files(opts, &environment, &mut warnings)?;
+    let project_dir = source::project_dir(opts, &files);
+    let env_files = env::reread_for(&mut environment, opts, &pre_env_files, &project_dir)?;
 
     // Parse every file, and find the project name before interpolating the rest: the name is
     // visible to interpolation as COMPOSE_PROJECT_NAME.
@@ -211,7 +200,7 @@ fn merge_files(opts: &Options) -> Result<Merged, Diagnostic> {
     for doc in &docs {
         collect_references(doc, &mut variables);
     }
-    let name = project_name(opts, &environment, &mut docs, &project_dir, &mut warnings)?;
+    let name = source::project_name(opts, &environment, &mut docs, &project_dir, &mut warnings)?;
     environment.set(
         "COMPOSE_PROJECT_NAME",
         &name,
@@ -340,81 +329,6 @@ fn read_file(file: &Path) -> Result<Node, Diagnostic> {
     Ok(node)
 }
 
-/// The files to load: `-f`, else `COMPOSE_FILE`, else discovery from the working directory.
-fn config_files(opts: &Options, env: &Environment) -> Result<Vec<PathBuf>, Diagnostic> {
-    if !opts.files.is_empty() {
-        return Ok(opts.files.iter().map(|f| if f == Path::new("-") { f.clone() } else { absolutize(f, &opts.cwd) }).collect());
-    }
-    if let Some(list) = env.get("COMPOSE_FILE").filter(|s| !s.is_empty()) {
-        let sep = env.get("COMPOSE_PATH_SEPARATOR").filter(|s| !s.is_empty()).unwrap_or(":");
-        let files: Vec<PathBuf> = list.split(sep).filter(|s| !s.is_empty()).map(|f| absolutize(Path::new(f), &opts.cwd)).collect();
-        for f in &files {
-            if !f.is_file() {
-                // Exit code 1, as Docker Compose's for this case (a bad variable, not a bad file).
-                return Err(Diagnostic {
-                    kind: diagnostic::Kind::Other,
-                    ..Diagnostic::file(f, "cannot read compose file named in COMPOSE_FILE: no such file")
-                });
-            }
-        }
-        return Ok(files);
-    }
-    let start = opts.project_dir.as_ref().map(|d| absolutize(d, &opts.cwd)).unwrap_or_else(|| opts.cwd.clone());
-    source::discover(&start)
-}
-
-/// `-p`, then `COMPOSE_PROJECT_NAME`, then the last top-level `name:`, then the project
-/// directory's name.
-fn project_name(
-    opts: &Options,
-    env: &Environment,
-    docs: &mut [Node],
-    project_dir: &Path,
-    warnings: &mut Vec<String>,
-) -> Result<String, Diagnostic> {
-    if let Some(p) = opts.project_name.as_deref().filter(|s| !s.is_empty()) {
-        source::check_project_name(p, "--project-name")?;
-        return Ok(p.to_string());
-    }
-    if let Some(p) = env.get("COMPOSE_PROJECT_NAME").filter(|s| !s.is_empty()) {
-        source::check_project_name(p, "COMPOSE_PROJECT_NAME")?;
-        return Ok(p.to_string());
-    }
-    let mut from_file = None;
-    for doc in docs.iter_mut() {
-        if let Some(n) = doc.get_mut("name") {
-            if opts.interpolate {
-                interpolate::interpolate(n, &env.lookup(), warnings)?;
-            }
-            match n.scalar_text() {
-                Some(s) if !s.is_empty() => from_file = Some((s, n.report_pos())),
-                _ => {}
-            }
-        }
-    }
-    if let Some((raw, pos)) = from_file {
-        // Like Docker Compose, a `name:` in the file is normalized rather than refused.
-        let name = source::normalize_project_name(&raw);
-        if name.is_empty() {
-            return Err(Diagnostic::new(
-                pos,
-                "name",
-                format!("{raw:?} is not a usable project name: it has no lowercase letter, digit, dash or underscore"),
-            ));
-        }
-        return Ok(name);
-    }
-    let dir_name = project_dir.file_name().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
-    let name = source::normalize_project_name(&dir_name);
-    if name.is_empty() {
-        return Err(Diagnostic::plain(format!(
-            "cannot derive a project name from the directory {}: use -p or a top-level `name:`",
-            project_dir.display()
-        )));
-    }
-    Ok(name)
-}
-
 /// `["services", "web", "ports", "0"]` → `services.web.ports[0]`.
 pub fn dotted<S: AsRef<str>>(segments: &[S]) -> String {
     let mut out = String::new();
@@ -429,7 +343,7 @@ pub fn dotted<S: AsRef<str>>(segments: &[S]) -> String {
     out
 }
 
-fn absolutize(p: &Path, cwd: &Path) -> PathBuf {
+pub(crate) fn absolutize(p: &Path, cwd: &Path) -> PathBuf {
     paths::clean(&if p.is_absolute() { p.to_path_buf() } else { cwd.join(p) })
 }
 
