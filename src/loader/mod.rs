@@ -113,6 +113,7 @@ pub fn load(opts: &Options) -> Result<Loaded, Diagnostic> {
     project.env_files = env_files;
 
     resolve::resolve_environment(&mut project, &environment)?;
+    resolve::read_seccomp_profiles(&mut project);
     if opts.normalize {
         normalize::normalize(&mut project, &environment);
     }

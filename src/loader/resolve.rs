@@ -60,3 +60,21 @@ pub fn resolve_environment(project: &mut Project, env: &Environment) -> Result<(
     project.service_env_files.extend(read);
     Ok(())
 }
+/// Reads the seccomp profiles the services name by path (`security_opt: [seccomp=PATH]`,
+/// relative to the project directory) into `project.seccomp_profiles`, so that turning a
+/// service into a container reads no file. `unconfined` and `builtin` are no paths; a file
+/// that cannot be read is left out (the option then goes to the engine as written).
+pub fn read_seccomp_profiles(project: &mut Project) {
+    let services = project.services.values().chain(project.disabled_services.values());
+    let values: Vec<String> = services
+        .flat_map(|s| &s.security_opt)
+        .filter_map(|opt| opt.split_once('=').or_else(|| opt.split_once(':')))
+        .filter(|(key, value)| *key == "seccomp" && !matches!(*value, "unconfined" | "builtin" | ""))
+        .map(|(_, value)| value.to_string())
+        .collect();
+    for value in values {
+        if let Ok(text) = std::fs::read_to_string(project.working_dir.join(&value)) {
+            project.seccomp_profiles.insert(value, text);
+        }
+    }
+}

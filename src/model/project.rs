@@ -46,6 +46,11 @@ pub struct Project {
     /// Services defined in the files but left out by profiles or selection.
     #[serde(skip)]
     pub disabled_services: BTreeMap<String, Service>,
+    /// The seccomp profiles `security_opt: [seccomp=PATH]` names, read when the project is
+    /// loaded (the planner reads no file), by the value as written. A profile that cannot be
+    /// read is absent: it is sent as written, for the engine to refuse.
+    #[serde(skip)]
+    pub seccomp_profiles: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]

@@ -156,10 +156,9 @@ fn security_opts(project: &Project, opts: &[String]) -> (Vec<String>, bool) {
             continue;
         }
         let (key, value) = opt.split_once('=').or_else(|| opt.split_once(':')).unwrap_or((opt, ""));
-        if key == "seccomp" && !matches!(value, "unconfined" | "builtin" | "") {
-            let path = project.working_dir.join(value);
-            if let Ok(text) = std::fs::read_to_string(&path) {
-                out.push(format!("seccomp={}", compact_json(&text)));
+        if key == "seccomp" {
+            if let Some(text) = project.seccomp_profiles.get(value) {
+                out.push(format!("seccomp={}", compact_json(text)));
                 continue;
             }
         }

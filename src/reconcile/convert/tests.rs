@@ -149,6 +149,8 @@ fn security_opt_unmasks_system_paths_and_inlines_seccomp_profiles() {
     std::fs::write(dir.path().join("profile.json"), "{\n  \"defaultAction\": \"SCMP_ACT_ALLOW\",\n  \"names\": [\"a b\"]\n}\n").unwrap();
     let mut p = project("services:\n  web:\n    image: busybox\n    security_opt: [\"systempaths=unconfined\", \"seccomp:./profile.json\", \"seccomp=unconfined\", \"label=disable\"]\n");
     p.working_dir = dir.path().to_path_buf();
+    // The loader reads the profile (here after moving the project): the conversion reads no file.
+    crate::loader::resolve::read_seccomp_profiles(&mut p);
     let s = container_spec(&p, &p.services["web"], &Context { number: 1, name: "p-web-1".into(), ..Default::default() });
     assert_eq!(
         s.host.security_opt,
