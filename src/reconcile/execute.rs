@@ -67,7 +67,8 @@ impl Outcome {
 /// The running steps, and which step each task carries out.
 #[derive(Default)]
 struct Tasks {
-    set: JoinSet<Result<(), String>>,
+    /// Each step's result; `None` when the cancellation came while it waited for a permit.
+    set: JoinSet<Option<Result<(), String>>>,
     steps: HashMap<tokio::task::Id, StepId>,
 }
 
@@ -97,15 +98,20 @@ impl Executor {
         while let Some(joined) = tasks.set.join_next_with_id().await {
             let (id, result) = match joined {
                 Ok((task, result)) => (tasks.steps[&task], result),
-                Err(e) => (tasks.steps[&e.id()], Err(format!("internal error: the step failed to run: {e}"))),
+                Err(e) => (tasks.steps[&e.id()], Some(Err(format!("internal error: the step failed to run: {e}")))),
             };
             let ok = match result {
-                Ok(()) => true,
-                Err(message) if plan.steps[id].on_failure == OnFailure::Warn => {
+                // Cancelled in the queue: skipped, as a step released after the cancellation is.
+                None => {
+                    outcome.skipped.push(id);
+                    false
+                }
+                Some(Ok(())) => true,
+                Some(Err(message)) if plan.steps[id].on_failure == OnFailure::Warn => {
                     outcome.warnings.push(format!("{}: {message}", plan.steps[id].op));
                     true
                 }
-                Err(message) => {
+                Some(Err(message)) => {
                     outcome.failures.push(Failure { step: id, message });
                     false
                 }
@@ -142,6 +148,10 @@ impl Executor {
                 Op::Await { .. } => None,
                 _ => Some(permits.acquire_owned().await.expect("the semaphore is never closed")),
             };
+            // A step that queued for its permit does not start once the command is cancelled.
+            if this.cancel.is_cancelled() && !matches!(step.op, Op::Await { .. }) {
+                return None;
+            }
             let emit = |status: Option<&'static str>| {
                 if let (Some(p), Some(status)) = (&step.progress, status) {
                     (this.events)(&Event { kind: p.kind, name: p.name.clone(), status });
@@ -171,7 +181,7 @@ impl Executor {
                     emit_waits("Error");
                 }
             }
-            result
+            Some(result)
         });
         tasks.steps.insert(handle.id(), id);
     }

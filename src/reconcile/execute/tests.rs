@@ -178,9 +178,20 @@ async fn nothing_starts_once_cancelled() {
     let w = world();
     w.executor.cancel.cancel();
     let outcome = w.up(&project(STACK)).await;
-    // The first steps were already released; everything after them is skipped.
+    // Nothing is released once cancelled; everything is skipped.
     assert!(!outcome.skipped.is_empty());
     assert!(!w.mutations().iter().any(|c| c.starts_with("start_container")));
+}
+
+/// A step that was released but waited for its permit checks the cancellation once it has the
+/// permit: cancelled before anything ran, the plan makes no call at all.
+#[tokio::test]
+async fn a_queued_step_does_not_start_once_cancelled() {
+    let w = world();
+    w.executor.cancel.cancel();
+    let outcome = w.up(&project(STACK)).await;
+    assert_eq!(w.mutations(), Vec::<String>::new());
+    assert!(outcome.failures.is_empty(), "skipped, not failed: {:?}", outcome.failures);
 }
 
 #[tokio::test]
