@@ -21,7 +21,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::engine::{
-    ContainerStatus, ContainerSummary, Engine, EngineEvent, EngineResult, EventFilter, LabelFilter, LogOptions, LogStream,
+    ContainerStatus, ContainerSummary, Engine, EngineError, EngineEvent, EngineResult, EventFilter, LabelFilter, LogOptions, LogStream,
 };
 use crate::reconcile::labels;
 
@@ -168,11 +168,18 @@ pub async fn fan_in(
         tokio::select! {
             () = &mut shutdown => return Ok(()),
             Some(done) = tasks.join_next(), if !tasks.is_empty() => {
-                if let Ok(id) = done {
-                    f.reading.remove(&id);
-                    if let Some(exit) = f.exits.remove(&id) {
-                        f.report(&id, exit).await;
+                match done {
+                    Ok(id) => {
+                        f.reading.remove(&id);
+                        if let Some(exit) = f.exits.remove(&id) {
+                            f.report(&id, exit).await;
+                        }
                     }
+                    // A reader that panicked is a bug to report, not a stream that ended.
+                    Err(e) if e.is_panic() => {
+                        return Err(EngineError::Stream { message: format!("internal error: a container's log reader failed: {e}") });
+                    }
+                    Err(_) => {}
                 }
             }
             () = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {

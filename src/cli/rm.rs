@@ -33,7 +33,9 @@ pub fn run(global: &GlobalOptions, args: RmArgs) -> anyhow::Result<i32> {
         }
         // Said even with `-f`, as Docker Compose does.
         output::stdout(&format!("Going to remove {}", plan.decisions.iter().map(|d| d.subject.as_str()).collect::<Vec<_>>().join(", ")));
-        if !force && !c.dry_run && !confirm() {
+        // The answer is read off the runtime thread: a blocking read there would stall the
+        // runtime (and its signal handling) while the user thinks.
+        if !force && !c.dry_run && !tokio::task::spawn_blocking(confirm).await.unwrap_or(false) {
             return Ok(Default::default());
         }
         c.apply(&name, &plan).await?;
