@@ -247,7 +247,7 @@ impl<'a> Session<'a> {
         let (c, project, opts) = (self.compose, self.project, self.opts);
         Box::pin(async move {
             let c = Compose { cancel: CancellationToken::new(), ..c.clone() };
-            c.stop(&project.name, Some(project), &opts.services, opts.converge.timeout).await
+            c.stop_running_hooks(&project.name, Some(project), &opts.services, opts.converge.timeout, true).await
         })
     }
 

@@ -262,7 +262,7 @@ fn lifecycle_plans() {
     let p = project(STACK);
     let o = converged(&p);
     let all = BTreeSet::new();
-    assert_eq!(plan_stop(Some(&p), &o, &all, None).steps.len(), 3);
+    assert_eq!(plan_stop(Some(&p), &o, &all, None, false).steps.len(), 3);
     assert_eq!(
         plan_kill(Some(&p), &o, &BTreeSet::from(["db".to_string()]), Some("SIGTERM"), false).to_string().lines().last().unwrap(),
         "  #1 kill container p-db-1 (646231000000) with SIGTERM"

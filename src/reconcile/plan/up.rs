@@ -194,12 +194,7 @@ impl Up<'_> {
             for (created, target) in starts {
                 let mut after = gate_edges.clone();
                 after.extend(hard(created));
-                let name = target.name.clone();
-                ready.push(self.plan.push(
-                    Op::StartContainer(target),
-                    after,
-                    Progress::new("Container", name, Some("Starting"), Some("Started")),
-                ));
+                ready.push(super::push_start(&mut self.plan, target, Some(s), after));
             }
         }
         let first = names.iter().min().map(|first| (first.clone(), kept_ids.get(first).cloned()));
