@@ -111,6 +111,7 @@ pub fn load(opts: &Options) -> Result<Loaded, Diagnostic> {
     project.working_dir = project_dir;
     project.config_files = files.iter().map(|f| if f == Path::new("-") { f.clone() } else { absolutize(f, &opts.cwd) }).collect();
     project.env_files = env_files;
+    project.positions = engine_dependent_positions(&tree);
 
     resolve::resolve_environment(&mut project, &environment)?;
     if opts.normalize {
@@ -416,6 +417,22 @@ fn project_name(
 }
 
 /// `["services", "web", "ports", "0"]` → `services.web.ports[0]`.
+/// The positions of the keys whose support depends on the engine (`type: image` volumes), by
+/// key path: only the planner, which knows the engine, can refuse them.
+fn engine_dependent_positions(tree: &Node) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    let Some(services) = tree.get("services").and_then(Node::as_map) else { return out };
+    for (name, service) in services {
+        let Some(volumes) = service.get("volumes").and_then(Node::as_seq) else { continue };
+        for (i, v) in volumes.iter().enumerate() {
+            if v.get("type").and_then(Node::as_str) == Some(crate::model::MOUNT_IMAGE) {
+                out.insert(format!("services.{name}.volumes[{i}]"), v.report_pos().to_string());
+            }
+        }
+    }
+    out
+}
+
 pub fn dotted<S: AsRef<str>>(segments: &[S]) -> String {
     let mut out = String::new();
     for s in segments {

@@ -168,6 +168,8 @@ pub fn model_text(project: &Project, format: ConfigFormat, escape_dollars: bool)
             // sorted keys (the project is written as a Go map).
             strip_nested_extensions(&mut value, 0);
             if let Some(top) = value.as_object_mut() {
+                // compose-go's `models` has no JSON name: Docker Compose 2.40.3 leaves it out.
+                top.remove("models");
                 top.sort_keys();
             }
             // They are kept as they were read: an empty list is a nil slice.

@@ -53,6 +53,9 @@ pub enum PlanError {
     /// A feature the engine's API version does not have, in Docker Compose's words.
     #[error("service {service}: can't set {feature} as feature require Docker Engine {engine} or later")]
     Unsupported { service: String, feature: &'static str, engine: &'static str },
+    /// A `type: image` volume on an engine older than API 1.48; `at` is the key with its position.
+    #[error("{at}: service {service}: volume with type=image requires Docker Engine v28 (API 1.48) or later; this engine's API is {api}")]
+    ImageMount { at: String, service: String, api: String },
     #[error("service {service}: cannot run several replicas with container_name {container_name:?}: container names must be unique")]
     ScaleWithContainerName { service: String, container_name: String },
 }

@@ -211,6 +211,17 @@ impl Up<'_> {
         if start_interval && self.observed.api_version.is_some_and(|v| v < (1, 44)) {
             return Err(PlanError::Unsupported { service: s.name.clone(), feature: "healthcheck.start_interval", engine: "v25" });
         }
+        // Image mounts need API 1.48 (Docker Engine 28). Docker Compose 2.40.3 finds out when it
+        // creates the container, after the networks and volumes; refused here, nothing is made.
+        let api = self.observed.api_version;
+        if let Some(i) = s.volumes.iter().position(|m| m.kind == crate::model::MOUNT_IMAGE).filter(|_| api.is_some_and(|v| v < (1, 48))) {
+            let (major, minor) = api.unwrap_or_default();
+            return Err(PlanError::ImageMount {
+                at: self.project.located(&format!("services.{}.volumes[{i}]", s.name)),
+                service: s.name.clone(),
+                api: format!("{major}.{minor}"),
+            });
+        }
         Ok(())
     }
 
