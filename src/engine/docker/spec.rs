@@ -223,7 +223,6 @@ fn mount(m: &Mount) -> wire::Mount {
             mode: t.mode.map(i64::from),
             ..Default::default()
         }),
-        ..Default::default()
     }
 }
 
