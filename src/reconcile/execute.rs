@@ -198,7 +198,11 @@ impl Executor {
             Op::PushImage { reference, .. } => return self.push(reference).await,
             Op::BuildImage(job) => {
                 let name = job.service_list();
-                let output = |line: &str| (self.details)(&Detail { name: name.clone(), text: line.to_string() });
+                let output = |line: &str| {
+                    if !job.quiet {
+                        (self.details)(&Detail { name: name.clone(), text: line.to_string() })
+                    }
+                };
                 let id = crate::build::run(e, job, &output).await.map_err(|err| err.to_string())?;
                 let mut known = images.lock().expect("never poisoned");
                 for tag in &job.tags {

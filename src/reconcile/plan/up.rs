@@ -55,6 +55,9 @@ pub struct UpOptions {
     /// Give recreated containers fresh anonymous volumes instead of their predecessors' ones
     /// (`--renew-anon-volumes`).
     pub renew_anon_volumes: bool,
+    /// `-y/--yes`: the answer to every question Docker Compose would ask is yes. rcompose asks
+    /// none: what a question would decide is decided by this flag (unset: the safe answer).
+    pub assume_yes: bool,
 }
 
 /// Plans `up`: pure, from the project, what the engine holds, and the options.
