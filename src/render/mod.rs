@@ -25,6 +25,10 @@ pub enum ConfigQuery {
     Profiles,
     Hash(String),
     Variables,
+    /// `--models`: the models the project uses, one per line.
+    Models,
+    /// `--environment`: the variables interpolation sees, `KEY=value`, sorted.
+    Environment,
 }
 
 /// Loads the project and renders the query. Returns the text and the loader's warnings.
@@ -80,6 +84,15 @@ pub fn render_with(
         ConfigQuery::Profiles => lines(loader::profiles::all_profiles(&project).iter()),
         ConfigQuery::Hash(which) => hashes(&project, which)?,
         ConfigQuery::Variables => variables_table(&loaded.variables, &loaded.environment, &project.working_dir),
+        ConfigQuery::Models => {
+            let models: std::collections::BTreeSet<&str> = project.models.values().map(|m| m.model.as_str()).collect();
+            lines(models)
+        }
+        ConfigQuery::Environment => {
+            let mut vars: Vec<String> = loaded.environment.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            vars.sort();
+            lines(vars)
+        }
     };
     Ok((text, loaded.warnings))
 }
