@@ -272,3 +272,22 @@ services:
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("timed out"), "{}", stderr(&out));
 }
+
+#[tokio::test]
+async fn all_resources_keeps_and_creates_what_no_service_uses() {
+    let yaml = "services:\n  s:\n    image: busybox\nnetworks:\n  unused: {}\nvolumes:\n  spare: {}\n";
+    let s = Stack::new("allres", yaml).await;
+    let config = s.ok(&["--all-resources", "config"]).await;
+    assert!(config.contains("  unused:\n") && config.contains("  spare:\n"), "{config}");
+    assert!(!s.ok(&["config"]).await.contains("spare"), "without the flag they are pruned");
+    if reference_installed() {
+        let theirs = s.docker_compose(&["--all-resources", "config"]).await;
+        assert_eq!(config, String::from_utf8_lossy(&theirs.stdout), "as Docker Compose 2.40.3 prints it");
+    }
+    s.ok(&["--all-resources", "create"]).await;
+    let filter = LabelFilter::new().eq("com.docker.compose.project", &s.name);
+    let networks: Vec<String> = s.engine.list_networks(&filter).await.unwrap().into_iter().map(|n| n.name).collect();
+    assert!(networks.contains(&format!("{}_unused", s.name)), "{networks:?}");
+    let volumes: Vec<String> = s.engine.list_volumes(&filter).await.unwrap().into_iter().map(|v| v.name).collect();
+    assert_eq!(volumes, [format!("{}_spare", s.name)]);
+}

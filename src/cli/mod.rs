@@ -82,6 +82,9 @@ pub struct GlobalOptions {
     /// Print debug logs (same as RUST_LOG=debug)
     #[arg(long, global = true)]
     pub verbose: bool,
+    /// Keep the networks and volumes no service uses: `config` prints them, `up` creates them
+    #[arg(long, global = true)]
+    pub all_resources: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -186,6 +189,7 @@ impl GlobalOptions {
         opts.project_dir = self.project_directory.clone();
         opts.profiles = self.profiles.clone();
         opts.env_files = self.env_files.clone();
+        opts.all_resources = self.all_resources;
         opts.validation_memo = loader::memo::Memo::default_dir(&opts.environ);
         if opts.env_files.is_empty() {
             if let Ok(list) = std::env::var("COMPOSE_ENV_FILES") {

@@ -61,6 +61,8 @@ pub struct Options {
     pub validation_memo: Option<PathBuf>,
     /// Set by [`load_uninterpolated`]: included files get the lighter rewrites too.
     pub uninterpolated_model: bool,
+    /// Keep the resources no service uses (`--all-resources`).
+    pub all_resources: bool,
 }
 
 impl Default for Options {
@@ -80,6 +82,7 @@ impl Default for Options {
             environ: std::env::vars().collect(),
             validation_memo: None,
             uninterpolated_model: false,
+            all_resources: false,
         }
     }
 }
@@ -132,7 +135,11 @@ pub fn load(opts: &Options) -> Result<Loaded, Diagnostic> {
             return Err(Diagnostic::new(pos, format!("services.{first}.depends_on"), cycle.to_string()));
         }
     }
-    profiles::prune_unused(&mut project);
+    if opts.all_resources {
+        project.all_resources = true;
+    } else {
+        profiles::prune_unused(&mut project);
+    }
     Ok(Loaded { project, environment, warnings, variables })
 }
 

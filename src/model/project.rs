@@ -55,6 +55,9 @@ pub struct Project {
     /// when it refuses one.
     #[serde(skip)]
     pub positions: BTreeMap<String, String>,
+    /// `--all-resources`: the networks and volumes no service uses are kept, and `up` creates them.
+    #[serde(skip)]
+    pub all_resources: bool,
 }
 
 impl Project {

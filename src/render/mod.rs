@@ -70,7 +70,9 @@ pub fn render_with(
         }
         let keep = crate::graph::Graph::new(&project).with_dependencies(selected);
         project.services.retain(|k, _| keep.contains(k));
-        loader::profiles::prune_unused(&mut project);
+        if !opts.all_resources {
+            loader::profiles::prune_unused(&mut project);
+        }
     }
     if let ConfigQuery::Model(_) = query {
         adjust(&mut project)?;
