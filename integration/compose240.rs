@@ -291,3 +291,25 @@ async fn all_resources_keeps_and_creates_what_no_service_uses() {
     let volumes: Vec<String> = s.engine.list_volumes(&filter).await.unwrap().into_iter().map(|v| v.name).collect();
     assert_eq!(volumes, [format!("{}_spare", s.name)]);
 }
+
+#[tokio::test]
+async fn compatibility_names_containers_and_built_images_with_underscores() {
+    let s = Stack::new("compat", "services:\n  web:\n    image: busybox\n    command: [\"sleep\", \"600\"]\n  app:\n    build: .\n").await;
+    std::fs::write(s.dir.path().join("Dockerfile"), "FROM busybox\n").expect("Dockerfile");
+    let images = s.ok(&["--compatibility", "config", "--images"]).await;
+    assert_eq!(images, format!("{}_app\nbusybox\n", s.name), "app, then web");
+    s.ok(&["--compatibility", "create", "web"]).await;
+    let names: Vec<String> = s.containers().await.into_keys().collect();
+    assert_eq!(names, [format!("{}_web_1", s.name)]);
+    if reference_installed() {
+        s.ok(&["down"]).await;
+        let out = s.docker_compose(&["--compatibility", "create", "web"]).await;
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(s.containers().await.into_keys().collect::<Vec<_>>(), names, "the name Docker Compose 2.40.3 gives");
+        // 2.40.3 lists them in its map's order, which varies: compared as sets.
+        let theirs = s.docker_compose(&["--compatibility", "config", "--images"]).await;
+        let mut theirs: Vec<String> = String::from_utf8_lossy(&theirs.stdout).lines().map(String::from).collect();
+        theirs.sort();
+        assert_eq!(images.lines().collect::<Vec<_>>(), theirs);
+    }
+}

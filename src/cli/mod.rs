@@ -85,6 +85,9 @@ pub struct GlobalOptions {
     /// Keep the networks and volumes no service uses: `config` prints them, `up` creates them
     #[arg(long, global = true)]
     pub all_resources: bool,
+    /// Name containers and built images with `_` (`project_web_1`), as Docker Compose v1 did
+    #[arg(long, global = true)]
+    pub compatibility: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -190,6 +193,7 @@ impl GlobalOptions {
         opts.profiles = self.profiles.clone();
         opts.env_files = self.env_files.clone();
         opts.all_resources = self.all_resources;
+        opts.compatibility = self.compatibility;
         opts.validation_memo = loader::memo::Memo::default_dir(&opts.environ);
         if opts.env_files.is_empty() {
             if let Ok(list) = std::env::var("COMPOSE_ENV_FILES") {

@@ -63,6 +63,8 @@ pub struct Options {
     pub uninterpolated_model: bool,
     /// Keep the resources no service uses (`--all-resources`).
     pub all_resources: bool,
+    /// `--compatibility`: names joined with `_`.
+    pub compatibility: bool,
 }
 
 impl Default for Options {
@@ -83,6 +85,7 @@ impl Default for Options {
             validation_memo: None,
             uninterpolated_model: false,
             all_resources: false,
+            compatibility: false,
         }
     }
 }
@@ -115,6 +118,7 @@ pub fn load(opts: &Options) -> Result<Loaded, Diagnostic> {
     project.config_files = files.iter().map(|f| if f == Path::new("-") { f.clone() } else { absolutize(f, &opts.cwd) }).collect();
     project.env_files = env_files;
     project.positions = engine_dependent_positions(&tree);
+    project.compatibility = opts.compatibility;
 
     resolve::resolve_environment(&mut project, &environment)?;
     if opts.normalize {

@@ -58,6 +58,20 @@ pub struct Project {
     /// `--all-resources`: the networks and volumes no service uses are kept, and `up` creates them.
     #[serde(skip)]
     pub all_resources: bool,
+    /// `--compatibility`: container and built image names joined with `_`, as Docker Compose v1.
+    #[serde(skip)]
+    pub compatibility: bool,
+}
+
+impl Project {
+    /// What joins the parts of container and image names: `-`, or `_` with `--compatibility`.
+    pub fn separator(&self) -> char {
+        if self.compatibility {
+            '_'
+        } else {
+            '-'
+        }
+    }
 }
 
 impl Project {
