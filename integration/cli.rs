@@ -99,6 +99,8 @@ fn usage_mistakes_exit_as_docker_compose() {
         (&["--ansi", "bogus", "config", "-q"], 0),
         (&["-f", "missing.yaml", "config"], 14),
         (&["config", "nosuch"], 1),
+        (&["logs", "--since", "99999999999999-01-01"], 1),
+        (&["logs", "--until", "tomorrow"], 1),
     ];
     for (args, want) in cases {
         let (code, err) = rcompose(dir, args);
@@ -106,6 +108,9 @@ fn usage_mistakes_exit_as_docker_compose() {
     }
     let (_, err) = rcompose(dir, &["--progress", "x", "ps"]);
     assert!(err.contains("unsupported --progress value \"x\""), "{err}");
+    // A time no date can hold is a clear error, not an overflow.
+    let (_, err) = rcompose(dir, &["logs", "--since", "99999999999999-01-01"]);
+    assert!(err.contains("invalid timestamp \"99999999999999-01-01\": out of range"), "{err}");
     let (_, err) = rcompose(dir, &["--ansi", "bogus", "config", "-q"]);
     assert!(err.contains("unsupported --ansi value \"bogus\""), "{err}");
     let (code, err) = rcompose(dir, &["exec", "web", "ls"]);
@@ -207,6 +212,38 @@ async fn watch_ends_on_ctrl_c_with_130() {
     assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().expect("kill").success());
     let status = tokio::time::timeout(Duration::from_secs(60), child.wait()).await.expect("watch ends").expect("status");
     assert_eq!(status.code(), Some(130));
+}
+
+/// `logs -f` ends with Ctrl-C as every command does (the one entry of `cli::session`): exit
+/// 130 and "canceled", as Docker Compose's.
+#[tokio::test]
+async fn an_interrupted_log_follow_exits_130_canceled() {
+    let s = Stack::new("logsint", "services:\n  app:\n    image: busybox\n    command: [sh, -c, 'echo ready; exec sleep 600']\n").await;
+    s.ok(&["up", "-d"]).await;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rcompose"))
+        .args(["-p", &s.name, "logs", "-f"])
+        .current_dir(s.dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn rcompose logs");
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped")).lines();
+    let followed = async {
+        while let Some(line) = stdout.next_line().await.expect("read stdout") {
+            if line.ends_with("ready") {
+                return;
+            }
+        }
+        panic!("logs ended before the container's line");
+    };
+    tokio::time::timeout(Duration::from_secs(60), followed).await.expect("the container's line comes");
+    let pid = child.id().expect("running").to_string();
+    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().expect("kill").success());
+    let output = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output()).await.expect("logs ends").expect("output");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert_eq!(stderr.lines().last(), Some("canceled"), "{stderr}");
+    s.ok(&["down", "-t", "0"]).await;
 }
 
 /// Runs `rcompose -p <project> args`, sends it SIGINT once a line of its standard error

@@ -4,6 +4,7 @@ pub mod build;
 pub mod cli;
 pub mod compose;
 pub mod engine;
+pub mod go;
 pub mod graph;
 pub mod loader;
 pub mod logs;

@@ -5,8 +5,8 @@
 //! The steps are Docker Compose's: create (and recreate) everything without starting it; list
 //! the containers to attach to; then start the services while following their output, so that
 //! no line of a container that exits at once is lost. Following, starting, stopping and the
-//! decisions about exits all run in one loop ([`Session::run`]) that owns every future it
-//! polls. The first Ctrl-C stops the services gracefully; the second (`force`) kills them.
+//! decisions about exits all run in one loop ([`AttachedUp::run`]) that owns every future it
+//! polls; its states and their transitions are in [`lifecycle`], tested without an engine. The first Ctrl-C stops the services gracefully; the second (`force`) kills them.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -15,6 +15,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
+
+mod lifecycle;
+
+use lifecycle::{Action, Lifecycle};
 
 use super::cascade::{attached_services, AttachOptions, Cascade};
 use super::up::targets;
@@ -107,8 +111,8 @@ impl Compose {
             ..Default::default()
         };
         let start: Vec<String> = if opts.services.is_empty() { Vec::new() } else { targets.into_iter().collect() };
-        let session = Session { compose: self, project, opts, out, shown: plan.warnings.clone() };
-        let exit_code = session.run(sources, request, start, Cascade::new(attach)).await?;
+        let runner = AttachedUp { compose: self, project, opts, out, shown: plan.warnings.clone() };
+        let exit_code = runner.run(sources, request, start, Cascade::new(attach)).await?;
         Ok(Attached { plan, exit_code })
     }
 }
@@ -116,7 +120,7 @@ impl Compose {
 type Call<'a> = Pin<Box<dyn Future<Output = Result<Plan, ComposeError>> + Send + 'a>>;
 
 /// One attached run, from the start of the services on.
-struct Session<'a> {
+struct AttachedUp<'a> {
     compose: &'a Compose,
     project: &'a Project,
     opts: &'a UpOptions,
@@ -125,7 +129,7 @@ struct Session<'a> {
     shown: Vec<String>,
 }
 
-impl<'a> Session<'a> {
+impl<'a> AttachedUp<'a> {
     /// Starts `start` (all services when empty) while following `sources`, and stops the
     /// services when an exit aborts `up` or on Ctrl-C. Returns the exit code.
     async fn run(
@@ -157,86 +161,69 @@ impl<'a> Session<'a> {
         let starting = starter.start(&self.project.name, Some(self.project), &start);
         tokio::pin!(follow, starting);
 
-        let mut started = false;
-        let mut followed = false;
-        let mut events_open = true;
-        let mut ending: Option<StopReason> = None;
-        let mut interrupted = false;
-        let mut forced = false;
+        let mut life = Lifecycle::new();
         let mut stopping: Option<Call<'a>> = None;
-        let mut stopped = false;
         let mut grace: Option<Pin<Box<tokio::time::Sleep>>> = None;
         loop {
-            if started && followed && !events_open && (ending.is_none() || stopped) {
+            if life.done() {
                 break;
             }
-            // Stop once starting is over, so that nothing starts after the stop looked.
-            if ending.is_some() && started && stopping.is_none() && !stopped {
-                stopping = Some(if forced { self.kill() } else { self.stop() });
+            if let Action::Stop { kill } = life.begin_stop() {
+                stopping = Some(if kill { self.kill() } else { self.stop() });
             }
-            tokio::select! {
-                r = &mut starting, if !started => match r {
-                    // Docker Compose leaves what started running when a start fails.
-                    Err(e) if ending.is_none() && !c.cancel.is_cancelled() => return Err(e),
-                    _ => started = true,
+            let action = tokio::select! {
+                r = &mut starting, if !life.started => match life.start_ended(r.is_err(), c.cancel.is_cancelled()) {
+                    Action::Fail => return Err(r.expect_err("a failure")),
+                    action => action,
                 },
-                r = &mut follow, if !followed => {
-                    followed = true;
-                    if let Err(e) = r {
-                        if ending.is_none() {
-                            return Err(e.into());
-                        }
+                r = &mut follow, if !life.followed => match life.follow_ended(r.is_err()) {
+                    Action::Fail => return Err(r.expect_err("a failure").into()),
+                    action => action,
+                },
+                event = rx.recv(), if life.events_open => match event {
+                    None => {
+                        life.events_closed();
+                        Action::Nothing
                     }
-                }
-                event = rx.recv(), if events_open => match event {
-                    None => events_open = false,
                     Some(event) => {
                         let aborts = match &event {
                             LogEvent::Exited { source, exit_code, .. } => cascade.exited(&source.service, *exit_code),
                             _ => false,
                         };
-                        // Once stopping, nothing more is shown (the stop's own exits included).
-                        if ending.is_none() {
+                        let (show, action) = life.event(aborts);
+                        if show {
                             let _ = self.out.send(AttachEvent::Log(event)).await;
                         }
-                        if aborts && ending.is_none() {
-                            ending = Some(StopReason::Abort);
-                            start_cancel.cancel();
-                            let _ = self.out.send(AttachEvent::Stopping(StopReason::Abort)).await;
-                        }
+                        action
                     }
                 },
-                () = c.cancel.cancelled(), if !interrupted => {
-                    interrupted = true;
-                    if ending.is_none() {
-                        ending = Some(StopReason::Interrupt);
-                        let _ = self.out.send(AttachEvent::Stopping(StopReason::Interrupt)).await;
-                    } else if !forced {
-                        // Ctrl-C while aborting: no more waiting.
-                        forced = true;
-                        stopping = stopping.map(|_| self.kill());
-                    }
-                }
-                () = c.force.cancelled(), if ending.is_some() && !forced => {
-                    forced = true;
-                    // Dropping the stop cancels its calls; the kill takes over.
-                    stopping = stopping.map(|_| self.kill());
-                }
+                () = c.cancel.cancelled(), if life.listens_interrupt() => life.interrupt(),
+                () = c.force.cancelled(), if life.listens_force() => life.force(),
                 r = async { stopping.as_mut().expect("guarded").await }, if stopping.is_some() => {
                     stopping = None;
-                    stopped = true;
-                    grace = Some(Box::pin(tokio::time::sleep(FOLLOW_GRACE)));
                     if let Err(e) = r {
                         (c.warn)(&e.to_string());
                     }
+                    life.stop_ended()
                 }
-                () = async { grace.as_mut().expect("guarded").await }, if grace.is_some() && !followed => {
+                () = async { grace.as_mut().expect("guarded").await }, if grace.is_some() && !life.followed => {
                     grace = None;
                     stop_follow.cancel();
+                    Action::Nothing
                 }
+            };
+            match action {
+                Action::Announce(reason) => {
+                    start_cancel.cancel();
+                    let _ = self.out.send(AttachEvent::Stopping(reason)).await;
+                }
+                // Dropping the stop cancels its calls; the kill takes over.
+                Action::Kill => stopping = stopping.map(|_| self.kill()),
+                Action::Grace => grace = Some(Box::pin(tokio::time::sleep(FOLLOW_GRACE))),
+                Action::Nothing | Action::Stop { .. } | Action::Fail => {}
             }
         }
-        if interrupted {
+        if life.interrupted {
             return Err(ComposeError::Interrupted);
         }
         Ok(cascade.code)

@@ -57,6 +57,10 @@ impl Duration {
             total += num * unit;
             rest = &rest[unit_end..];
         }
+        // As Go's `time.ParseDuration`: past about 292 years it is an error, not a clamp.
+        if total.round() >= i64::MAX as f64 {
+            return Err(format!("invalid duration {s:?}: out of range (at most 2562047h)"));
+        }
         let n = total.round() as i64;
         Ok(Duration(if neg { -n } else { n }))
     }
@@ -288,7 +292,7 @@ mod tests {
 
     #[test]
     fn bad_durations_are_rejected() {
-        for bad in ["", "10", "s", "1x", "1.2.3s"] {
+        for bad in ["", "10", "s", "1x", "1.2.3s", "2562048h", "99999999999999999999h"] {
             assert!(Duration::parse(bad).is_err(), "{bad}");
         }
     }

@@ -4,7 +4,6 @@
 pub mod logs;
 pub mod progress;
 pub mod status;
-pub mod tabwriter;
 
 use std::io::Write;
 

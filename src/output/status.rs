@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 
-use super::tabwriter::{layout, Line};
 use crate::engine::TopResult;
+use crate::go::tabwriter::{layout, Line};
 use crate::reconcile::hash::go_json;
 use crate::status::images::{human_size, ImageRow};
 use crate::status::ls::ProjectRow;

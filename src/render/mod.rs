@@ -1,8 +1,6 @@
 //! What `config` prints: the project in canonical form (YAML or JSON, as Docker Compose prints
 //! it), or one of its lists.
 
-mod yaml;
-
 use serde_json::Value as Json;
 
 use crate::loader::interpolate::{Op, Reference};
@@ -159,7 +157,7 @@ fn variables_table(refs: &[Reference], env: &Environment, project_dir: &std::pat
             vec![name, value, source, yes_no.to_string(), default.unwrap_or_default(), alternate.unwrap_or_default()]
         })
         .collect();
-    use crate::output::tabwriter::{layout, Line};
+    use crate::go::tabwriter::{layout, Line};
     let header = ["NAME", "VALUE", "SOURCE", "REQUIRED", "DEFAULT", "ALTERNATE"].map(String::from);
     let lines: Vec<Line> = std::iter::once(header.to_vec()).chain(cells).map(Line::row).collect();
     layout(&lines, 0, 3)
@@ -200,7 +198,7 @@ pub fn model_text(project: &Project, format: ConfigFormat, escape_dollars: bool)
 fn json_text(value: Json, format: ConfigFormat) -> String {
     match format {
         ConfigFormat::Json => crate::reconcile::hash::go_json_indent(&value),
-        ConfigFormat::Yaml => yaml::to_string(&value),
+        ConfigFormat::Yaml => crate::go::yaml::to_string(&value),
     }
 }
 

@@ -1,6 +1,10 @@
 //! Times as Docker prints and reads them: `3 minutes ago`, Go's `time.Time` text, and the
 //! `--since`/`--until` values of `logs` (an RFC 3339 time, a Unix time, or a duration ago).
 
+use jiff::fmt::temporal::{Pieces, PiecesOffset};
+use jiff::tz::Offset;
+use jiff::Timestamp;
+
 use crate::model::Duration;
 
 /// Go's `units.HumanDuration` of a number of seconds: `Less than a second`, `3 minutes`...
@@ -21,78 +25,68 @@ pub fn human_duration(secs: i64) -> String {
     }
 }
 
-/// Go's `time.Time.String()` of a Unix time, in UTC: `2024-05-01 12:00:00 +0000 UTC`.
+/// Go's `time.Time.String()` of a Unix time, in UTC: `2024-05-01 12:00:00 +0000 UTC`. A time
+/// outside years -9999 to 9999 (never one the engine reports) prints as the number.
 pub fn go_time(unix: i64) -> String {
-    let (days, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} +0000 UTC", secs / 3600, secs % 3600 / 60, secs % 60)
+    match Timestamp::from_second(unix) {
+        Ok(t) => t.strftime("%Y-%m-%d %H:%M:%S +0000 UTC").to_string(),
+        Err(_) => unix.to_string(),
+    }
 }
 
-/// Days since 1970-01-01 of a civil date.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// Why a `--since`/`--until` value is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimestampError {
+    #[error("invalid timestamp {0:?}: use a date such as 2013-01-02T13:23:37Z, a Unix time, or a duration such as 42m")]
+    Unreadable(String),
+    #[error("invalid timestamp {0:?}: out of range (years -9999 to 9999)")]
+    OutOfRange(String),
 }
 
 /// The Unix time (seconds) a `--since`/`--until` value names: a duration ago (`42m`, `1h30m`),
-/// a Unix time (`1700000000`), or a date and time (`2013-01-02T13:23:37Z`, with an offset, or
-/// `2013-01-02` for midnight UTC).
-pub fn parse_timestamp(value: &str, now: i64) -> Result<i64, String> {
+/// a Unix time (`1700000000`, `1700000000.5`), or a date and time (`2013-01-02T13:23:37Z`, with
+/// an offset, without one for UTC, or `2013-01-02` for midnight UTC). A value that names no
+/// time in years -9999 to 9999 is refused.
+pub fn parse_timestamp(value: &str, now: i64) -> Result<i64, TimestampError> {
     let v = value.trim();
+    let out_of_range = || TimestampError::OutOfRange(value.to_string());
+    let checked = |secs: Option<i64>| match secs.map(Timestamp::from_second) {
+        Some(Ok(t)) => Ok(t.as_second()),
+        _ => Err(out_of_range()),
+    };
     if let Ok(d) = Duration::parse(v) {
-        return Ok(now - d.0.div_euclid(1_000_000_000));
+        return checked(now.checked_sub(d.0.div_euclid(1_000_000_000)));
     }
     if let Some(secs) = v.split('.').next().filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())) {
         if v.len() == secs.len() || v[secs.len() + 1..].bytes().all(|b| b.is_ascii_digit()) {
-            return secs.parse().map_err(|_| format!("invalid timestamp {value:?}"));
+            return checked(secs.parse().ok());
         }
     }
-    rfc3339(v).ok_or_else(|| {
-        format!("invalid timestamp {value:?}: use a date such as 2013-01-02T13:23:37Z, a Unix time, or a duration such as 42m")
-    })
+    // A date, a time, an offset, each read alone: a date and time that exist, but whose
+    // offset carries them past the range, are out of range rather than unreadable.
+    let pieces = match Pieces::parse(v) {
+        Ok(p) => p,
+        Err(_) if looks_like_a_date(v) => return Err(out_of_range()),
+        Err(_) => return Err(TimestampError::Unreadable(value.to_string())),
+    };
+    let offset = match pieces.offset() {
+        Some(PiecesOffset::Numeric(n)) => n.offset(),
+        // `Z`, or none: UTC.
+        _ => Offset::UTC,
+    };
+    let datetime = pieces.date().to_datetime(pieces.time().unwrap_or_default());
+    offset.to_timestamp(datetime).map(|t| t.as_second()).map_err(|_| out_of_range())
 }
 
-fn rfc3339(v: &str) -> Option<i64> {
-    let num = |s: &str| s.parse::<i64>().ok();
-    let (date, rest) = v.split_once('T').unwrap_or((v, ""));
-    let mut d = date.splitn(3, '-');
-    let (y, m, day) = (num(d.next()?)?, num(d.next()?)?, num(d.next()?)?);
-    let mut secs = days_from_civil(y, m, day) * 86_400;
-    if rest.is_empty() {
-        return Some(secs);
-    }
-    // The offset: `Z`, `+HH:MM` or `-HH:MM`; none means UTC.
-    let (clock, offset) = match rest.find(['Z', 'z', '+', '-']) {
-        Some(i) if rest[i..].eq_ignore_ascii_case("z") => (&rest[..i], 0),
-        Some(i) => {
-            let sign = if rest.as_bytes()[i] == b'-' { -1 } else { 1 };
-            let (h, m) = rest[i + 1..].split_once(':')?;
-            (&rest[..i], sign * (num(h)? * 3600 + num(m)? * 60))
-        }
-        None => (rest, 0),
-    };
-    let clock = clock.split('.').next()?;
-    let mut c = clock.splitn(3, ':');
-    secs += num(c.next()?)? * 3600 + num(c.next()?)? * 60 + c.next().map_or(Some(0), num)?;
-    Some(secs - offset)
+/// `YYYY...-MM-DD...` with a year of more digits than a date can have: a date out of range
+/// rather than no date at all.
+fn looks_like_a_date(v: &str) -> bool {
+    let year = v.trim_start_matches(['-', '+']).split('-').next().unwrap_or("");
+    year.len() > 4 && year.bytes().all(|b| b.is_ascii_digit()) && v.len() > year.len()
 }
 
 pub(crate) fn now_secs() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    Timestamp::now().as_second()
 }
 
 #[cfg(test)]
@@ -116,6 +110,27 @@ mod tests {
         assert_eq!(parse_timestamp("2023-11-14T22:13:20Z", now), Ok(1_700_000_000));
         assert_eq!(parse_timestamp("2023-11-14T23:13:20.123+01:00", now), Ok(1_700_000_000));
         assert_eq!(parse_timestamp("2023-11-14", now), Ok(1_699_920_000));
-        assert!(parse_timestamp("yesterday", now).is_err());
+        assert_eq!(parse_timestamp("2023-11-14T22:13:20", now), Ok(1_700_000_000));
+        assert_eq!(parse_timestamp("yesterday", now), Err(TimestampError::Unreadable("yesterday".into())));
+    }
+
+    /// A time no date can hold is a clear error, not an overflow (`logs --since
+    /// 99999999999999-01-01` used to overflow the day count).
+    #[test]
+    fn timestamps_out_of_range_are_refused() {
+        let now = 1_700_000_000;
+        for v in ["99999999999999-01-01", "10000-01-01T00:00:00Z", "9999-12-31T23:59:59-05:00", "99999999999999999", "9223372036854775807"]
+        {
+            let e = parse_timestamp(v, now).unwrap_err();
+            assert!(matches!(e, TimestampError::OutOfRange(_)), "{v}: {e}");
+        }
+        // A duration past Go's range is no duration (and no clamp to 292 years ago).
+        assert!(parse_timestamp("99999999999999999999h", now).is_err());
+        assert_eq!(
+            parse_timestamp("99999999999999-01-01", now).unwrap_err().to_string(),
+            r#"invalid timestamp "99999999999999-01-01": out of range (years -9999 to 9999)"#
+        );
+        assert_eq!(parse_timestamp("9999-12-30T00:00:00Z", now), Ok(253_402_128_000));
+        assert_eq!(go_time(253_402_128_000), "9999-12-30 00:00:00 +0000 UTC");
     }
 }

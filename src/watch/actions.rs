@@ -10,13 +10,13 @@ use std::collections::BTreeSet;
 use futures_util::future::join_all;
 
 use super::plan::Actions;
-use super::session::Session;
 use super::sync::{self, SyncPlan};
+use super::watcher::Watcher;
 use super::Notice;
 use crate::compose::{BuildOptions, UpOptions};
 use crate::engine::ExecSpec;
 
-impl Session<'_> {
+impl Watcher<'_> {
     pub(super) async fn run_actions(&mut self, actions: Actions) {
         if !actions.rebuild.is_empty() {
             self.rebuild(&actions.rebuild, &triggers(&actions, &actions.rebuild)).await;

@@ -3,7 +3,7 @@
 //! when its compose files or env files change.
 //!
 //! Three parts, each testable alone: `notify` (a callback that only forwards kernel events to
-//! a channel), `debounce` (events → batches, tested with paused time) and the session loop
+//! a channel), `debounce` (events → batches, tested with paused time) and the watcher loop (`watcher.rs`)
 //! (batches → actions through the pure `plan`, then `sync`, the compose API and the engine).
 //! A batch that fails is a warning naming the service and the file; the loop keeps going until
 //! the cancellation token fires.
@@ -23,15 +23,15 @@ pub mod pattern;
 pub mod plan;
 mod reload;
 pub mod rules;
-mod session;
 mod sync;
+mod watcher;
 
 use std::fmt;
 use std::sync::Arc;
 
 pub use attached::{up_attached, UpWatched};
 pub use debounce::Timing;
-pub use session::{check, run};
+pub use watcher::{check, run};
 
 use crate::compose::{ComposeError, UpOptions};
 use crate::loader;

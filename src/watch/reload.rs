@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::rules::Rules;
-use super::session::Session;
+use super::watcher::Watcher;
 use super::Notice;
 use crate::compose::UpOptions;
 use crate::loader;
@@ -45,7 +45,7 @@ pub fn changed_services(old: &Project, new: &Project, among: &BTreeSet<String>) 
         .collect()
 }
 
-impl Session<'_> {
+impl Watcher<'_> {
     /// Loads the project again; on success, updates the changed services and the rules. A
     /// project that no longer loads (a half-edited file) is a warning: the old one stays.
     pub(super) async fn reload(&mut self) {

@@ -18,7 +18,7 @@ paths; the test copies them to the same place. HOME is /tmp/rcompose-hash/home f
 reason, so the plugin binary is run directly rather than through `docker`.
 
 Sets: `hash` (tests/hash/cases, in this repository), `samples` (compose-samples/valid) and
-`conformance` (/work/shared/conformance/cases, or $CONFORMANCE_CASES, used when present).
+`conformance` (../shared/conformance/cases from the repository root, or $CONFORMANCE_CASES).
 
 Usage: tests/hash/regen.py   (REF=path/to/docker-compose to choose the reference binary)
 """
@@ -32,7 +32,7 @@ REF = os.environ.get("REF", os.path.expanduser("~/.docker/cli-plugins/docker-com
 SETS = [
     ("hash", os.path.join(HERE, "cases")),
     ("samples", os.path.join(ROOT, "compose-samples", "valid")),
-    ("conformance", os.environ.get("CONFORMANCE_CASES", "/work/shared/conformance/cases")),
+    ("conformance", os.environ.get("CONFORMANCE_CASES", os.path.join(os.path.dirname(ROOT), "shared", "conformance", "cases"))),
 ]
 CLEARED = ("build", "pull_policy", "scale")
 
@@ -101,8 +101,8 @@ def main():
     rows, total, differ = [], 0, 0
     for set_name, path in SETS:
         if not os.path.isdir(path):
-            print(f"skipping set {set_name}: {path} not found")
-            continue
+            # A set that is not there would leave its cases out of expected.txt unnoticed.
+            sys.exit(f"set {set_name}: {path} not found (set CONFORMANCE_CASES, or put shared/ beside the repository)")
         for name in sorted(os.listdir(path)):
             src = os.path.join(path, name)
             if not os.path.isdir(src) or os.path.exists(os.path.join(src, "expected.err")):

@@ -7,7 +7,7 @@ use bollard::models::{NetworkConnectRequest, NetworkDisconnectRequest};
 use bollard::query_parameters as q;
 use futures_util::StreamExt;
 
-use super::{filters, observe, spec, DockerEngine};
+use super::{filters, spec, wire, DockerEngine};
 use crate::engine::io::whole_seconds;
 use crate::engine::{
     ContainerDetails, ContainerSpec, ContainerSummary, EndpointSpec, EngineError, EngineResult, LabelFilter, RemoveContainerOptions,
@@ -20,12 +20,12 @@ const MULTI_NETWORK_CREATE: (usize, usize) = (1, 44);
 pub(super) async fn list(e: &DockerEngine, all: bool, filter: &LabelFilter) -> EngineResult<Vec<ContainerSummary>> {
     let options = q::ListContainersOptions { all, filters: Some(filters(filter)), ..Default::default() };
     let list = e.docker.list_containers(Some(options)).await.map_err(|x| e.err(x))?;
-    Ok(list.into_iter().map(observe::summary).collect())
+    Ok(list.into_iter().map(wire::summary).collect())
 }
 
 pub(super) async fn inspect(e: &DockerEngine, id: &str) -> EngineResult<ContainerDetails> {
     let c = e.docker.inspect_container(id, None).await.map_err(|x| e.err(x))?;
-    Ok(observe::details(c))
+    Ok(wire::details(c))
 }
 
 pub(super) async fn create(e: &DockerEngine, spec: &ContainerSpec) -> EngineResult<String> {

@@ -4,7 +4,7 @@ use bollard::models::{self as wire, BuildInfo};
 use bollard::query_parameters as q;
 use futures_util::{stream, StreamExt, TryStreamExt};
 
-use super::observe::sorted;
+use super::wire::sorted;
 use super::{filters, spec::map, DockerEngine};
 use crate::engine::{BuildOptions, ByteStream, EngineResult, EngineStream, ImageFilter, ImageInfo, ImageRemoved, ImageSummary, Progress};
 

@@ -9,11 +9,11 @@ mod containers;
 mod error;
 mod images;
 mod logstream;
-mod observe;
 mod ping;
 mod resources;
 mod runtime;
 mod spec;
+mod wire;
 
 use std::time::Duration;
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use bollard::models as wire;
 use bollard::query_parameters as q;
 
-use super::observe::sorted;
+use super::wire::sorted;
 use super::{filters, spec, DockerEngine};
 use crate::engine::{EngineResult, Ipam, IpamPool, LabelFilter, NetworkInfo, NetworkMember, NetworkSpec, VolumeInfo, VolumeSpec};
 

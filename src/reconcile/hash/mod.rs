@@ -23,7 +23,6 @@
 //! hashes a service whose `env_file`s are not merged yet, so for such services it prints a
 //! value that no container of its own ever carries; rcompose prints the label value.)
 
-mod gojson;
 #[cfg(test)]
 mod tests;
 
@@ -34,7 +33,7 @@ use sha2::{Digest, Sha256};
 
 use crate::model::{Project, Service};
 
-pub use gojson::{marshal as go_json, marshal_indent as go_json_indent};
+pub use crate::go::json::{marshal as go_json, marshal_indent as go_json_indent};
 
 /// Fields `ServiceHash` clears before hashing: changing them never recreates a container.
 const CLEARED: &[&str] = &["build", "pull_policy", "scale"];

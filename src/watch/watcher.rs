@@ -16,7 +16,7 @@ use crate::graph::Graph;
 use crate::model::Project;
 
 /// What the loop works with; `project`, `rules` and the watched files change on reload.
-pub(super) struct Session<'a> {
+pub(super) struct Watcher<'a> {
     pub compose: &'a Compose,
     pub opts: &'a WatchOptions,
     pub notices: NoticeSink,
@@ -40,16 +40,16 @@ pub async fn run(compose: &Compose, project: Project, opts: &WatchOptions, notic
     }
     let (tx, rx) = mpsc::unbounded_channel();
     let notifier = Notifier::new(tx).map_err(|e| WatchError::Notify(e.to_string()))?;
-    let mut session = Session { compose, opts, notices, config_files: BTreeSet::new(), project, rules, notifier };
+    let mut watcher = Watcher { compose, opts, notices, config_files: BTreeSet::new(), project, rules, notifier };
     // Watch before the initial sync, so that nothing written meanwhile is missed.
-    session.rewatch();
+    watcher.rewatch();
     tokio::select! {
         biased;
         () = compose.cancel.cancelled() => return Ok(()),
-        () = session.initial_sync() => {}
+        () = watcher.initial_sync() => {}
     }
     let mut debouncer = Debouncer::new(rx, opts.timing);
-    session.notice(Notice::Enabled);
+    watcher.notice(Notice::Enabled);
     loop {
         tokio::select! {
             biased;
@@ -60,13 +60,13 @@ pub async fn run(compose: &Compose, project: Project, opts: &WatchOptions, notic
                 Some(batch) => tokio::select! {
                     biased;
                     () = compose.cancel.cancelled() => return Ok(()),
-                    () = session.handle(batch) => {}
+                    () = watcher.handle(batch) => {}
                 },
                 None => break,
             },
         }
     }
-    session.notice(Notice::Disabled);
+    watcher.notice(Notice::Disabled);
     Ok(())
 }
 
@@ -83,7 +83,7 @@ pub fn check(project: &Project, opts: &WatchOptions) -> Result<Rules, WatchError
     Ok(rules)
 }
 
-impl Session<'_> {
+impl Watcher<'_> {
     pub fn notice(&self, n: Notice) {
         (self.notices)(&n)
     }
