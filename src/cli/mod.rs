@@ -22,6 +22,7 @@ pub mod top;
 pub mod unpause;
 pub mod up;
 pub mod version;
+pub mod volumes;
 pub mod watch;
 
 use clap::{Args, Parser, Subcommand};
@@ -147,6 +148,8 @@ pub enum Command {
     Logs(logs::LogsArgs),
     /// List images used by the created containers
     Images(images::ImagesArgs),
+    /// List the project's volumes
+    Volumes(volumes::VolumesArgs),
     /// Print the public port for a port binding
     Port(port::PortArgs),
     /// Display the processes running in the containers
@@ -223,7 +226,7 @@ impl Command {
         match self {
             Up(_) | Down(_) | Create(_) | Build(_) | Pull(_) | Start(_) | Stop(_) | Restart(_) | Rm(_) | Kill(_) | Pause(_)
             | Unpause(_) | Watch(_) => true,
-            Config(_) | Ps(_) | Logs(_) | Images(_) | Port(_) | Top(_) | Ls(_) | Version(_) => false,
+            Config(_) | Ps(_) | Logs(_) | Images(_) | Volumes(_) | Port(_) | Top(_) | Ls(_) | Version(_) => false,
         }
     }
 }
@@ -246,6 +249,7 @@ fn run_command(cli: Cli) -> anyhow::Result<i32> {
         Command::Ps(args) => ps::run(&cli.global, args),
         Command::Logs(args) => logs::run(&cli.global, args),
         Command::Images(args) => images::run(&cli.global, args),
+        Command::Volumes(args) => volumes::run(&cli.global, args),
         Command::Port(args) => port::run(&cli.global, args),
         Command::Top(args) => top::run(&cli.global, args),
         Command::Ls(args) => ls::run(&cli.global, args),
