@@ -132,7 +132,8 @@ pub struct CreateFlags {
     /// Run this many containers of a service (overrides `scale` in the file)
     #[arg(long, value_name = "SERVICE=NUM")]
     pub scale: Vec<String>,
-    /// Assume "yes" as the answer to every question: recreate what needs it without asking
+    /// Assume "yes" as the answer to every question and run non-interactively (rcompose asks
+    /// none today; accepted so that Docker Compose 2.40 command lines work)
     #[arg(short, long)]
     pub yes: bool,
     #[command(flatten)]
