@@ -248,7 +248,7 @@ async fn an_interrupted_log_follow_exits_130_canceled() {
 
 /// Runs `rcompose -p <project> args`, sends it SIGINT once a line of its standard error
 /// matches `ready`, and returns its exit status and the standard error lines that followed.
-async fn interrupt_when(s: &Stack, args: &[&str], ready: impl Fn(&str) -> bool) -> (std::process::ExitStatus, Vec<String>) {
+pub(crate) async fn interrupt_when(s: &Stack, args: &[&str], ready: impl Fn(&str) -> bool) -> (std::process::ExitStatus, Vec<String>) {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rcompose"))
         .args(["-p", &s.name])
         .args(args)

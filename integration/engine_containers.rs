@@ -35,6 +35,7 @@ async fn container_lifecycle_with_labels_networks_and_volumes() {
         bind: None,
         volume: None,
         tmpfs: None,
+        image_subpath: None,
     }];
     spec.networks = vec![EndpointSpec { aliases: vec!["web".into()], ..EndpointSpec::new(&net_name) }];
     let id = e.create_container(&spec).await.expect("create container");

@@ -17,6 +17,7 @@ mod engine_networks;
 
 mod attached;
 mod build;
+mod compose240;
 mod down;
 mod fields;
 mod flags;

@@ -651,3 +651,25 @@ async fn up_watch_with_nothing_to_watch_fails_before_bringing_anything_up() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("none of the selected services is configured for watch"));
     assert!(s.containers().await.is_empty(), "nothing created");
 }
+
+#[tokio::test]
+async fn include_and_ignore_written_as_single_strings_filter_as_lists_do() {
+    // Docker Compose 2.40 (compose-go 2.9) accepts one pattern as a plain string.
+    let rule = r#"
+- path: ./src
+  action: sync
+  target: /app
+  include: "*.md"
+  ignore: "draft*"
+"#;
+    let s = Stack::new("wstrings", &compose(&[("app", &[SLEEPER, &develop(&[rule])])])).await;
+    let dir = s.dir.path();
+    dirs(&s, &["src"]);
+    let w = Watching::start(&s).await;
+    write(dir, "src/draft.md", "ignored");
+    write(dir, "src/notes.txt", "not included");
+    write(dir, "src/readme.md", "synced");
+    eventually(&s, "app", "cat /app/readme.md", "synced").await;
+    assert_eq!(sh(&s, "app", "ls -A /app | tr '\\n' ' '").await.trim(), "readme.md");
+    w.interrupt().await;
+}

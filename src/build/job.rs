@@ -87,7 +87,7 @@ pub fn job(project: &Project, service: &Service, overrides: &Overrides) -> Resul
     };
     let mut tags = vec![labels::image_name(project, service)];
     tags.extend(b.tags.iter().filter(|t| !tags.contains(t)).cloned().collect::<Vec<_>>());
-    Ok(BuildJob { context, dockerfile, options, tags, services: vec![service.name.clone()] })
+    Ok(BuildJob { context, dockerfile, options, tags, services: vec![service.name.clone()], quiet: false })
 }
 
 fn non_empty(s: &str) -> Option<String> {

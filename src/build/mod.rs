@@ -34,6 +34,8 @@ pub struct BuildJob {
     pub tags: Vec<String>,
     /// The services that use the result, for messages.
     pub services: Vec<String>,
+    /// Keep the build's own output lines to itself (`up --quiet-build`).
+    pub quiet: bool,
 }
 
 /// Where a build's Dockerfile comes from.
@@ -162,6 +164,7 @@ mod tests {
             options: BuildOptions::default(),
             tags: vec!["p-a".into(), "p-b".into()],
             services: vec!["a".into(), "b".into()],
+            quiet: false,
         };
         let id = run(&fake, &job, &|_: &str| {}).await.unwrap();
         assert_eq!(fake.inspect_image("p-b").await.unwrap().id, id);

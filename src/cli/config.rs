@@ -38,6 +38,16 @@ pub struct ConfigArgs {
     /// Print each variable the files use, its value and where the value comes from
     #[arg(long)]
     pub variables: bool,
+    /// Print the models the project uses (top-level `models`), one per line
+    #[arg(long)]
+    pub models: bool,
+    /// Print every variable interpolation sees (shell and .env files), `KEY=value`, sorted
+    #[arg(long)]
+    pub environment: bool,
+    /// Accepted for Docker Compose 2.40 compatibility; env files are read into `environment`
+    /// all the same, as 2.40.3 prints them
+    #[arg(long)]
+    pub no_env_resolution: bool,
     /// Leave ${VARIABLES} as written
     #[arg(long)]
     pub no_interpolate: bool,
@@ -85,6 +95,10 @@ pub fn run(global: &GlobalOptions, args: ConfigArgs) -> anyhow::Result<i32> {
         ConfigQuery::Hash(h)
     } else if args.variables {
         ConfigQuery::Variables
+    } else if args.models {
+        ConfigQuery::Models
+    } else if args.environment {
+        ConfigQuery::Environment
     } else {
         ConfigQuery::Model(match args.format {
             Format::Yaml => ConfigFormat::Yaml,

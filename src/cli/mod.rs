@@ -22,6 +22,7 @@ pub mod top;
 pub mod unpause;
 pub mod up;
 pub mod version;
+pub mod volumes;
 pub mod watch;
 
 use clap::{Args, Parser, Subcommand};
@@ -83,6 +84,12 @@ pub struct GlobalOptions {
     /// Print debug logs (same as RUST_LOG=debug)
     #[arg(long, global = true)]
     pub verbose: bool,
+    /// Keep the networks and volumes no service uses: `config` prints them, `up` creates them
+    #[arg(long, global = true)]
+    pub all_resources: bool,
+    /// Name containers and built images with `_` (`project_web_1`), as Docker Compose v1 did
+    #[arg(long, global = true)]
+    pub compatibility: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -141,6 +148,8 @@ pub enum Command {
     Logs(logs::LogsArgs),
     /// List images used by the created containers
     Images(images::ImagesArgs),
+    /// List the project's volumes
+    Volumes(volumes::VolumesArgs),
     /// Print the public port for a port binding
     Port(port::PortArgs),
     /// Display the processes running in the containers
@@ -173,6 +182,8 @@ impl GlobalOptions {
         opts.project_dir = self.project_directory.clone();
         opts.profiles = self.profiles.clone();
         opts.env_files = self.env_files.clone();
+        opts.all_resources = self.all_resources;
+        opts.compatibility = self.compatibility;
         opts.validation_memo = loader::memo::Memo::default_dir(&opts.environ);
         if opts.env_files.is_empty() {
             if let Ok(list) = std::env::var("COMPOSE_ENV_FILES") {
@@ -215,7 +226,7 @@ impl Command {
         match self {
             Up(_) | Down(_) | Create(_) | Build(_) | Pull(_) | Start(_) | Stop(_) | Restart(_) | Rm(_) | Kill(_) | Pause(_)
             | Unpause(_) | Watch(_) => true,
-            Config(_) | Ps(_) | Logs(_) | Images(_) | Port(_) | Top(_) | Ls(_) | Version(_) => false,
+            Config(_) | Ps(_) | Logs(_) | Images(_) | Volumes(_) | Port(_) | Top(_) | Ls(_) | Version(_) => false,
         }
     }
 }
@@ -238,6 +249,7 @@ fn run_command(cli: Cli) -> anyhow::Result<i32> {
         Command::Ps(args) => ps::run(&cli.global, args),
         Command::Logs(args) => logs::run(&cli.global, args),
         Command::Images(args) => images::run(&cli.global, args),
+        Command::Volumes(args) => volumes::run(&cli.global, args),
         Command::Port(args) => port::run(&cli.global, args),
         Command::Top(args) => top::run(&cli.global, args),
         Command::Ls(args) => ls::run(&cli.global, args),

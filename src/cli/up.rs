@@ -41,6 +41,9 @@ pub struct UpArgs {
     /// Watch the services' files and update their containers when files change
     #[arg(short, long)]
     pub watch: bool,
+    /// Build without showing the builds' output (they still say when they start and end)
+    #[arg(long)]
+    pub quiet_build: bool,
     #[command(flatten)]
     pub attached: AttachFlags,
 }
@@ -129,6 +132,10 @@ pub struct CreateFlags {
     /// Run this many containers of a service (overrides `scale` in the file)
     #[arg(long, value_name = "SERVICE=NUM")]
     pub scale: Vec<String>,
+    /// Assume "yes" as the answer to every question and run non-interactively (rcompose asks
+    /// none today; accepted so that Docker Compose 2.40 command lines work)
+    #[arg(short, long)]
+    pub yes: bool,
     #[command(flatten)]
     pub images: super::build::ImageFlags,
 }
@@ -153,6 +160,7 @@ impl CreateFlags {
                 named: services.iter().cloned().collect(),
                 recreate_dependencies,
                 remove_orphans: self.remove_orphans,
+                assume_yes: self.yes,
                 scale,
                 images: self.images.options(),
                 timeout: session::timeout(timeout),
@@ -180,6 +188,7 @@ pub fn run(global: &GlobalOptions, args: UpArgs) -> anyhow::Result<i32> {
     }
     opts.converge.no_start = args.no_start;
     opts.converge.renew_anon_volumes = args.renew_anon_volumes;
+    opts.converge.images.quiet_build = args.quiet_build;
     opts.wait = args.wait;
     opts.wait_timeout = args.wait_timeout.map(std::time::Duration::from_secs);
     if args.watch {

@@ -234,7 +234,7 @@ impl<'a> AttachedUp<'a> {
         let (c, project, opts) = (self.compose, self.project, self.opts);
         Box::pin(async move {
             let c = Compose { cancel: CancellationToken::new(), ..c.clone() };
-            c.stop(&project.name, Some(project), &opts.services, opts.converge.timeout).await
+            c.stop_running_hooks(&project.name, Some(project), &opts.services, opts.converge.timeout, true).await
         })
     }
 

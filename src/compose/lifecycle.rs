@@ -27,8 +27,21 @@ impl Compose {
         services: &[String],
         timeout: Option<Duration>,
     ) -> Result<Plan, ComposeError> {
+        self.stop_running_hooks(name, project, services, timeout, false).await
+    }
+
+    /// `stop`, running the services' `pre_stop` hooks first when `pre_stop` (attached `up`
+    /// does, on Ctrl-C); a container whose hook fails is left running.
+    pub async fn stop_running_hooks(
+        &self,
+        name: &str,
+        project: Option<&Project>,
+        services: &[String],
+        timeout: Option<Duration>,
+        pre_stop: bool,
+    ) -> Result<Plan, ComposeError> {
         let (observed, selected) = self.look(name, project, services).await?;
-        let plan = plan::plan_stop(project, &observed, &selected, timeout);
+        let plan = plan::plan_stop(project, &observed, &selected, timeout, pre_stop);
         self.execute(name, &plan).await?;
         Ok(plan)
     }

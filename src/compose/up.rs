@@ -90,6 +90,39 @@ impl Compose {
         Ok(plan)
     }
 
+    /// `start --wait` (Docker Compose v5): starts as [`start`](Self::start), then waits, as
+    /// `up --wait` does, for the services started and what they depend on to be running or
+    /// healthy, giving up after `timeout`.
+    pub async fn start_and_wait(
+        &self,
+        name: &str,
+        project: Option<&Project>,
+        services: &[String],
+        timeout: Option<Duration>,
+    ) -> Result<Plan, ComposeError> {
+        let plan = self.start(name, project, services).await?;
+        if self.dry_run {
+            return Ok(plan);
+        }
+        let observed;
+        let derived;
+        let project = match project {
+            Some(p) => p,
+            None => {
+                observed = observe(self.engine.as_ref(), name, None, &BTreeMap::new()).await?;
+                derived = Project { name: name.to_string(), ..plan::label_project(&observed) };
+                &derived
+            }
+        };
+        let wanted = targets(project, services, false)?;
+        let wait = self.wait_ready(project, &wanted);
+        match timeout {
+            Some(t) => tokio::time::timeout(t, wait).await.map_err(|_| ComposeError::WaitTimeout(t))??,
+            None => wait.await?,
+        }
+        Ok(plan)
+    }
+
     /// `--wait`: every started container of `targets` running, or healthy when it has a
     /// healthcheck; services others wait on to complete are allowed to exit.
     async fn wait_ready(&self, project: &Project, targets: &BTreeSet<String>) -> Result<(), ComposeError> {

@@ -182,6 +182,8 @@ pub struct Mount {
     pub bind: Option<BindOptions>,
     pub volume: Option<VolumeMountOptions>,
     pub tmpfs: Option<TmpfsOptions>,
+    /// `image` mounts: the directory of the image to mount (API 1.48 and later).
+    pub image_subpath: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -53,6 +53,10 @@ const SERVICE_RULES: &[(&str, Rule)] = &[
     ("post_start", hooks),
     ("pre_stop", hooks),
     ("develop.watch", watch_exec),
+    ("build.provenance", scalar_string),
+    ("build.sbom", scalar_string),
+    ("models", service_models),
+    ("provider.options", provider_options),
 ];
 
 /// Rewrites applied to each entry of the top-level sections.
@@ -212,6 +216,12 @@ fn watch_exec(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
         if let Some(exec) = rule.get_mut("exec") {
             hook(exec, &join(&index(path, i), "exec"))?;
         }
+        // A single pattern may be written as a string (compose-go 2.9, Docker Compose 2.40).
+        for key in ["ignore", "include"] {
+            if let Some(patterns) = rule.get_mut(key) {
+                string_list(patterns, &join(&index(path, i), key))?;
+            }
+        }
     }
     Ok(())
 }
@@ -224,6 +234,32 @@ fn hook(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
     }
     if let Some(environment) = node.get_mut("environment") {
         mapping_with_equals(environment, &join(path, "environment"))?;
+    }
+    Ok(())
+}
+
+/// A scalar that may be written as a boolean or a number, kept as its text
+/// (`provenance: true` → `"true"`).
+fn scalar_string(node: &mut Node, _path: &str) -> Result<(), Diagnostic> {
+    if let Some(t) = node.scalar_text() {
+        set(node, Value::Str(t));
+    }
+    Ok(())
+}
+
+/// A service's `models`: a list of names → names mapped to nothing.
+fn service_models(node: &mut Node, _path: &str) -> Result<(), Diagnostic> {
+    if let Some(items) = node.as_seq() {
+        let m: Map = items.iter().filter_map(|i| i.scalar_text().map(|t| (t, Node { tag: Default::default(), ..Node::null() }))).collect();
+        set(node, Value::Map(m));
+    }
+    Ok(())
+}
+
+/// `provider.options`: every value a list of strings, as compose-go keeps them.
+fn provider_options(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
+    for (key, value) in node.as_map_mut().into_iter().flatten() {
+        string_list(value, &join(path, key))?;
     }
     Ok(())
 }
@@ -459,6 +495,9 @@ fn volumes(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
             let mut new = Node::from_json(&json);
             reposition(&mut new, item.pos);
             *item = new;
+        }
+        if let Some(labels) = item.get_mut("volume").and_then(|v| v.get_mut("labels")) {
+            mapping(labels, &join(&index(path, i), "volume.labels"))?;
         }
         // Container paths are cleaned (`/data/` → `/data`), as Compose does.
         if let Some(target) = item.get_mut("target") {

@@ -14,7 +14,7 @@ pub fn check(project: &Project, tree: &Node) -> Result<(), Diagnostic> {
             path.extend_from_slice(segs);
             (tree.find(&path).report_pos(), super::dotted(&path))
         };
-        if s.image.is_empty() && s.build.is_none() {
+        if s.image.is_empty() && s.build.is_none() && s.provider.is_none() {
             let (pos, path) = at(&[]);
             return Err(Diagnostic::new(pos, path, "has neither an image nor a build context: add `image:` or `build:`"));
         }

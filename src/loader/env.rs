@@ -69,6 +69,11 @@ impl Environment {
         self.vars.get(key).map(|(_, o)| o)
     }
 
+    /// Every variable with its value, in the order they were set.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.vars.iter().map(|(k, (v, _))| (k.as_str(), v.as_str()))
+    }
+
     pub fn lookup(&self) -> impl Fn(&str) -> Option<String> + '_ {
         move |k| self.get(k).map(str::to_string)
     }

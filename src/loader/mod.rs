@@ -61,6 +61,10 @@ pub struct Options {
     pub validation_memo: Option<PathBuf>,
     /// Set by [`load_uninterpolated`]: included files get the lighter rewrites too.
     pub uninterpolated_model: bool,
+    /// Keep the resources no service uses (`--all-resources`).
+    pub all_resources: bool,
+    /// `--compatibility`: names joined with `_`.
+    pub compatibility: bool,
 }
 
 impl Default for Options {
@@ -80,6 +84,8 @@ impl Default for Options {
             environ: std::env::vars().collect(),
             validation_memo: None,
             uninterpolated_model: false,
+            all_resources: false,
+            compatibility: false,
         }
     }
 }
@@ -111,6 +117,8 @@ pub fn load(opts: &Options) -> Result<Loaded, Diagnostic> {
     project.working_dir = project_dir;
     project.config_files = files.iter().map(|f| if f == Path::new("-") { f.clone() } else { absolutize(f, &opts.cwd) }).collect();
     project.env_files = env_files;
+    project.positions = engine_dependent_positions(&tree);
+    project.compatibility = opts.compatibility;
 
     resolve::resolve_environment(&mut project, &environment)?;
     resolve::read_seccomp_profiles(&mut project);
@@ -132,7 +140,11 @@ pub fn load(opts: &Options) -> Result<Loaded, Diagnostic> {
             return Err(Diagnostic::new(pos, format!("services.{first}.depends_on"), cycle.to_string()));
         }
     }
-    profiles::prune_unused(&mut project);
+    if opts.all_resources {
+        project.all_resources = true;
+    } else {
+        profiles::prune_unused(&mut project);
+    }
     Ok(Loaded { project, environment, warnings, variables })
 }
 
@@ -331,6 +343,22 @@ fn read_file(file: &Path) -> Result<Node, Diagnostic> {
 }
 
 /// `["services", "web", "ports", "0"]` → `services.web.ports[0]`.
+/// The positions of the keys whose support depends on the engine (`type: image` volumes), by
+/// key path: only the planner, which knows the engine, can refuse them.
+fn engine_dependent_positions(tree: &Node) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    let Some(services) = tree.get("services").and_then(Node::as_map) else { return out };
+    for (name, service) in services {
+        let Some(volumes) = service.get("volumes").and_then(Node::as_seq) else { continue };
+        for (i, v) in volumes.iter().enumerate() {
+            if v.get("type").and_then(Node::as_str) == Some(crate::model::MOUNT_IMAGE) {
+                out.insert(format!("services.{name}.volumes[{i}]"), v.report_pos().to_string());
+            }
+        }
+    }
+    out
+}
+
 pub fn dotted<S: AsRef<str>>(segments: &[S]) -> String {
     let mut out = String::new();
     for s in segments {

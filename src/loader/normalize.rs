@@ -9,7 +9,8 @@ use crate::model::{DependsOn, Project, SERVICE_STARTED};
 pub fn normalize(project: &mut Project, env: &Environment) {
     let mut needs_default = false;
     for service in project.services.values_mut() {
-        if service.networks.is_empty() && service.network_mode.is_empty() {
+        // A service a provider plugin runs has no container to attach.
+        if service.networks.is_empty() && service.network_mode.is_empty() && service.provider.is_none() {
             service.networks.insert("default".into(), None);
         }
         needs_default |= service.networks.contains_key("default");

@@ -5,6 +5,6 @@ pub mod project;
 pub mod service;
 pub mod units;
 
-pub use project::{FileObject, Ipam, IpamPool, Network, Project, Volume};
+pub use project::{FileObject, Ipam, IpamPool, Model, Network, Project, Volume};
 pub use service::*;
 pub use units::{Bytes, Duration};

@@ -26,6 +26,10 @@ pub struct Project {
     pub secrets: BTreeMap<String, FileObject>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub configs: BTreeMap<String, FileObject>,
+    /// AI models (Docker Model Runner): read and printed (in YAML only, as Docker Compose
+    /// 2.40.3 prints them), not run.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub models: BTreeMap<String, Model>,
     /// Top-level `x-*` extensions.
     #[serde(flatten)]
     pub extensions: IndexMap<String, Json>,
@@ -51,6 +55,51 @@ pub struct Project {
     /// read is absent: it is sent as written, for the engine to refuse.
     #[serde(skip)]
     pub seccomp_profiles: BTreeMap<String, String>,
+    /// Where the keys that only some engines support were written
+    /// (`services.web.volumes[0]` → `compose.yaml:7:9`), for the planner to point at them
+    /// when it refuses one.
+    #[serde(skip)]
+    pub positions: BTreeMap<String, String>,
+    /// `--all-resources`: the networks and volumes no service uses are kept, and `up` creates them.
+    #[serde(skip)]
+    pub all_resources: bool,
+    /// `--compatibility`: container and built image names joined with `_`, as Docker Compose v1.
+    #[serde(skip)]
+    pub compatibility: bool,
+}
+
+impl Project {
+    /// What joins the parts of container and image names: `-`, or `_` with `--compatibility`.
+    pub fn separator(&self) -> char {
+        if self.compatibility {
+            '_'
+        } else {
+            '-'
+        }
+    }
+}
+
+impl Project {
+    /// `path` prefixed with where it was written, when the loader recorded it.
+    pub fn located(&self, path: &str) -> String {
+        match self.positions.get(path) {
+            Some(pos) => format!("{pos}: {path}"),
+            None => path.to_string(),
+        }
+    }
+}
+
+/// A top-level `models` entry.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Model {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    pub model: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context_size: Option<i64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub runtime_flags: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]

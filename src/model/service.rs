@@ -171,6 +171,10 @@ pub struct Service {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub domainname: String,
     pub entrypoint: Option<Vec<String>>,
+    /// A service provided by a plugin (`docker model`...) rather than a container: read and
+    /// printed; `up` refuses it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<Provider>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub environment: MappingWithEquals,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -219,6 +223,9 @@ pub struct Service {
     pub mem_swappiness: Bytes,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub mac_address: String,
+    /// Top-level `models` the service uses, with the variables that tell it where they are.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub models: BTreeMap<String, Option<ServiceModel>>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub network_mode: String,
     /// Networks the service joins; `None` values are attachments with no options.
@@ -240,6 +247,9 @@ pub struct Service {
     pub privileged: bool,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub pull_policy: String,
+    /// Read, and not printed, as Docker Compose 2.40.3 does.
+    #[serde(skip_serializing)]
+    pub pull_refresh_after: String,
     #[serde(skip_serializing_if = "is_false")]
     pub read_only: bool,
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -270,6 +280,9 @@ pub struct Service {
     pub tty: bool,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub ulimits: BTreeMap<String, Ulimit>,
+    /// Mount the engine's socket and the user's registry credentials into the container.
+    #[serde(skip_serializing_if = "is_false")]
+    pub use_api_socket: bool,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub user: String,
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -342,8 +355,34 @@ pub struct Build {
     pub platforms: Vec<String>,
     #[serde(skip_serializing_if = "is_false")]
     pub privileged: bool,
+    /// BuildKit attestations; the classic builder refuses them.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub provenance: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub sbom: String,
     #[serde(flatten)]
     pub other: IndexMap<String, Json>,
+}
+
+/// `provider:` of a service.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Provider {
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Every value a list of strings, in canonical form.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, Vec<String>>,
+}
+
+/// A service's use of a model.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct ServiceModel {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub endpoint_var: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub model_var: String,
 }
 
 /// A `post_start` or `pre_stop` hook.
@@ -479,6 +518,8 @@ pub struct Port {
 pub const MOUNT_BIND: &str = "bind";
 pub const MOUNT_VOLUME: &str = "volume";
 pub const MOUNT_TMPFS: &str = "tmpfs";
+/// A directory of an image, read-only (Docker Engine 28, API 1.48).
+pub const MOUNT_IMAGE: &str = "image";
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
@@ -517,6 +558,8 @@ pub struct BindOptions {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
 pub struct VolumeOptions {
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: Mapping,
     #[serde(skip_serializing_if = "is_false")]
     pub nocopy: bool,
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -694,9 +737,9 @@ pub struct WatchRule {
     #[serde(serialize_with = "exec_or_empty")]
     pub exec: Option<Json>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub ignore: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub include: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignore: Vec<String>,
     #[serde(skip_serializing_if = "is_false")]
     pub initial_sync: bool,
     /// `x-*` extensions (`x-initialSync`, the older spelling of `initial_sync`); not printed,

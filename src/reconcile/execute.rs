@@ -208,7 +208,11 @@ impl Executor {
             Op::PushImage { reference, .. } => return self.push(reference).await,
             Op::BuildImage(job) => {
                 let name = job.service_list();
-                let output = |line: &str| (self.details)(&Detail { name: name.clone(), text: line.to_string() });
+                let output = |line: &str| {
+                    if !job.quiet {
+                        (self.details)(&Detail { name: name.clone(), text: line.to_string() })
+                    }
+                };
                 let id = crate::build::run(e, job, &output).await.map_err(|err| err.to_string())?;
                 let mut known = images.lock().expect("never poisoned");
                 for tag in &job.tags {
@@ -237,6 +241,11 @@ impl Executor {
                 e.create_container(&spec).await.map(drop)
             }
             Op::StartContainer(t) => e.start_container(t.key()).await,
+            Op::RunHooks { target, service, hooks, .. } => {
+                let name = format!("{} ->", target.name);
+                let output = |line: &str| (self.details)(&Detail { name: name.clone(), text: line.to_string() });
+                return super::hooks::run(e, target.key(), service, hooks, &output).await;
+            }
             Op::StopContainer { target, timeout } => gone_is_done(e.stop_container(target.key(), *timeout).await),
             Op::KillContainer { target, signal } => e.kill_container(target.key(), signal.as_deref()).await,
             Op::PauseContainer(t) => e.pause_container(t.key()).await,

@@ -28,14 +28,15 @@ pub fn container_name(project: &Project, service: &Service, number: u32) -> Stri
     if !service.container_name.is_empty() {
         return service.container_name.clone();
     }
-    format!("{}-{}-{}", project.name, service.name, number)
+    let sep = project.separator();
+    format!("{}{sep}{}{sep}{number}", project.name, service.name)
 }
 
 /// The image a service runs: its `image`, else the name Docker Compose gives built images
 /// (`project-service`).
 pub fn image_name(project: &Project, service: &Service) -> String {
     if service.image.is_empty() {
-        format!("{}-{}", project.name, service.name)
+        format!("{}{}{}", project.name, project.separator(), service.name)
     } else {
         service.image.clone()
     }

@@ -23,6 +23,10 @@ pub enum ConfigQuery {
     Profiles,
     Hash(String),
     Variables,
+    /// `--models`: the models the project uses, one per line.
+    Models,
+    /// `--environment`: the variables interpolation sees, `KEY=value`, sorted.
+    Environment,
 }
 
 /// Loads the project and renders the query. Returns the text and the loader's warnings.
@@ -64,7 +68,9 @@ pub fn render_with(
         }
         let keep = crate::graph::Graph::new(&project).with_dependencies(selected);
         project.services.retain(|k, _| keep.contains(k));
-        loader::profiles::prune_unused(&mut project);
+        if !opts.all_resources {
+            loader::profiles::prune_unused(&mut project);
+        }
     }
     if let ConfigQuery::Model(_) = query {
         adjust(&mut project)?;
@@ -78,6 +84,15 @@ pub fn render_with(
         ConfigQuery::Profiles => lines(loader::profiles::all_profiles(&project).iter()),
         ConfigQuery::Hash(which) => hashes(&project, which)?,
         ConfigQuery::Variables => variables_table(&loaded.variables, &loaded.environment, &project.working_dir),
+        ConfigQuery::Models => {
+            let models: std::collections::BTreeSet<&str> = project.models.values().map(|m| m.model.as_str()).collect();
+            lines(models)
+        }
+        ConfigQuery::Environment => {
+            let mut vars: Vec<String> = loaded.environment.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            vars.sort();
+            lines(vars)
+        }
     };
     Ok((text, loaded.warnings))
 }
@@ -166,6 +181,8 @@ pub fn model_text(project: &Project, format: ConfigFormat, escape_dollars: bool)
             // sorted keys (the project is written as a Go map).
             strip_nested_extensions(&mut value, 0);
             if let Some(top) = value.as_object_mut() {
+                // compose-go's `models` has no JSON name: Docker Compose 2.40.3 leaves it out.
+                top.remove("models");
                 top.sort_keys();
             }
             // They are kept as they were read: an empty list is a nil slice.

@@ -12,6 +12,7 @@ pub mod port;
 pub mod ps;
 pub mod time;
 pub mod top;
+pub mod volumes;
 
 use std::future::Future;
 use std::sync::Arc;

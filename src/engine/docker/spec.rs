@@ -217,12 +217,12 @@ fn mount(m: &Mount) -> wire::Mount {
             subpath: v.subpath.clone(),
             ..Default::default()
         }),
+        image_options: m.image_subpath.as_ref().map(|subpath| wire::MountImageOptions { subpath: Some(subpath.clone()) }),
         tmpfs_options: m.tmpfs.as_ref().map(|t| wire::MountTmpfsOptions {
             size_bytes: t.size_bytes,
             mode: t.mode.map(i64::from),
             ..Default::default()
         }),
-        ..Default::default()
     }
 }
 

@@ -106,6 +106,7 @@ async fn networks_and_volumes_in_use_cannot_be_removed() {
         bind: None,
         volume: None,
         tmpfs: None,
+        image_subpath: None,
     }];
     fake.create_container(&c).await.unwrap();
     assert!(matches!(fake.remove_network("n").await, Err(EngineError::Api { status: 403, .. })));

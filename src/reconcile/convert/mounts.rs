@@ -33,7 +33,7 @@ pub(super) fn mounts(project: &Project, service: &Service) -> (Vec<String>, Vec<
                 mounts.push(Mount {
                     volume: Some(VolumeMountOptions {
                         no_copy: opts.nocopy,
-                        labels: Default::default(),
+                        labels: opts.labels.clone(),
                         subpath: non_empty(&opts.subpath),
                     }),
                     ..mount(MountKind::Volume, source, m)
@@ -45,6 +45,10 @@ pub(super) fn mounts(project: &Project, service: &Service) -> (Vec<String>, Vec<
                     tmpfs: Some(TmpfsOptions { size_bytes: (opts.size.0 != 0).then_some(opts.size.0), mode: opts.mode }),
                     ..mount(MountKind::Tmpfs, None, m)
                 });
+            }
+            model::MOUNT_IMAGE => {
+                let subpath = m.other.get("image").and_then(|o| o.get("subpath")).and_then(|s| s.as_str()).and_then(non_empty);
+                mounts.push(Mount { image_subpath: subpath, ..mount(MountKind::Image, non_empty(&m.source), m) });
             }
             other => {
                 if let Some(kind) = MountKind::parse(other) {
@@ -110,6 +114,7 @@ pub fn inherit_volumes(spec: &mut ContainerSpec, service: &Service, old: &[Mount
             bind: None,
             volume: None,
             tmpfs: None,
+            image_subpath: None,
         };
         inherited.insert(target, mount);
     }
@@ -169,6 +174,7 @@ fn mount(kind: MountKind, source: Option<String>, m: &model::Mount) -> Mount {
         bind: None,
         volume: None,
         tmpfs: None,
+        image_subpath: None,
     }
 }
 
@@ -182,6 +188,7 @@ fn read_only_bind(source: &str, target: String) -> Mount {
         bind: None,
         volume: None,
         tmpfs: None,
+        image_subpath: None,
     }
 }
 

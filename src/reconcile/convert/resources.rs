@@ -33,25 +33,24 @@ pub(super) fn resources(service: &Service) -> Resources {
         cpuset_mems: None,
         pids_limit: if limits.pids > 0 { Some(limits.pids) } else { (service.pids_limit != 0).then_some(service.pids_limit) },
         oom_kill_disable: service.oom_kill_disable.then_some(true),
-        device_requests: device_requests(&reservations.devices),
+        device_requests: device_requests(&reservations.devices, &service.gpus),
         ..blkio
     }
 }
 
-/// `deploy.resources.reservations.devices`, as Docker Compose 2.26.1 sends them: one request
-/// per entry with its capabilities as the single alternative, `count: all` as -1, and without
-/// the entry's `options` (which 2.26.1 does not pass on). `gpus:` is not read by 2.26.1 either.
-fn device_requests(devices: &[model::DeviceRequest]) -> Vec<DeviceRequest> {
-    devices
-        .iter()
-        .map(|d| DeviceRequest {
-            driver: d.driver.clone(),
-            count: d.count,
-            device_ids: d.device_ids.clone(),
-            capabilities: vec![d.capabilities.clone()],
-            options: Default::default(),
-        })
-        .collect()
+/// `deploy.resources.reservations.devices`, then `gpus`, as Docker Compose 2.40.3 sends them:
+/// one request per entry with its capabilities as the single alternative, `count: all` as -1,
+/// and its `options`; a `gpus` entry asks for the `gpu` capability besides its own (added even
+/// when it names it already, as 2.40.3 does).
+fn device_requests(devices: &[model::DeviceRequest], gpus: &[model::DeviceRequest]) -> Vec<DeviceRequest> {
+    let request = |d: &model::DeviceRequest, extra: Option<&str>| DeviceRequest {
+        driver: d.driver.clone(),
+        count: d.count,
+        device_ids: d.device_ids.clone(),
+        capabilities: vec![d.capabilities.iter().map(String::as_str).chain(extra).map(String::from).collect()],
+        options: d.options.clone(),
+    };
+    devices.iter().map(|d| request(d, None)).chain(gpus.iter().map(|d| request(d, Some("gpu")))).collect()
 }
 
 /// CPUs in units of 1e-9 as Go computes them from a float32: multiplied in float32, then

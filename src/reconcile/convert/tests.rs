@@ -171,16 +171,23 @@ fn ipam_options_are_not_sent() {
 }
 
 #[test]
-fn reserved_devices_become_device_requests_without_their_options() {
+fn reserved_devices_then_gpus_become_device_requests_as_docker_compose_2_40_sends_them() {
     let s = spec("services:\n  web:\n    image: busybox\n    gpus: all\n    deploy:\n      resources:\n        reservations:\n          devices:\n            - {driver: nvidia, device_ids: [\"0\"], capabilities: [gpu, utility], options: {a: b}}\n            - {count: all, capabilities: [compute]}\n", "web");
-    let request = |driver: &str, count: i64, ids: &[&str], caps: &[&str]| crate::engine::DeviceRequest {
+    let request = |driver: &str, count: i64, ids: &[&str], caps: &[&str], options: &[(&str, &str)]| crate::engine::DeviceRequest {
         driver: driver.into(),
         count,
         device_ids: ids.iter().map(|s| s.to_string()).collect(),
         capabilities: vec![caps.iter().map(|s| s.to_string()).collect()],
-        options: Default::default(),
+        options: options.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
     };
-    assert_eq!(s.host.resources.device_requests, [request("nvidia", 0, &["0"], &["gpu", "utility"]), request("", -1, &[], &["compute"])]);
+    assert_eq!(
+        s.host.resources.device_requests,
+        [
+            request("nvidia", 0, &["0"], &["gpu", "utility"], &[("a", "b")]),
+            request("", -1, &[], &["compute"], &[]),
+            request("", -1, &[], &["gpu"], &[]),
+        ]
+    );
 }
 
 #[test]

@@ -59,6 +59,16 @@ impl fmt::Display for Op {
             }
             Op::CreateContainer { spec, .. } => write!(f, "create container {}", spec.name.as_deref().unwrap_or("")),
             Op::StartContainer(t) => write!(f, "start container {}", short(t)),
+            Op::RunHooks { target, phase, hooks, .. } => {
+                write!(
+                    f,
+                    "run {} {} {} in container {}",
+                    hooks.len(),
+                    phase.as_str(),
+                    if hooks.len() == 1 { "hook" } else { "hooks" },
+                    short(target)
+                )
+            }
             Op::StopContainer { target, .. } => write!(f, "stop container {}", short(target)),
             Op::KillContainer { target, signal } => {
                 write!(f, "kill container {}", short(target))?;

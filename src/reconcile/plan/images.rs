@@ -58,6 +58,8 @@ pub struct ImageOptions {
     pub ensured: bool,
     /// `--quiet-pull`: pulls show that they start and end, not each layer's progress.
     pub quiet_pull: bool,
+    /// `--quiet-build`: builds show that they start and end, not their output.
+    pub quiet_build: bool,
 }
 
 /// How `pull` treats each image.
@@ -126,6 +128,7 @@ pub(super) fn prepare(
             plan.decide(format!("image {image}"), "build", reason);
             let mut job = build::job(project, builder, &Overrides::default())?;
             job.services = users[&image].clone();
+            job.quiet = opts.quiet_build;
             builds.push((job, pulled));
         }
     }

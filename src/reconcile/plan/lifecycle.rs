@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::down::{by_stop_order, label_project, service_graph, stop_and_remove_ordered};
 use super::gates::Gates;
-use super::{hard, soft, Op, Plan, StepId, StepLabel, Target};
+use super::{hard, soft, HookPhase, Op, Plan, StepId, StepLabel, Target};
 use crate::engine::ContainerStatus;
 use crate::model::Project;
 use crate::reconcile::observe::{Observed, ObservedContainer};
@@ -44,11 +44,7 @@ pub fn plan_start(project: &Project, observed: &Observed, services: &BTreeSet<St
                 continue;
             }
             plan.decide(c.name(), "start", c.state().to_string());
-            ready.push(plan.push(
-                Op::StartContainer(target(c)),
-                edges.clone(),
-                StepLabel::new("Container", c.name(), Some("Starting"), Some("Started")),
-            ));
+            ready.push(super::push_start(&mut plan, target(c), project.services.get(name), edges.clone()));
         }
         gates.service_ready(name, ready, containers.iter().map(|c| c.name().to_string()).collect());
     }
@@ -56,7 +52,17 @@ pub fn plan_start(project: &Project, observed: &Observed, services: &BTreeSet<St
 }
 
 /// Stops the running containers of `services`, dependents first.
-pub fn plan_stop(project: Option<&Project>, observed: &Observed, services: &BTreeSet<String>, timeout: Option<Duration>) -> Plan {
+///
+/// With `pre_stop` (attached `up` stopping on Ctrl-C, the one place Docker Compose 2.40.3 runs
+/// them), a container whose service has `pre_stop` hooks runs them first; when one fails, that
+/// container is left running.
+pub fn plan_stop(
+    project: Option<&Project>,
+    observed: &Observed,
+    services: &BTreeSet<String>,
+    timeout: Option<Duration>,
+    pre_stop: bool,
+) -> Plan {
     let mut plan = Plan::default();
     let containers = selected(observed, services);
     let graph = service_graph(project, observed);
@@ -69,9 +75,15 @@ pub fn plan_stop(project: Option<&Project>, observed: &Observed, services: &BTre
                 continue;
             }
             plan.decide(c.name(), "stop", "");
+            let hooks = if pre_stop { project.and_then(|p| p.services.get(service)).map(|s| s.pre_stop.clone()) } else { None };
+            let mut before = soft(after.clone());
+            if let Some(hooks) = hooks.filter(|h| !h.is_empty()) {
+                let op = Op::RunHooks { target: target(c), service: service.to_string(), phase: HookPhase::PreStop, hooks };
+                before = hard([plan.push(op, before, None)]);
+            }
             let step = plan.push(
                 Op::StopContainer { target: target(c), timeout },
-                soft(after.clone()),
+                before,
                 StepLabel::new("Container", c.name(), Some("Stopping"), Some("Stopped")),
             );
             stops.entry(service.to_string()).or_default().push(step);

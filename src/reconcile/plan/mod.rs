@@ -53,6 +53,9 @@ pub enum PlanError {
     /// A feature the engine's API version does not have, in Docker Compose's words.
     #[error("service {service}: can't set {feature} as feature require Docker Engine {engine} or later")]
     Unsupported { service: String, feature: &'static str, engine: &'static str },
+    /// A `type: image` volume on an engine older than API 1.48; `at` is the key with its position.
+    #[error("{at}: service {service}: volume with type=image requires Docker Engine v28 (API 1.48) or later; this engine's API is {api}")]
+    ImageMount { at: String, service: String, api: String },
     #[error("service {service}: cannot run several replicas with container_name {container_name:?}: container names must be unique")]
     ScaleWithContainerName { service: String, container_name: String },
 }
@@ -170,6 +173,14 @@ pub enum Op {
         hash: Option<Box<PendingHash>>,
     },
     StartContainer(Target),
+    /// Runs a service's lifecycle hooks (`post_start`, `pre_stop`) in a container, one after
+    /// the other; the first that fails (non-zero exit) fails the step.
+    RunHooks {
+        target: Target,
+        service: String,
+        phase: HookPhase,
+        hooks: Vec<crate::model::ServiceHook>,
+    },
     StopContainer {
         target: Target,
         timeout: Option<Duration>,
@@ -223,6 +234,24 @@ pub struct PendingHash {
     pub containers: BTreeMap<String, String>,
 }
 
+/// When a lifecycle hook runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HookPhase {
+    /// Just after the container started; the container counts as started once they succeed.
+    PostStart,
+    /// Just before the container is stopped; a failure leaves the container running.
+    PreStop,
+}
+
+impl HookPhase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HookPhase::PostStart => "post_start",
+            HookPhase::PreStop => "pre_stop",
+        }
+    }
+}
+
 /// What "ready" means for a dependency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Condition {
@@ -267,6 +296,21 @@ impl Plan {
     pub fn is_noop(&self) -> bool {
         self.steps.iter().all(|s| matches!(s.op, Op::Await { .. }))
     }
+}
+
+/// Starts a container (after `after`) and runs its service's `post_start` hooks in it, if it
+/// has any: the container shows `Started` once they have succeeded, and what waits on the
+/// returned step waits on them too, as in Docker Compose.
+pub fn push_start(plan: &mut Plan, target: Target, service: Option<&crate::model::Service>, after: Vec<Edge>) -> StepId {
+    let name = target.name.clone();
+    let hooks = service.map(|s| s.post_start.clone()).unwrap_or_default();
+    if hooks.is_empty() {
+        return plan.push(Op::StartContainer(target), after, StepLabel::new("Container", name, Some("Starting"), Some("Started")));
+    }
+    let start = plan.push(Op::StartContainer(target.clone()), after, StepLabel::new("Container", &name, Some("Starting"), None));
+    let service = service.map(|s| s.name.clone()).unwrap_or_default();
+    let op = Op::RunHooks { target, service, phase: HookPhase::PostStart, hooks };
+    plan.push(op, hard([start]), StepLabel::new("Container", name, None, Some("Started")))
 }
 
 /// Hard edges to every step in `steps`.

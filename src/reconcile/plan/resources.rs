@@ -52,7 +52,8 @@ pub(super) fn prepare(
 ) -> Result<Prepared, PlanError> {
     let mut out = Prepared::default();
     let used_networks: std::collections::BTreeSet<&str> = targets.iter().flat_map(|s| s.networks.keys().map(String::as_str)).collect();
-    for (key, net) in project.networks.iter().filter(|(k, _)| used_networks.contains(k.as_str())) {
+    let used = |used: &std::collections::BTreeSet<&str>, key: &str| project.all_resources || used.contains(key);
+    for (key, net) in project.networks.iter().filter(|(k, _)| used(&used_networks, k)) {
         match observed.networks.get(&net.name) {
             None if net.external => return Err(PlanError::ExternalNetwork { name: net.name.clone() }),
             None => {
@@ -71,7 +72,7 @@ pub(super) fn prepare(
         }
     }
     let used_volumes: std::collections::BTreeSet<&str> = targets.iter().flat_map(|s| volume_keys(s)).collect();
-    for (key, vol) in project.volumes.iter().filter(|(k, _)| used_volumes.contains(k.as_str())) {
+    for (key, vol) in project.volumes.iter().filter(|(k, _)| used(&used_volumes, k)) {
         match observed.volumes.get(&vol.name) {
             None if vol.external => return Err(PlanError::ExternalVolume { name: vol.name.clone() }),
             None => {

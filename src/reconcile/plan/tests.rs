@@ -262,7 +262,7 @@ fn lifecycle_plans() {
     let p = project(STACK);
     let o = converged(&p);
     let all = BTreeSet::new();
-    assert_eq!(plan_stop(Some(&p), &o, &all, None).steps.len(), 3);
+    assert_eq!(plan_stop(Some(&p), &o, &all, None, false).steps.len(), 3);
     assert_eq!(
         plan_kill(Some(&p), &o, &BTreeSet::from(["db".to_string()]), Some("SIGTERM"), false).to_string().lines().last().unwrap(),
         "  #1 kill container p-db-1 (646231000000) with SIGTERM"
@@ -347,4 +347,56 @@ fn start_interval_is_refused_below_api_1_44_as_docker_compose_does() {
     running.api_version = Some((1, 41));
     assert!(plan_up(&p, &running, &UpOptions::default()).is_ok());
     assert!(plan_up(&project(&yaml.replace(", start_interval: 0s", "")), &fresh((1, 41)), &UpOptions::default()).is_ok());
+}
+
+const HOOKED: &str = r#"
+services:
+  web:
+    image: busybox
+    depends_on: [db]
+  db:
+    image: busybox
+    post_start: [{command: ["touch", "/ready"]}]
+    pre_stop: [{command: ["sync"]}]
+"#;
+
+#[test]
+fn post_start_hooks_follow_the_start_and_gate_what_depends_on_the_service() {
+    let p = project(HOOKED);
+    let plan = up(&p, &Observed { images: converged(&p).images, ..Default::default() });
+    let start = plan.steps.iter().position(|s| matches!(&s.op, Op::StartContainer(t) if t.name == "p-db-1")).unwrap();
+    let hooks = plan.steps.iter().position(|s| matches!(s.op, Op::RunHooks { phase: HookPhase::PostStart, .. })).unwrap();
+    assert_eq!(plan.steps[hooks].after, hard([start]), "the hooks run once db started");
+    assert_eq!(plan.steps[hooks].progress.as_ref().and_then(|p| p.end), Some("Started"), "db shows Started after its hooks");
+    assert_eq!(plan.steps[start].progress.as_ref().and_then(|p| p.end), None);
+    let web = plan.steps.iter().position(|s| matches!(&s.op, Op::StartContainer(t) if t.name == "p-web-1")).unwrap();
+    assert!(plan.steps[web].after.iter().any(|e| e.step == hooks && e.hard), "web starts once db's hooks succeeded");
+    assert_eq!(plan.steps.iter().filter(|s| matches!(s.op, Op::RunHooks { .. })).count(), 1, "web has no hooks");
+}
+
+#[test]
+fn pre_stop_hooks_come_before_the_stop_only_when_asked() {
+    let p = project(HOOKED);
+    let o = converged(&p);
+    let all = BTreeSet::new();
+    assert!(!plan_stop(Some(&p), &o, &all, None, false).steps.iter().any(|s| matches!(s.op, Op::RunHooks { .. })), "plain stop");
+    let plan = plan_stop(Some(&p), &o, &all, None, true);
+    let hooks = plan.steps.iter().position(|s| matches!(s.op, Op::RunHooks { phase: HookPhase::PreStop, .. })).unwrap();
+    let stop = plan.steps.iter().position(|s| matches!(&s.op, Op::StopContainer { target, .. } if target.name == "p-db-1")).unwrap();
+    assert!(plan.steps[stop].after.contains(&Edge { step: hooks, hard: true }), "a failed hook keeps db running");
+}
+
+#[test]
+fn an_image_volume_needs_api_1_48() {
+    let mut p = project("services:\n  web:\n    image: busybox\n    volumes: [{type: image, source: busybox, target: /img}]\n");
+    p.positions.insert("services.web.volumes[0]".into(), "compose.yaml:4:15".into());
+    let images = converged(&p).images;
+    let old = Observed { images: images.clone(), api_version: Some((1, 41)), ..Default::default() };
+    let err = plan_up(&p, &old, &UpOptions::default()).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "compose.yaml:4:15: services.web.volumes[0]: service web: volume with type=image requires Docker Engine v28 (API 1.48) or later; this engine's API is 1.41"
+    );
+    let new = Observed { images, api_version: Some((1, 48)), ..Default::default() };
+    assert!(plan_up(&p, &new, &UpOptions::default()).is_ok());
 }

@@ -59,6 +59,9 @@ pub struct UpOptions {
     /// Give recreated containers fresh anonymous volumes instead of their predecessors' ones
     /// (`--renew-anon-volumes`).
     pub renew_anon_volumes: bool,
+    /// `-y/--yes`: the answer to every question Docker Compose would ask is yes. rcompose asks
+    /// none: what a question would decide is decided by this flag (unset: the safe answer).
+    pub assume_yes: bool,
 }
 
 /// Plans `up`: pure, from the project, what the engine holds, and the options.
@@ -196,12 +199,7 @@ impl Up<'_> {
             for (created, target) in starts {
                 let mut after = gate_edges.clone();
                 after.extend(hard(created));
-                let name = target.name.clone();
-                ready.push(self.plan.push(
-                    Op::StartContainer(target),
-                    after,
-                    StepLabel::new("Container", name, Some("Starting"), Some("Started")),
-                ));
+                ready.push(super::push_start(&mut self.plan, target, Some(s), after));
             }
         }
         let first = names.iter().min().map(|first| (first.clone(), kept_ids.get(first).cloned()));
@@ -217,6 +215,17 @@ impl Up<'_> {
         let start_interval = s.healthcheck.as_ref().is_some_and(|h| h.start_interval.is_some());
         if start_interval && self.observed.api_version.is_some_and(|v| v < (1, 44)) {
             return Err(PlanError::Unsupported { service: s.name.clone(), feature: "healthcheck.start_interval", engine: "v25" });
+        }
+        // Image mounts need API 1.48 (Docker Engine 28). Docker Compose 2.40.3 finds out when it
+        // creates the container, after the networks and volumes; refused here, nothing is made.
+        let api = self.observed.api_version;
+        if let Some(i) = s.volumes.iter().position(|m| m.kind == crate::model::MOUNT_IMAGE).filter(|_| api.is_some_and(|v| v < (1, 48))) {
+            let (major, minor) = api.unwrap_or_default();
+            return Err(PlanError::ImageMount {
+                at: self.project.located(&format!("services.{}.volumes[{i}]", s.name)),
+                service: s.name.clone(),
+                api: format!("{major}.{minor}"),
+            });
         }
         Ok(())
     }
