@@ -132,7 +132,7 @@ async fn up_creates_labelled_containers_on_a_network_where_names_resolve() {
         ("com.docker.compose.service", "web"),
         ("com.docker.compose.container-number", "1"),
         ("com.docker.compose.oneoff", "False"),
-        ("com.docker.compose.version", "2.26.1"),
+        ("com.docker.compose.version", "2.40.3"),
     ] {
         assert_eq!(l.get(k).map(String::as_str), Some(v), "{k}");
     }

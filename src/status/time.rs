@@ -66,7 +66,7 @@ pub fn parse_timestamp(value: &str, now: i64) -> Result<i64, String> {
     })
 }
 
-fn rfc3339(v: &str) -> Option<i64> {
+pub(crate) fn rfc3339(v: &str) -> Option<i64> {
     let num = |s: &str| s.parse::<i64>().ok();
     let (date, rest) = v.split_once('T').unwrap_or((v, ""));
     let mut d = date.splitn(3, '-');

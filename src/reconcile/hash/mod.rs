@@ -90,6 +90,20 @@ const STRUCT_ORDER: &[(&[&str], &[&str])] = &[
     (&["blkio_config"], &["weight", "weight_device", "device_read_bps", "device_read_iops", "device_write_bps", "device_write_iops"]),
     (&["blkio_config", "*", "*"], &["Path", "Weight", "Rate"]),
     (&["credential_spec"], &["config", "file", "registry"]),
+    (
+        &["networks", "*"],
+        &[
+            "aliases",
+            "driver_opts",
+            "gw_priority",
+            "interface_name",
+            "ipv4_address",
+            "ipv6_address",
+            "link_local_ips",
+            "mac_address",
+            "priority",
+        ],
+    ),
 ];
 
 type Rewrite = fn(&mut Value);
@@ -354,17 +368,19 @@ pub fn hashed_json_with(alg: Algorithm, service: &Service) -> String {
 
 /// Applies the tables above to every object under `value`, whose path is `path`.
 fn go_shape(alg: Algorithm, value: &mut Value, path: &mut Vec<String>) {
+    if let Value::Object(map) = value {
+        if EXTENSIBLE.iter().any(|p| matches(p, path)) {
+            map.retain(|k, _| !k.starts_with("x-"));
+        }
+        if let Some((_, order)) = STRUCT_ORDER.iter().find(|(p, _)| matches(p, path)) {
+            reorder(map, order);
+        }
+    }
     if let Some((_, rewrite)) = rewrites(alg).iter().find(|(p, _)| matches(p, path)) {
         rewrite(value);
     }
     match value {
         Value::Object(map) => {
-            if EXTENSIBLE.iter().any(|p| matches(p, path)) {
-                map.retain(|k, _| !k.starts_with("x-"));
-            }
-            if let Some((_, order)) = STRUCT_ORDER.iter().find(|(p, _)| matches(p, path)) {
-                reorder(map, order);
-            }
             for (k, v) in map.iter_mut() {
                 path.push(k.clone());
                 go_shape(alg, v, path);

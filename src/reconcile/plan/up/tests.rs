@@ -58,6 +58,17 @@ fn created_mounts(plan: &Plan) -> Vec<(MountKind, Option<String>, String)> {
     out
 }
 
+/// The bind strings of the container the plan creates.
+fn created_binds(plan: &Plan) -> Vec<String> {
+    plan.steps
+        .iter()
+        .find_map(|s| match &s.op {
+            Op::CreateContainer { spec, .. } => Some(spec.host.binds.clone()),
+            _ => None,
+        })
+        .expect("a create step")
+}
+
 fn vol(source: Option<&str>, target: &str) -> (MountKind, Option<String>, String) {
     (MountKind::Volume, source.map(str::to_string), target.to_string())
 }
@@ -67,10 +78,10 @@ fn a_recreated_container_keeps_its_anonymous_and_image_volumes() {
     let changed = project(&DB.replace("V: \"1\"", "V: \"2\""));
     let plan = plan_up(&changed, &db_running(), &UpOptions::default()).unwrap();
     assert!(plan.to_string().contains("db: recreate (environment.V changed)\ndb: keep volumes (/anon, /img)"), "{plan}");
-    let mut want =
-        vec![vol(Some("anon1"), "/anon"), vol(Some("p_data"), "/data"), vol(Some("img1"), "/img"), (MountKind::Tmpfs, None, "/t".into())];
+    let mut want = vec![vol(Some("anon1"), "/anon"), vol(Some("img1"), "/img"), (MountKind::Tmpfs, None, "/t".into())];
     want.sort_by(|a, b| a.2.cmp(&b.2));
-    assert_eq!(created_mounts(&plan), want, "the named volume wins over the image's at /data; tmpfs is never inherited");
+    assert_eq!(created_mounts(&plan), want, "the named volume (a bind string) wins over the image's at /data; tmpfs is never inherited");
+    assert_eq!(created_binds(&plan), ["p_data:/data:rw"]);
 }
 
 #[test]
@@ -78,7 +89,8 @@ fn renew_anon_volumes_gives_fresh_ones() {
     let p = project(DB);
     let opts = UpOptions { recreate: Recreate::Force, renew_anon_volumes: true, ..Default::default() };
     let plan = plan_up(&p, &db_running(), &opts).unwrap();
-    assert_eq!(created_mounts(&plan), [vol(None, "/anon"), vol(Some("p_data"), "/data"), (MountKind::Tmpfs, None, "/t".into())]);
+    assert_eq!(created_mounts(&plan), [vol(None, "/anon"), (MountKind::Tmpfs, None, "/t".into())]);
+    assert_eq!(created_binds(&plan), ["p_data:/data:rw"]);
     let kept = plan_up(&p, &db_running(), &UpOptions { recreate: Recreate::Force, ..Default::default() }).unwrap();
     assert!(created_mounts(&kept).contains(&vol(Some("anon1"), "/anon")));
 }
@@ -142,7 +154,7 @@ fn an_unset_variable_fails_the_plan_only_when_a_container_is_made() {
     let p = files_project(FILES, None);
     let o = Observed { images: converged(&p).images, ..Default::default() };
     let e = plan_up(&p, &o, &UpOptions::default()).unwrap_err();
-    assert_eq!(e.to_string(), r#"environment variable "TOKEN" required by file "p_token" is not set"#);
+    assert_eq!(e.to_string(), r#"environment variable "TOKEN" required by secret "p_token" is not set"#);
     assert!(plan_up(&p, &converged(&p), &UpOptions::default()).is_ok(), "an up-to-date container needs nothing written");
 }
 
