@@ -413,7 +413,8 @@ fn random_value(rng: &mut Rng, depth: usize) -> String {
 fn random_document(rng: &mut Rng) -> String {
     let mut doc = String::new();
     for _ in 0..rng.below(3) {
-        doc.push_str(*rng.pick(TOP_ENTRIES));
+        let entry = rng.pick(TOP_ENTRIES);
+        doc.push_str(entry);
         doc.push('\n');
     }
     doc.push_str("services:\n");
