@@ -99,6 +99,15 @@ impl Up<'_> {
         }
         self.plan.warnings.extend(convert::files::ignored_ownership(self.project, s));
         let (hash, pending) = self.label_hash(s)?;
+        // The label values other Docker Compose series would have written for the same service:
+        // a container carrying one of them is as up to date as one carrying `hash`.
+        let ids = pending.is_none().then(|| self.referenced_ids(s)).flatten();
+        let others: Vec<(hash::Algorithm, String)> = ids
+            .and_then(|ids| hash::label_hashes(s, &ids))
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(alg, _)| *alg != hash::Algorithm::WRITTEN)
+            .collect();
         let image = labels::image_name(self.project, s);
         // An image this plan builds (`up --dry-run --build`; a real `up` builds first, then
         // plans against the result) may come out new: its containers are planned as recreated
@@ -132,6 +141,7 @@ impl Up<'_> {
             policy,
             flag,
             hash: hash.as_deref(),
+            others: &others,
             awaited: &awaited,
             image: &image,
             image_id: image_id.as_deref(),
@@ -226,6 +236,22 @@ impl Up<'_> {
     /// ([`hash::label_hash`]). When one of those containers is created by this plan, its id
     /// is not known yet: the hash is left for the create step to compute (the second value).
     fn label_hash(&self, s: &Service) -> Result<(Option<String>, Option<Box<PendingHash>>), PlanError> {
+        let (ids, containers) = self.references(s)?;
+        if containers.is_empty() {
+            return Ok((hash::label_hash(s, &ids), None));
+        }
+        Ok((None, Some(Box::new(PendingHash { service: s.clone(), ids, containers }))))
+    }
+
+    /// The ids of the first containers of the services `s` refers to, when all are known.
+    fn referenced_ids(&self, s: &Service) -> Option<BTreeMap<String, String>> {
+        self.references(s).ok().filter(|(_, pending)| pending.is_empty()).map(|(ids, _)| ids)
+    }
+
+    /// The services `s` refers to (`network_mode: service:x`...): the ids of their first
+    /// containers when kept, and the names of those this plan creates.
+    #[allow(clippy::type_complexity)]
+    fn references(&self, s: &Service) -> Result<(BTreeMap<String, String>, BTreeMap<String, String>), PlanError> {
         let mut ids = BTreeMap::new();
         let mut containers = BTreeMap::new();
         for dep in hash::referenced_services(s) {
@@ -244,10 +270,7 @@ impl Up<'_> {
                 None => return Err(PlanError::ContainerMissing { service: s.name.clone(), what: shared_what(s, &dep), dependency: dep }),
             }
         }
-        if containers.is_empty() {
-            return Ok((hash::label_hash(s, &ids), None));
-        }
-        Ok((None, Some(Box::new(PendingHash { service: s.clone(), ids, containers }))))
+        Ok((ids, containers))
     }
 
     /// Create the replacement under a temporary name, stop and remove the old container, then

@@ -247,3 +247,47 @@ fn existing_resources_with_other_settings_are_used_as_they_are_and_the_dry_run_s
     assert!(text.contains("volume p_data: used as it is (driver_opts differ from the file; remove it to have it recreated)"), "{text}");
     assert!(plan.warnings.is_empty() && !text.contains("create network") && !text.contains("create volume"), "{text}");
 }
+
+const TAKEOVER: &str = r#"
+services:
+  db:
+    image: pg
+  web:
+    image: nginx
+    depends_on: [db]
+    volumes: ["/src:/src"]
+"#;
+
+/// The containers of `TAKEOVER` as the series `alg` made them: its label in each.
+fn made_by(p: &crate::model::Project, alg: hash::Algorithm) -> Observed {
+    let mut o = converged(p);
+    for c in &mut o.containers {
+        let h = hash::config_hash_with(alg, &p.services[&c.service]);
+        c.summary.labels.insert(labels::CONFIG_HASH.into(), h.clone());
+        c.details.as_mut().expect("details").config.labels.insert(labels::CONFIG_HASH.into(), h);
+    }
+    o
+}
+
+#[test]
+fn containers_of_any_docker_compose_series_are_up_to_date_and_say_which() {
+    let p = project(TAKEOVER);
+    // depends_on is hashed by 2.26, not by 2.40; the short bind's create_host_path is written
+    // by 2.40 and left out by v5: web's three hashes differ.
+    let three: std::collections::BTreeSet<String> =
+        hash::Algorithm::ALL.iter().map(|a| hash::config_hash_with(*a, &p.services["web"])).collect();
+    assert_eq!(three.len(), 3);
+    for (alg, said) in [
+        (hash::Algorithm::Compose2_26, "web: up to date (hash of Docker Compose 2.26)"),
+        (hash::Algorithm::Compose5, "web: up to date (hash of Docker Compose 5)"),
+        (hash::Algorithm::Compose2_40, "web: up to date\n"),
+    ] {
+        let plan = plan_up(&p, &made_by(&p, alg), &UpOptions::default()).unwrap();
+        assert!(plan.is_noop(), "{alg}: {plan}");
+        assert!(plan.to_string().contains(said), "{alg}: {plan}");
+    }
+    // A real change still recreates, with its reason, whichever series made the container.
+    let changed = project(&TAKEOVER.replace("image: nginx", "image: nginx\n    environment: {A: '1'}"));
+    let plan = plan_up(&changed, &made_by(&p, hash::Algorithm::Compose2_26), &UpOptions::default()).unwrap();
+    assert!(plan.to_string().contains("web: recreate (environment.A"), "{plan}");
+}
