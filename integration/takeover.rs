@@ -133,3 +133,80 @@ async fn docker_compose_2_40_takes_over_what_rcompose_made_and_the_other_way_rou
     s.ok(&["up", "-d"]).await;
     assert_eq!(ids(&s).await, before, "nothing recreated by rcompose");
 }
+
+const NETWORKED: &str = r#"
+services:
+  app:
+    image: busybox
+    command: [sleep, "600"]
+    stop_signal: SIGKILL
+    networks: [n]
+    volumes: ["vdata:/data"]
+networks:
+  n: {}
+volumes:
+  vdata: {}
+"#;
+
+/// What a changed network and a changed volume come to, for one tool: the ids before and
+/// after, whether the container sits on the new network, whether the volume kept its data, and
+/// the progress lines (sorted, prompts left out).
+async fn change_network_and_volume(s: &Stack, rcompose: bool) -> (BTreeMap<String, String>, BTreeMap<String, String>, Vec<String>) {
+    let run = |args: &'static [&'static str]| async move {
+        if rcompose {
+            s.rcompose(args).await
+        } else {
+            s.docker_compose(args).await
+        }
+    };
+    let made = run(&["up", "-d"]).await;
+    assert!(made.status.success(), "{}", text(&made));
+    let app = s.container("app", 1);
+    let wrote = std::process::Command::new("docker").args(["exec", &app, "sh", "-c", "echo kept > /data/f"]).output().unwrap();
+    assert!(wrote.status.success());
+    let before = ids(s).await;
+    s.write(&NETWORKED.replace("  n: {}", "  n: {labels: {x: \"1\"}}").replace("  vdata: {}", "  vdata: {labels: {y: \"2\"}}"));
+    let changed = run(&["up", "-d"]).await;
+    assert!(changed.status.success(), "{}", text(&changed));
+    let after = ids(s).await;
+    let on_new = std::process::Command::new("docker")
+        .args(["inspect", "-f", "{{range .NetworkSettings.Networks}}{{.NetworkID}}{{end}}", &app])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&on_new.stdout).trim(), after[&format!("network {}_n", s.name)], "app is on the new network");
+    let data = std::process::Command::new("docker").args(["exec", &app, "cat", "/data/f"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&data.stdout), "kept\n", "the volume kept its data");
+    let mut lines: Vec<String> = String::from_utf8_lossy(&changed.stderr)
+        .lines()
+        .map(|l| l.replace(&s.name, "P").trim().to_string())
+        .filter(|l| l.starts_with("Container") || l.starts_with("Network") || l.starts_with("Volume"))
+        .collect();
+    lines.sort();
+    (before, after, lines)
+}
+
+/// A network whose configuration changed is recreated (its containers stopped, then started
+/// on the new one, not recreated), and a changed volume is kept with its data, as Docker
+/// Compose 2.40.3 does (answering no to its question without a terminal).
+#[tokio::test]
+async fn a_changed_network_is_recreated_and_a_changed_volume_kept_as_docker_compose_2_40_does() {
+    let s = Stack::new("netchange", NETWORKED).await;
+    let (before, after, ours) = change_network_and_volume(&s, true).await;
+    let net = format!("network {}_n", s.name);
+    let app = s.container("app", 1);
+    assert_ne!(after[&net], before[&net], "the network is recreated");
+    assert_eq!(after[&app], before[&app], "the container is kept");
+    assert_eq!(after[&format!("volume {}_vdata", s.name)], before[&format!("volume {}_vdata", s.name)], "the volume is kept");
+    let warned = s.rcompose(&["up", "-d"]).await;
+    assert!(text(&warned).contains("exists but doesn't match configuration in compose file"), "{}", text(&warned));
+
+    if !reference_installed() {
+        return;
+    }
+    let theirs = Stack::new("netchange-ref", NETWORKED).await;
+    let (before, after, lines) = change_network_and_volume(&theirs, false).await;
+    let net = format!("network {}_n", theirs.name);
+    assert_ne!(after[&net], before[&net], "2.40.3 recreates the network");
+    assert_eq!(after[&theirs.container("app", 1)], before[&theirs.container("app", 1)], "2.40.3 keeps the container");
+    assert_eq!(ours, lines, "the same progress lines as Docker Compose 2.40.3");
+}

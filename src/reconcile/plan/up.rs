@@ -126,7 +126,8 @@ impl Up<'_> {
         }
         let free: Vec<u32> = (1..).filter(|n| !kept.contains_key(n)).take(want.saturating_sub(kept.len() as u32) as usize).collect();
         let mut ready: Vec<StepId> = Vec::new();
-        let mut starts: Vec<(Option<StepId>, Target)> = Vec::new();
+        // What to start, after which steps.
+        let mut starts: Vec<(Vec<StepId>, Target)> = Vec::new();
         let mut names = Vec::new();
         let awaited = pending.as_ref().map(|p| p.containers.keys().cloned().collect::<Vec<_>>().join(", ")).unwrap_or_default();
         // The containers kept as they are, by name, with their ids.
@@ -137,6 +138,7 @@ impl Up<'_> {
         let named = self.opts.named.is_empty() || self.opts.named.contains(&s.name);
         let (policy, flag) =
             if named { (self.opts.recreate, "--force-recreate") } else { (self.opts.recreate_dependencies, "--always-recreate-deps") };
+        let stopped = self.res.stopped.clone();
         let wanted = Wanted {
             policy,
             flag,
@@ -148,6 +150,7 @@ impl Up<'_> {
             rebuilt,
             dependency_recreated: dependency_recreated.as_deref(),
             no_start: self.opts.no_start,
+            stopped: &stopped,
         };
         for (&number, c) in &kept {
             let name = labels::container_name(self.project, s, number);
@@ -167,14 +170,16 @@ impl Up<'_> {
                     self.recreated.insert(s.name.clone());
                     let last = self.recreate(s, c, cx, &image, &subject(number), prereqs.clone(), pending.clone())?;
                     ready.push(last);
-                    starts.push((Some(last), Target::name(&name)));
+                    starts.push((vec![last], Target::name(&name)));
                 }
                 Decision::UpToDate(_) => {
                     kept_ids.insert(name.clone(), c.id().to_string());
                 }
                 Decision::Start(_) => {
                     kept_ids.insert(name.clone(), c.id().to_string());
-                    starts.push((None, Target { name: name.clone(), id: Some(c.id().to_string()) }));
+                    // A container stopped to recreate its network starts once the network is back.
+                    let after = if stopped.contains_key(&name) { prereqs.clone() } else { Vec::new() };
+                    starts.push((after, Target { name: name.clone(), id: Some(c.id().to_string()) }));
                 }
             }
         }
@@ -198,7 +203,7 @@ impl Up<'_> {
             let step = self.plan.push(op, hard(prereqs.clone()), Progress::new("Container", &name, Some("Creating"), Some("Created")));
             let step = self.copy_files(s, &subject(number), Target::name(&name), step)?;
             ready.push(step);
-            starts.push((Some(step), Target::name(&name)));
+            starts.push((vec![step], Target::name(&name)));
         }
         if !self.opts.no_start && !starts.is_empty() {
             let gate_edges = self.gates.before_start(&mut self.plan, self.project, s);

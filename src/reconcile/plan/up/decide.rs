@@ -4,6 +4,8 @@
 //! rule is tested alone; [`super::Up::service`] only gathers the inputs and turns the decision
 //! into steps.
 
+use std::collections::BTreeMap;
+
 use super::Recreate;
 use crate::engine::{ContainerSpec, ContainerStatus};
 use crate::reconcile::hash;
@@ -71,6 +73,9 @@ pub struct Wanted<'a> {
     pub dependency_recreated: Option<&'a str>,
     /// `--no-start`: a stopped container stays stopped.
     pub no_start: bool,
+    /// Running containers this plan stops on the way (to recreate their network), by name,
+    /// with why: they are started again.
+    pub stopped: &'a BTreeMap<String, String>,
 }
 
 /// The decision for container `c`, which would be created today as `spec`.
@@ -85,6 +90,12 @@ pub fn decide(c: &ObservedContainer, spec: &ContainerSpec, w: &Wanted) -> Decisi
         Some(by) => format!("{reason}; {by}"),
         None => reason,
     };
+    if let Some(why) = w.stopped.get(c.name()) {
+        if w.no_start {
+            return Decision::UpToDate(with_series(format!("{why}, not started: --no-start")));
+        }
+        return Decision::Start(with_series(why.clone()));
+    }
     if c.is_up() {
         Decision::UpToDate(with_series(String::new()))
     } else if w.no_start {
@@ -141,6 +152,8 @@ mod tests {
     use crate::reconcile::labels;
     use crate::reconcile::testing::{container, project, IMAGE_ID};
 
+    static NONE_STOPPED: BTreeMap<String, String> = BTreeMap::new();
+
     const YAML: &str = "services:\n  web:\n    image: nginx\n    environment: {A: '1'}\n";
 
     /// The container `up` made of web in `state`, what web wants today (from `yaml`), and the
@@ -172,6 +185,7 @@ mod tests {
             rebuilt: false,
             dependency_recreated: None,
             no_start: false,
+            stopped: &NONE_STOPPED,
         }
     }
 

@@ -291,3 +291,66 @@ fn containers_of_any_docker_compose_series_are_up_to_date_and_say_which() {
     let plan = plan_up(&changed, &made_by(&p, hash::Algorithm::Compose2_26), &UpOptions::default()).unwrap();
     assert!(plan.to_string().contains("web: recreate (environment.A"), "{plan}");
 }
+
+const NET: &str = r#"
+services:
+  app:
+    image: busybox
+    networks: [n]
+    volumes: ["data:/data"]
+  other:
+    image: busybox
+networks:
+  n: {}
+volumes:
+  data: {}
+"#;
+
+/// `NET` converged, its network and volume labelled with their config hashes as Docker
+/// Compose 2.40.3 (and rcompose) label them.
+fn net_labelled(p: &crate::model::Project) -> Observed {
+    let mut o = converged(p);
+    let n = o.networks.get_mut("p_n").expect("network");
+    n.labels.insert(labels::CONFIG_HASH.into(), hash::network_hash(&p.networks["n"]));
+    let v = o.volumes.get_mut("p_data").expect("volume");
+    v.labels.insert(labels::CONFIG_HASH.into(), hash::volume_hash(&p.volumes["data"]));
+    o
+}
+
+#[test]
+fn a_changed_network_is_recreated_after_disconnecting_its_containers_which_then_start_on_it() {
+    let p = project(NET);
+    let o = net_labelled(&p);
+    assert!(plan_up(&p, &o, &UpOptions::default()).unwrap().is_noop(), "unchanged: nothing to do");
+    let changed = project(&NET.replace("  n: {}", "  n: {labels: {x: \"1\"}}"));
+    let plan = plan_up(&changed, &o, &UpOptions::default()).unwrap();
+    let text = plan.to_string();
+    assert!(text.contains("network p_n: recreate (its configuration changed)"), "{text}");
+    assert!(text.contains("app: start (stopped to recreate network p_n)") && text.contains("other: up to date"), "{text}");
+    assert_eq!(
+        steps(&plan),
+        [
+            "#1 stop container p-app-1 (617070310000)",
+            "#2 disconnect container p-app-1 (617070310000) from network p_n  after #1",
+            "#3 remove network p_n  after #2",
+            "#4 create network p_n  after #3",
+            "#5 connect container p-app-1 (617070310000) to network p_n  after #4",
+            "#6 start container p-app-1 (617070310000)  after #4, #5",
+        ]
+    );
+    let Op::CreateNetwork(spec) = &plan.steps[3].op else { panic!("{text}") };
+    assert_eq!(spec.labels[labels::CONFIG_HASH], hash::network_hash(&changed.networks["n"]));
+}
+
+#[test]
+fn a_changed_volume_is_kept_with_a_warning_never_recreated() {
+    let p = project(NET);
+    let changed = project(&NET.replace("  data: {}", "  data: {labels: {y: \"2\"}}"));
+    let plan = plan_up(&changed, &net_labelled(&p), &UpOptions::default()).unwrap();
+    assert!(plan.is_noop(), "{plan}");
+    assert!(plan.to_string().contains("volume p_data: used as it is (its configuration changed;"), "{plan}");
+    assert!(
+        plan.warnings.iter().any(|w| w.contains("volume \"p_data\" exists but doesn't match configuration in compose file")),
+        "{plan:?}"
+    );
+}
