@@ -275,6 +275,12 @@ pub fn network_hash(network: &Network) -> String {
     let mut value = serde_json::to_value(network).unwrap_or(Value::Null);
     if let Value::Object(map) = &mut value {
         map.retain(|k, _| !k.starts_with("x-"));
+        // compose-go declares `enable_ipv4` (kept among the model's other keys) before `enable_ipv6`.
+        if let (Some(at), true) = (map.keys().position(|k| k == "enable_ipv6"), map.contains_key("enable_ipv4")) {
+            if let Some(v4) = map.shift_remove("enable_ipv4") {
+                map.shift_insert(at, "enable_ipv4".into(), v4);
+            }
+        }
     }
     sha256(&go_json(&value))
 }

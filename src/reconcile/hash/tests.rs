@@ -340,3 +340,16 @@ volumes:
     assert_eq!(super::volume_hash(&p.volumes["vol2"]), "c94974a3d164df419e08f8fbaea82a01b8cb4e0426429af11e98c3b148edda3e");
     assert_eq!(super::volume_hash(&p.volumes["vol3"]), "d49bac2213a02f8a042e28c650e2dd3a92cb55dbec4cf49921d11c130ebc1ba4");
 }
+
+/// `enable_ipv4` (which the model keeps among its other keys) hashed in compose-go's place,
+/// before `enable_ipv6`: the label Docker Compose 2.40.3 put on this network (project `hx6`).
+#[test]
+fn enable_ipv4_is_hashed_before_enable_ipv6() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml =
+        "services:\n  a:\n    image: busybox\n    networks: [n]\nnetworks:\n  n: {enable_ipv6: false, enable_ipv4: true, internal: true}\n";
+    fs::write(dir.path().join("compose.yaml"), yaml).unwrap();
+    let opts = Options { project_name: Some("hx6".into()), cwd: dir.path().to_path_buf(), ..Options::default() };
+    let p = loader::load(&opts).unwrap().project;
+    assert_eq!(super::network_hash(&p.networks["n"]), "6c17bbe2448dc54112878ce829702a3551738129c412330caccca69c57a4b005");
+}
