@@ -1,5 +1,5 @@
 //! The command line as a user meets it: exit codes and `--help`, compared with what Docker
-//! Compose 2.26.1 returns for the same mistakes (the expected codes are the reference's).
+//! Compose 2.40.3 (the reference) returns for the same mistakes.
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -305,7 +305,7 @@ services:
     s.ok(&["down", "-t", "0"]).await;
 }
 
-/// Service names the compose file does not declare, as Docker Compose 2.26.1 treats them:
+/// Service names the compose file does not declare, as Docker Compose 2.40.3 treats them:
 /// `images` and `top` select nothing for them and exit 0 (we warn on standard error); every
 /// other command refuses them (exit 1). Checked with the project down and up, and, when Docker
 /// Compose is installed, side by side with it (exit code and stdout). With `-p` alone no file is

@@ -168,14 +168,45 @@ async fn remove_everything(project: &str) -> Result<(), String> {
 /// Whether the reference, Docker Compose v2 (`docker compose`), is installed. Tests compare
 /// with it when it is and skip only that comparison, with a note, when it is not: rcompose
 /// never needs it.
+/// Whether the reference, Docker Compose 2.40.x, is `docker compose`: every comparison with
+/// "Docker Compose" in these tests is with 2.40.3 (`.ci/run` installs it). Another version is
+/// not compared with: its behaviour is not the one the tests expect.
 pub fn reference_installed() -> bool {
     static INSTALLED: OnceLock<bool> = OnceLock::new();
-    let installed =
-        *INSTALLED.get_or_init(|| Command::new("docker").args(["compose", "version"]).output().is_ok_and(|o| o.status.success()));
-    if !installed {
-        eprintln!("note: `docker compose` is not installed: the comparison with Docker Compose is skipped");
+    *INSTALLED.get_or_init(|| {
+        let version = Command::new("docker")
+            .args(["compose", "version", "--short"])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().trim_start_matches('v').to_string());
+        match version {
+            Some(v) if v.starts_with("2.40.") => true,
+            Some(v) => {
+                eprintln!("note: `docker compose` is {v}, not the reference 2.40: the comparison with Docker Compose is skipped");
+                false
+            }
+            None => {
+                eprintln!("note: `docker compose` is not installed: the comparison with Docker Compose is skipped");
+                false
+            }
+        }
+    })
+}
+
+/// Docker Compose 2.26.1, kept aside for the takeover tests (`.ci/run` installs it at
+/// `/opt/compose-2.26/docker-compose` with `compose-reference.sh 2.26 --aside`; `COMPOSE_2_26`
+/// names another place). `None`, with a note, when it is not there.
+pub fn compose_2_26() -> Option<std::path::PathBuf> {
+    let path = std::path::PathBuf::from(std::env::var("COMPOSE_2_26").unwrap_or_else(|_| "/opt/compose-2.26/docker-compose".into()));
+    let version = Command::new(&path).args(["version", "--short"]).output().ok().filter(|o| o.status.success());
+    match version.map(|o| String::from_utf8_lossy(&o.stdout).trim().trim_start_matches('v').to_string()) {
+        Some(v) if v.starts_with("2.26.") => Some(path),
+        _ => {
+            eprintln!("note: Docker Compose 2.26 is not at {}: the takeover from it is skipped", path.display());
+            None
+        }
     }
-    installed
 }
 
 pub fn ensure_busybox() {

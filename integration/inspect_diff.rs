@@ -77,6 +77,8 @@ pub fn normalised(project: &str, dir: &str, auto_ipam: &[&str]) -> Flat {
         }
         sort_strings(&mut c, "/Config/Env");
         sort_strings(&mut c, "/HostConfig/ExtraHosts");
+        // Docker Compose 2.40.3 builds its binds from a map: their order varies from run to run.
+        sort_strings(&mut c, "/HostConfig/Binds");
         sort_by(&mut c, "/HostConfig/Ulimits", "Name");
         sort_by(&mut c, "/HostConfig/Mounts", "Target");
         sort_by(&mut c, "/Mounts", "Destination");

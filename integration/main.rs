@@ -24,6 +24,7 @@ mod flags;
 mod inspect_diff;
 mod progress;
 mod status;
+mod takeover;
 mod up;
 mod volumes;
 mod watch;

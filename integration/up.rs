@@ -45,6 +45,11 @@ impl Stack {
         run("docker", self.dir.path(), &self.name, &all).await
     }
 
+    /// Runs Docker Compose 2.26.1 (`harness::compose_2_26`) as `docker-compose -p <name> args...`.
+    pub async fn docker_compose_2_26(&self, binary: &Path, args: &[&str]) -> Output {
+        run(&binary.display().to_string(), self.dir.path(), &self.name, args).await
+    }
+
     /// Like `rcompose`, failing the test when the command fails.
     pub async fn ok(&self, args: &[&str]) -> String {
         let out = self.rcompose(args).await;
@@ -132,7 +137,7 @@ async fn up_creates_labelled_containers_on_a_network_where_names_resolve() {
         ("com.docker.compose.service", "web"),
         ("com.docker.compose.container-number", "1"),
         ("com.docker.compose.oneoff", "False"),
-        ("com.docker.compose.version", "2.26.1"),
+        ("com.docker.compose.version", "2.40.3"),
     ] {
         assert_eq!(l.get(k).map(String::as_str), Some(v), "{k}");
     }

@@ -161,7 +161,8 @@ async fn secrets_and_configs_from_environment_content_and_files_match_docker_com
 
     std::fs::remove_file(s.dir.path().join(".env")).unwrap();
     let unset = s.rcompose(&["up", "-d"]).await;
-    let message = format!("environment variable \"TOKEN\" required by file \"{}_token\" is not set", s.name);
+    // Docker Compose 2.40.3's message (2.26.1 said "required by file").
+    let message = format!("environment variable \"TOKEN\" required by secret \"{}_token\" is not set", s.name);
     assert_eq!(unset.status.code(), Some(1), "{}", stderr(&unset));
     assert!(stderr(&unset).contains(&message), "{}", stderr(&unset));
     if reference {

@@ -25,7 +25,8 @@ pub fn run(global: &GlobalOptions, args: ImagesArgs) -> anyhow::Result<i32> {
         ids.dedup();
         ids.iter().map(|i| format!("{i}\n")).collect()
     } else if args.format == "json" {
-        output::status::json_array(&rows)
+        // Docker Compose 2.40.3 ends this one with an empty line.
+        output::status::json_array(&rows) + "\n"
     } else {
         output::status::images_table(&rows)
     };

@@ -19,6 +19,9 @@ pub struct ImageInfo {
     pub size: i64,
     pub os: String,
     pub architecture: String,
+    pub variant: String,
+    /// When the image was last tagged (RFC 3339), if the engine says.
+    pub last_tag_time: Option<String>,
 }
 
 /// One row of an image listing.

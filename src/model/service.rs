@@ -425,8 +425,29 @@ pub struct FileReference {
     pub uid: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub gid: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Written as Docker Compose 2.40.3 writes it: a string, `0` and the octal digits (`"0440"`);
+    /// read from a number or such a string.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "octal_mode", deserialize_with = "mode_number")]
     pub mode: Option<u32>,
+}
+
+fn octal_mode<S: serde::Serializer>(v: &Option<u32>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(m) => s.serialize_str(&format!("0{m:o}")),
+        None => s.serialize_none(),
+    }
+}
+
+fn mode_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    use serde::de::Error;
+    match Option::<Json>::deserialize(d)? {
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::Number(n)) => {
+            n.as_u64().and_then(|n| u32::try_from(n).ok()).map(Some).ok_or_else(|| D::Error::custom(format!("invalid file mode {n}")))
+        }
+        Some(Json::String(t)) => u32::from_str_radix(&t, 8).map(Some).map_err(|_| D::Error::custom(format!("invalid file mode {t:?}"))),
+        Some(other) => Err(D::Error::custom(format!("invalid file mode {other}"))),
+    }
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -479,9 +500,6 @@ pub struct Logging {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
 pub struct ServiceNetwork {
-    /// `omitempty` in compose-go: 0 is not printed.
-    #[serde(skip_serializing_if = "is_none_or_zero")]
-    pub priority: Option<i64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -492,6 +510,10 @@ pub struct ServiceNetwork {
     pub link_local_ips: Vec<String>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub mac_address: String,
+    /// `omitempty` in compose-go: 0 is not printed. Last, as in compose-go's struct since
+    /// Docker Compose 2.29 (2.26.1 wrote it first).
+    #[serde(skip_serializing_if = "is_none_or_zero")]
+    pub priority: Option<i64>,
     #[serde(flatten)]
     pub other: IndexMap<String, Json>,
 }

@@ -33,12 +33,21 @@ pub fn ls_table(rows: &[ProjectRow]) -> String {
     layout(&lines, 20, 3)
 }
 
-/// `images` as a table: `CONTAINER REPOSITORY TAG IMAGE ID SIZE`.
+/// `images` as a table: `CONTAINER REPOSITORY TAG PLATFORM IMAGE ID SIZE CREATED`, as Docker
+/// Compose 2.40.3 prints it.
 pub fn images_table(rows: &[ImageRow]) -> String {
-    let mut lines = vec![Line::row(["CONTAINER", "REPOSITORY", "TAG", "IMAGE ID", "SIZE"])];
+    let mut lines = vec![Line::row(["CONTAINER", "REPOSITORY", "TAG", "PLATFORM", "IMAGE ID", "SIZE", "CREATED"])];
     lines.extend(rows.iter().map(|r| {
         let short: String = r.id.trim_start_matches("sha256:").chars().take(12).collect();
-        Line::row([r.container_name.clone(), r.repository.clone(), r.tag.clone(), short, human_size(r.size)])
+        Line::row([
+            r.container_name.clone(),
+            r.repository.clone(),
+            r.tag.clone(),
+            r.platform.clone(),
+            short,
+            human_size(r.size),
+            r.created.clone(),
+        ])
     }));
     layout(&lines, 20, 3)
 }

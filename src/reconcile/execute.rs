@@ -261,6 +261,8 @@ impl Executor {
                     .map_err(|err| err.to_string())
             }
             Op::RemoveNetwork { name } => gone_is_done(e.remove_network(name).await),
+            Op::DisconnectNetwork { network, target } => gone_is_done(e.disconnect_network(network, target.key(), true).await),
+            Op::ConnectNetwork { target, endpoint } => e.connect_network(target.key(), endpoint).await,
             Op::RemoveVolume { name } => gone_is_done(e.remove_volume(name, false).await),
             Op::RemoveImage { name } => gone_is_done(e.remove_image(name, false).await.map(drop)),
         };

@@ -21,7 +21,7 @@ pub const REPLACE: &str = "com.docker.compose.replace";
 
 /// The Docker Compose version whose labels and hashes rcompose reproduces; written in the
 /// `version` label so that either tool sees a familiar value.
-pub const COMPOSE_VERSION: &str = "2.26.1";
+pub const COMPOSE_VERSION: &str = "2.40.3";
 
 /// `project-service-N`, or the service's `container_name`.
 pub fn container_name(project: &Project, service: &Service, number: u32) -> String {
@@ -43,7 +43,7 @@ pub fn image_name(project: &Project, service: &Service) -> String {
 }
 
 /// The `depends_on` label: `service:condition:restart` entries joined by commas, as Docker
-/// Compose 2.26.1 writes it (`db:service_started:false`).
+/// Compose 2.40.3 writes it (`db:service_started:false`).
 pub fn depends_on_label(service: &Service) -> String {
     service.depends_on.iter().map(|(name, d)| format!("{name}:{}:{}", d.condition, d.restart)).collect::<Vec<_>>().join(",")
 }

@@ -17,8 +17,16 @@ pub struct ImageRow {
     pub container_name: String,
     pub repository: String,
     pub tag: String,
+    /// `os/architecture[/variant]`.
+    pub platform: String,
     /// Bytes.
     pub size: i64,
+    /// When the image was last tagged, as the engine says it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_tag_time: Option<String>,
+    /// How long ago the image was last tagged (`18 minutes ago`), or `N/A`: the table's CREATED.
+    #[serde(skip)]
+    pub created: String,
 }
 
 /// One row per container of `scope` (stopped ones included), sorted by container name.
@@ -36,6 +44,7 @@ pub async fn images(engine: &dyn Engine, scope: &Scope) -> Result<Vec<ImageRow>,
             inspected.insert(c.image_id.clone(), info);
         }
     }
+    let now = super::time::now_secs();
     Ok(list
         .iter()
         .filter_map(|c| {
@@ -44,7 +53,24 @@ pub async fn images(engine: &dyn Engine, scope: &Scope) -> Result<Vec<ImageRow>,
             let wanted = if c.image.contains(':') { c.image.clone() } else { format!("{}:latest", c.image) };
             let tag = info.repo_tags.iter().find(|t| **t == wanted).or(info.repo_tags.first());
             let (repository, tag) = tag.map_or(("<none>".to_string(), "<none>".to_string()), |t| split_tag(t));
-            Some(ImageRow { id: info.id.clone(), container_name: c.name().to_string(), repository, tag, size: info.size })
+            let platform = [&info.os, &info.architecture, &info.variant].into_iter().filter(|p| !p.is_empty()).cloned().collect::<Vec<_>>();
+            // Docker Compose 2.40.3 counts from the last tagging, the image's creation when unknown.
+            let created = info
+                .last_tag_time
+                .as_deref()
+                .or(info.created.as_deref())
+                .and_then(super::time::rfc3339)
+                .map_or_else(|| "N/A".to_string(), |t| format!("{} ago", crate::go::time::human_duration(now - t)));
+            Some(ImageRow {
+                id: info.id.clone(),
+                container_name: c.name().to_string(),
+                repository,
+                tag,
+                platform: platform.join("/"),
+                size: info.size,
+                last_tag_time: info.last_tag_time.clone(),
+                created,
+            })
         })
         .collect())
 }

@@ -42,7 +42,8 @@ pub struct PsRow {
     pub networks: String,
     pub ports: String,
     pub project: String,
-    pub publishers: Option<Vec<Publisher>>,
+    /// `[]` when nothing is published, as Docker Compose 2.40.3 writes it (2.26.1: `null`).
+    pub publishers: Vec<Publisher>,
     pub running_for: String,
     pub service: String,
     pub size: String,
@@ -138,7 +139,7 @@ fn row(c: &ContainerSummary, exit_code: i64, health: String, now: i64, no_trunc:
         networks: networks.join(","),
         ports: displayable_ports(&ports),
         project: c.labels.get(labels::PROJECT).cloned().unwrap_or_default(),
-        publishers: if publishers.is_empty() { None } else { Some(publishers) },
+        publishers,
         running_for: format!("{} ago", human_duration(now - c.created)),
         service: c.labels.get(labels::SERVICE).cloned().unwrap_or_default(),
         size: "0B".into(),

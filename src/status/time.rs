@@ -58,6 +58,12 @@ fn looks_like_a_date(v: &str) -> bool {
     year.len() > 4 && year.bytes().all(|b| b.is_ascii_digit()) && v.len() > year.len()
 }
 
+/// An engine timestamp (RFC 3339, as the engine writes `Created` and `LastTagTime`) as a Unix
+/// time; `None` when it is not one.
+pub(crate) fn rfc3339(v: &str) -> Option<i64> {
+    v.parse::<Timestamp>().ok().map(|t| t.as_second())
+}
+
 pub(crate) fn now_secs() -> i64 {
     Timestamp::now().as_second()
 }

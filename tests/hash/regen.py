@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Regenerates tests/hash/expected.txt with the reference, Docker Compose v2.26.1.
+"""Regenerates tests/hash/expected-<version>.txt with a Docker Compose binary: 2.40 (2.40.3, the
+reference, whose algorithm 2.29 to 2.40 share) or 2.26 (2.26.1, the algorithm of 2.2x).
 
 For every case (a directory with compose files, an optional `env` file of KEY=VALUE lines and an
 optional `args` file of global flags) it records, per service:
@@ -9,7 +10,8 @@ optional `args` file of global flags) it records, per service:
 * config-hash: what `docker compose config --hash '*'` prints;
 * label-hash: what `docker compose up` writes in com.docker.compose.config-hash. It is
   sha256 of Go's json.Marshal of the service with build, pull_policy, scale and
-  deploy.replicas cleared, computed here from `config --format json` (Go's own bytes, compacted).
+  deploy.replicas cleared (and, from 2.29 on, depends_on and profiles too), computed here from
+  `config --format json` (Go's own bytes, compacted).
   The two differ only for services with `env_file`: `config --hash` hashes the service before
   the env files are merged into `environment` (and keeps their paths), `up` after.
 
@@ -20,7 +22,9 @@ reason, so the plugin binary is run directly rather than through `docker`.
 Sets: `hash` (tests/hash/cases, in this repository), `samples` (compose-samples/valid) and
 `conformance` (../shared/conformance/cases from the repository root, or $CONFORMANCE_CASES).
 
-Usage: tests/hash/regen.py   (REF=path/to/docker-compose to choose the reference binary)
+Usage: tests/hash/regen.py DOCKER_COMPOSE_BINARY
+  e.g. tests/hash/regen.py "$(command -v docker-compose)"; the binary's version (2.26 or 2.40)
+  names the file written. 2.26.1's file is kept as recorded; regenerate the 2.40 one.
 """
 import hashlib, json, os, shlex, shutil, subprocess, sys
 from collections import OrderedDict
@@ -28,13 +32,20 @@ from collections import OrderedDict
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 BASE = "/tmp/rcompose-hash"
-REF = os.environ.get("REF", os.path.expanduser("~/.docker/cli-plugins/docker-compose"))
+if len(sys.argv) != 2:
+    sys.exit(__doc__)
+REF = os.path.abspath(sys.argv[1])
 SETS = [
     ("hash", os.path.join(HERE, "cases")),
     ("samples", os.path.join(ROOT, "compose-samples", "valid")),
     ("conformance", os.environ.get("CONFORMANCE_CASES", os.path.join(os.path.dirname(ROOT), "shared", "conformance", "cases"))),
 ]
-CLEARED = ("build", "pull_policy", "scale")
+VERSION = subprocess.run([REF, "version", "--short"], capture_output=True, text=True, check=True).stdout.strip()
+SERIES = ".".join(VERSION.lstrip("v").split(".")[:2])
+if SERIES not in ("2.26", "2.40"):
+    sys.exit(f"{REF} is Docker Compose {VERSION}: expected 2.26.x or 2.40.x")
+# What ServiceHash clears: 2.26.1 keeps depends_on and profiles, 2.29.3 and later clear them.
+CLEARED = ("build", "pull_policy", "scale") + (() if SERIES == "2.26" else ("depends_on", "profiles"))
 
 
 def go_json(v):
@@ -114,8 +125,8 @@ def main():
             rows += got
             total += len(got)
             differ += sum(1 for r in got if r.split()[2] != r.split()[3])
-    with open(os.path.join(HERE, "expected.txt"), "w") as f:
-        f.write("# <set>/<case> <service> <label-hash> <config-hash>: made by tests/hash/regen.py, do not edit\n")
+    with open(os.path.join(HERE, f"expected-{SERIES}.txt"), "w") as f:
+        f.write(f"# <set>/<case> <service> <label-hash> <config-hash> of Docker Compose {VERSION}: made by tests/hash/regen.py, do not edit\n")
         f.write("\n".join(rows) + "\n")
     print(f"{total} services; {differ} whose `config --hash` differs from the label (env_file)")
 

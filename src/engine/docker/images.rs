@@ -209,6 +209,8 @@ pub(super) fn image(i: wire::ImageInspect) -> ImageInfo {
         size: i.size.unwrap_or_default(),
         os: i.os.unwrap_or_default(),
         architecture: i.architecture.unwrap_or_default(),
+        variant: i.variant.unwrap_or_default(),
+        last_tag_time: i.metadata.and_then(|m| m.last_tag_time).filter(|t| !t.is_empty() && !t.starts_with("0001-")),
     }
 }
 

@@ -38,8 +38,9 @@ pub struct InjectedFile {
 /// Why the files of a service cannot be written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FileError {
-    #[error("environment variable {variable:?} required by file {name:?} is not set")]
-    MissingVariable { variable: String, name: String },
+    /// In Docker Compose 2.40.3's words (2.26.1 said "required by file").
+    #[error("environment variable {variable:?} required by {kind} {name:?} is not set")]
+    MissingVariable { variable: String, kind: &'static str, name: String },
     /// External secrets and configs belong to Swarm; Docker Compose refuses them.
     #[error("unsupported external {kind} {name}")]
     External { kind: &'static str, name: String },
@@ -57,7 +58,7 @@ pub fn injected_files(project: &Project, service: &Service) -> Result<Vec<Inject
         if object.external {
             return Err(FileError::External { kind, name: object.name.clone() });
         }
-        let Some((origin, content)) = value(object)? else { continue };
+        let Some((origin, content)) = value(kind, object)? else { continue };
         let owner = |field: &'static str, value: &str| -> Result<u64, FileError> {
             if value.is_empty() {
                 return Ok(0);
@@ -86,10 +87,10 @@ pub fn injected_files(project: &Project, service: &Service) -> Result<Vec<Inject
 }
 
 /// Where the value of `object` comes from and the value, when it is not a host file.
-fn value(object: &FileObject) -> Result<Option<(String, String)>, FileError> {
+fn value(kind: &'static str, object: &FileObject) -> Result<Option<(String, String)>, FileError> {
     if !object.environment.is_empty() {
         let Some(v) = &object.environment_value else {
-            return Err(FileError::MissingVariable { variable: object.environment.clone(), name: object.name.clone() });
+            return Err(FileError::MissingVariable { variable: object.environment.clone(), kind, name: object.name.clone() });
         };
         return Ok(Some((format!("${}", object.environment), v.clone())));
     }
@@ -188,7 +189,7 @@ configs:
     fn an_unset_variable_is_an_error_naming_it_and_the_file() {
         let p = with_env(STACK, &[("MOTD", "hello")]);
         let err = injected_files(&p, &p.services["app"]).unwrap_err();
-        assert_eq!(err.to_string(), r#"environment variable "TOKEN" required by file "p_token" is not set"#);
+        assert_eq!(err.to_string(), r#"environment variable "TOKEN" required by secret "p_token" is not set"#);
         let empty = with_env(STACK, &[("TOKEN", ""), ("MOTD", "")]);
         assert_eq!(injected_files(&empty, &empty.services["app"]).unwrap()[0].content, "", "set but empty is a value");
     }

@@ -21,8 +21,8 @@ pub(super) fn host_config(project: &Project, service: &Service, links: &[String]
         restart_policy: restart_policy(service),
         network_mode: network_mode(project, service),
         resources: resources(service),
-        cap_add: service.cap_add.clone(),
-        cap_drop: service.cap_drop.clone(),
+        cap_add: capabilities(&service.cap_add),
+        cap_drop: capabilities(&service.cap_drop),
         privileged: service.privileged,
         init: service.init,
         read_only: service.read_only,
@@ -188,4 +188,16 @@ fn compact_json(text: &str) -> String {
         }
     }
     out
+}
+
+/// Capabilities as Docker Compose 2.40.3 sends them (docker/cli's normalisation): `CAP_`
+/// prefixed and upper case, `ALL` as it is, sorted, each once.
+fn capabilities(caps: &[String]) -> Vec<String> {
+    let set: std::collections::BTreeSet<String> = caps
+        .iter()
+        .map(|c| c.trim().to_uppercase())
+        .filter(|c| !c.is_empty())
+        .map(|c| if c == "ALL" || c.starts_with("CAP_") { c } else { format!("CAP_{c}") })
+        .collect();
+    set.into_iter().collect()
 }

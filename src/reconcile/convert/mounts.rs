@@ -1,9 +1,10 @@
 //! Volumes, binds, tmpfs, file-based secrets and configs, and the volumes a replacement
 //! container inherits.
 //!
-//! As Docker Compose does, a bind that may create its host path (the short syntax) is sent as
-//! a `source:target:options` bind string, because the engine's long-syntax mount refuses a
-//! missing host path; everything else is sent as a long-syntax mount.
+//! As Docker Compose 2.40.3 does, a bind that may create its host path (the short syntax, or the
+//! long one without `bind` options) is sent as a `source:target:options` bind string, because the
+//! engine's long-syntax mount refuses a missing host path; so is a named volume without `nocopy`
+//! or `subpath`; everything else is sent as a long-syntax mount.
 //!
 //! The engine gives every container fresh anonymous volumes; it is Docker Compose that carries
 //! them over when it replaces a container (see [`inherit_volumes`]), so that recreating a
@@ -20,8 +21,16 @@ pub(super) fn mounts(project: &Project, service: &Service) -> (Vec<String>, Vec<
     let mut mounts = Vec::new();
     for m in &service.volumes {
         let bind = m.bind.clone().unwrap_or_default();
+        // Docker Compose 2.40.3's `requireMountAPI`: no `bind` options at all, or ones a bind
+        // string can say.
+        let plain_bind = m.bind.is_none() || (bind.create_host_path && bind.propagation.is_empty() && !m.other.contains_key("recursive"));
+        let volume_opts = m.volume.clone().unwrap_or_default();
         match m.kind.as_str() {
-            model::MOUNT_BIND if bind.create_host_path => binds.push(bind_string(m, &bind)),
+            model::MOUNT_BIND if plain_bind => binds.push(bind_string(m, &bind)),
+            model::MOUNT_VOLUME if !m.source.is_empty() && !volume_opts.nocopy && volume_opts.subpath.is_empty() => {
+                let name = project.volumes.get(&m.source).map_or_else(|| m.source.clone(), |v| v.name.clone());
+                binds.push(format!("{name}:{}:{}", m.target, if m.read_only { "ro" } else { "rw" }));
+            }
             model::MOUNT_BIND => mounts.push(Mount {
                 bind: Some(BindOptions { propagation: non_empty(&bind.propagation), create_host_path: None }),
                 ..mount(MountKind::Bind, Some(m.source.clone()), m)

@@ -30,6 +30,12 @@ pub(super) fn endpoints(project: &Project, service: &Service, container_name: &s
                 link_local_ips: cfg.link_local_ips.clone(),
                 mac_address: non_empty(mac),
                 links: links.to_vec(),
+                driver_opts: cfg
+                    .other
+                    .get("driver_opts")
+                    .and_then(|o| o.as_object())
+                    .map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string))).collect())
+                    .unwrap_or_default(),
                 ipam_config: given.is_some(),
                 ..Default::default()
             }
@@ -67,8 +73,9 @@ pub fn network_spec(project: &Project, key: &str, network: &Network) -> NetworkS
     l.insert(labels::NETWORK.into(), key.into());
     l.insert(labels::PROJECT.into(), project.name.clone());
     l.insert(labels::VERSION.into(), labels::COMPOSE_VERSION.into());
+    l.insert(labels::CONFIG_HASH.into(), crate::reconcile::hash::network_hash(network));
     let ipam = &network.ipam;
-    // Docker Compose 2.26.1 sends the IPAM driver and pools only: `ipam.options` never reach
+    // Docker Compose 2.40.3 sends the IPAM driver and pools only: `ipam.options` never reach
     // the engine, so they are left out here too.
     let has_ipam = !ipam.driver.is_empty() || !ipam.config.is_empty();
     NetworkSpec {
@@ -102,5 +109,6 @@ pub fn volume_spec(project: &Project, key: &str, volume: &Volume) -> VolumeSpec 
     l.insert(labels::VOLUME.into(), key.into());
     l.insert(labels::PROJECT.into(), project.name.clone());
     l.insert(labels::VERSION.into(), labels::COMPOSE_VERSION.into());
+    l.insert(labels::CONFIG_HASH.into(), crate::reconcile::hash::volume_hash(volume));
     VolumeSpec { name: volume.name.clone(), driver: non_empty(&volume.driver), driver_opts: volume.driver_opts.clone(), labels: l }
 }

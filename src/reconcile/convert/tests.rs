@@ -21,7 +21,7 @@ fn labels_are_those_docker_compose_sets() {
         (labels::ONEOFF, "False"),
         (labels::CONFIG_HASH, "h"),
         (labels::IMAGE, "sha256:1"),
-        (labels::VERSION, "2.26.1"),
+        (labels::VERSION, "2.40.3"),
     ] {
         assert_eq!(l.get(k).map(String::as_str), Some(v), "{k}");
     }
@@ -38,12 +38,24 @@ fn networks_get_the_container_and_service_names_as_aliases() {
 }
 
 #[test]
-fn short_binds_stay_binds_and_volumes_become_mounts() {
-    let s = spec("services:\n  web:\n    image: busybox\n    volumes: [\"data:/data:ro\", \"/tmp:/host\", {type: tmpfs, target: /t}]\nvolumes:\n  data:\n", "web");
-    assert_eq!(s.host.binds, ["/tmp:/host:rw"]);
+fn binds_and_plain_named_volumes_are_bind_strings_the_rest_mounts() {
+    let s = spec(
+        "services:\n  web:\n    image: busybox\n    volumes: [\"data:/data:ro\", \"/tmp:/host\", {type: tmpfs, target: /t}, {type: volume, source: data, target: /nc, volume: {nocopy: true}}, /anon, {type: bind, source: /tmp, target: /long}, {type: bind, source: /tmp, target: /nocreate, bind: {create_host_path: false}}]\nvolumes:\n  data:\n",
+        "web",
+    );
+    // As Docker Compose 2.40.3 sends them.
+    assert_eq!(s.host.binds, ["p_data:/data:ro", "/tmp:/host:rw", "/tmp:/long:rw"]);
     let mounts: Vec<(MountKind, Option<&str>, &str, bool)> =
         s.host.mounts.iter().map(|m| (m.kind, m.source.as_deref(), m.target.as_str(), m.read_only)).collect();
-    assert_eq!(mounts, [(MountKind::Volume, Some("p_data"), "/data", true), (MountKind::Tmpfs, None, "/t", false)]);
+    assert_eq!(
+        mounts,
+        [
+            (MountKind::Tmpfs, None, "/t", false),
+            (MountKind::Volume, Some("p_data"), "/nc", false),
+            (MountKind::Volume, None, "/anon", false),
+            (MountKind::Bind, Some("/tmp"), "/nocreate", false)
+        ]
+    );
 }
 
 #[test]

@@ -89,6 +89,8 @@ impl fmt::Display for Op {
             }
             Op::Await { service, condition, .. } => write!(f, "wait for {service} to be {}", condition.as_str()),
             Op::RemoveNetwork { name } => write!(f, "remove network {name}"),
+            Op::DisconnectNetwork { network, target } => write!(f, "disconnect container {} from network {network}", short(target)),
+            Op::ConnectNetwork { target, endpoint } => write!(f, "connect container {} to network {}", short(target), endpoint.network),
             Op::RemoveVolume { name } => write!(f, "remove volume {name}"),
             Op::RemoveImage { name } => write!(f, "remove image {name}"),
         }

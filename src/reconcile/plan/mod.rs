@@ -213,6 +213,16 @@ pub enum Op {
     RemoveNetwork {
         name: String,
     },
+    /// Takes a container off a network (to recreate the network: see `resources`).
+    DisconnectNetwork {
+        network: String,
+        target: Target,
+    },
+    /// Puts a container on a network with the endpoint settings of its service.
+    ConnectNetwork {
+        target: Target,
+        endpoint: Box<crate::engine::EndpointSpec>,
+    },
     RemoveVolume {
         name: String,
     },

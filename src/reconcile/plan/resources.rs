@@ -8,25 +8,28 @@ use std::time::Duration;
 use super::{hard, Op, Plan, PlanError, StepId, StepLabel, Target};
 use crate::engine::{NetworkInfo, VolumeInfo};
 use crate::model::{Project, Service, MOUNT_VOLUME};
-use crate::reconcile::convert::{network_spec, volume_spec};
-use crate::reconcile::labels;
+use crate::reconcile::convert::{self, network_spec, volume_spec, Context};
 use crate::reconcile::observe::{Observed, ObservedContainer};
+use crate::reconcile::{hash, labels};
 
 /// The creation steps planned for networks, volumes and images, for containers to wait on.
 #[derive(Debug, Default)]
 pub(super) struct Prepared {
     /// By network key.
-    networks: BTreeMap<String, StepId>,
+    networks: BTreeMap<String, Vec<StepId>>,
     /// By volume key.
     volumes: BTreeMap<String, StepId>,
     /// By image reference.
     images: BTreeMap<String, StepId>,
+    /// Running containers this plan stops to recreate a network whose configuration changed,
+    /// by name, with why: they are started again once it is back, as Docker Compose 2.40.3 does.
+    pub stopped: BTreeMap<String, String>,
 }
 
 impl Prepared {
     /// The steps a container of `s` waits on before it is created.
     pub fn for_service(&self, project: &Project, s: &Service) -> Vec<StepId> {
-        let mut out: Vec<StepId> = s.networks.keys().filter_map(|k| self.networks.get(k)).copied().collect();
+        let mut out: Vec<StepId> = s.networks.keys().filter_map(|k| self.networks.get(k)).flatten().copied().collect();
         out.extend(volume_keys(s).filter_map(|k| self.volumes.get(k)));
         out.extend(self.images.get(&labels::image_name(project, s)));
         out
@@ -61,12 +64,26 @@ pub(super) fn prepare(
                 let spec = network_spec(project, key, net);
                 out.networks.insert(
                     key.clone(),
-                    plan.push(Op::CreateNetwork(spec), vec![], StepLabel::new("Network", &net.name, Some("Creating"), Some("Created"))),
+                    vec![plan.push(
+                        Op::CreateNetwork(spec),
+                        vec![],
+                        StepLabel::new("Network", &net.name, Some("Creating"), Some("Created")),
+                    )],
                 );
             }
             Some(found) if !net.external => {
                 foreign_network(plan, project, key, found)?;
-                settings_differ(plan, "network", &found.name, network_differences(net, found));
+                let differences = network_differences(net, found);
+                match found.labels.get(labels::CONFIG_HASH) {
+                    // Docker Compose 2.40.3 labels its networks with their config hash and
+                    // recreates one whose configuration changed; one without the label (made by
+                    // an older series, or by hand) is used as it is.
+                    Some(h) if *h != hash::network_hash(net) => {
+                        let steps = recreate_network(plan, project, observed, key, net, differences, &mut out.stopped);
+                        out.networks.insert(key.clone(), steps);
+                    }
+                    _ => settings_differ(plan, "network", &found.name, differences),
+                }
             }
             Some(_) => {}
         }
@@ -92,7 +109,24 @@ pub(super) fn prepare(
                 if vol.driver_opts.iter().any(|(k, v)| found.options.get(k) != Some(v)) {
                     keys.push("driver_opts");
                 }
-                settings_differ(plan, "volume", &found.name, keys);
+                match found.labels.get(labels::CONFIG_HASH) {
+                    // Docker Compose 2.40.3 asks whether to recreate a volume whose configuration
+                    // changed, and keeps it unless told yes: rcompose always keeps it, since
+                    // recreating it would lose its data.
+                    Some(h) if *h != hash::volume_hash(vol) => {
+                        let what = if keys.is_empty() { "its configuration".to_string() } else { keys.join(", ") };
+                        plan.decide(
+                            format!("volume {}", found.name),
+                            "used as it is",
+                            format!("{what} changed; remove it to have it recreated (its data is lost then)"),
+                        );
+                        plan.warnings.push(format!(
+                            "volume {:?} exists but doesn't match configuration in compose file: kept as it is, as recreating it would lose its data (remove it, with its data, to have it recreated)",
+                            found.name
+                        ));
+                    }
+                    _ => settings_differ(plan, "volume", &found.name, keys),
+                }
             }
             Some(_) => {}
         }
@@ -124,6 +158,60 @@ fn foreign_network(plan: &mut Plan, project: &Project, key: &str, found: &Networ
     Ok(())
 }
 
+/// Recreates the network of `key` whose configuration changed, as Docker Compose 2.40.3 does:
+/// stops the running containers of the services on it (recording them in `stopped`) and takes
+/// them off it, removes it, creates it anew and puts them back on it. Returns the steps the
+/// containers of those services wait on.
+fn recreate_network(
+    plan: &mut Plan,
+    project: &Project,
+    observed: &Observed,
+    key: &str,
+    net: &crate::model::Network,
+    differences: Vec<&str>,
+    stopped: &mut BTreeMap<String, String>,
+) -> Vec<StepId> {
+    let what = if differences.is_empty() { "its configuration".to_string() } else { differences.join(", ") };
+    plan.decide(format!("network {}", net.name), "recreate", format!("{what} changed"));
+    let on_it = |c: &&ObservedContainer| !c.oneoff && project.services.get(&c.service).is_some_and(|s| s.networks.contains_key(key));
+    let mut disconnected = Vec::new();
+    let mut reconnect = Vec::new();
+    for c in observed.containers.iter().filter(on_it) {
+        let target = Target { name: c.name().to_string(), id: Some(c.id().to_string()) };
+        let mut before = Vec::new();
+        if c.is_up() {
+            before.push(plan.push(
+                Op::StopContainer { target: target.clone(), timeout: None },
+                vec![],
+                StepLabel::new("Container", c.name(), Some("Stopping"), Some("Stopped")),
+            ));
+            stopped.insert(c.name().to_string(), format!("stopped to recreate network {}", net.name));
+        }
+        disconnected.push(plan.push(Op::DisconnectNetwork { network: net.name.clone(), target: target.clone() }, hard(before), None));
+        let s = &project.services[&c.service];
+        let cx = Context { number: c.number, name: c.name().to_string(), ..Default::default() };
+        if let Some(endpoint) = convert::container_spec(project, s, &cx).networks.into_iter().find(|e| e.network == net.name) {
+            reconnect.push((target, endpoint));
+        }
+    }
+    let remove = plan.push(
+        Op::RemoveNetwork { name: net.name.clone() },
+        hard(disconnected),
+        StepLabel::new("Network", &net.name, None, Some("Removed")),
+    );
+    let create = plan.push(
+        Op::CreateNetwork(network_spec(project, key, net)),
+        hard([remove]),
+        StepLabel::new("Network", &net.name, Some("Creating"), Some("Created")),
+    );
+    // The containers go back on it, as Docker Compose 2.40.3 connects them before starting.
+    let mut steps = vec![create];
+    for (target, endpoint) in reconnect {
+        steps.push(plan.push(Op::ConnectNetwork { target, endpoint: Box::new(endpoint) }, hard([create]), None));
+    }
+    steps
+}
+
 /// The settings of the file that an existing network does not have (only those the file sets).
 fn network_differences(net: &crate::model::Network, found: &NetworkInfo) -> Vec<&'static str> {
     let mut keys = Vec::new();
@@ -142,8 +230,8 @@ fn network_differences(net: &crate::model::Network, found: &NetworkInfo) -> Vec<
     keys
 }
 
-/// Docker Compose 2.26.1 uses an existing network or volume whatever its settings, and says
-/// nothing; neither does rcompose when it runs, but `--dry-run` tells.
+/// A network or volume without a config-hash label (made by Docker Compose 2.2x, or by hand) is
+/// used whatever its settings, as Docker Compose 2.40.3 does, silently; `--dry-run` tells.
 fn settings_differ(plan: &mut Plan, kind: &str, name: &str, keys: Vec<&str>) {
     if !keys.is_empty() {
         plan.decide(

@@ -102,6 +102,15 @@ impl Up<'_> {
         }
         self.plan.warnings.extend(convert::files::ignored_ownership(self.project, s));
         let (hash, pending) = self.label_hash(s)?;
+        // The label values other Docker Compose series would have written for the same service:
+        // a container carrying one of them is as up to date as one carrying `hash`.
+        let ids = pending.is_none().then(|| self.referenced_ids(s)).flatten();
+        let others: Vec<(hash::Algorithm, String)> = ids
+            .and_then(|ids| hash::label_hashes(s, &ids))
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(alg, _)| *alg != hash::Algorithm::WRITTEN)
+            .collect();
         let image = labels::image_name(self.project, s);
         // An image this plan builds (`up --dry-run --build`; a real `up` builds first, then
         // plans against the result) may come out new: its containers are planned as recreated
@@ -120,7 +129,8 @@ impl Up<'_> {
         }
         let free: Vec<u32> = (1..).filter(|n| !kept.contains_key(n)).take(want.saturating_sub(kept.len() as u32) as usize).collect();
         let mut ready: Vec<StepId> = Vec::new();
-        let mut starts: Vec<(Option<StepId>, Target)> = Vec::new();
+        // What to start, after which steps.
+        let mut starts: Vec<(Vec<StepId>, Target)> = Vec::new();
         let mut names = Vec::new();
         let awaited = pending.as_ref().map(|p| p.containers.keys().cloned().collect::<Vec<_>>().join(", ")).unwrap_or_default();
         // The containers kept as they are, by name, with their ids.
@@ -131,16 +141,19 @@ impl Up<'_> {
         let named = self.opts.named.is_empty() || self.opts.named.contains(&s.name);
         let (policy, flag) =
             if named { (self.opts.recreate, "--force-recreate") } else { (self.opts.recreate_dependencies, "--always-recreate-deps") };
+        let stopped = self.res.stopped.clone();
         let wanted = Wanted {
             policy,
             flag,
             hash: hash.as_deref(),
+            others: &others,
             awaited: &awaited,
             image: &image,
             image_id: image_id.as_deref(),
             rebuilt,
             dependency_recreated: dependency_recreated.as_deref(),
             no_start: self.opts.no_start,
+            stopped: &stopped,
         };
         for (&number, c) in &kept {
             let name = labels::container_name(self.project, s, number);
@@ -160,14 +173,16 @@ impl Up<'_> {
                     self.recreated.insert(s.name.clone());
                     let last = self.recreate(s, c, cx, &image, &subject(number), prereqs.clone(), pending.clone())?;
                     ready.push(last);
-                    starts.push((Some(last), Target::name(&name)));
+                    starts.push((vec![last], Target::name(&name)));
                 }
                 Decision::UpToDate(_) => {
                     kept_ids.insert(name.clone(), c.id().to_string());
                 }
                 Decision::Start(_) => {
                     kept_ids.insert(name.clone(), c.id().to_string());
-                    starts.push((None, Target { name: name.clone(), id: Some(c.id().to_string()) }));
+                    // A container stopped to recreate its network starts once the network is back.
+                    let after = if stopped.contains_key(&name) { prereqs.clone() } else { Vec::new() };
+                    starts.push((after, Target { name: name.clone(), id: Some(c.id().to_string()) }));
                 }
             }
         }
@@ -191,7 +206,7 @@ impl Up<'_> {
             let step = self.plan.push(op, hard(prereqs.clone()), StepLabel::new("Container", &name, Some("Creating"), Some("Created")));
             let step = self.copy_files(s, &subject(number), Target::name(&name), step)?;
             ready.push(step);
-            starts.push((Some(step), Target::name(&name)));
+            starts.push((vec![step], Target::name(&name)));
         }
         if !self.opts.no_start && !starts.is_empty() {
             let gate_edges = self.gates.before_start(&mut self.plan, self.project, s);
@@ -235,6 +250,22 @@ impl Up<'_> {
     /// ([`hash::label_hash`]). When one of those containers is created by this plan, its id
     /// is not known yet: the hash is left for the create step to compute (the second value).
     fn label_hash(&self, s: &Service) -> Result<(Option<String>, Option<Box<PendingHash>>), PlanError> {
+        let (ids, containers) = self.references(s)?;
+        if containers.is_empty() {
+            return Ok((hash::label_hash(s, &ids), None));
+        }
+        Ok((None, Some(Box::new(PendingHash { service: s.clone(), ids, containers }))))
+    }
+
+    /// The ids of the first containers of the services `s` refers to, when all are known.
+    fn referenced_ids(&self, s: &Service) -> Option<BTreeMap<String, String>> {
+        self.references(s).ok().filter(|(_, pending)| pending.is_empty()).map(|(ids, _)| ids)
+    }
+
+    /// The services `s` refers to (`network_mode: service:x`...): the ids of their first
+    /// containers when kept, and the names of those this plan creates.
+    #[allow(clippy::type_complexity)]
+    fn references(&self, s: &Service) -> Result<(BTreeMap<String, String>, BTreeMap<String, String>), PlanError> {
         let mut ids = BTreeMap::new();
         let mut containers = BTreeMap::new();
         for dep in hash::referenced_services(s) {
@@ -253,10 +284,7 @@ impl Up<'_> {
                 None => return Err(PlanError::ContainerMissing { service: s.name.clone(), what: shared_what(s, &dep), dependency: dep }),
             }
         }
-        if containers.is_empty() {
-            return Ok((hash::label_hash(s, &ids), None));
-        }
-        Ok((None, Some(Box::new(PendingHash { service: s.clone(), ids, containers }))))
+        Ok((ids, containers))
     }
 
     /// Create the replacement under a temporary name, stop and remove the old container, then

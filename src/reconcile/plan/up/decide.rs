@@ -4,8 +4,12 @@
 //! rule is tested alone; [`super::Up::service`] only gathers the inputs and turns the decision
 //! into steps.
 
+use std::collections::BTreeMap;
+
 use super::Recreate;
 use crate::engine::{ContainerSpec, ContainerStatus};
+use crate::reconcile::hash;
+use crate::reconcile::labels;
 use crate::reconcile::observe::ObservedContainer;
 use crate::reconcile::plan::diff;
 
@@ -51,6 +55,10 @@ pub struct Wanted<'a> {
     /// service refers to a container this plan creates (`network_mode: service:db`), whose id
     /// goes into the hash; the container then has to be recreated.
     pub hash: Option<&'a str>,
+    /// The label values the other Docker Compose series ([`hash::Algorithm`]) would have
+    /// written for the same configuration: a container made by any of them and carrying its own
+    /// series' value is up to date too (Docker Compose itself would recreate it).
+    pub others: &'a [(hash::Algorithm, String)],
     /// The services whose new containers `hash` waits for (for the reason).
     pub awaited: &'a str,
     /// The image reference the service runs.
@@ -65,6 +73,9 @@ pub struct Wanted<'a> {
     pub dependency_recreated: Option<&'a str>,
     /// `--no-start`: a stopped container stays stopped.
     pub no_start: bool,
+    /// Running containers this plan stops on the way (to recreate their network), by name,
+    /// with why: they are started again.
+    pub stopped: &'a BTreeMap<String, String>,
 }
 
 /// The decision for container `c`, which would be created today as `spec`.
@@ -72,13 +83,35 @@ pub fn decide(c: &ObservedContainer, spec: &ContainerSpec, w: &Wanted) -> Decisi
     if let Some(why) = why_recreate(c, spec, w) {
         return Decision::Recreate(why);
     }
-    if c.is_up() {
-        Decision::UpToDate(String::new())
-    } else if w.no_start {
-        Decision::UpToDate(format!("{}, not started: --no-start", c.state()))
-    } else {
-        Decision::Start(stopped_reason(c))
+    // When kept by the hash of another series, the plan says which.
+    let by = matched_series(c, w).map(|alg| format!("hash of {alg}"));
+    let with_series = |reason: String| match &by {
+        Some(by) if reason.is_empty() => by.clone(),
+        Some(by) => format!("{reason}; {by}"),
+        None => reason,
+    };
+    if let Some(why) = w.stopped.get(c.name()) {
+        if w.no_start {
+            return Decision::UpToDate(with_series(format!("{why}, not started: --no-start")));
+        }
+        return Decision::Start(with_series(why.clone()));
     }
+    if c.is_up() {
+        Decision::UpToDate(with_series(String::new()))
+    } else if w.no_start {
+        Decision::UpToDate(with_series(format!("{}, not started: --no-start", c.state())))
+    } else {
+        Decision::Start(with_series(stopped_reason(c)))
+    }
+}
+
+/// The other series whose hash the container's label is, when it is not the written one.
+fn matched_series(c: &ObservedContainer, w: &Wanted) -> Option<hash::Algorithm> {
+    let label = c.label(labels::CONFIG_HASH)?;
+    if w.hash == Some(label) {
+        return None;
+    }
+    w.others.iter().find(|(_, h)| h == label).map(|(alg, _)| *alg)
 }
 
 /// Why `c` must be replaced, if it must: the first of the forcing flag, a changed
@@ -89,9 +122,14 @@ fn why_recreate(c: &ObservedContainer, spec: &ContainerSpec, w: &Wanted) -> Opti
         Recreate::Force => Some(w.flag.to_string()),
         Recreate::Never => None,
         Recreate::Diverged => match w.hash {
-            Some(hash) => diff::why_recreate(c, spec, hash, w.image_id)
-                .or_else(|| w.rebuilt.then(|| format!("image {} is rebuilt", w.image)))
-                .or_else(|| w.dependency_recreated.map(|d| format!("{d} is recreated"))),
+            Some(hash) => diff::why_recreate(
+                c,
+                spec,
+                c.label(labels::CONFIG_HASH).filter(|_| matched_series(c, w).is_some()).unwrap_or(hash),
+                w.image_id,
+            )
+            .or_else(|| w.rebuilt.then(|| format!("image {} is rebuilt", w.image)))
+            .or_else(|| w.dependency_recreated.map(|d| format!("{d} is recreated"))),
             // The label holds the id of a container this plan replaces (or that is gone).
             None => {
                 Some(w.dependency_recreated.map_or_else(|| format!("{} has a new container", w.awaited), |d| format!("{d} is recreated")))
@@ -113,6 +151,8 @@ mod tests {
     use crate::reconcile::convert::{self, Context};
     use crate::reconcile::labels;
     use crate::reconcile::testing::{container, project, IMAGE_ID};
+
+    static NONE_STOPPED: BTreeMap<String, String> = BTreeMap::new();
 
     const YAML: &str = "services:\n  web:\n    image: nginx\n    environment: {A: '1'}\n";
 
@@ -138,12 +178,14 @@ mod tests {
             policy: Recreate::Diverged,
             flag: "--force-recreate",
             hash,
+            others: &[],
             awaited: "",
             image: "nginx",
             image_id: Some(IMAGE_ID),
             rebuilt: false,
             dependency_recreated: None,
             no_start: false,
+            stopped: &NONE_STOPPED,
         }
     }
 

@@ -58,6 +58,17 @@ fn created_mounts(plan: &Plan) -> Vec<(MountKind, Option<String>, String)> {
     out
 }
 
+/// The bind strings of the container the plan creates.
+fn created_binds(plan: &Plan) -> Vec<String> {
+    plan.steps
+        .iter()
+        .find_map(|s| match &s.op {
+            Op::CreateContainer { spec, .. } => Some(spec.host.binds.clone()),
+            _ => None,
+        })
+        .expect("a create step")
+}
+
 fn vol(source: Option<&str>, target: &str) -> (MountKind, Option<String>, String) {
     (MountKind::Volume, source.map(str::to_string), target.to_string())
 }
@@ -67,10 +78,10 @@ fn a_recreated_container_keeps_its_anonymous_and_image_volumes() {
     let changed = project(&DB.replace("V: \"1\"", "V: \"2\""));
     let plan = plan_up(&changed, &db_running(), &UpOptions::default()).unwrap();
     assert!(plan.to_string().contains("db: recreate (environment.V changed)\ndb: keep volumes (/anon, /img)"), "{plan}");
-    let mut want =
-        vec![vol(Some("anon1"), "/anon"), vol(Some("p_data"), "/data"), vol(Some("img1"), "/img"), (MountKind::Tmpfs, None, "/t".into())];
+    let mut want = vec![vol(Some("anon1"), "/anon"), vol(Some("img1"), "/img"), (MountKind::Tmpfs, None, "/t".into())];
     want.sort_by(|a, b| a.2.cmp(&b.2));
-    assert_eq!(created_mounts(&plan), want, "the named volume wins over the image's at /data; tmpfs is never inherited");
+    assert_eq!(created_mounts(&plan), want, "the named volume (a bind string) wins over the image's at /data; tmpfs is never inherited");
+    assert_eq!(created_binds(&plan), ["p_data:/data:rw"]);
 }
 
 #[test]
@@ -78,7 +89,8 @@ fn renew_anon_volumes_gives_fresh_ones() {
     let p = project(DB);
     let opts = UpOptions { recreate: Recreate::Force, renew_anon_volumes: true, ..Default::default() };
     let plan = plan_up(&p, &db_running(), &opts).unwrap();
-    assert_eq!(created_mounts(&plan), [vol(None, "/anon"), vol(Some("p_data"), "/data"), (MountKind::Tmpfs, None, "/t".into())]);
+    assert_eq!(created_mounts(&plan), [vol(None, "/anon"), (MountKind::Tmpfs, None, "/t".into())]);
+    assert_eq!(created_binds(&plan), ["p_data:/data:rw"]);
     let kept = plan_up(&p, &db_running(), &UpOptions { recreate: Recreate::Force, ..Default::default() }).unwrap();
     assert!(created_mounts(&kept).contains(&vol(Some("anon1"), "/anon")));
 }
@@ -142,7 +154,7 @@ fn an_unset_variable_fails_the_plan_only_when_a_container_is_made() {
     let p = files_project(FILES, None);
     let o = Observed { images: converged(&p).images, ..Default::default() };
     let e = plan_up(&p, &o, &UpOptions::default()).unwrap_err();
-    assert_eq!(e.to_string(), r#"environment variable "TOKEN" required by file "p_token" is not set"#);
+    assert_eq!(e.to_string(), r#"environment variable "TOKEN" required by secret "p_token" is not set"#);
     assert!(plan_up(&p, &converged(&p), &UpOptions::default()).is_ok(), "an up-to-date container needs nothing written");
 }
 
@@ -234,4 +246,111 @@ fn existing_resources_with_other_settings_are_used_as_they_are_and_the_dry_run_s
     assert!(text.contains("network p_net: used as it is (internal, ipam differ from the file; remove it to have it recreated)"), "{text}");
     assert!(text.contains("volume p_data: used as it is (driver_opts differ from the file; remove it to have it recreated)"), "{text}");
     assert!(plan.warnings.is_empty() && !text.contains("create network") && !text.contains("create volume"), "{text}");
+}
+
+const TAKEOVER: &str = r#"
+services:
+  db:
+    image: pg
+  web:
+    image: nginx
+    depends_on: [db]
+    volumes: ["/src:/src"]
+"#;
+
+/// The containers of `TAKEOVER` as the series `alg` made them: its label in each.
+fn made_by(p: &crate::model::Project, alg: hash::Algorithm) -> Observed {
+    let mut o = converged(p);
+    for c in &mut o.containers {
+        let h = hash::config_hash_with(alg, &p.services[&c.service]);
+        c.summary.labels.insert(labels::CONFIG_HASH.into(), h.clone());
+        c.details.as_mut().expect("details").config.labels.insert(labels::CONFIG_HASH.into(), h);
+    }
+    o
+}
+
+#[test]
+fn containers_of_any_docker_compose_series_are_up_to_date_and_say_which() {
+    let p = project(TAKEOVER);
+    // depends_on is hashed by 2.26, not by 2.40; the short bind's create_host_path is written
+    // by 2.40 and left out by v5: web's three hashes differ.
+    let three: std::collections::BTreeSet<String> =
+        hash::Algorithm::ALL.iter().map(|a| hash::config_hash_with(*a, &p.services["web"])).collect();
+    assert_eq!(three.len(), 3);
+    for (alg, said) in [
+        (hash::Algorithm::Compose2_26, "web: up to date (hash of Docker Compose 2.26)"),
+        (hash::Algorithm::Compose5, "web: up to date (hash of Docker Compose 5)"),
+        (hash::Algorithm::Compose2_40, "web: up to date\n"),
+    ] {
+        let plan = plan_up(&p, &made_by(&p, alg), &UpOptions::default()).unwrap();
+        assert!(plan.is_noop(), "{alg}: {plan}");
+        assert!(plan.to_string().contains(said), "{alg}: {plan}");
+    }
+    // A real change still recreates, with its reason, whichever series made the container.
+    let changed = project(&TAKEOVER.replace("image: nginx", "image: nginx\n    environment: {A: '1'}"));
+    let plan = plan_up(&changed, &made_by(&p, hash::Algorithm::Compose2_26), &UpOptions::default()).unwrap();
+    assert!(plan.to_string().contains("web: recreate (environment.A"), "{plan}");
+}
+
+const NET: &str = r#"
+services:
+  app:
+    image: busybox
+    networks: [n]
+    volumes: ["data:/data"]
+  other:
+    image: busybox
+networks:
+  n: {}
+volumes:
+  data: {}
+"#;
+
+/// `NET` converged, its network and volume labelled with their config hashes as Docker
+/// Compose 2.40.3 (and rcompose) label them.
+fn net_labelled(p: &crate::model::Project) -> Observed {
+    let mut o = converged(p);
+    let n = o.networks.get_mut("p_n").expect("network");
+    n.labels.insert(labels::CONFIG_HASH.into(), hash::network_hash(&p.networks["n"]));
+    let v = o.volumes.get_mut("p_data").expect("volume");
+    v.labels.insert(labels::CONFIG_HASH.into(), hash::volume_hash(&p.volumes["data"]));
+    o
+}
+
+#[test]
+fn a_changed_network_is_recreated_after_disconnecting_its_containers_which_then_start_on_it() {
+    let p = project(NET);
+    let o = net_labelled(&p);
+    assert!(plan_up(&p, &o, &UpOptions::default()).unwrap().is_noop(), "unchanged: nothing to do");
+    let changed = project(&NET.replace("  n: {}", "  n: {labels: {x: \"1\"}}"));
+    let plan = plan_up(&changed, &o, &UpOptions::default()).unwrap();
+    let text = plan.to_string();
+    assert!(text.contains("network p_n: recreate (its configuration changed)"), "{text}");
+    assert!(text.contains("app: start (stopped to recreate network p_n)") && text.contains("other: up to date"), "{text}");
+    assert_eq!(
+        steps(&plan),
+        [
+            "#1 stop container p-app-1 (617070310000)",
+            "#2 disconnect container p-app-1 (617070310000) from network p_n  after #1",
+            "#3 remove network p_n  after #2",
+            "#4 create network p_n  after #3",
+            "#5 connect container p-app-1 (617070310000) to network p_n  after #4",
+            "#6 start container p-app-1 (617070310000)  after #4, #5",
+        ]
+    );
+    let Op::CreateNetwork(spec) = &plan.steps[3].op else { panic!("{text}") };
+    assert_eq!(spec.labels[labels::CONFIG_HASH], hash::network_hash(&changed.networks["n"]));
+}
+
+#[test]
+fn a_changed_volume_is_kept_with_a_warning_never_recreated() {
+    let p = project(NET);
+    let changed = project(&NET.replace("  data: {}", "  data: {labels: {y: \"2\"}}"));
+    let plan = plan_up(&changed, &net_labelled(&p), &UpOptions::default()).unwrap();
+    assert!(plan.is_noop(), "{plan}");
+    assert!(plan.to_string().contains("volume p_data: used as it is (its configuration changed;"), "{plan}");
+    assert!(
+        plan.warnings.iter().any(|w| w.contains("volume \"p_data\" exists but doesn't match configuration in compose file")),
+        "{plan:?}"
+    );
 }
