@@ -17,6 +17,7 @@ mod engine_networks;
 
 mod attached;
 mod build;
+mod cp;
 mod down;
 mod fields;
 mod flags;
