@@ -300,6 +300,45 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_tree_keeps_the_hosts_modes_times_owners_and_links() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("t");
+        std::fs::create_dir(&root).unwrap();
+        std::fs::write(root.join("f"), "content").unwrap();
+        std::fs::set_permissions(root.join("f"), std::fs::Permissions::from_mode(0o4750)).unwrap();
+        std::fs::hard_link(root.join("f"), root.join("g")).unwrap();
+        std::os::unix::fs::symlink("f", root.join("l")).unwrap();
+        let _socket = std::os::unix::net::UnixListener::bind(root.join("s")).unwrap();
+        let meta = std::fs::metadata(root.join("f")).unwrap();
+        let mut tar = tar::Builder::new(Vec::new());
+        append_tree(&mut tar, &root, "top").unwrap();
+        let bytes = tar.into_inner().unwrap();
+        let mut a = tar::Archive::new(bytes.as_slice());
+        let got: Vec<(String, EntryType, u32, u64, u64)> = a
+            .entries()
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                let h = e.header();
+                (e.path().unwrap().display().to_string(), h.entry_type(), h.mode().unwrap(), h.uid().unwrap(), h.mtime().unwrap())
+            })
+            .collect();
+        let (uid, mtime) = (u64::from(meta.uid()), meta.mtime() as u64);
+        assert_eq!(got[1], ("top/f".into(), EntryType::Regular, 0o4750, uid, mtime));
+        assert_eq!((got[2].0.as_str(), got[2].1), ("top/g", EntryType::Link), "the second name of a file is a hard link");
+        assert_eq!((got[3].0.as_str(), got[3].1), ("top/l", EntryType::Symlink));
+        assert_eq!(got.len(), 4, "the socket is left out: {got:?}");
+
+        let mut tar = tar::Builder::new(Vec::new());
+        append_tree(&mut tar, &root.join("l"), "renamed").unwrap();
+        let bytes = tar.into_inner().unwrap();
+        let mut a = tar::Archive::new(bytes.as_slice());
+        let only = a.entries().unwrap().next().unwrap().unwrap();
+        assert_eq!((only.path().unwrap().display().to_string(), only.header().entry_type()), ("renamed".into(), EntryType::Symlink));
+    }
+
     #[tokio::test]
     async fn the_stream_carries_the_archive_in_chunks_and_reports_a_failure() {
         let piece = vec![b'x'; CHUNK / 4];

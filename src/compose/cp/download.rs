@@ -4,7 +4,7 @@
 //! nothing written outside the target directory, no directory replaced by a file or the
 //! reverse. `-` writes the archive itself to standard output.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 
@@ -119,7 +119,7 @@ pub fn extract(input: impl Read, mut source: Source, dst: Destination) -> Result
     let placement = paths::place(&source, &dst)?;
     let dir = PathBuf::from(&placement.dir);
     let archive_top = top_name(&first.path().map_err(tar_error)?);
-    let mut out = Extraction { dir, from: archive_top, to: placement.top, dirs: Vec::new(), inside: HashMap::new() };
+    let mut out = Extraction { dir, from: archive_top, to: placement.top, dirs: Vec::new(), root: None, inside: HashSet::new() };
     out.entry(first)?;
     for entry in entries {
         out.entry(entry.map_err(tar_error)?)?;
@@ -144,8 +144,10 @@ struct Extraction {
     to: String,
     /// Directories made or merged, with the mode and time they get once their content is in.
     dirs: Vec<(PathBuf, u32, u64)>,
+    /// `dir` with its links resolved, once known.
+    root: Option<PathBuf>,
     /// Parents already checked to be inside `dir`.
-    inside: HashMap<PathBuf, ()>,
+    inside: HashSet<PathBuf>,
 }
 
 impl Extraction {
@@ -202,7 +204,11 @@ impl Extraction {
         if kind.is_hard_link() {
             let link = entry.link_name().map_err(tar_error)?.map(|l| l.into_owned()).unwrap_or_default();
             let link_rel = self.relative(&link).ok_or_else(|| CopyError::OutsidePath(link.display().to_string()))?;
-            std::fs::hard_link(self.dir.join(link_rel), &target).map_err(CopyError::host("link", text(&target)))?;
+            let source = self.dir.join(link_rel);
+            if let Some(parent) = source.parent() {
+                self.ensure_inside(parent, &link)?;
+            }
+            std::fs::hard_link(&source, &target).map_err(CopyError::host("link", text(&target)))?;
             return Ok(());
         }
         entry.unpack(&target).map_err(|e| CopyError::Archive(e.to_string()))?;
@@ -211,18 +217,21 @@ impl Extraction {
 
     /// Makes sure `parent` exists and, links resolved, is inside the target directory.
     fn ensure_inside(&mut self, parent: &Path, name: &Path) -> Result<(), CopyError> {
-        if self.inside.contains_key(parent) {
+        if self.inside.contains(parent) {
             return Ok(());
         }
         if !parent.exists() {
             std::fs::create_dir_all(parent).map_err(CopyError::host("mkdir", parent.display().to_string()))?;
         }
-        let root = std::fs::canonicalize(&self.dir).map_err(CopyError::host("lstat", self.dir.display().to_string()))?;
+        let root = match &self.root {
+            Some(root) => root,
+            None => self.root.insert(std::fs::canonicalize(&self.dir).map_err(CopyError::host("lstat", self.dir.display().to_string()))?),
+        };
         let real = std::fs::canonicalize(parent).map_err(CopyError::host("lstat", parent.display().to_string()))?;
-        if !real.starts_with(&root) {
+        if !real.starts_with(root) {
             return Err(CopyError::OutsidePath(name.display().to_string()));
         }
-        self.inside.insert(parent.to_path_buf(), ());
+        self.inside.insert(parent.to_path_buf());
         Ok(())
     }
 
