@@ -273,6 +273,52 @@ def logs(n):
     return scenario
 
 
+# ---- cp
+
+
+def tree(root, files, per_dir=100, size=1024):
+    """`files` files of `size` bytes under `root`, `per_dir` in each subdirectory, modes varied."""
+    for i in range(files):
+        d = os.path.join(root, f"d{i // per_dir:03}")
+        os.makedirs(d, exist_ok=True)
+        path = os.path.join(d, f"f{i:05}")
+        with open(path, "wb") as f:
+            f.write(bytes([65 + i % 26]) * size)
+        os.chmod(path, 0o640 if i % 3 else 0o755)
+
+
+def cp(n):
+    """`cp` of a directory of n files into a running service's container and out of it again,
+    each run to a destination of its own (a new directory both ways). The tree goes in through
+    each tool in turn; what comes out is checked to hold the n files."""
+    def scenario(ctx):
+        with Stack(ctx, f"cp{n}", lambda p, s: stacks.independent(p, 1, s)) as stack:
+            stack.fresh()
+            harness.run(ctx.rcompose.argv + ["up", "-d"], stack.dir)
+            src = os.path.join(stack.dir, "tree")
+            tree(src, n)
+            runs = itertools.count()
+
+            def copy_in(tool):
+                return harness.run(tool.argv + ["cp", src, f"s0:/in-{next(runs)}"], stack.dir)
+
+            def copy_out(tool):
+                out = os.path.join(stack.dir, f"out-{next(runs)}")
+                r = harness.run(tool.argv + ["cp", "s0:/in-0", out], stack.dir)
+                got = sum(len(f) for _, _, f in os.walk(out))
+                shutil.rmtree(out, ignore_errors=True)
+                if got != n:
+                    raise BenchError(f"{tool.name}: {got} of {n} files copied out")
+                return r
+            into = harness.alternate(ctx.tools(), ctx.runs_or(7), copy_in)
+            out_of = harness.alternate(ctx.tools(), ctx.runs_or(7), copy_out)
+        rows = [time_rows(f"cp-in-{n}", into, ctx), time_rows(f"cp-out-{n}", out_of, ctx)]
+        for row in rows:
+            row.notes.append(f"{n} files of 1 KiB in {n // 100} directories")
+        return rows
+    return scenario
+
+
 SCENARIOS = {
     "config-500": config(500),
     "up-30": up(30),
@@ -280,6 +326,7 @@ SCENARIOS = {
     "noop-ps-30": noop_and_ps(30),
     "down-30": down(30),
     "logs-f-10": logs(10),
+    "cp-5000": cp(5000),
     "config-100": config(100),
     "config-2000": config(2000),
     "up-10": up(10),

@@ -18,6 +18,7 @@ mod engine_networks;
 mod attached;
 mod build;
 mod compose240;
+mod cp;
 mod down;
 mod fields;
 mod flags;

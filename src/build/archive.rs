@@ -1,7 +1,9 @@
-//! Tar archives sent to the engine, in one place: the build context (`context`) and the
-//! files `watch` syncs into containers both go through here.
+//! Tar archives sent to the engine, in one place: the build context (`context`), the files
+//! `watch` syncs into containers and what `cp` copies into one all go through here.
 //!
-//! Entries are owned by root; symbolic links are kept as links; directories end in `/`. What
+//! Entries are owned by root ([`header`]), or by whom the host says, with the host's modes and
+//! times ([`header_of`], as `docker cp` sends them); symbolic links are kept as links, hard
+//! links as links to the first entry of the same file; directories end in `/`. What
 //! a file that changes while it is archived becomes is the caller's choice ([`Changing`]): a
 //! build fails rather than send a context that is not what was scanned, a sync sends what it
 //! finds (the next batch brings the rest).
@@ -10,14 +12,16 @@
 //! request body as a stream: a large archive is never held in memory, and the task ends when
 //! the stream is dropped (every send then fails).
 
-use std::fs::File;
+use std::collections::HashMap;
+use std::fs::{File, Metadata};
 use std::io::{self, Read, Write};
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use futures_util::StreamExt;
-use tar::{EntryType, Header};
+use tar::{EntryType, Header, HeaderMode};
 
 use crate::engine::ByteStream;
 
@@ -54,6 +58,16 @@ pub fn header(mode: u32, mtime: u64) -> Header {
     h
 }
 
+/// A header for the host file `meta` describes, as `docker cp` sends it: its type, its
+/// permission bits (with setuid, setgid and sticky), modification time and numeric owners.
+pub fn header_of(meta: &Metadata) -> Header {
+    let mut h = Header::new_gnu();
+    h.set_metadata_in_mode(meta, HeaderMode::Complete);
+    h.set_mode(meta.mode() & 0o7777);
+    h.set_size(0);
+    h
+}
+
 /// Appends directory `name` (without its trailing `/`).
 pub fn append_dir<W: Write>(tar: &mut tar::Builder<W>, h: &mut Header, name: &str) -> io::Result<()> {
     h.set_entry_type(EntryType::Directory);
@@ -64,6 +78,13 @@ pub fn append_dir<W: Write>(tar: &mut tar::Builder<W>, h: &mut Header, name: &st
 /// Appends a symbolic link `name` pointing to `target`.
 pub fn append_symlink<W: Write>(tar: &mut tar::Builder<W>, h: &mut Header, name: &str, target: &Path) -> io::Result<()> {
     h.set_entry_type(EntryType::Symlink);
+    h.set_size(0);
+    tar.append_link(h, name, target)
+}
+
+/// Appends `name` as a hard link to `target`, an entry written before it in the archive.
+pub fn append_hard_link<W: Write>(tar: &mut tar::Builder<W>, h: &mut Header, name: &str, target: &str) -> io::Result<()> {
+    h.set_entry_type(EntryType::Link);
     h.set_size(0);
     tar.append_link(h, name, target)
 }
@@ -102,6 +123,56 @@ pub fn append_file<W: Write>(tar: &mut tar::Builder<W>, h: &mut Header, name: &s
         }
     }
     Ok(true)
+}
+
+/// Appends the host file or tree at `path` as it is, its top entry named `name` (`.` for a
+/// tree whose content is extracted into the target directory itself) and the rest under it:
+/// [`header_of`] each entry, symbolic links kept as links (a link at `path` itself too: the
+/// caller resolves it first to send what it leads to), hard links within the tree as links,
+/// sockets left out (as `docker cp` leaves them out). A file that shrinks while it is read
+/// fails the archive.
+pub fn append_tree<W: Write>(tar: &mut tar::Builder<W>, path: &Path, name: &str) -> io::Result<()> {
+    let with_path = |err: io::Error, p: &Path| io::Error::new(err.kind(), format!("{}: {err}", p.display()));
+    let mut first_of_inode: HashMap<(u64, u64), String> = HashMap::new();
+    for entry in walkdir::WalkDir::new(path).follow_links(false).follow_root_links(false).sort_by_file_name() {
+        let entry = entry.map_err(io::Error::from)?;
+        let meta = entry.path().symlink_metadata().map_err(|e| with_path(e, entry.path()))?;
+        let rel = entry.path().strip_prefix(path).expect("walkdir yields paths under its root");
+        let entry_name = match (name, rel.as_os_str().is_empty()) {
+            (_, true) => name.to_string(),
+            (".", false) => rel.to_string_lossy().into_owned(),
+            (_, false) => format!("{name}/{}", rel.to_string_lossy()),
+        };
+        let mut h = header_of(&meta);
+        let kind = meta.file_type();
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_dir() {
+            append_dir(tar, &mut h, &entry_name)?;
+        } else if kind.is_symlink() {
+            let target = std::fs::read_link(entry.path()).map_err(|e| with_path(e, entry.path()))?;
+            append_symlink(tar, &mut h, &entry_name, &target)?;
+        } else if kind.is_file() {
+            if meta.nlink() > 1 {
+                match first_of_inode.get(&(meta.dev(), meta.ino())) {
+                    Some(first) => {
+                        append_hard_link(tar, &mut h, &entry_name, first)?;
+                        continue;
+                    }
+                    None => {
+                        first_of_inode.insert((meta.dev(), meta.ino()), entry_name.clone());
+                    }
+                }
+            }
+            append_file(tar, &mut h, &entry_name, entry.path(), Changing::Fail)?;
+        } else if kind.is_fifo() || kind.is_char_device() || kind.is_block_device() {
+            let rdev = meta.rdev();
+            h.set_device_major(libc::major(rdev))?;
+            h.set_device_minor(libc::minor(rdev))?;
+            tar.append_data(&mut h, &entry_name, io::empty())?;
+        }
+        // Sockets cannot be archived.
+    }
+    Ok(())
 }
 
 /// The archive `write` produces, as a stream written on a blocking thread while the engine
@@ -227,6 +298,45 @@ mod tests {
                 ("made", EntryType::Regular, 0, "up"),
             ]
         );
+    }
+
+    #[test]
+    fn a_tree_keeps_the_hosts_modes_times_owners_and_links() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("t");
+        std::fs::create_dir(&root).unwrap();
+        std::fs::write(root.join("f"), "content").unwrap();
+        std::fs::set_permissions(root.join("f"), std::fs::Permissions::from_mode(0o4750)).unwrap();
+        std::fs::hard_link(root.join("f"), root.join("g")).unwrap();
+        std::os::unix::fs::symlink("f", root.join("l")).unwrap();
+        let _socket = std::os::unix::net::UnixListener::bind(root.join("s")).unwrap();
+        let meta = std::fs::metadata(root.join("f")).unwrap();
+        let mut tar = tar::Builder::new(Vec::new());
+        append_tree(&mut tar, &root, "top").unwrap();
+        let bytes = tar.into_inner().unwrap();
+        let mut a = tar::Archive::new(bytes.as_slice());
+        let got: Vec<(String, EntryType, u32, u64, u64)> = a
+            .entries()
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                let h = e.header();
+                (e.path().unwrap().display().to_string(), h.entry_type(), h.mode().unwrap(), h.uid().unwrap(), h.mtime().unwrap())
+            })
+            .collect();
+        let (uid, mtime) = (u64::from(meta.uid()), meta.mtime() as u64);
+        assert_eq!(got[1], ("top/f".into(), EntryType::Regular, 0o4750, uid, mtime));
+        assert_eq!((got[2].0.as_str(), got[2].1), ("top/g", EntryType::Link), "the second name of a file is a hard link");
+        assert_eq!((got[3].0.as_str(), got[3].1), ("top/l", EntryType::Symlink));
+        assert_eq!(got.len(), 4, "the socket is left out: {got:?}");
+
+        let mut tar = tar::Builder::new(Vec::new());
+        append_tree(&mut tar, &root.join("l"), "renamed").unwrap();
+        let bytes = tar.into_inner().unwrap();
+        let mut a = tar::Archive::new(bytes.as_slice());
+        let only = a.entries().unwrap().next().unwrap().unwrap();
+        assert_eq!((only.path().unwrap().display().to_string(), only.header().entry_type()), ("renamed".into(), EntryType::Symlink));
     }
 
     #[tokio::test]

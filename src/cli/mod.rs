@@ -3,6 +3,7 @@
 
 pub mod build;
 pub mod config;
+pub mod cp;
 pub mod create;
 pub mod down;
 pub mod images;
@@ -136,6 +137,15 @@ pub enum Command {
     Restart(restart::RestartArgs),
     /// Remove stopped containers
     Rm(rm::RmArgs),
+    /// Copy files or directories between a service's containers and the local file system
+    ///
+    /// One side is SERVICE:PATH (a path in the service's containers), the other a path on this
+    /// machine, or `-` for a tar archive on standard input or output. The path rules are
+    /// `docker cp`'s: a directory is copied with its content, a source ending in `/.` copies only
+    /// its content, and an existing directory at the destination receives the copy under the
+    /// source's name. Copying to a service writes into each of its containers; copying from one
+    /// reads its newest container, or the one numbered `--index`. Stopped containers work too.
+    Cp(cp::CpArgs),
     /// Send a signal to running containers
     Kill(kill::KillArgs),
     /// Pause the services' running containers
@@ -225,7 +235,7 @@ impl Command {
         use Command::*;
         match self {
             Up(_) | Down(_) | Create(_) | Build(_) | Pull(_) | Start(_) | Stop(_) | Restart(_) | Rm(_) | Kill(_) | Pause(_)
-            | Unpause(_) | Watch(_) => true,
+            | Unpause(_) | Watch(_) | Cp(_) => true,
             Config(_) | Ps(_) | Logs(_) | Images(_) | Volumes(_) | Port(_) | Top(_) | Ls(_) | Version(_) => false,
         }
     }
@@ -243,6 +253,7 @@ fn run_command(cli: Cli) -> anyhow::Result<i32> {
         Command::Stop(args) => stop::run(&cli.global, args),
         Command::Restart(args) => restart::run(&cli.global, args),
         Command::Rm(args) => rm::run(&cli.global, args),
+        Command::Cp(args) => cp::run(&cli.global, args),
         Command::Kill(args) => kill::run(&cli.global, args),
         Command::Pause(args) => pause::run(&cli.global, args),
         Command::Unpause(args) => unpause::run(&cli.global, args),

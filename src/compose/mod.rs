@@ -6,6 +6,7 @@
 
 mod attach;
 mod cascade;
+mod cp;
 mod digests;
 mod down;
 mod images;
@@ -29,6 +30,7 @@ use crate::reconcile::PlanError;
 pub use crate::reconcile::plan::{Recreate, RemoveImages};
 pub use attach::{AttachEvent, Attached, StopReason};
 pub use cascade::{AttachOptions, OnExit};
+pub use cp::{paths as copy_paths, CopyError, CopyOptions, CopyStdio};
 pub use down::DownOptions;
 pub use images::{BuildOptions, PullOptions};
 pub use lifecycle::RmOptions;
@@ -87,6 +89,8 @@ pub enum ComposeError {
     /// `config --resolve-image-digests` found no digest for a service's image.
     #[error("cannot pin image {image} of service {service} to a digest: {why}")]
     NoDigest { service: String, image: String, why: String },
+    #[error(transparent)]
+    Copy(Box<CopyError>),
 }
 
 impl Compose {

@@ -48,6 +48,38 @@ pub struct ArchiveOptions {
     /// the owners the archive names. Docker Compose sets it for secrets and configs with a
     /// `uid` or `gid`.
     pub copy_uid_gid: bool,
+    /// The engine's `noOverwriteDirNonDir`: extraction fails rather than put a directory where
+    /// a file is, or a file where a directory is (`cp` sets it, as Docker Compose does).
+    pub no_overwrite_dir_non_dir: bool,
+}
+
+/// What a path in a container is (`stat_path`), as the engine's archive endpoint says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PathStat {
+    /// The last component of the path.
+    pub name: String,
+    pub size: i64,
+    pub kind: PathKind,
+    /// Permission bits (`0o755`), with setuid, setgid and sticky (`0o4000`, `0o2000`, `0o1000`).
+    pub mode: u32,
+    /// For a symbolic link: where it leads, as an absolute path in the container with every
+    /// link on the way resolved; empty otherwise.
+    pub link_target: String,
+}
+
+/// The kinds of file a container path can be.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PathKind {
+    #[default]
+    File,
+    Directory,
+    Symlink,
+    /// A block or character device.
+    Device,
+    /// A named pipe or a socket.
+    Special,
+    /// A file of a kind the engine's OS has and Unix does not.
+    Irregular,
 }
 
 /// What `wait_container` waits for.

@@ -43,7 +43,7 @@ pub use inspect::{
 };
 pub use io::{
     byte_stream, ArchiveOptions, ByteStream, EngineEvent, EngineVersion, EventFilter, ExecOutput, ExecSpec, LogChunk, LogOptions,
-    LogStream, RemoveContainerOptions, TopResult, WaitCondition, WaitResult,
+    LogStream, PathKind, PathStat, RemoveContainerOptions, TopResult, WaitCondition, WaitResult,
 };
 pub use network::{Ipam, IpamPool, NetworkInfo, NetworkMember, NetworkSpec};
 pub use volume::{VolumeInfo, VolumeSpec};
@@ -104,6 +104,17 @@ pub trait Engine: Send + Sync {
     fn put_archive_with<'a>(&'a self, id: &'a str, path: &'a str, tar: ByteStream, options: ArchiveOptions) -> EngineFuture<'a, ()>;
     /// `ps_args` defaults to the engine's (`-ef`).
     fn top<'a>(&'a self, id: &'a str, ps_args: Option<&'a str>) -> EngineFuture<'a, TopResult>;
+
+    // ---- archives
+
+    /// What `path` is in the container (running or not): `NotFound` when nothing is there.
+    /// A symbolic link is described itself, with where it leads in `link_target`.
+    fn stat_path<'a>(&'a self, id: &'a str, path: &'a str) -> EngineFuture<'a, PathStat>;
+    /// The tar archive of `path` in the container (running or not), streamed as the engine
+    /// writes it: the entries are named after the path's last component (`d/`, `d/a`; `./`,
+    /// `./a` for `d/.`), owners and modes as in the container. A missing path is a `NotFound`
+    /// first item.
+    fn get_archive<'a>(&'a self, id: &'a str, path: &'a str) -> EngineStream<'a, bytes::Bytes>;
 
     // ---- networks
 

@@ -18,6 +18,20 @@ pub fn stdout(text: &str) {
     let _ = out.flush();
 }
 
+/// Raw bytes on standard output (the tar archive `cp` writes to `-`), written at once.
+pub fn stdout_bytes(bytes: &[u8]) -> std::io::Result<()> {
+    progress::interrupt();
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()
+}
+
+/// Standard input as a stream of bytes, read only when polled (the tar archive `cp -` reads).
+pub fn stdin_stream() -> crate::engine::ByteStream {
+    use futures_util::StreamExt;
+    tokio_util::io::ReaderStream::with_capacity(tokio::io::stdin(), 256 * 1024).boxed()
+}
+
 /// A warning on standard error.
 pub fn warn(msg: &str) {
     progress::interrupt();

@@ -311,7 +311,9 @@ async fn copy_files(e: &dyn Engine, id: &str, files: &[InjectedFile]) -> Result<
             continue;
         }
         let tar = archive(&group, now).map_err(|err| format!("writing the archive: {err}"))?;
-        e.put_archive_with(id, "/", byte_stream(tar), ArchiveOptions { copy_uid_gid }).await.map_err(|err| err.to_string())?;
+        e.put_archive_with(id, "/", byte_stream(tar), ArchiveOptions { copy_uid_gid, ..Default::default() })
+            .await
+            .map_err(|err| err.to_string())?;
     }
     Ok(())
 }

@@ -5,6 +5,7 @@
 //! bodies, `observe` turns container answers into our types (networks, volumes and images are
 //! translated in their own files), and `error` maps every failure to an `EngineError`.
 
+mod archives;
 mod containers;
 mod error;
 mod images;
@@ -23,7 +24,7 @@ use futures_util::FutureExt;
 use super::{
     ArchiveOptions, BuildOptions, ByteStream, ContainerDetails, ContainerSpec, ContainerSummary, EndpointSpec, Engine, EngineError,
     EngineEvent, EngineFuture, EngineResult, EngineStream, EngineVersion, EventFilter, ExecOutput, ExecSpec, ImageFilter, ImageInfo,
-    ImageMessage, ImageRemoved, ImageSummary, LabelFilter, LogChunk, LogOptions, NetworkInfo, NetworkSpec, RemoveContainerOptions,
+    ImageMessage, ImageRemoved, ImageSummary, LabelFilter, LogChunk, LogOptions, NetworkInfo, NetworkSpec, PathStat, RemoveContainerOptions,
     TopResult, VolumeInfo, VolumeSpec, WaitCondition, WaitResult,
 };
 
@@ -209,6 +210,16 @@ impl Engine for DockerEngine {
 
     fn top<'a>(&'a self, id: &'a str, ps_args: Option<&'a str>) -> EngineFuture<'a, TopResult> {
         runtime::top(self, id, ps_args).boxed()
+    }
+
+    // ---- archives
+
+    fn stat_path<'a>(&'a self, id: &'a str, path: &'a str) -> EngineFuture<'a, PathStat> {
+        archives::stat(self, id, path).boxed()
+    }
+
+    fn get_archive<'a>(&'a self, id: &'a str, path: &'a str) -> EngineStream<'a, bytes::Bytes> {
+        archives::get(self, id, path)
     }
 
     fn list_networks<'a>(&'a self, filter: &'a LabelFilter) -> EngineFuture<'a, Vec<NetworkInfo>> {

@@ -121,7 +121,7 @@ pub(super) async fn put_archive(e: &DockerEngine, id: &str, path: &str, tar: Byt
     let options = q::UploadToContainerOptions {
         path: path.to_string(),
         copy_uidgid: archive.copy_uid_gid.then(|| "true".to_string()),
-        ..Default::default()
+        no_overwrite_dir_non_dir: archive.no_overwrite_dir_non_dir.then(|| "true".to_string()),
     };
     e.docker.upload_to_container(id, Some(options), bollard::body_try_stream(tar)).await.map_err(|x| e.err(x))
 }

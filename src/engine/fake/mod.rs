@@ -23,7 +23,7 @@ use state::State;
 use super::{
     ArchiveOptions, BuildOptions, ByteStream, ContainerDetails, ContainerSpec, ContainerSummary, EndpointSpec, Engine, EngineError,
     EngineEvent, EngineFuture, EngineResult, EngineStream, EngineVersion, EventFilter, ExecOutput, ExecSpec, ImageFilter, ImageInfo,
-    ImageMessage, ImageRemoved, ImageSummary, LabelFilter, LogChunk, LogOptions, NetworkInfo, NetworkSpec, RemoveContainerOptions,
+    ImageMessage, ImageRemoved, ImageSummary, LabelFilter, LogChunk, LogOptions, NetworkInfo, NetworkSpec, PathStat, RemoveContainerOptions,
     TopResult, VolumeInfo, VolumeSpec, WaitCondition, WaitResult,
 };
 
@@ -84,6 +84,16 @@ impl FakeEngine {
     /// What every `exec` in `container` (by name) returns; default: exit 0, no output.
     pub fn set_exec_result(&self, container: &str, output: ExecOutput) {
         self.lock().exec_results.insert(container.to_string(), output);
+    }
+
+    /// What `stat_path` answers for `path` in `container` (by name); default `NotFound`.
+    pub fn set_path(&self, container: &str, path: &str, stat: PathStat) {
+        self.lock().paths.insert((container.to_string(), path.to_string()), stat);
+    }
+
+    /// What `get_archive` streams for `path` in `container` (by name); default `NotFound`.
+    pub fn set_path_archive(&self, container: &str, path: &str, tar: Vec<u8>) {
+        self.lock().path_archives.insert((container.to_string(), path.to_string()), tar);
     }
 
     /// Makes the next call of `op` (a trait method name) on `target` fail with `error`;
@@ -277,7 +287,13 @@ impl Engine for FakeEngine {
             self.on_container("put_archive", id, |s| {
                 let container = s.containers[&s.container_id(id)?].name.clone();
                 let tar = chunks.concat();
-                s.archives.push(Archive { container, path: path.to_string(), tar, copy_uid_gid: options.copy_uid_gid });
+                s.archives.push(Archive {
+                    container,
+                    path: path.to_string(),
+                    tar,
+                    copy_uid_gid: options.copy_uid_gid,
+                    no_overwrite_dir_non_dir: options.no_overwrite_dir_non_dir,
+                });
                 Ok(())
             })
         }
@@ -286,6 +302,29 @@ impl Engine for FakeEngine {
 
     fn top<'a>(&'a self, id: &'a str, _ps_args: Option<&'a str>) -> EngineFuture<'a, TopResult> {
         done(self.on_container("top", id, |s| s.top(id)))
+    }
+
+    // ---- archives
+
+    fn stat_path<'a>(&'a self, id: &'a str, path: &'a str) -> EngineFuture<'a, PathStat> {
+        done(self.on_container("stat_path", id, |s| {
+            let name = s.container_name(id);
+            s.paths
+                .get(&(name, path.to_string()))
+                .cloned()
+                .ok_or_else(|| EngineError::not_found(format!("Could not find the file {path} in container {id}")))
+        }))
+    }
+
+    fn get_archive<'a>(&'a self, id: &'a str, path: &'a str) -> EngineStream<'a, bytes::Bytes> {
+        let found = self.on_container("get_archive", id, |s| {
+            let name = s.container_name(id);
+            s.path_archives
+                .get(&(name, path.to_string()))
+                .cloned()
+                .ok_or_else(|| EngineError::not_found(format!("Could not find the file {path} in container {id}")))
+        });
+        items(found.map(|tar| tar.chunks(512).map(bytes::Bytes::copy_from_slice).collect()))
     }
 
     fn list_networks<'a>(&'a self, filter: &'a LabelFilter) -> EngineFuture<'a, Vec<NetworkInfo>> {

@@ -6,7 +6,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use tokio::sync::broadcast;
 
-use crate::engine::{ContainerDetails, EngineError, EngineEvent, EngineResult, ExecOutput, ImageInfo, LogChunk, NetworkInfo, VolumeInfo};
+use crate::engine::{
+    ContainerDetails, EngineError, EngineEvent, EngineResult, ExecOutput, ImageInfo, LogChunk, NetworkInfo, PathStat, VolumeInfo,
+};
 
 /// A tar archive received by `put_archive`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +19,8 @@ pub struct Archive {
     pub tar: Vec<u8>,
     /// The `copy_uid_gid` option it came with.
     pub copy_uid_gid: bool,
+    /// The `no_overwrite_dir_non_dir` option it came with.
+    pub no_overwrite_dir_non_dir: bool,
 }
 
 pub(super) struct State {
@@ -37,6 +41,9 @@ pub(super) struct State {
     pub logs: HashMap<String, Vec<LogChunk>>,
     pub exec_results: HashMap<String, ExecOutput>,
     pub archives: Vec<Archive>,
+    /// Scripted by (container name, path): what `stat_path` and `get_archive` answer.
+    pub paths: HashMap<(String, String), PathStat>,
+    pub path_archives: HashMap<(String, String), Vec<u8>>,
     pub history: Vec<EngineEvent>,
     /// Live subscribers of `events`; sending fails harmlessly when there are none.
     pub events: broadcast::Sender<EngineEvent>,
@@ -56,6 +63,8 @@ impl State {
             logs: HashMap::new(),
             exec_results: HashMap::new(),
             archives: Vec::new(),
+            paths: HashMap::new(),
+            path_archives: HashMap::new(),
             history: Vec::new(),
             events: broadcast::channel(1024).0,
         }
