@@ -22,6 +22,7 @@ mod fields;
 mod flags;
 mod inspect_diff;
 mod progress;
+mod reliability;
 mod status;
 mod up;
 mod volumes;

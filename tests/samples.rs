@@ -413,7 +413,8 @@ fn random_value(rng: &mut Rng, depth: usize) -> String {
 fn random_document(rng: &mut Rng) -> String {
     let mut doc = String::new();
     for _ in 0..rng.below(3) {
-        doc.push_str(*rng.pick(TOP_ENTRIES));
+        let entry: &&str = rng.pick(TOP_ENTRIES);
+        doc.push_str(entry);
         doc.push('\n');
     }
     doc.push_str("services:\n");
@@ -722,4 +723,74 @@ fn deep_nesting_child() {
         .join();
     assert!(loaded.is_ok(), "the loader panicked");
     let _ = fs::remove_dir_all(&dir);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The loader's limits against real files.
+
+/// Every compose file of the valid samples (and of `../shared/conformance` when it is there)
+/// parses and interpolates within a tenth of each default limit: the limits leave at least ten
+/// times the room real files need.
+#[test]
+fn limits_leave_room_for_real_files() {
+    use rcompose::loader::interpolate::{self, TemplateError};
+    use rcompose::loader::limits::Limits;
+    use rcompose::loader::{yaml, FileId, Node, Value};
+
+    let d = Limits::DEFAULT;
+    let mut tenth = d;
+    for l in [&mut tenth.file_size, &mut tenth.yaml_nodes, &mut tenth.expanded_size, &mut tenth.nesting, &mut tenth.interpolation_depth] {
+        l.value /= 10;
+    }
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut dirs = vec![samples_root().join("valid"), Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/cases")];
+    while let Some(dir) = dirs.pop() {
+        for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                files.push(p);
+            }
+        }
+    }
+    assert!(files.len() > 50, "only {} compose files found", files.len());
+    fn strings<'a>(n: &'a Node, out: &mut Vec<&'a str>) {
+        match &n.value {
+            Value::Str(s) => out.push(s),
+            Value::Seq(items) => items.iter().for_each(|i| strings(i, out)),
+            Value::Map(m) => m.values().for_each(|v| strings(v, out)),
+            _ => {}
+        }
+    }
+    let mut failures = Vec::new();
+    let mut largest = (0, String::new());
+    for f in &files {
+        let text = fs::read_to_string(f).unwrap();
+        if text.len() > largest.0 {
+            largest = (text.len(), f.display().to_string());
+        }
+        if text.len() > tenth.file_size.value {
+            failures.push(format!("{}: {} bytes", f.display(), text.len()));
+            continue;
+        }
+        let docs = match yaml::parse_limited(&text, FileId::NONE, &tenth) {
+            Ok(docs) => docs,
+            Err(e) if e.message.contains("RCOMPOSE_MAX") => {
+                failures.push(format!("{}: {e}", f.display()));
+                continue;
+            }
+            Err(_) => continue, // an invalid file of the conformance cases
+        };
+        let mut values = Vec::new();
+        docs.iter().for_each(|d| strings(d, &mut values));
+        for v in values {
+            let result = interpolate::substitute_within(v, &|_| Some("x".repeat(100)), &tenth, usize::MAX);
+            if let Err(e @ (TemplateError::TooDeep { .. } | TemplateError::TooLarge { .. })) = result {
+                failures.push(format!("{}: {e}", f.display()));
+            }
+        }
+    }
+    println!("{} compose files within a tenth of the limits; the largest is {} ({} bytes)", files.len(), largest.1, largest.0);
+    assert!(failures.is_empty(), "real files need more than a tenth of a limit:\n{}", failures.join("\n"));
 }
