@@ -209,6 +209,38 @@ async fn watch_ends_on_ctrl_c_with_130() {
     assert_eq!(status.code(), Some(130));
 }
 
+/// `logs -f` ends with Ctrl-C as every command does (the one entry of `cli::session`): exit
+/// 130 and "canceled", as Docker Compose's.
+#[tokio::test]
+async fn an_interrupted_log_follow_exits_130_canceled() {
+    let s = Stack::new("logsint", "services:\n  app:\n    image: busybox\n    command: [sh, -c, 'echo ready; exec sleep 600']\n").await;
+    s.ok(&["up", "-d"]).await;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rcompose"))
+        .args(["-p", &s.name, "logs", "-f"])
+        .current_dir(s.dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn rcompose logs");
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped")).lines();
+    let followed = async {
+        while let Some(line) = stdout.next_line().await.expect("read stdout") {
+            if line.ends_with("ready") {
+                return;
+            }
+        }
+        panic!("logs ended before the container's line");
+    };
+    tokio::time::timeout(Duration::from_secs(60), followed).await.expect("the container's line comes");
+    let pid = child.id().expect("running").to_string();
+    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().expect("kill").success());
+    let output = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output()).await.expect("logs ends").expect("output");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert_eq!(stderr.lines().last(), Some("canceled"), "{stderr}");
+    s.ok(&["down", "-t", "0"]).await;
+}
+
 /// Runs `rcompose -p <project> args`, sends it SIGINT once a line of its standard error
 /// matches `ready`, and returns its exit status and the standard error lines that followed.
 async fn interrupt_when(s: &Stack, args: &[&str], ready: impl Fn(&str) -> bool) -> (std::process::ExitStatus, Vec<String>) {

@@ -3,7 +3,7 @@
 //! way it does when the user presses Ctrl-C, gracefully first.
 //!
 //! Commands that wait take their cancellation token from [`Shutdown::escalate`] (through
-//! `compose::block_on`), or wait on [`Shutdown::requested`] themselves (`logs -f`).
+//! `cli::session`, the one entry of the commands).
 
 use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio_util::sync::CancellationToken;

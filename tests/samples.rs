@@ -413,7 +413,7 @@ fn random_value(rng: &mut Rng, depth: usize) -> String {
 fn random_document(rng: &mut Rng) -> String {
     let mut doc = String::new();
     for _ in 0..rng.below(3) {
-        let entry: &&str = rng.pick(TOP_ENTRIES);
+        let entry = rng.pick(TOP_ENTRIES);
         doc.push_str(entry);
         doc.push('\n');
     }

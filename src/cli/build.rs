@@ -3,7 +3,7 @@
 
 use clap::Args;
 
-use super::{session, GlobalOptions, Progress};
+use super::{session, GlobalOptions};
 use crate::build::Overrides;
 use crate::compose::BuildOptions;
 use crate::reconcile::plan::{ImageOptions, PullPolicy};
@@ -84,7 +84,7 @@ fn build_args(flags: &[String]) -> std::collections::BTreeMap<String, String> {
 pub(super) fn quiet_if(global: &GlobalOptions, quiet: bool) -> GlobalOptions {
     let mut g = global.clone();
     if quiet {
-        g.progress = Progress::Quiet;
+        g.progress = crate::output::progress::Requested::Quiet;
     }
     g
 }

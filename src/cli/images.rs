@@ -2,9 +2,8 @@
 
 use clap::Args;
 
-use super::GlobalOptions;
+use super::{session, GlobalOptions};
 use crate::output;
-use crate::status;
 
 #[derive(Debug, Args)]
 pub struct ImagesArgs {
@@ -20,7 +19,7 @@ pub struct ImagesArgs {
 
 pub fn run(global: &GlobalOptions, args: ImagesArgs) -> anyhow::Result<i32> {
     let scope = super::ps::scope(global, &args.services, false)?;
-    let rows = status::block_on(async { status::images::images(&*status::connect().await?, &scope).await })?;
+    let rows = session::call(global, false, |c| async move { c.images(&scope).await })?;
     let text = if args.quiet {
         let mut ids: Vec<&str> = rows.iter().map(|r| r.id.trim_start_matches("sha256:")).collect();
         ids.dedup();

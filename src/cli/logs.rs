@@ -1,14 +1,11 @@
 //! `rcompose logs`: the output of the project's containers, prefixed per container.
 
-use std::io::IsTerminal;
-
 use clap::Args;
 
-use super::{Ansi, GlobalOptions};
+use super::{session, GlobalOptions};
 use crate::logs::LogRequest;
 use crate::output::logs::LogPrinter;
-use crate::shutdown::Shutdown;
-use crate::status::{self, time};
+use crate::status::time;
 
 #[derive(Debug, Args)]
 pub struct LogsArgs {
@@ -56,28 +53,12 @@ pub fn run(global: &GlobalOptions, args: LogsArgs) -> anyhow::Result<i32> {
         ..Default::default()
     };
     let scope = super::ps::scope(global, &args.services, true)?;
-    let color = !args.no_color
-        && match global.ansi {
-            Ansi::Never => false,
-            Ansi::Always => true,
-            Ansi::Auto => std::io::stdout().is_terminal(),
-        };
-    let mut printer = LogPrinter::new(color, !args.no_log_prefix);
-    let interrupted = std::sync::atomic::AtomicBool::new(false);
-    status::block_on(async {
-        let engine = status::connect().await?;
+    let mut printer = LogPrinter::new(global.log_colors(args.no_color), !args.no_log_prefix);
+    // Ctrl-C or SIGTERM ends a follow, and the command exits 130, as Docker Compose's does.
+    session::call(global, false, |c| async move {
         let (tx, rx) = tokio::sync::mpsc::channel(256);
-        let mut signals = Shutdown::listen();
-        let shutdown = async {
-            signals.requested().await;
-            interrupted.store(true, std::sync::atomic::Ordering::Relaxed);
-        };
-        let (result, ()) = tokio::join!(status::logs(engine, &scope, args.index, request, tx, shutdown), printer.print_all(rx));
+        let (result, ()) = tokio::join!(c.logs(&scope, args.index, request, tx), printer.print_all(rx));
         result
     })?;
-    // Docker Compose exits 130 when Ctrl-C or SIGTERM ends a follow.
-    if interrupted.into_inner() {
-        return Err(crate::compose::ComposeError::Interrupted.into());
-    }
     Ok(0)
 }

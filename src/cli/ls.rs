@@ -2,9 +2,8 @@
 
 use clap::Args;
 
-use super::GlobalOptions;
+use super::{session, GlobalOptions};
 use crate::output;
-use crate::status;
 
 #[derive(Debug, Args)]
 pub struct LsArgs {
@@ -22,13 +21,13 @@ pub struct LsArgs {
     pub filter: Option<String>,
 }
 
-pub fn run(_global: &GlobalOptions, args: LsArgs) -> anyhow::Result<i32> {
+pub fn run(global: &GlobalOptions, args: LsArgs) -> anyhow::Result<i32> {
     let name = match args.filter.as_deref().map(|f| f.split_once('=')) {
         None => None,
         Some(Some(("name", v))) => Some(v.to_string()),
         Some(_) => anyhow::bail!("invalid filter {:?}: only name=... is supported", args.filter.unwrap_or_default()),
     };
-    let rows = status::block_on(async { status::ls::ls(&*status::connect().await?, args.all, name.as_deref()).await })?;
+    let rows = session::call(global, false, |c| async move { c.ls(args.all, name.as_deref()).await })?;
     let text = if args.quiet {
         rows.iter().map(|r| format!("{}\n", r.name)).collect()
     } else if args.format == "json" {

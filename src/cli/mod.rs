@@ -28,6 +28,7 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 use crate::loader;
+use crate::output::progress::Requested;
 
 /// rcompose runs multi-container applications described in compose.yaml files, on the local
 /// Docker engine. It reads the same files and accepts the same commands as Docker Compose.
@@ -69,7 +70,7 @@ pub struct GlobalOptions {
     pub progress_flag: String,
     /// `--progress` checked by [`run`] (as Docker Compose checks it: exit code 1, not 16).
     #[arg(skip)]
-    pub progress: Progress,
+    pub progress: Requested,
     /// When to use colours and terminal control characters: never, always or auto
     #[arg(long = "ansi", global = true, default_value = "auto", env = "COMPOSE_ANSI", value_name = "WHEN")]
     pub ansi_flag: String,
@@ -82,31 +83,6 @@ pub struct GlobalOptions {
     /// Print debug logs (same as RUST_LOG=debug)
     #[arg(long, global = true)]
     pub verbose: bool,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Progress {
-    #[default]
-    Auto,
-    Tty,
-    Plain,
-    Json,
-    Quiet,
-}
-
-impl Progress {
-    /// A `--progress` value. An unknown one is an error, not a usage error, as in Docker
-    /// Compose (exit code 1, same message).
-    pub fn parse(value: &str) -> anyhow::Result<Progress> {
-        Ok(match value {
-            "auto" => Progress::Auto,
-            "tty" => Progress::Tty,
-            "plain" => Progress::Plain,
-            "json" => Progress::Json,
-            "quiet" => Progress::Quiet,
-            _ => anyhow::bail!("unsupported --progress value {value:?} (expected auto, tty, plain, json or quiet)"),
-        })
-    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -178,6 +154,17 @@ pub enum Command {
 }
 
 impl GlobalOptions {
+    /// Whether log lines on standard output are coloured: per `--ansi`, a terminal deciding
+    /// `auto`, and never with the command's own `--no-color`.
+    pub fn log_colors(&self, no_color: bool) -> bool {
+        !no_color
+            && match self.ansi {
+                Ansi::Never => false,
+                Ansi::Always => true,
+                Ansi::Auto => std::io::IsTerminal::is_terminal(&std::io::stdout()),
+            }
+    }
+
     /// Loader options from the global flags and the environment.
     pub fn load_options(&self, services: &[String]) -> loader::Options {
         let mut opts = loader::Options { services: services.to_vec(), ..Default::default() };
@@ -199,28 +186,22 @@ impl GlobalOptions {
 /// Runs the parsed command with progress shown as `--progress` says; returns the process exit
 /// code.
 pub fn run(mut cli: Cli) -> anyhow::Result<i32> {
-    use crate::output::progress::{self, Mode, Requested};
+    use crate::output::progress::{self, Mode};
     let (ansi, warning) = Ansi::parse(&cli.global.ansi_flag);
     cli.global.ansi = ansi;
     warning.iter().for_each(|w| crate::output::warn(w));
     // Like Docker Compose, `version` ignores --progress; the others refuse an unknown mode.
     if !matches!(cli.command, Command::Version(_)) {
-        cli.global.progress = Progress::parse(&cli.global.progress_flag)?;
+        cli.global.progress = Requested::parse(&cli.global.progress_flag)?;
     }
-    let requested = match cli.global.progress {
-        Progress::Auto => Requested::Auto,
-        Progress::Tty => Requested::Tty,
-        Progress::Plain => Requested::Plain,
-        Progress::Json => Requested::Json,
-        Progress::Quiet => Requested::Quiet,
-    };
-    let mode = match Mode::resolve(requested, cli.global.ansi == Ansi::Never, std::io::IsTerminal::is_terminal(&std::io::stderr())) {
-        Ok(mode) => mode,
-        // `--progress tty` without a terminal is refused only by the commands that show
-        // progress, as in Docker Compose: `ps --progress tty | less` works.
-        Err(_) if !cli.command.shows_progress() => Mode::Plain,
-        Err(e) => return Err(e.into()),
-    };
+    let mode =
+        match Mode::resolve(cli.global.progress, cli.global.ansi == Ansi::Never, std::io::IsTerminal::is_terminal(&std::io::stderr())) {
+            Ok(mode) => mode,
+            // `--progress tty` without a terminal is refused only by the commands that show
+            // progress, as in Docker Compose: `ps --progress tty | less` works.
+            Err(_) if !cli.command.shows_progress() => Mode::Plain,
+            Err(e) => return Err(e.into()),
+        };
     progress::init(mode);
     let code = run_command(cli);
     progress::finish();

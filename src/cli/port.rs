@@ -2,9 +2,8 @@
 
 use clap::Args;
 
-use super::GlobalOptions;
+use super::{session, GlobalOptions};
 use crate::output;
-use crate::status;
 
 #[derive(Debug, Args)]
 pub struct PortArgs {
@@ -32,11 +31,9 @@ pub fn run(global: &GlobalOptions, args: PortArgs) -> anyhow::Result<i32> {
     if !args.extra.is_empty() {
         output::warn(&format!("ignoring extra arguments: {}", args.extra.join(" ")));
     }
-    let (name, _) = super::session::project_or_name(global, std::slice::from_ref(&args.service))?;
-    let address = status::block_on(async {
-        let engine = status::connect().await?;
-        status::port::port(&*engine, &name, &args.service, private_port, &args.protocol, args.index).await
-    })?;
+    let (name, _) = session::project_or_name(global, std::slice::from_ref(&args.service))?;
+    let address =
+        session::call(global, false, |c| async move { c.port(&name, &args.service, private_port, &args.protocol, args.index).await })?;
     output::stdout(&format!("{address}\n"));
     Ok(0)
 }

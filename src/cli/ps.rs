@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::GlobalOptions;
+use super::{session, GlobalOptions};
 use crate::output;
 use crate::status::{self, ps::PsOptions, Scope};
 
@@ -47,7 +47,7 @@ pub fn run(global: &GlobalOptions, args: PsArgs) -> anyhow::Result<i32> {
     }
     let scope = scope(global, &args.services, true)?;
     let opts = PsOptions { all: args.all, status: status_filter, orphans: args.orphans, no_trunc: args.no_trunc || args.quiet };
-    let rows = status::block_on(async { status::ps::ps(&*status::connect().await?, &scope, &opts).await })?;
+    let rows = session::call(global, false, |c| async move { c.ps(&scope, &opts).await })?;
     let text = if args.quiet {
         rows.iter().map(|r| format!("{}\n", r.id)).collect()
     } else if args.list_services {
@@ -69,7 +69,7 @@ pub fn run(global: &GlobalOptions, args: PsArgs) -> anyhow::Result<i32> {
 /// `images` and `top` select nothing for it and succeed (we warn); without a project (`-p`
 /// alone) the labels decide.
 pub(super) fn scope(global: &GlobalOptions, services: &[String], refuse_unknown: bool) -> anyhow::Result<Scope> {
-    let (name, project) = super::session::project_or_name(global, services)?;
+    let (name, project) = session::project_or_name(global, services)?;
     for s in status::unknown_services(project.as_ref(), services) {
         if refuse_unknown {
             anyhow::bail!("no such service: {s}");

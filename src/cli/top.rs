@@ -2,9 +2,8 @@
 
 use clap::Args;
 
-use super::GlobalOptions;
+use super::{session, GlobalOptions};
 use crate::output;
-use crate::status;
 
 #[derive(Debug, Args)]
 pub struct TopArgs {
@@ -14,7 +13,7 @@ pub struct TopArgs {
 
 pub fn run(global: &GlobalOptions, args: TopArgs) -> anyhow::Result<i32> {
     let scope = super::ps::scope(global, &args.services, false)?;
-    let tops = status::block_on(async { status::top::top(&*status::connect().await?, &scope).await })?;
+    let tops = session::call(global, false, |c| async move { c.top(&scope).await })?;
     output::stdout(&output::status::top_text(&tops));
     Ok(0)
 }

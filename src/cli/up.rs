@@ -1,11 +1,9 @@
 //! `rcompose up`: create and start the project's containers.
 
-use std::io::IsTerminal;
-
 use clap::Args;
 use tokio::sync::mpsc;
 
-use super::{session, Ansi, GlobalOptions};
+use super::{session, GlobalOptions};
 use crate::compose::{AttachOptions, OnExit, Recreate, UpOptions};
 use crate::output::{self, logs::LogPrinter};
 use crate::reconcile::plan;
@@ -112,13 +110,7 @@ impl AttachFlags {
     }
 
     pub(super) fn printer(&self, global: &GlobalOptions) -> LogPrinter {
-        let color = !self.no_color
-            && match global.ansi {
-                Ansi::Never => false,
-                Ansi::Always => true,
-                Ansi::Auto => std::io::stdout().is_terminal(),
-            };
-        LogPrinter::new(color, !self.no_log_prefix)
+        LogPrinter::new(global.log_colors(self.no_color), !self.no_log_prefix)
     }
 }
 

@@ -6,9 +6,8 @@ use clap::Args;
 
 use super::{session, GlobalOptions};
 use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
-use crate::compose::{self, AttachOptions, Compose, ComposeError, UpOptions};
+use crate::compose::{AttachOptions, UpOptions};
 use crate::model::Project;
 use crate::output::{self, logs::LogPrinter};
 use crate::watch::{self, Notice, NoticeSink, WatchOptions};
@@ -44,22 +43,13 @@ pub fn run(global: &GlobalOptions, args: WatchArgs) -> anyhow::Result<i32> {
 /// Watches with the terminal as the notice sink until Ctrl-C, which exits 130 as Docker
 /// Compose does; `quiet` hides build output.
 pub fn watch_until_interrupted(global: &GlobalOptions, project: Project, opts: WatchOptions, quiet_build: bool) -> anyhow::Result<i32> {
-    let cancel = CancellationToken::new();
-    let quiet = global.progress == super::Progress::Quiet;
-    let result = compose::block_on(&cancel, None, async {
-        let mut c = Compose::connect().await?;
-        c.cancel = cancel.clone();
-        if !quiet {
-            c.events = Arc::new(output::event);
-            if !quiet_build {
-                c.details = Arc::new(output::detail);
-            }
-        }
-        c.warn = Arc::new(output::warn);
-        watch::run(&c, project, &opts, notices()).await
-    });
     // Watching ends with Ctrl-C: exit 130, as Docker Compose's watch does.
-    session::interrupted(&cancel, result)?;
+    session::call_with(global, false, |mut c| async move {
+        if quiet_build {
+            c.details = Arc::new(|_: &output::Detail| {});
+        }
+        watch::run(&c, project, &opts, notices()).await
+    })?;
     Ok(0)
 }
 
@@ -92,17 +82,7 @@ pub fn up_and_watch(
     };
     // A watch that cannot start fails before anything is brought up.
     watch::check(&project, &opts)?;
-    let (cancel, force) = (CancellationToken::new(), CancellationToken::new());
-    let progress = global.progress != super::Progress::Quiet;
-    let code = compose::block_on(&cancel, Some(&force), async {
-        let mut c = Compose::connect().await?;
-        c.cancel = cancel.clone();
-        c.force = force.clone();
-        if progress {
-            c.events = Arc::new(output::event);
-            c.details = Arc::new(output::detail);
-        }
-        c.warn = Arc::new(output::warn);
+    session::call_with(global, true, |c| async move {
         if detach {
             c.up(&project, &up).await?;
             watch::run(&c, project, &opts, notices()).await?;
@@ -113,9 +93,5 @@ pub fn up_and_watch(
         // The watcher's failure, if any, is why `up` stopped.
         done.watch?;
         anyhow::Ok(done.up?.exit_code)
-    })?;
-    if detach && cancel.is_cancelled() {
-        return Err(ComposeError::Interrupted.into());
-    }
-    Ok(code)
+    })
 }

@@ -10,6 +10,7 @@ mod digests;
 mod down;
 mod images;
 mod lifecycle;
+mod query;
 mod session;
 mod up;
 
@@ -31,7 +32,7 @@ pub use cascade::{AttachOptions, OnExit};
 pub use down::DownOptions;
 pub use images::{BuildOptions, PullOptions};
 pub use lifecycle::RmOptions;
-pub use session::{block_on, load_project, name_only};
+pub use session::{load_project, name_only};
 pub use up::UpOptions;
 
 /// Where warnings go (the CLI prints them through `output::warn`).
@@ -63,6 +64,9 @@ pub enum ComposeError {
     Engine(#[from] EngineError),
     #[error(transparent)]
     Plan(#[from] PlanError),
+    /// A read-only query failed (`ps`, `port`, `logs`...).
+    #[error(transparent)]
+    Status(#[from] crate::status::StatusError),
     #[error("no such service: {0}")]
     NoSuchService(String),
     #[error("cannot attach to services not included in up: {0}")]

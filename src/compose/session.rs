@@ -1,13 +1,7 @@
-//! What a command needs around the API: the project, and a runtime that turns Ctrl-C and
-//! SIGTERM into cancellation.
-
-use std::future::Future;
-
-use tokio_util::sync::CancellationToken;
+//! Which project a command acts on: loaded from the compose files, or known by its name alone.
 
 use crate::loader::{self, Diagnostic};
 use crate::model::Project;
-use crate::shutdown::Shutdown;
 
 /// Loads the project. With `name_is_enough`, see [`name_only`]: the project is then `None` and
 /// the command works from labels alone (`down -p name`).
@@ -26,22 +20,4 @@ pub fn load_project(opts: &loader::Options, name_is_enough: bool) -> Result<(Opt
 /// runs, whatever the file here describes.
 pub fn name_only(opts: &loader::Options) -> bool {
     opts.project_name.is_some() && opts.files.is_empty()
-}
-
-/// Runs `work` to completion on a fresh runtime, with shutdown requests (Ctrl-C or SIGTERM)
-/// escalating as [`Shutdown::escalate`] says: `cancel` first, then `force` when given.
-///
-/// The runtime has one thread: the work is waiting on the engine, whose calls all run
-/// concurrently on it, and the client-side work between them (encoding, decoding, planning) is
-/// small next to what the engine does with the machine's cores. Worker threads would only add
-/// start-up, memory, and cross-thread wake-ups. Blocking work (build contexts, archives) goes
-/// to `spawn_blocking` as before.
-pub fn block_on<F: Future>(cancel: &CancellationToken, force: Option<&CancellationToken>, work: F) -> F::Output {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("cannot start the async runtime");
-    rt.block_on(async {
-        let signals = tokio::spawn(Shutdown::listen().escalate(cancel.clone(), force.cloned()));
-        let out = work.await;
-        signals.abort();
-        out
-    })
 }

@@ -3,7 +3,8 @@
 //!
 //! Everything is found by the labels Docker Compose writes, so these commands show containers
 //! created by either tool, and work with `-p NAME` alone when no compose file is at hand. The
-//! functions return data; `output` turns it into tables or JSON.
+//! functions return data; `output` turns it into tables or JSON. The CLI calls them as methods
+//! of [`crate::compose::Compose`] (`compose/query.rs`).
 
 pub mod images;
 pub mod ls;
@@ -17,7 +18,7 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use crate::engine::{ContainerSummary, DockerEngine, Engine, EngineError, LabelFilter};
+use crate::engine::{ContainerSummary, Engine, EngineError, LabelFilter};
 use crate::loader::{self, Diagnostic};
 use crate::logs::{self, LogEvent, LogRequest, LogSource};
 use crate::model::Project;
@@ -80,18 +81,6 @@ pub fn target(opts: &loader::Options) -> Result<(String, Option<Project>, Vec<St
         None => loader::source::normalize_project_name(opts.project_name.as_deref().unwrap_or_default()),
     };
     Ok((name, project, warnings))
-}
-
-/// Runs a query to completion on a runtime of its own (the CLI is synchronous). One thread:
-/// a query waits on the engine, and worker threads would only add their start-up, stacks and
-/// cross-thread wake-ups to a command that lasts milliseconds.
-pub fn block_on<F: Future>(work: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("cannot start the async runtime").block_on(work)
-}
-
-/// The local engine, for the CLI (which makes no engine calls itself).
-pub async fn connect() -> Result<Arc<dyn Engine>, StatusError> {
-    Ok(Arc::new(DockerEngine::connect().await?))
 }
 
 /// The project's containers in `scope`, sorted by name: running ones only unless `all`,

@@ -37,14 +37,35 @@ pub enum Mode {
 }
 
 /// What the user asked for with `--progress` (`COMPOSE_PROGRESS`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Requested {
+    #[default]
     Auto,
     Tty,
     Plain,
     Json,
     Quiet,
 }
+
+impl Requested {
+    /// A `--progress` value. An unknown one is an error, not a usage error, as in Docker
+    /// Compose (exit code 1, same message).
+    pub fn parse(value: &str) -> Result<Requested, UnknownMode> {
+        Ok(match value {
+            "auto" => Requested::Auto,
+            "tty" => Requested::Tty,
+            "plain" => Requested::Plain,
+            "json" => Requested::Json,
+            "quiet" => Requested::Quiet,
+            _ => return Err(UnknownMode(value.to_string())),
+        })
+    }
+}
+
+/// A `--progress` value that is none of the modes.
+#[derive(Debug, thiserror::Error)]
+#[error("unsupported --progress value {0:?} (expected auto, tty, plain, json or quiet)")]
+pub struct UnknownMode(String);
 
 /// `--progress tty` when standard error is not a terminal, refused as Docker Compose refuses it.
 #[derive(Debug, thiserror::Error)]

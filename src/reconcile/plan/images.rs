@@ -14,6 +14,10 @@ use crate::model::{Project, Service};
 use crate::reconcile::labels;
 use crate::reconcile::observe::Observed;
 
+mod decide;
+
+use decide::ImageFacts;
+
 /// A service's `pull_policy`, or `--pull`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum PullPolicy {
@@ -96,47 +100,29 @@ pub(super) fn prepare(
         } else {
             project.services.values().find(|o| o.build.is_some() && labels::image_name(project, o) == image)
         };
-        let (mut policy, mut origin) = match opts.pull {
-            Some(p) => (p, "--pull"),
-            None => (PullPolicy::parse(&s.pull_policy), "pull_policy:"),
+        let facts = ImageFacts {
+            pull_policy: &s.pull_policy,
+            named: !s.image.is_empty(),
+            buildable: builder.is_some(),
+            present: observed.images.get(&image).is_some_and(Option::is_some),
         };
-        if opts.build && builder.is_some() {
-            (policy, origin) = (PullPolicy::Build, "--build");
-        }
-        let present = observed.images.get(&image).is_some_and(Option::is_some);
-        let build = builder.filter(|_| !opts.no_build && (policy == PullPolicy::Build || !present));
-        let pull = !s.image.is_empty() && (policy == PullPolicy::Always || (policy == PullPolicy::Missing && !present));
-        if !present && !pull && build.is_none() {
-            let why = match policy {
-                _ if builder.is_some() => "it must be built, and --no-build was given".to_string(),
-                PullPolicy::Never => format!("{} never forbids pulling it", origin.trim_end_matches(':')),
-                PullPolicy::Build => {
-                    format!("{} build asks to build it, but the service has no build section", origin.trim_end_matches(':'))
-                }
-                _ => "the service names no image to pull".to_string(),
-            };
-            return Err(PlanError::ImageMissing { service: s.name.clone(), image, why });
-        }
+        let decision = match decide::decide(&facts, opts) {
+            Ok(d) => d,
+            Err(why) => return Err(PlanError::ImageMissing { service: s.name.clone(), image, why }),
+        };
         let mut pulled = Vec::new();
-        if pull {
-            let reason = if policy == PullPolicy::Always { format!("{origin} always") } else { "not found locally".to_string() };
+        if let Some(reason) = decision.pull {
             plan.decide(format!("image {image}"), "pull", reason);
             let op = Op::PullImage { reference: image.clone(), services: users[&image].clone(), quiet: opts.quiet_pull };
             let step = plan.push(op, vec![], Progress::new("Image", &image, Some("Pulling"), Some("Pulled")));
-            if build.is_some() {
+            if decision.build.is_some() {
                 // The build covers a failed pull, as in Docker Compose.
                 plan.steps[step].on_failure = OnFailure::Warn;
             }
             ready.insert(image.clone(), step);
             pulled.push(step);
         }
-        if let Some(builder) = build {
-            let reason = match policy {
-                PullPolicy::Build if origin == "--build" => "--build".to_string(),
-                PullPolicy::Build => format!("{origin} build"),
-                _ if pull => "not found locally, if the pull fails".to_string(),
-                _ => "not found locally".to_string(),
-            };
+        if let (Some(reason), Some(builder)) = (decision.build, builder) {
             plan.decide(format!("image {image}"), "build", reason);
             let mut job = build::job(project, builder, &Overrides::default())?;
             job.services = users[&image].clone();

@@ -8,13 +8,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use super::gates::Gates;
-use super::{diff, hard, resources, Op, PendingHash, Plan, PlanError, Progress, StepId, Target};
+use super::{hard, resources, Op, PendingHash, Plan, PlanError, Progress, StepId, Target};
 use crate::graph::Graph;
 use crate::model::{Project, Service};
 use crate::reconcile::convert::{self, Context};
 use crate::reconcile::hash;
 use crate::reconcile::labels;
 use crate::reconcile::observe::{Observed, ObservedContainer};
+
+mod decide;
+
+use decide::{Decision, Wanted};
 
 /// When to replace an existing container.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -121,6 +125,20 @@ impl Up<'_> {
         // Docker Compose 2.26.1 recreates the dependents of a recreated service (those this `up`
         // converges), whatever their `restart` flag: they may hold its old address or namespace.
         let dependency_recreated = s.depends_on.keys().find(|d| self.recreated.contains(*d)).cloned();
+        let named = self.opts.named.is_empty() || self.opts.named.contains(&s.name);
+        let (policy, flag) =
+            if named { (self.opts.recreate, "--force-recreate") } else { (self.opts.recreate_dependencies, "--always-recreate-deps") };
+        let wanted = Wanted {
+            policy,
+            flag,
+            hash: hash.as_deref(),
+            awaited: &awaited,
+            image: &image,
+            image_id: image_id.as_deref(),
+            rebuilt,
+            dependency_recreated: dependency_recreated.as_deref(),
+            no_start: self.opts.no_start,
+        };
         for (&number, c) in &kept {
             let name = labels::container_name(self.project, s, number);
             names.push(name.clone());
@@ -132,38 +150,22 @@ impl Up<'_> {
                 replaces: None,
                 environment_file: self.opts.environment_file.clone(),
             };
-            let named = self.opts.named.is_empty() || self.opts.named.contains(&s.name);
-            let (policy, flag) =
-                if named { (self.opts.recreate, "--force-recreate") } else { (self.opts.recreate_dependencies, "--always-recreate-deps") };
-            let why = match policy {
-                Recreate::Force => Some(flag.to_string()),
-                Recreate::Never => None,
-                Recreate::Diverged => match &hash {
-                    Some(hash) => diff::why_recreate(c, &convert::container_spec(self.project, s, &cx), hash, image_id.as_deref())
-                        .or_else(|| rebuilt.then(|| format!("image {image} is rebuilt")))
-                        .or_else(|| dependency_recreated.as_ref().map(|d| format!("{d} is recreated"))),
-                    // The label holds the id of a container this plan replaces (or that is gone).
-                    None => Some(
-                        dependency_recreated
-                            .as_ref()
-                            .map_or_else(|| format!("{awaited} has a new container"), |d| format!("{d} is recreated")),
-                    ),
-                },
-            };
-            if let Some(why) = why {
-                self.recreated.insert(s.name.clone());
-                self.plan.decide(subject(number), "recreate", why);
-                let last = self.recreate(s, c, cx, &image, &subject(number), prereqs.clone(), pending.clone())?;
-                ready.push(last);
-                starts.push((Some(last), Target::name(&name)));
-            } else if c.is_up() || self.opts.no_start {
-                kept_ids.insert(name.clone(), c.id().to_string());
-                let state = if c.is_up() { String::new() } else { format!("{}, not started: --no-start", c.state()) };
-                self.plan.decide(subject(number), "up to date", state);
-            } else {
-                kept_ids.insert(name.clone(), c.id().to_string());
-                self.plan.decide(subject(number), "start", stopped_reason(c));
-                starts.push((None, Target { name: name.clone(), id: Some(c.id().to_string()) }));
+            let decision = decide::decide(c, &convert::container_spec(self.project, s, &cx), &wanted);
+            self.plan.decide(subject(number), decision.verb(), decision.reason());
+            match decision {
+                Decision::Recreate(_) => {
+                    self.recreated.insert(s.name.clone());
+                    let last = self.recreate(s, c, cx, &image, &subject(number), prereqs.clone(), pending.clone())?;
+                    ready.push(last);
+                    starts.push((Some(last), Target::name(&name)));
+                }
+                Decision::UpToDate(_) => {
+                    kept_ids.insert(name.clone(), c.id().to_string());
+                }
+                Decision::Start(_) => {
+                    kept_ids.insert(name.clone(), c.id().to_string());
+                    starts.push((None, Target { name: name.clone(), id: Some(c.id().to_string()) }));
+                }
             }
         }
         for number in free {
@@ -348,13 +350,6 @@ fn shared_what(s: &Service, dep: &str) -> &'static str {
         "IPC namespace"
     } else {
         "PID namespace"
-    }
-}
-
-fn stopped_reason(c: &ObservedContainer) -> String {
-    match c.state() {
-        crate::engine::ContainerStatus::Created => "created, never started".into(),
-        state => state.to_string(),
     }
 }
 
