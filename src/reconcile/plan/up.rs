@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use super::gates::Gates;
-use super::{hard, resources, Op, PendingHash, Plan, PlanError, Progress, StepId, Target};
+use super::{hard, leftovers, resources, Op, PendingHash, Plan, PlanError, Progress, StepId, Target};
 use crate::graph::Graph;
 use crate::model::{Project, Service};
 use crate::reconcile::convert::{self, Context};
@@ -108,7 +108,10 @@ impl Up<'_> {
         let mut prereqs = self.res.for_service(self.project, s);
         prereqs.extend(self.gates.implicit(self.project, s));
 
-        let (kept, excess) = split_replicas(self.observed, &s.name, want);
+        // Replacements an interrupted `up` left are removed or adopted first.
+        let tidied = leftovers::tidy(&mut self.plan, self.project, s, self.observed.containers.iter());
+        prereqs.extend(tidied.steps.iter().copied());
+        let (kept, excess) = split_replicas(&tidied.containers, want);
         let several = want > 1 || kept.len() + excess.len() > 1;
         let subject = |n: u32| if several { format!("{} #{n}", s.name) } else { s.name.clone() };
         for c in excess {
@@ -195,7 +198,10 @@ impl Up<'_> {
             ready.clear();
             for (created, target) in starts {
                 let mut after = gate_edges.clone();
-                after.extend(hard(created));
+                match created {
+                    Some(step) => after.extend(hard([step])),
+                    None => after.extend(leftovers::after(&tidied)),
+                }
                 let name = target.name.clone();
                 ready.push(self.plan.push(
                     Op::StartContainer(target),
@@ -318,12 +324,8 @@ pub fn replicas(s: &Service) -> u32 {
 
 /// The service's containers to keep (the `want` lowest numbers, one container per number) and
 /// the rest.
-fn split_replicas<'a>(
-    observed: &'a Observed,
-    service: &str,
-    want: u32,
-) -> (BTreeMap<u32, &'a ObservedContainer>, Vec<&'a ObservedContainer>) {
-    let mut mine: Vec<&ObservedContainer> = observed.containers.iter().filter(|c| c.service == service && !c.oneoff).collect();
+fn split_replicas(mine: &[ObservedContainer], want: u32) -> (BTreeMap<u32, &ObservedContainer>, Vec<&ObservedContainer>) {
+    let mut mine: Vec<&ObservedContainer> = mine.iter().collect();
     // Lowest numbers first; for a number held twice, prefer the running one.
     mine.sort_by_key(|c| (c.number == 0, c.number, !c.is_up(), c.name().to_string()));
     let mut kept = BTreeMap::new();
