@@ -147,3 +147,33 @@ async fn up_interrupted_after_remove_converges() {
 async fn up_interrupted_before_rename_converges() {
     interrupt_and_converge("before-rename").await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Concurrent runs.
+
+/// Two `up -d` of one project started together: both succeed, one waits for the other and says
+/// so, and the project ends with one network and one container per replica.
+#[tokio::test]
+async fn concurrent_ups_of_one_project_converge_once() {
+    let yaml = "services:\n  a:\n    image: busybox\n    command: [\"sleep\", \"600\"]\n    stop_signal: SIGKILL\n    scale: 2\n  \
+                b:\n    image: busybox\n    command: [\"sleep\", \"600\"]\n    stop_signal: SIGKILL\n    depends_on: [a]\n    \
+                volumes: [\"data:/data\"]\nvolumes:\n  data:\n";
+    let s = Stack::new("concurrent", yaml).await;
+    for round in 0..3 {
+        let (one, two) = tokio::join!(s.rcompose(&["up", "-d"]), s.rcompose(&["up", "-d"]));
+        let err = |o: &std::process::Output| String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(one.status.success() && two.status.success(), "round {round}:\n{}\n---\n{}", err(&one), err(&two));
+        if round == 0 {
+            let waited = [&one, &two].iter().filter(|o| err(o).contains("waiting for it to finish")).count();
+            assert_eq!(waited, 1, "one run says it waits for the other:\n{}\n---\n{}", err(&one), err(&two));
+        }
+        let names: Vec<String> = s.containers().await.into_keys().collect();
+        assert_eq!(names, [s.container("a", 1), s.container("a", 2), s.container("b", 1)], "round {round}");
+        let networks = docker(&["network", "ls", "-q", "--filter", &format!("name=^{}_default$", s.name)]);
+        assert_eq!(networks.lines().count(), 1, "round {round}: one network: {networks}");
+        let volumes = docker(&["volume", "ls", "-q", "--filter", &format!("name=^{}_data$", s.name)]);
+        assert_eq!(volumes.lines().count(), 1, "round {round}: one volume: {volumes}");
+        // The next round recreates everything at once, concurrently again.
+        s.write(&yaml.replace("sleep\", \"600", &format!("sleep\", \"60{round}")));
+    }
+}
