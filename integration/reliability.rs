@@ -177,3 +177,222 @@ async fn concurrent_ups_of_one_project_converge_once() {
         s.write(&yaml.replace("sleep\", \"600", &format!("sleep\", \"60{round}")));
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Engine faults, on an engine of the test's own.
+
+/// A second `dockerd` with its own data root, exec root, pid file, socket and config, no
+/// default bridge, no iptables rules, and an address pool of its own: nothing it does touches
+/// the main engine. busybox is loaded into it from the main engine.
+struct SecondEngine {
+    dir: tempfile::TempDir,
+    child: Option<std::process::Child>,
+}
+
+impl SecondEngine {
+    fn start() -> SecondEngine {
+        crate::harness::ensure_busybox();
+        let dir = tempfile::Builder::new().prefix("rc-dd").tempdir_in("/tmp").expect("temp dir");
+        std::fs::write(dir.path().join("daemon.json"), "{}").unwrap();
+        let mut engine = SecondEngine { dir, child: None };
+        engine.launch();
+        let load = format!("docker save busybox:latest | docker -H {} load", engine.host());
+        let out = Command::new("sh").args(["-c", &load]).output().expect("load busybox");
+        assert!(out.status.success(), "loading busybox: {}", String::from_utf8_lossy(&out.stderr));
+        engine
+    }
+
+    fn host(&self) -> String {
+        format!("unix://{}", self.dir.path().join("sock").display())
+    }
+
+    fn launch(&mut self) {
+        let d = self.dir.path();
+        // A killed dockerd's containerd dies with it but its pid file stays, and the pid may
+        // still name a process (a zombie nobody reaped): the new dockerd would wait for it.
+        let _ = std::fs::remove_file(d.join("exec/containerd/containerd.pid"));
+        let log = std::fs::File::options().create(true).append(true).open(d.join("dockerd.log")).unwrap();
+        let child = Command::new("dockerd")
+            .arg("--config-file")
+            .arg(d.join("daemon.json"))
+            .arg("--data-root")
+            .arg(d.join("data"))
+            .arg("--exec-root")
+            .arg(d.join("exec"))
+            .arg("--pidfile")
+            .arg(d.join("dockerd.pid"))
+            .args(["-H", &self.host(), "--bridge=none", "--iptables=false", "--ip6tables=false"])
+            .args(["--default-address-pool", "base=10.213.0.0/16,size=24"])
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("dockerd runs");
+        self.child = Some(child);
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while !Command::new("docker").args(["-H", &self.host(), "version"]).output().is_ok_and(|o| o.status.success()) {
+            assert!(std::time::Instant::now() < deadline, "the second engine did not start: {}", self.log());
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// [`SecondEngine::launch`] without failing, to clean up after a test that failed with the
+    /// engine down.
+    fn launch_quietly(&mut self) {
+        if !std::thread::panicking() {
+            self.launch();
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("dockerd.log")).unwrap_or_default()
+    }
+
+    fn pid(&self) -> String {
+        self.child.as_ref().expect("running").id().to_string()
+    }
+
+    /// SIGKILL, as a crash or an out-of-memory kill would end it.
+    fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    fn signal(&self, signal: &str) {
+        assert!(Command::new("kill").args([signal, &self.pid()]).status().unwrap().success());
+    }
+
+    fn docker(&self, args: &[&str]) -> String {
+        let mut all = vec!["-H".to_string(), self.host()];
+        all.extend(args.iter().map(|a| a.to_string()));
+        docker(&all.iter().map(String::as_str).collect::<Vec<_>>())
+    }
+
+    /// `rcompose -p faults args...` in `dir`, on this engine, with a 5-second answer timeout.
+    fn rcompose(&self, dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_rcompose"));
+        cmd.args(["-p", "faults"]).args(args).current_dir(dir).env("DOCKER_HOST", self.host()).env("RCOMPOSE_ENGINE_TIMEOUT", "5");
+        cmd.envs(env.iter().copied()).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd
+    }
+}
+
+impl Drop for SecondEngine {
+    fn drop(&mut self) {
+        if self.child.is_none() {
+            self.launch_quietly();
+        }
+        if self.child.is_none() {
+            let _ = Command::new("umount").arg(self.dir.path().join("data")).status();
+            return;
+        }
+        let _ = Command::new("kill").args(["-CONT", &self.pid()]).status();
+        // Containers first, then a graceful stop, so that nothing stays mounted.
+        let all = Command::new("docker").args(["-H", &self.host(), "ps", "-aq"]).output();
+        if let Ok(out) = all {
+            let ids: Vec<String> = String::from_utf8_lossy(&out.stdout).split_whitespace().map(String::from).collect();
+            if !ids.is_empty() {
+                let _ = Command::new("docker").args(["-H", &self.host(), "rm", "-f", "-v"]).args(&ids).output();
+            }
+        }
+        if let Some(mut c) = self.child.take() {
+            let _ = Command::new("kill").args(["-TERM", &c.id().to_string()]).status();
+            let _ = c.wait();
+        }
+        // dockerd makes its data root a mount of its own, and leaves it.
+        let _ = Command::new("umount").arg(self.dir.path().join("data")).status();
+    }
+}
+
+/// Runs a prepared command to its end (at most two minutes: it must not hang), with its output.
+async fn finish(mut cmd: tokio::process::Command) -> std::process::Output {
+    let child = cmd.spawn().expect("spawn rcompose");
+    tokio::time::timeout(Duration::from_secs(120), child.wait_with_output()).await.expect("rcompose ends in time").expect("output")
+}
+
+/// `up -d`, paused at `point`; `fault` runs there, then the run goes on against what it left.
+async fn up_with_fault_at(
+    engine: &mut SecondEngine,
+    dir: &std::path::Path,
+    point: &str,
+    fault: impl FnOnce(&mut SecondEngine),
+) -> (i32, String) {
+    let marker = dir.join(format!("paused-{point}"));
+    let env = format!("{point}:{}", marker.display());
+    let child = engine.rcompose(dir, &["up", "-d"], &[("RCOMPOSE_TEST_PAUSE", &env)]).spawn().expect("spawn");
+    let reached = async {
+        while !marker.exists() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(120), reached).await.unwrap_or_else(|_| panic!("up -d never reached {point}"));
+    fault(engine);
+    std::fs::remove_file(&marker).unwrap();
+    let out = tokio::time::timeout(Duration::from_secs(120), child.wait_with_output()).await.expect("up ends in time").unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// After a fault, `up -d` converges: one running container with the configuration `v` and the
+/// volume's data.
+async fn converges(engine: &SecondEngine, dir: &std::path::Path, v: u32, when: &str) {
+    let out = finish(engine.rcompose(dir, &["up", "-d"], &[])).await;
+    assert!(out.status.success(), "{when}: up -d after the fault: {}", String::from_utf8_lossy(&out.stderr));
+    let names = engine.docker(&["ps", "-a", "--filter", "label=com.docker.compose.project=faults", "--format", "{{.Names}} {{.State}}"]);
+    assert_eq!(names, "faults-app-1 running", "{when}");
+    let env = engine.docker(&["inspect", "-f", "{{range .Config.Env}}{{println .}}{{end}}", "faults-app-1"]);
+    assert!(env.lines().any(|l| l == format!("V={v}")), "{when}: {env}");
+    assert_eq!(engine.docker(&["exec", "faults-app-1", "cat", "/data/f"]), "named", "{when}: the volume's data");
+}
+
+#[tokio::test]
+async fn engine_faults_give_clear_errors_and_the_next_up_converges() {
+    let mut engine = SecondEngine::start();
+    let project = tempfile::tempdir().unwrap();
+    let dir = project.path();
+    let write = |v: u32| std::fs::write(dir.join("compose.yaml"), app(v)).unwrap();
+    write(0);
+    let out = finish(engine.rcompose(dir, &["up", "-d"], &[])).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    engine.docker(&["exec", "faults-app-1", "sh", "-c", "echo named > /data/f"]);
+
+    // The engine dies in the middle of a recreation: a clear error naming the step, at once.
+    write(1);
+    let (code, err) = up_with_fault_at(&mut engine, dir, "after-stop", |e| e.kill()).await;
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("remove container faults-app-1") && err.contains("cannot connect to the docker engine"), "{err}");
+    engine.launch();
+    converges(&engine, dir, 1, "after the engine was killed").await;
+
+    // The engine stops answering (frozen): the call ends after the answer timeout, saying so.
+    write(2);
+    let (code, err) = up_with_fault_at(&mut engine, dir, "after-create", |e| e.signal("-STOP")).await;
+    engine.signal("-CONT");
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("stop container faults-app-1") && err.contains("stopped answering: no answer in 15 s while stopping a container"),
+        "{err}"
+    );
+    converges(&engine, dir, 2, "after the engine froze").await;
+
+    // `logs -f` when the engine is killed, then when it freezes: an error naming what it followed.
+    for fault in ["kill", "freeze"] {
+        let mut logs = engine.rcompose(dir, &["logs", "-f"], &[]).spawn().expect("spawn logs -f");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        match fault {
+            "kill" => engine.kill(),
+            _ => engine.signal("-STOP"),
+        }
+        let status = tokio::time::timeout(Duration::from_secs(60), logs.wait()).await.expect("logs -f ends in time").unwrap();
+        let mut err = String::new();
+        tokio::io::AsyncReadExt::read_to_string(logs.stderr.as_mut().unwrap(), &mut err).await.unwrap();
+        assert_eq!(status.code(), Some(1), "{fault}: {err}");
+        let want = if fault == "kill" { "lost the docker engine at" } else { "stopped answering: no answer in 5 s while following" };
+        assert!(err.contains(want), "{fault}: {err}");
+        match fault {
+            "kill" => engine.launch(),
+            _ => engine.signal("-CONT"),
+        }
+        converges(&engine, dir, 2, &format!("after logs -f lost the engine ({fault})")).await;
+    }
+}

@@ -192,8 +192,9 @@ impl Executor {
     /// Test-only: with `RCOMPOSE_TEST_PAUSE=<point>:<file>`, stops at `point` of a container's
     /// replacement (`after-create` of the replacement, `after-stop` and `after-remove` of any
     /// container, `before-rename`), creates `file`, and stays there until the run is cancelled
-    /// (Ctrl-C) or killed: the interruption tests reach each point this way. Not for users.
-    /// True when it paused (the run is then cancelled).
+    /// (Ctrl-C) or killed, or `file` is removed (the run then goes on): the interruption and
+    /// engine-fault tests reach each point this way. Not for users. True when the run was
+    /// cancelled while paused.
     async fn test_pause(&self, op: &Op, when: Pause) -> bool {
         static SETTING: std::sync::OnceLock<Option<(String, String)>> = std::sync::OnceLock::new();
         let setting = SETTING.get_or_init(|| {
@@ -214,8 +215,15 @@ impl Executor {
         if let Err(e) = std::fs::write(file, here) {
             tracing::warn!("RCOMPOSE_TEST_PAUSE: cannot write {file}: {e}");
         }
-        self.cancel.cancelled().await;
-        true
+        let removed = async {
+            while std::path::Path::new(file).exists() {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        };
+        tokio::select! {
+            _ = self.cancel.cancelled() => true,
+            _ = removed => false,
+        }
     }
 
     /// One engine call (or one wait). Removing or stopping what is already gone succeeds.
