@@ -42,8 +42,11 @@ for dir in "$root"/invalid/*/; do
     args=""
     [ -f "$dir/args" ] && args=$(cat "$dir/args")
     # shellcheck disable=SC2086
-    if out=$(cd "$dir" && reference $args config --format json 2>&1); then
+    # The reference hangs on the alias and interpolation bombs: give it 20 seconds.
+    if out=$(cd "$dir" && timeout 20 env -i PATH="$PATH" HOME="$HOME" docker compose $args config --format json 2>&1); then
         echo "ACCEPTED invalid/$name (the reference accepts it)"
+    elif [ $? -eq 124 ]; then
+        echo "TIMEOUT  invalid/$name (the reference did not answer in 20 s)"
     else
         echo "rejected invalid/$name: $(printf '%s' "$out" | head -n 1)"
     fi

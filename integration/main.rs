@@ -24,6 +24,7 @@ mod fields;
 mod flags;
 mod inspect_diff;
 mod progress;
+mod reliability;
 mod status;
 mod takeover;
 mod up;

@@ -724,3 +724,188 @@ fn deep_nesting_child() {
     assert!(loaded.is_ok(), "the loader panicked");
     let _ = fs::remove_dir_all(&dir);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The loader's limits against real files.
+
+/// Every compose file of the valid samples (and of `../shared/conformance` when it is there)
+/// parses and interpolates within a tenth of each default limit: the limits leave at least ten
+/// times the room real files need.
+#[test]
+fn limits_leave_room_for_real_files() {
+    use rcompose::loader::interpolate::{self, TemplateError};
+    use rcompose::loader::limits::Limits;
+    use rcompose::loader::{yaml, FileId, Node, Value};
+
+    let d = Limits::DEFAULT;
+    let mut tenth = d;
+    for l in [&mut tenth.file_size, &mut tenth.yaml_nodes, &mut tenth.expanded_size, &mut tenth.nesting, &mut tenth.interpolation_depth] {
+        l.value /= 10;
+    }
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut dirs = vec![samples_root().join("valid"), Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/cases")];
+    while let Some(dir) = dirs.pop() {
+        for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                files.push(p);
+            }
+        }
+    }
+    assert!(files.len() > 50, "only {} compose files found", files.len());
+    fn strings<'a>(n: &'a Node, out: &mut Vec<&'a str>) {
+        match &n.value {
+            Value::Str(s) => out.push(s),
+            Value::Seq(items) => items.iter().for_each(|i| strings(i, out)),
+            Value::Map(m) => m.values().for_each(|v| strings(v, out)),
+            _ => {}
+        }
+    }
+    let mut failures = Vec::new();
+    let mut largest = (0, String::new());
+    for f in &files {
+        let text = fs::read_to_string(f).unwrap();
+        if text.len() > largest.0 {
+            largest = (text.len(), f.display().to_string());
+        }
+        if text.len() > tenth.file_size.value {
+            failures.push(format!("{}: {} bytes", f.display(), text.len()));
+            continue;
+        }
+        let docs = match yaml::parse_limited(&text, FileId::NONE, &tenth) {
+            Ok(docs) => docs,
+            Err(e) if e.message.contains("RCOMPOSE_MAX") => {
+                failures.push(format!("{}: {e}", f.display()));
+                continue;
+            }
+            Err(_) => continue, // an invalid file of the conformance cases
+        };
+        let mut values = Vec::new();
+        docs.iter().for_each(|d| strings(d, &mut values));
+        for v in values {
+            let result = interpolate::substitute_within(v, &|_| Some("x".repeat(100)), &tenth, usize::MAX);
+            if let Err(e @ (TemplateError::TooDeep { .. } | TemplateError::TooLarge { .. })) = result {
+                failures.push(format!("{}: {e}", f.display()));
+            }
+        }
+    }
+    println!("{} compose files within a tenth of the limits; the largest is {} ({} bytes)", files.len(), largest.1, largest.0);
+    assert!(failures.is_empty(), "real files need more than a tenth of a limit:\n{}", failures.join("\n"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// `.env` files and interpolation templates: seeded mutations of the corpus cases.
+//
+// `NO_PANIC_SEED` and `NO_PANIC_SCALE` work here as in `loader_never_panics`. Each case is a
+// corpus text with a few random edits (bytes and pieces of the syntax inserted, deleted,
+// duplicated), run through the parser or the substitution: a panic fails the test and prints
+// the case (escaped), which then belongs in the corpus or in `tests/fuzz_inputs/`.
+
+/// Pieces of the `.env` and template syntax that mutations insert.
+#[rustfmt::skip]
+const SYNTAX: &[&str] = &[
+    "$", "$$", "${", "}", "{", ":-", "-", ":?", "?", ":+", "+", "${A}", "${A:-", "${B-x}", "$A", "\"", "'", "\\", "\\n",
+    "\\0", "\\0777", "\n", "\r\n", "#", " #", "=", ":", "export ", " ", "\t", "é", "😀", "\u{feff}", "\0",
+];
+
+fn mutate_text(rng: &mut Rng, text: &str) -> String {
+    let mut chars: Vec<char> = text.chars().collect();
+    for _ in 0..1 + rng.below(6) {
+        let at = rng.below(chars.len() + 1);
+        match rng.below(4) {
+            0 => {
+                let piece: &&str = rng.pick(SYNTAX);
+                chars.splice(at..at, piece.chars());
+            }
+            1 if at < chars.len() => {
+                let end = (at + 1 + rng.below(8)).min(chars.len());
+                chars.drain(at..end);
+            }
+            2 if !chars.is_empty() => {
+                let from = rng.below(chars.len());
+                let end = (from + 1 + rng.below(16)).min(chars.len());
+                let copy: Vec<char> = chars[from..end].to_vec();
+                let at = at.min(chars.len());
+                chars.splice(at..at, copy);
+            }
+            _ => chars.insert(at.min(chars.len()), char::from_u32(rng.below(0x300) as u32).unwrap_or('x')),
+        }
+    }
+    chars.into_iter().collect()
+}
+
+/// Runs `f` on each case, catching panics; fails listing every case that panicked.
+fn no_panic_over(what: &str, cases: Vec<String>, f: impl Fn(&str)) {
+    let mut panics = Vec::new();
+    for case in &cases {
+        if let Err(p) = panic::catch_unwind(AssertUnwindSafe(|| f(case))) {
+            panics.push(format!("{case:?}: {}", panic_text(&*p)));
+        }
+    }
+    println!("{what}: {} cases, no panic", cases.len());
+    assert!(panics.is_empty(), "{what}: panicked on {} of {} cases:\n{}", panics.len(), cases.len(), panics.join("\n"));
+}
+
+fn fuzz_rng() -> (Rng, usize) {
+    let seed = std::env::var("NO_PANIC_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x2545_F491_4F6C_DD1D_u64);
+    let scale: usize = std::env::var("NO_PANIC_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
+    (Rng(seed.max(1)), scale)
+}
+
+fn corpus(name: &str) -> Json {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus").join(name);
+    serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+#[test]
+fn dotenv_parser_never_panics() {
+    let c = corpus("dotenv-cases.json");
+    let mut seeds: Vec<String> = Vec::new();
+    for key in ["parse_line_cases", "parse_error_cases", "expand_cases"] {
+        seeds.extend(c[key].as_array().unwrap().iter().filter_map(|case| case["input"].as_str().map(String::from)));
+    }
+    seeds.extend(c["fixture_cases"].as_array().unwrap().iter().filter_map(|case| case["fixture"].as_str().map(String::from)));
+    assert!(seeds.len() > 50, "{} dotenv seeds", seeds.len());
+    let (mut rng, scale) = fuzz_rng();
+    let mut cases = seeds.clone();
+    for _ in 0..3000 * scale {
+        let mut text = rng.pick(&seeds).clone();
+        for _ in 0..1 + rng.below(3) {
+            let other = rng.pick(&seeds).clone();
+            text = if rng.chance(30) { format!("{text}\n{other}") } else { mutate_text(&mut rng, &text) };
+        }
+        cases.push(text);
+    }
+    no_panic_over("dotenv", cases, |text| {
+        let _ = loader::dotenv::parse(text, &|k| (k == "A").then(|| "a".to_string()));
+    });
+}
+
+#[test]
+fn interpolation_never_panics() {
+    let c = corpus("template-cases.json");
+    let mut seeds: Vec<String> =
+        c["cases"].as_array().unwrap().iter().filter_map(|case| case["template"].as_str().map(String::from)).collect();
+    seeds.extend(c["operator_cases"].as_array().unwrap().iter().filter_map(|case| case["input"].as_str().map(|s| format!("${{{s}}}"))));
+    assert!(seeds.len() > 30, "{} template seeds", seeds.len());
+    let (mut rng, scale) = fuzz_rng();
+    let mut cases = seeds.clone();
+    for _ in 0..5000 * scale {
+        let mut text = rng.pick(&seeds).clone();
+        for _ in 0..1 + rng.below(3) {
+            text = mutate_text(&mut rng, &text);
+        }
+        cases.push(text);
+    }
+    no_panic_over("interpolation", cases, |text| {
+        let lookup = |k: &str| match k {
+            "A" => Some("a".to_string()),
+            "EMPTY" => Some(String::new()),
+            _ => None,
+        };
+        let _ = loader::interpolate::substitute(text, &lookup);
+        let _ = loader::interpolate::references(text);
+    });
+}

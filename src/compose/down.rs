@@ -14,6 +14,7 @@ impl Compose {
     /// images when asked). `project` is `None` when there is no compose file: then everything
     /// labelled for the project goes.
     pub async fn down(&self, name: &str, project: Option<&Project>, opts: &DownOptions) -> Result<Plan, ComposeError> {
+        let _lock = self.lock(name).await?;
         let observed = observe(self.engine.as_ref(), name, project, &BTreeMap::new()).await?;
         let plan = plan::plan_down(name, project, &observed, opts);
         self.execute(name, &plan).await?;

@@ -11,6 +11,7 @@ mod digests;
 mod down;
 mod images;
 mod lifecycle;
+mod lock;
 mod project;
 mod query;
 mod up;
@@ -111,6 +112,15 @@ impl Compose {
     /// A runtime connected to the Docker engine at `DOCKER_HOST`.
     pub async fn connect() -> Result<Compose, ComposeError> {
         Ok(Compose::new(Arc::new(DockerEngine::connect().await?)))
+    }
+
+    /// The per-project lock ([`lock`]) for a command that changes project `name`; none when
+    /// dry-running, which changes nothing.
+    async fn lock(&self, name: &str) -> Result<Option<lock::ProjectLock>, ComposeError> {
+        if self.dry_run {
+            return Ok(None);
+        }
+        lock::acquire(name, &self.cancel, |message| (self.warn)(message)).await
     }
 
     fn warn_all(&self, warnings: &[String]) {

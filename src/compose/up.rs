@@ -36,11 +36,14 @@ impl Compose {
         let targets = targets(project, &opts.services, opts.no_deps)?;
         let hashes: BTreeMap<String, String> =
             project.services.values().filter(|s| targets.contains(&s.name)).map(|s| (s.name.clone(), config_hash(project, s))).collect();
+        // Held until the plan is carried out: a concurrent run observes what this one made.
+        let lock = self.lock(&project.name).await?;
         let observed = observe(self.engine.as_ref(), &project.name, Some(project), &hashes).await?;
         let converge = plan::UpOptions { services: targets.clone(), ..opts.converge.clone() };
         let (observed, converge) = self.ensure_images(project, &targets, observed, &hashes, converge).await?;
         let plan = plan::plan_up(project, &observed, &converge)?;
         self.execute(&project.name, &plan).await?;
+        drop(lock);
         if opts.wait && !opts.converge.no_start && !self.dry_run {
             let wait = self.wait_ready(project, &targets);
             match opts.wait_timeout {

@@ -33,6 +33,14 @@ pub enum EngineError {
     )]
     Unavailable { host: String, reason: String },
 
+    /// The engine gave no answer in time (frozen, or overloaded): `what` is what was asked.
+    #[error("the docker engine at {host} stopped answering: no answer in {seconds} s while {what} (RCOMPOSE_ENGINE_TIMEOUT sets how many seconds to wait)")]
+    NoAnswer { host: String, what: String, seconds: u64 },
+
+    /// The engine went away in the middle of a stream (stopped, restarted).
+    #[error("lost the docker engine at {host} while {what}: {reason}")]
+    Lost { host: String, what: String, reason: String },
+
     /// A failure reported inside a progress stream: a build step that failed, a pull that
     /// could not reach its registry.
     #[error("{message}")]
@@ -78,7 +86,7 @@ impl EngineError {
     }
 
     pub fn is_unavailable(&self) -> bool {
-        matches!(self, EngineError::Unavailable { .. })
+        matches!(self, EngineError::Unavailable { .. } | EngineError::NoAnswer { .. } | EngineError::Lost { .. })
     }
 }
 

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use super::diagnostic::{Diagnostic, FileId, Pos};
 use super::interpolate::{self, TemplateError};
+use super::limits;
 
 /// A syntax error in an env file, at a 1-based line and column.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -48,7 +49,7 @@ pub fn parse_into(
     warnings: &mut Vec<String>,
 ) -> Result<(), DotenvError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    Parser { text, lookup, vars, warnings }.run()
+    Parser { text, lookup, vars, warnings, remaining: limits::get().expanded_size.value }.run()
 }
 
 /// Reads one env file. Warnings about unset variables are dropped; use [`read_files`] to keep
@@ -66,7 +67,10 @@ pub fn read_files(
 ) -> Result<IndexMap<String, String>, Diagnostic> {
     let mut vars = IndexMap::new();
     for path in paths {
-        let bytes = std::fs::read(path).map_err(|e| Diagnostic::file(path, format!("couldn't read env file: {e}")))?;
+        let bytes = std::fs::File::open(path)
+            .and_then(|f| limits::read_bounded(f, limits::get()))
+            .map_err(|e| Diagnostic::file(path, format!("couldn't read env file: {e}")))?
+            .map_err(|too_big| Diagnostic::file(path, too_big))?;
         let text = String::from_utf8_lossy(&bytes);
         parse_into(&text, lookup, &mut vars, warnings)
             .map_err(|e| Diagnostic::new(Pos::new(FileId::intern(path), e.line, e.col), "", e.message))?;
@@ -80,6 +84,8 @@ struct Parser<'a> {
     lookup: &'a dyn Fn(&str) -> Option<String>,
     vars: &'a mut IndexMap<String, String>,
     warnings: &'a mut Vec<String>,
+    /// Bytes the file's values may still expand to (each may double the previous one).
+    remaining: usize,
 }
 
 /// Blanks inside a line: what may surround keys, `=` and values. Not `\n`, which ends things.
@@ -179,8 +185,9 @@ impl<'a> Parser<'a> {
     /// Interpolates a value; names resolve through the lookup, then earlier keys.
     fn expand(&mut self, value: &str, at: &str) -> Result<String, DotenvError> {
         let lookup = |name: &str| (self.lookup)(name).or_else(|| self.vars.get(name).cloned());
-        let result = interpolate::substitute(value, &lookup);
+        let result = interpolate::substitute_within(value, &lookup, limits::get(), self.remaining);
         let s = result.map_err(|e: TemplateError| self.error(at, e.to_string()))?;
+        self.remaining = self.remaining.saturating_sub(s.value.len());
         self.warnings.extend(s.unset.iter().map(|n| interpolate::unset_warning(n)));
         Ok(s.value)
     }

@@ -16,7 +16,7 @@ use std::path::{Component, Path, PathBuf};
 
 use super::diagnostic::{Diagnostic, FileId, Pos};
 use super::yaml::{self, Map, Node, Value};
-use super::{interpolate, merge, paths, validate};
+use super::{interpolate, limits, merge, paths, source, validate};
 
 /// A variable lookup, as [`super::Environment::lookup`] gives it.
 pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -106,6 +106,17 @@ fn resolve(services: &mut Map, name: &str, cx: &Context, chain: &mut Vec<Link>, 
     let path = format!("services.{name}.extends");
     let target = Target::parse(ext, &path)?;
     chain.push(Link { file: cx.file.to_path_buf(), service: name.to_string() });
+    let max = limits::get().extends_depth;
+    if chain.len() > max.value {
+        let ends = [chain[0].clone(), chain[chain.len() - 1].clone()];
+        let msg = format!(
+            "an extends chain longer than {} services ({}); {}",
+            max.value,
+            show_cycle(&ends).replace(" -> ", " -> ... -> "),
+            max.hint()
+        );
+        return Err(Diagnostic::new(target.pos, path, msg));
+    }
     let base = match &target.file {
         None => {
             if !services.contains_key(&target.service) {
@@ -146,13 +157,14 @@ fn base_from_file(
     warnings: &mut Vec<String>,
 ) -> Result<Node, Diagnostic> {
     let full = paths::clean(&cx.dir.join(file));
-    let text = std::fs::read_to_string(&full).map_err(|e| {
+    let text = std::fs::File::open(&full).and_then(source::read_text).map_err(|e| {
         let why = match e.kind() {
             std::io::ErrorKind::NotFound => "no such file".to_string(),
             _ => e.to_string(),
         };
         Diagnostic::new(target.pos, path, format!("cannot read {file}: {why}"))
     })?;
+    let text = text.map_err(|too_big| Diagnostic::file(&full, too_big))?;
     let mut tree = Node::null();
     for doc in yaml::parse(&text, FileId::intern(&full))? {
         tree = if tree.is_null() { doc } else { merge::merge(tree, doc)? };

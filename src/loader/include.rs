@@ -25,7 +25,7 @@ use super::diagnostic::{Diagnostic, FileId, Pos};
 use super::env::{Environment, Origin};
 use super::extends::relative_dir;
 use super::yaml::{Map, Node, Value};
-use super::{canonical, dotenv, paths};
+use super::{canonical, dotenv, limits, paths};
 
 /// The sections an included project contributes.
 const SECTIONS: &[&str] = &["services", "volumes", "networks", "secrets", "configs"];
@@ -148,6 +148,10 @@ fn unit(entry: &Entry, scope: &Scope, path: &str) -> Result<Unit, Diagnostic> {
             return Err(at(format!("cannot include {p}: no such file")));
         }
         files.push(f);
+    }
+    let max = limits::get().extends_depth;
+    if scope.chain.len() >= max.value {
+        return Err(at(format!("includes nested deeper than {} files; {}", max.value, max.hint())));
     }
     if scope.chain.contains(&files[0]) {
         let mut cycle: Vec<String> = scope.chain.iter().map(|f| display(f)).collect();

@@ -20,6 +20,7 @@
 //! Mapping keys are not interpolated, as in Docker Compose.
 
 use super::diagnostic::{index, join, Diagnostic};
+use super::limits::{self, Limit, Limits};
 use super::yaml::{Node, Value};
 
 /// The result of [`substitute`].
@@ -36,6 +37,12 @@ pub enum TemplateError {
     /// (an operator's argument when the mistake is inside one).
     #[error("Invalid template: {template:?}")]
     Invalid { template: String },
+    /// References nested deeper than the interpolation depth limit.
+    #[error("interpolation nested deeper than {} levels; {}", limit.value, limit.hint())]
+    TooDeep { limit: Limit },
+    /// A result larger than the expanded size limit.
+    #[error("interpolation produces more than {} bytes; {}", limit.value, limit.hint())]
+    TooLarge { limit: Limit },
     /// `${VAR:?reason}` or `${VAR?reason}` with `VAR` missing.
     #[error("required variable {variable} is missing a value{}", if reason.is_empty() { String::new() } else { format!(": {reason}") })]
     MissingRequired { variable: String, reason: String },
@@ -48,9 +55,20 @@ pub fn unset_warning(name: &str) -> String {
 
 /// Substitutes the variables of `template`.
 pub fn substitute(template: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Substituted, TemplateError> {
-    let mut unset = Vec::new();
-    let value = run(template, lookup, &mut unset)?;
-    Ok(Substituted { value, unset })
+    substitute_within(template, lookup, limits::get(), usize::MAX)
+}
+
+/// [`substitute`] within `limits`, producing at most `budget` bytes (and at most the expanded
+/// size limit).
+pub fn substitute_within(
+    template: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    limits: &Limits,
+    budget: usize,
+) -> Result<Substituted, TemplateError> {
+    let mut cx = Run { lookup, unset: Vec::new(), limits, max_len: budget.min(limits.expanded_size.value) };
+    let value = cx.run(template, 0)?;
+    Ok(Substituted { value, unset: cx.unset })
 }
 
 /// An operator inside `${...}`.
@@ -183,73 +201,107 @@ fn closing_brace(s: &str) -> Option<usize> {
     None
 }
 
-fn run(template: &str, lookup: &dyn Fn(&str) -> Option<String>, unset: &mut Vec<String>) -> Result<String, TemplateError> {
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(i) = rest.find('$') {
-        out.push_str(&rest[..i]);
-        let at = &rest[i..];
-        let len = match token(at) {
-            Token::Literal => {
-                out.push('$');
-                1
-            }
-            Token::Escaped => {
-                out.push('$');
-                2
-            }
-            Token::Var { name, len } => {
-                match lookup(name) {
-                    Some(v) => out.push_str(&v),
-                    None => unset.push(name.to_string()),
-                }
-                len
-            }
-            Token::WithOp { len } => {
-                out.push_str(&with_op(&at[..len], lookup, unset)?);
-                len
-            }
-            Token::Invalid => return Err(TemplateError::Invalid { template: template.to_string() }),
-        };
-        rest = &at[len..];
-    }
-    out.push_str(rest);
-    Ok(out)
+/// One substitution: the lookup, the unset variables met, and the bounds.
+struct Run<'a> {
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+    unset: Vec<String>,
+    limits: &'a Limits,
+    /// The most bytes one result (an argument's included) may have.
+    max_len: usize,
 }
 
-/// Substitutes a `${NAME<op>...}` match that may run past its closing brace.
-fn with_op(m: &str, lookup: &dyn Fn(&str) -> Option<String>, unset: &mut Vec<String>) -> Result<String, TemplateError> {
-    let (head, tail) = match closing_brace(m) {
-        Some(c) => (&m[..=c], &m[c + 1..]),
-        None => (m, ""),
-    };
-    let inner = &head[2..head.len() - 1];
-    let (name, op, arg) = split_operator(inner).expect("token() checked the operator");
-    // The argument is evaluated whether or not it is used, so that its errors always surface.
-    let mut arg_unset = Vec::new();
-    let arg = run(arg, lookup, &mut arg_unset)?;
-    let value = lookup(name);
-    let empty = value.as_deref().is_none_or(str::is_empty);
-    let use_arg = match op {
-        Op::DefaultIfEmpty => empty,
-        Op::DefaultIfUnset => value.is_none(),
-        Op::AltIfNonEmpty => !empty,
-        Op::AltIfSet => value.is_some(),
-        Op::RequireNonEmpty | Op::RequireSet => {
-            if (op == Op::RequireNonEmpty && empty) || value.is_none() {
-                return Err(TemplateError::MissingRequired { variable: name.to_string(), reason: arg });
-            }
-            false
+impl Run<'_> {
+    /// Substitutes `template`, an argument `depth` levels deep. What follows a reference is
+    /// handled by the loop, not by recursion: only nesting recurses, and it is bounded.
+    fn run(&mut self, template: &str, depth: usize) -> Result<String, TemplateError> {
+        if depth > self.limits.interpolation_depth.value {
+            return Err(TemplateError::TooDeep { limit: self.limits.interpolation_depth });
         }
-    };
-    let mut out = if use_arg {
-        unset.extend(arg_unset);
-        arg
-    } else {
-        value.unwrap_or_default()
-    };
-    out.push_str(&run(tail, lookup, unset)?);
-    Ok(out)
+        let mut out = String::with_capacity(template.len().min(self.max_len));
+        // What an error quotes: the template, except between the closing brace of a reference
+        // with an operator and the last `}` of its line, which Docker Compose substitutes as a
+        // template of its own (and quotes alone).
+        let mut quoted = template;
+        let mut quoted_until = 0;
+        let mut rest = template;
+        while let Some(i) = rest.find('$') {
+            out.push_str(&rest[..i]);
+            let at = &rest[i..];
+            let offset = template.len() - at.len();
+            if offset >= quoted_until {
+                quoted = template;
+            }
+            let len = match token(at) {
+                Token::Literal => {
+                    out.push('$');
+                    1
+                }
+                Token::Escaped => {
+                    out.push('$');
+                    2
+                }
+                Token::Var { name, len } => {
+                    match (self.lookup)(name) {
+                        Some(v) => out.push_str(&v),
+                        None => self.unset.push(name.to_string()),
+                    }
+                    len
+                }
+                Token::WithOp { len } => {
+                    let head = self.with_op(&at[..len], depth, &mut out)?;
+                    (quoted, quoted_until) = (&at[head..len], offset + len);
+                    head
+                }
+                Token::Invalid => return Err(TemplateError::Invalid { template: quoted.to_string() }),
+            };
+            if out.len() > self.max_len {
+                return Err(TemplateError::TooLarge { limit: self.limits.expanded_size });
+            }
+            rest = &at[len..];
+        }
+        out.push_str(rest);
+        if out.len() > self.max_len {
+            return Err(TemplateError::TooLarge { limit: self.limits.expanded_size });
+        }
+        Ok(out)
+    }
+
+    /// Substitutes the `${NAME<op>...}` at the start of `m` (which may run past its closing
+    /// brace) into `out`; returns the length of the reference, up to its closing brace.
+    fn with_op(&mut self, m: &str, depth: usize, out: &mut String) -> Result<usize, TemplateError> {
+        let head = match closing_brace(m) {
+            Some(c) => &m[..=c],
+            None => m,
+        };
+        let inner = &head[2..head.len() - 1];
+        let (name, op, arg) = split_operator(inner).expect("token() checked the operator");
+        // The argument is evaluated whether or not it is used, so that its errors always surface.
+        let outer_unset = std::mem::take(&mut self.unset);
+        let arg = self.run(arg, depth + 1);
+        let arg_unset = std::mem::replace(&mut self.unset, outer_unset);
+        let arg = arg?;
+        let value = (self.lookup)(name);
+        let empty = value.as_deref().is_none_or(str::is_empty);
+        let use_arg = match op {
+            Op::DefaultIfEmpty => empty,
+            Op::DefaultIfUnset => value.is_none(),
+            Op::AltIfNonEmpty => !empty,
+            Op::AltIfSet => value.is_some(),
+            Op::RequireNonEmpty | Op::RequireSet => {
+                if (op == Op::RequireNonEmpty && empty) || value.is_none() {
+                    return Err(TemplateError::MissingRequired { variable: name.to_string(), reason: arg });
+                }
+                false
+            }
+        };
+        if use_arg {
+            self.unset.extend(arg_unset);
+            out.push_str(&arg);
+        } else {
+            out.push_str(&value.unwrap_or_default());
+        }
+        Ok(head.len())
+    }
 }
 
 /// A variable a template refers to, with the operator and argument it is used with.
@@ -265,11 +317,14 @@ pub struct Reference {
 /// Invalid templates give the references found before the mistake.
 pub fn references(template: &str) -> Vec<Reference> {
     let mut out = Vec::new();
-    collect_references(template, &mut out);
+    collect_references(template, &mut out, 0);
     out
 }
 
-fn collect_references(template: &str, out: &mut Vec<Reference>) {
+fn collect_references(template: &str, out: &mut Vec<Reference>, depth: usize) {
+    if depth > limits::get().interpolation_depth.value {
+        return;
+    }
     let mut rest = template;
     while let Some(i) = rest.find('$') {
         let at = &rest[i..];
@@ -285,10 +340,9 @@ fn collect_references(template: &str, out: &mut Vec<Reference>) {
                 let close = closing_brace(m).unwrap_or(m.len() - 1);
                 if let Some((name, op, arg)) = split_operator(&m[2..close]) {
                     out.push(Reference { name: name.to_string(), op: Some(op), arg: arg.to_string() });
-                    collect_references(arg, out);
+                    collect_references(arg, out, depth + 1);
                 }
-                collect_references(&m[close + 1..], out);
-                len
+                close + 1
             }
             Token::Invalid => return,
         };
@@ -430,7 +484,7 @@ pub fn interpolate_with(
 ) -> Result<(), Diagnostic> {
     // Patterns are split once here rather than for every string of the document.
     let casts: Vec<(Vec<&str>, Cast)> = casts.iter().map(|(p, c)| (p.split('.').collect(), *c)).collect();
-    Walk { lookup, casts: &casts, warnings }.node(node, &mut Vec::new())
+    Walk { lookup, casts: &casts, warnings, remaining: limits::get().expanded_size.value }.node(node, &mut Vec::new())
 }
 
 fn matches_split(pattern: &[&str], path: &[Seg]) -> bool {
@@ -446,6 +500,8 @@ struct Walk<'a> {
     lookup: &'a dyn Fn(&str) -> Option<String>,
     casts: &'a [(Vec<&'a str>, Cast)],
     warnings: &'a mut Vec<String>,
+    /// Bytes the substitutions of the tree may still produce, all values together.
+    remaining: usize,
 }
 
 impl Walk<'_> {
@@ -472,7 +528,7 @@ impl Walk<'_> {
                     // Nothing to substitute and nothing to convert.
                     return Ok(());
                 }
-                let out = substitute(s, self.lookup).map_err(|e| {
+                let out = substitute_within(s, self.lookup, limits::get(), self.remaining).map_err(|e| {
                     error(match e {
                         TemplateError::Invalid { template } => {
                             format!("invalid interpolation format: {template:?} (you may need to escape any $ with another $)")
@@ -481,6 +537,7 @@ impl Walk<'_> {
                     })
                 })?;
                 self.warnings.extend(out.unset.iter().map(|n| unset_warning(n)));
+                self.remaining = self.remaining.saturating_sub(out.value.len());
                 let value = match cast {
                     Some(cast) => cast.apply(&out.value, self.warnings).map_err(error)?,
                     None => Value::Str(out.value),
@@ -517,6 +574,32 @@ mod tests {
     fn sub(template: &str, vars: &[(&str, &str)]) -> Result<Substituted, TemplateError> {
         let vars: HashMap<&str, &str> = vars.iter().copied().collect();
         substitute(template, &|k| vars.get(k).map(|v| v.to_string()))
+    }
+
+    #[test]
+    fn nesting_is_bounded_and_fails_fast() {
+        let deep = |n: usize| format!("{}x{}", "${A:-".repeat(n), "}".repeat(n));
+        let mut limits = Limits::DEFAULT;
+        limits.interpolation_depth.value = 3;
+        let none = |_: &str| None;
+        assert_eq!(substitute_within(&deep(3), &none, &limits, usize::MAX).unwrap().value, "x");
+        let e = substitute_within(&deep(4), &none, &limits, usize::MAX).unwrap_err();
+        assert!(matches!(e, TemplateError::TooDeep { .. }), "{e}");
+        assert!(e.to_string().contains("RCOMPOSE_MAX_INTERPOLATION_DEPTH"), "{e}");
+        // The 20,000 levels, with the default limits.
+        assert!(matches!(sub(&deep(20_000), &[]), Err(TemplateError::TooDeep { .. })));
+        // References one after the other are not nesting, however many there are.
+        let long = "${A:-x}".repeat(50_000);
+        assert_eq!(sub(&long, &[]).unwrap().value.len(), 50_000);
+    }
+
+    #[test]
+    fn output_is_bounded_by_the_budget() {
+        let big = "y".repeat(1_000);
+        let lookup = |_: &str| Some(big.clone());
+        let e = substitute_within(&"$A".repeat(20), &lookup, &Limits::DEFAULT, 10_000).unwrap_err();
+        assert!(matches!(e, TemplateError::TooLarge { .. }), "{e}");
+        assert_eq!(substitute_within(&"$A".repeat(10), &lookup, &Limits::DEFAULT, 10_000).unwrap().value.len(), 10_000);
     }
 
     #[test]

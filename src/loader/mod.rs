@@ -17,6 +17,7 @@ pub mod env;
 pub mod extends;
 pub mod include;
 pub mod interpolate;
+pub mod limits;
 pub mod memo;
 pub mod merge;
 pub mod normalize;

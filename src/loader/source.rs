@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::diagnostic::{Diagnostic, FileId, Kind};
+use super::limits;
 use super::{absolutize, interpolate, Environment, Node, Options};
 
 /// File names looked up, in order of preference, when no `-f` is given.
@@ -38,22 +39,32 @@ pub fn discover(dir: &Path, warnings: &mut Vec<String>) -> Result<Vec<PathBuf>, 
     )))
 }
 
-/// Reads a compose file (`-` is standard input).
+/// Reads a compose file (`-` is standard input), refusing one larger than the file size limit.
 pub fn read(path: &Path) -> Result<String, Diagnostic> {
     if path == Path::new("-") {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+        let text = read_text(std::io::stdin().lock())
             .map_err(|e| Diagnostic::plain(format!("cannot read the compose file from standard input: {e}")))?;
-        return Ok(s);
+        return text.map_err(|too_big| Diagnostic::file(Path::new("<stdin>"), too_big));
     }
-    std::fs::read_to_string(path).map_err(|e| {
+    let text = std::fs::File::open(path).and_then(read_text).map_err(|e| {
         let why = match e.kind() {
             std::io::ErrorKind::NotFound => "no such file".to_string(),
             _ => e.to_string(),
         };
         // Exit code 14, as Docker Compose's for a compose file it cannot open.
         Diagnostic { kind: Kind::NoConfig, ..Diagnostic::file(path, format!("cannot read compose file: {why}")) }
-    })
+    })?;
+    text.map_err(|too_big| Diagnostic::file(path, too_big))
+}
+
+/// UTF-8 text of at most the file size limit: `Ok(Err(why))` when larger.
+pub fn read_text(reader: impl std::io::Read) -> std::io::Result<Result<String, String>> {
+    match limits::read_bounded(reader, limits::get())? {
+        Ok(bytes) => String::from_utf8(bytes)
+            .map(Ok)
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "stream did not contain valid UTF-8")),
+        Err(too_big) => Ok(Err(too_big)),
+    }
 }
 
 /// The id positions use for a file (`-` shows as `<stdin>`).

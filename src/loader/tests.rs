@@ -189,3 +189,17 @@ fn keys_with_a_deploy_counterpart_must_agree() {
         assert!(load(&no_consistency).is_ok(), "--no-consistency skips the check, as in Docker Compose");
     }
 }
+
+#[test]
+fn include_nesting_is_bounded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let depth = super::limits::get().extends_depth.value + 5;
+    for i in 0..depth {
+        write(tmp.path(), &format!("f{i}.yaml"), &format!("include: [f{}.yaml]\nservices:\n  s{i}:\n    image: busybox\n", i + 1));
+    }
+    write(tmp.path(), &format!("f{depth}.yaml"), "services:\n  last:\n    image: busybox\n");
+    write(tmp.path(), "compose.yaml", "include: [f0.yaml]\nservices:\n  web:\n    image: busybox\n");
+    let e = load(&opts(tmp.path(), &[])).unwrap_err();
+    assert!(e.message.contains("includes nested deeper than") && e.message.contains("RCOMPOSE_MAX_EXTENDS_DEPTH"), "{e}");
+    assert_eq!(e.exit_code(), 15);
+}

@@ -17,6 +17,7 @@ use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use super::diagnostic::{Diagnostic, FileId, Pos};
+use super::limits::{self, Limits};
 
 /// Keys are hashed with FxHash: compose keys are short and trusted, and SipHash was a tenth
 /// of the loader's time.
@@ -243,7 +244,13 @@ pub fn format_float(f: f64) -> String {
 
 /// Parses every YAML document in `text`. `file` is used for positions.
 pub fn parse(text: &str, file: FileId) -> Result<Vec<Node>, Diagnostic> {
-    let mut builder = Builder { file, stack: Vec::new(), anchors: HashMap::new(), docs: Vec::new(), error: None };
+    parse_limited(text, file, limits::get())
+}
+
+/// [`parse`] within explicit limits: nesting, and the nodes and bytes aliases may expand to.
+pub fn parse_limited(text: &str, file: FileId, limits: &Limits) -> Result<Vec<Node>, Diagnostic> {
+    let mut builder =
+        Builder { file, stack: Vec::new(), anchors: HashMap::new(), docs: Vec::new(), error: None, limits: *limits, nodes: 0, bytes: 0 };
     let mut parser = Parser::new_from_str(text);
     // Events are pulled in a loop rather than with the parser's recursive `load`, so that deep
     // nesting cannot overflow the stack; depth is bounded explicitly instead.
@@ -256,15 +263,20 @@ pub fn parse(text: &str, file: FileId) -> Result<Vec<Node>, Diagnostic> {
                 if let Some(open) = builder.unclosed_flow(text, pos.line) {
                     return Err(open);
                 }
-                return Err(Diagnostic::new(pos, "", format!("invalid YAML: {}", e.info())));
+                let info = match e.info() {
+                    // The scanner counts `[` and `{` levels in a u8.
+                    "recursion limit exceeded" => "flow collections ([...] and {...}) nested deeper than 255 levels",
+                    info => info,
+                };
+                return Err(Diagnostic::new(pos, "", format!("invalid YAML: {info}")));
             }
         };
         if event == Event::StreamEnd {
             break;
         }
-        if builder.stack.len() >= MAX_DEPTH {
+        if builder.stack.len() >= limits.nesting.value {
             let pos = builder.pos(&mark);
-            return Err(Diagnostic::new(pos, "", format!("invalid YAML: nesting deeper than {MAX_DEPTH} levels")));
+            return Err(builder.too_deep(pos));
         }
         builder.on_event(event, mark);
         if builder.error.is_some() {
@@ -287,20 +299,49 @@ pub fn parse_one(text: &str, file: FileId) -> Result<Node, Diagnostic> {
     }
 }
 
-/// How deeply collections may nest before a document is refused.
-const MAX_DEPTH: usize = 1000;
+/// A collection being built, with what aliases need to know of it once it is done: how many
+/// nodes and scalar bytes it expands to (`nodes`/`bytes` of the builder when it started) and how
+/// tall it is.
+struct Open {
+    anchor: usize,
+    nodes: usize,
+    bytes: usize,
+    height: usize,
+}
 
 enum Frame {
-    Seq { node: Node, anchor: usize },
-    Map { node: Node, anchor: usize, pending_key: Option<(String, Pos)>, merges: Vec<Node> },
+    Seq { node: Node, open: Open },
+    Map { node: Node, open: Open, pending_key: Option<(String, Pos)>, merges: Vec<Node> },
+}
+
+impl Frame {
+    fn open(&mut self) -> &mut Open {
+        match self {
+            Frame::Seq { open, .. } | Frame::Map { open, .. } => open,
+        }
+    }
+}
+
+/// An anchored value, with its cost once expanded.
+struct Anchor {
+    node: Node,
+    nodes: usize,
+    bytes: usize,
+    /// Levels of collections in it (0 for a scalar).
+    height: usize,
 }
 
 struct Builder {
     file: FileId,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
+    anchors: HashMap<usize, Anchor>,
     docs: Vec<Node>,
     error: Option<Diagnostic>,
+    limits: Limits,
+    /// Nodes of the documents so far, every alias counted as what it expands to.
+    nodes: usize,
+    /// Bytes of scalars and keys so far, counted the same way.
+    bytes: usize,
 }
 
 impl Builder {
@@ -308,15 +349,35 @@ impl Builder {
         Pos::new(self.file, m.line() as u32, m.col() as u32 + 1)
     }
 
-    /// Places a finished node in its parent (or as a document).
+    fn too_deep(&self, pos: Pos) -> Diagnostic {
+        let l = self.limits.nesting;
+        // No key path: it would be as long as the nesting.
+        Diagnostic::new(pos, "", format!("invalid YAML: nesting deeper than {} levels (aliases expanded); {}", l.value, l.hint()))
+    }
+
+    /// Counts a value of `nodes` nodes and `bytes` bytes; an error once the document expands
+    /// past the limits (an alias bomb), before anything is copied.
+    fn count(&mut self, nodes: usize, bytes: usize, pos: Pos) -> bool {
+        self.nodes = self.nodes.saturating_add(nodes);
+        self.bytes = self.bytes.saturating_add(bytes);
+        let (n, b) = (self.limits.yaml_nodes, self.limits.expanded_size);
+        let message = if self.nodes > n.value {
+            format!("the document expands to more than {} YAML nodes (anchors and aliases expanded); {}", n.value, n.hint())
+        } else if self.bytes > b.value {
+            format!("the document expands to more than {} bytes (anchors and aliases expanded); {}", b.value, b.hint())
+        } else {
+            return true;
+        };
+        self.error.get_or_insert(Diagnostic::new(pos, self.path(), message));
+        false
+    }
+
     /// When a syntax error comes after a `[` or `{` opened on an earlier line and never closed,
     /// that bracket is the real mistake: the parser only notices it lines later.
     fn unclosed_flow(&self, text: &str, error_line: u32) -> Option<Diagnostic> {
         let lines: Vec<&str> = text.lines().collect();
         self.stack.iter().rev().find_map(|frame| {
-            let node = match frame {
-                Frame::Seq { node, .. } | Frame::Map { node, .. } => node,
-            };
+            let (Frame::Seq { node, .. } | Frame::Map { node, .. }) = frame;
             let line = lines.get(node.pos.line.checked_sub(1)? as usize)?;
             let c = line.chars().nth(node.pos.col.checked_sub(1)? as usize)?;
             let (kind, close) = match c {
@@ -351,9 +412,16 @@ impl Builder {
         out
     }
 
-    fn push_value(&mut self, mut node: Node, anchor: usize) {
+    /// Places a finished node in its parent (or as a document). `anchor` (when not 0) names it,
+    /// with its expanded cost since `nodes`/`bytes` and its `height`.
+    fn push_value(&mut self, mut node: Node, anchor: usize, since: (usize, usize), height: usize) {
         if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+            let cost = Anchor { node: node.clone(), nodes: self.nodes - since.0, bytes: self.bytes - since.1, height };
+            self.anchors.insert(anchor, cost);
+        }
+        if let Some(frame) = self.stack.last_mut() {
+            let open = frame.open();
+            open.height = open.height.max(height + 1);
         }
         match self.stack.last_mut() {
             None => self.docs.push(node),
@@ -456,41 +524,63 @@ impl MarkedEventReceiver for Builder {
         let pos = self.pos(&mark);
         match ev {
             Event::Scalar(text, style, anchor, tag) => {
+                let since = (self.nodes, self.bytes);
+                if !self.count(1, text.len(), pos) {
+                    return;
+                }
                 let (tag, force_str) = tag_of(&tag);
                 let value = if style == TScalarStyle::Plain && !force_str { resolve_plain_owned(text) } else { Value::Str(text) };
                 let mut node = Node::new(value, pos);
                 node.tag = tag;
-                self.push_value(node, anchor);
+                self.push_value(node, anchor, since, 0);
             }
-            Event::Alias(id) => match self.anchors.get(&id) {
-                Some(n) => {
-                    let mut n = n.clone();
-                    n.key_pos = None;
-                    self.push_value(n, 0)
+            Event::Alias(id) => {
+                let Some(a) = self.anchors.get(&id) else {
+                    self.error = Some(Diagnostic::new(pos, "", "unknown anchor"));
+                    return;
+                };
+                let (nodes, bytes, height) = (a.nodes, a.bytes, a.height);
+                if self.stack.len() + height > self.limits.nesting.value {
+                    self.error = Some(self.too_deep(pos));
+                    return;
                 }
-                None => self.error = Some(Diagnostic::new(pos, "", "unknown anchor")),
-            },
+                let since = (self.nodes, self.bytes);
+                if !self.count(nodes, bytes, pos) {
+                    return;
+                }
+                let mut n = self.anchors[&id].node.clone();
+                n.key_pos = None;
+                self.push_value(n, 0, since, height)
+            }
             Event::SequenceStart(anchor, tag) => {
+                if !self.count(1, 0, pos) {
+                    return;
+                }
                 let mut node = Node::new(Value::Seq(Vec::new()), pos);
                 node.tag = tag_of(&tag).0;
-                self.stack.push(Frame::Seq { node, anchor });
+                let open = Open { anchor, nodes: self.nodes - 1, bytes: self.bytes, height: 1 };
+                self.stack.push(Frame::Seq { node, open });
             }
             Event::MappingStart(anchor, tag) => {
+                if !self.count(1, 0, pos) {
+                    return;
+                }
                 let mut node = Node::new(Value::Map(Map::default()), pos);
                 node.tag = tag_of(&tag).0;
-                self.stack.push(Frame::Map { node, anchor, pending_key: None, merges: Vec::new() });
+                let open = Open { anchor, nodes: self.nodes - 1, bytes: self.bytes, height: 1 };
+                self.stack.push(Frame::Map { node, open, pending_key: None, merges: Vec::new() });
             }
             Event::SequenceEnd => {
-                if let Some(Frame::Seq { node, anchor }) = self.stack.pop() {
-                    self.push_value(node, anchor);
+                if let Some(Frame::Seq { node, open }) = self.stack.pop() {
+                    self.push_value(node, open.anchor, (open.nodes, open.bytes), open.height);
                 }
             }
             Event::MappingEnd => {
-                if let Some(Frame::Map { mut node, anchor, merges, .. }) = self.stack.pop() {
+                if let Some(Frame::Map { mut node, open, merges, .. }) = self.stack.pop() {
                     if !merges.is_empty() {
                         self.apply_merges(&mut node, merges);
                     }
-                    self.push_value(node, anchor);
+                    self.push_value(node, open.anchor, (open.nodes, open.bytes), open.height);
                 }
             }
             Event::DocumentStart | Event::DocumentEnd | Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
@@ -679,6 +769,52 @@ mod tests {
         let text = format!("x:\n  {}x\n", "- ".repeat(20_000));
         let e = parse_one(&text, FileId::NONE).unwrap_err();
         assert!(e.message.contains("nesting"), "{}", e.message);
+    }
+
+    /// `levels` levels of `fan` aliases of the level below.
+    fn bomb(levels: usize, fan: usize) -> String {
+        let mut doc = String::from("l0: &l0 [lol]\n");
+        for l in 1..=levels {
+            doc.push_str(&format!("l{l}: &l{l} [{}]\n", vec![format!("*l{}", l - 1); fan].join(", ")));
+        }
+        doc
+    }
+
+    #[test]
+    fn alias_expansion_is_counted_and_bounded() {
+        let mut limits = Limits::DEFAULT;
+        limits.yaml_nodes.value = 1_000;
+        // 3 levels of 5: 1 + 2 + 6 + 31 + 156 nodes, under the limit.
+        let n = parse_limited(&bomb(3, 5), FileId::NONE, &limits).unwrap().remove(0);
+        assert_eq!(n.get("l3").unwrap().as_seq().unwrap().len(), 5);
+        // One more level: 781 more nodes than that.
+        let e = parse_limited(&bomb(4, 5), FileId::NONE, &limits).unwrap_err();
+        assert_eq!((e.pos.line, e.path.as_str()), (5, "l4"), "{e}");
+        assert!(e.message.contains("more than 1000 YAML nodes") && e.message.contains("RCOMPOSE_MAX_YAML_NODES"), "{e}");
+        // Nine levels of nine, with the default limits: refused at once, not after 387 million nodes.
+        let e = parse(&bomb(9, 9), FileId::NONE).unwrap_err();
+        assert!(e.message.contains("YAML nodes"), "{e}");
+    }
+
+    #[test]
+    fn aliased_text_is_counted_in_bytes() {
+        let mut limits = Limits::DEFAULT;
+        limits.expanded_size.value = 10_000;
+        let doc = format!("a: &a {}\nb: [{}]\n", "x".repeat(1_000), vec!["*a"; 20].join(", "));
+        let e = parse_limited(&doc, FileId::NONE, &limits).unwrap_err();
+        assert!(e.message.contains("more than 10000 bytes") && e.message.contains("RCOMPOSE_MAX_EXPANDED_SIZE"), "{e}");
+    }
+
+    #[test]
+    fn nesting_through_aliases_is_bounded() {
+        let mut limits = Limits::DEFAULT;
+        limits.nesting.value = 9;
+        // Each anchor is 4 levels under the root, and holds the previous one one level down.
+        let doc = "a: &a [[[x]]]\nb: &b [[[*a]]]\nc: &c [[[*b]]]\n";
+        let e = parse_limited(doc, FileId::NONE, &limits).unwrap_err();
+        assert_eq!(e.pos.line, 3, "{e}");
+        assert!(e.message.contains("nesting deeper than 9 levels (aliases expanded)"), "{e}");
+        assert!(parse_limited("a: &a [[[x]]]\nb: &b [[[*a]]]\n", FileId::NONE, &limits).is_ok());
     }
 
     #[test]

@@ -64,6 +64,13 @@ impl Outcome {
     }
 }
 
+/// Which side of a step a test pause is at.
+#[derive(Clone, Copy)]
+enum Pause {
+    Before,
+    After,
+}
+
 /// The running steps, and which step each task carries out.
 #[derive(Default)]
 struct Tasks {
@@ -166,9 +173,15 @@ impl Executor {
                     }
                 }
             };
+            if this.test_pause(&step.op, Pause::Before).await {
+                return Some(Err("interrupted before it ran".to_string()));
+            }
             emit(step.progress.as_ref().and_then(|p| p.begin));
             emit_waits("Waiting");
             let result = this.op(&step.op, &images).await;
+            if result.is_ok() {
+                this.test_pause(&step.op, Pause::After).await;
+            }
             match &result {
                 Ok(()) => {
                     emit(step.progress.as_ref().and_then(|p| p.end));
@@ -184,6 +197,43 @@ impl Executor {
             Some(result)
         });
         tasks.steps.insert(handle.id(), id);
+    }
+
+    /// Test-only: with `RCOMPOSE_TEST_PAUSE=<point>:<file>`, stops at `point` of a container's
+    /// replacement (`after-create` of the replacement, `after-stop` and `after-remove` of any
+    /// container, `before-rename`), creates `file`, and stays there until the run is cancelled
+    /// (Ctrl-C) or killed, or `file` is removed (the run then goes on): the interruption and
+    /// engine-fault tests reach each point this way. Not for users. True when the run was
+    /// cancelled while paused.
+    async fn test_pause(&self, op: &Op, when: Pause) -> bool {
+        static SETTING: std::sync::OnceLock<Option<(String, String)>> = std::sync::OnceLock::new();
+        let setting = SETTING.get_or_init(|| {
+            let v = std::env::var("RCOMPOSE_TEST_PAUSE").ok()?;
+            v.split_once(':').map(|(point, file)| (point.to_string(), file.to_string()))
+        });
+        let Some((point, file)) = setting else { return false };
+        let here = match (op, when) {
+            (Op::CreateContainer { spec, .. }, Pause::After) if spec.config.labels.contains_key(labels::REPLACE) => "after-create",
+            (Op::StopContainer { .. }, Pause::After) => "after-stop",
+            (Op::RemoveContainer { .. }, Pause::After) => "after-remove",
+            (Op::RenameContainer { .. }, Pause::Before) => "before-rename",
+            _ => return false,
+        };
+        if here != point {
+            return false;
+        }
+        if let Err(e) = std::fs::write(file, here) {
+            tracing::warn!("RCOMPOSE_TEST_PAUSE: cannot write {file}: {e}");
+        }
+        let removed = async {
+            while std::path::Path::new(file).exists() {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        };
+        tokio::select! {
+            _ = self.cancel.cancelled() => true,
+            _ = removed => false,
+        }
     }
 
     /// One engine call (or one wait). Removing or stopping what is already gone succeeds.

@@ -9,6 +9,7 @@ mod archives;
 mod containers;
 mod error;
 mod images;
+mod liveness;
 mod logstream;
 mod ping;
 mod resources;
@@ -24,8 +25,8 @@ use futures_util::FutureExt;
 use super::{
     ArchiveOptions, BuildOptions, ByteStream, ContainerDetails, ContainerSpec, ContainerSummary, EndpointSpec, Engine, EngineError,
     EngineEvent, EngineFuture, EngineResult, EngineStream, EngineVersion, EventFilter, ExecOutput, ExecSpec, ImageFilter, ImageInfo,
-    ImageMessage, ImageRemoved, ImageSummary, LabelFilter, LogChunk, LogOptions, NetworkInfo, NetworkSpec, PathStat, RemoveContainerOptions,
-    TopResult, VolumeInfo, VolumeSpec, WaitCondition, WaitResult,
+    ImageMessage, ImageRemoved, ImageSummary, LabelFilter, LogChunk, LogOptions, NetworkInfo, NetworkSpec, PathStat,
+    RemoveContainerOptions, TopResult, VolumeInfo, VolumeSpec, WaitCondition, WaitResult,
 };
 
 /// Where the engine listens when `DOCKER_HOST` is unset.
@@ -78,9 +79,13 @@ impl DockerEngine {
         };
         let plain = std::env::var_os("DOCKER_TLS_VERIFY").is_none();
         let version = match ping::Address::parse(host).filter(|_| plain) {
-            Some(address) => tokio::time::timeout(REQUEST_TIMEOUT, ping::api_version(&address, USER_AGENT))
+            Some(address) => tokio::time::timeout(liveness::answer_timeout(), ping::api_version(&address, USER_AGENT))
                 .await
-                .map_err(|_| error::convert(host, bollard::errors::Error::RequestTimeoutError))?
+                .map_err(|_| EngineError::NoAnswer {
+                    host: host.to_string(),
+                    what: "connecting".to_string(),
+                    seconds: liveness::answer_timeout().as_secs(),
+                })?
                 .map_err(|err| error::convert(host, bollard::errors::Error::IOError { err }))?
                 .map(|engine| (address, engine)),
             None => None,
@@ -126,7 +131,8 @@ impl DockerEngine {
 
 impl Engine for DockerEngine {
     fn ping(&self) -> EngineFuture<'_, ()> {
-        async move { self.docker.ping().await.map(drop).map_err(|e| self.err(e)) }.boxed()
+        let ping = async move { self.docker.ping().await.map(drop).map_err(|e| self.err(e)) };
+        liveness::bounded(self, "answering a ping", liveness::answer_timeout(), ping)
     }
 
     fn version(&self) -> EngineFuture<'_, EngineVersion> {
@@ -138,47 +144,49 @@ impl Engine for DockerEngine {
     }
 
     fn events<'a>(&'a self, filter: &'a EventFilter) -> EngineStream<'a, EngineEvent> {
-        runtime::events(self, filter)
+        liveness::watched(self, "following the engine's events".to_string(), runtime::events(self, filter))
     }
 
     fn list_containers<'a>(&'a self, all: bool, filter: &'a LabelFilter) -> EngineFuture<'a, Vec<ContainerSummary>> {
-        containers::list(self, all, filter).boxed()
+        liveness::bounded(self, "listing containers", liveness::answer_timeout(), containers::list(self, all, filter))
     }
 
     fn inspect_container<'a>(&'a self, id: &'a str) -> EngineFuture<'a, ContainerDetails> {
-        containers::inspect(self, id).boxed()
+        liveness::bounded(self, "inspecting a container", liveness::answer_timeout(), containers::inspect(self, id))
     }
 
     fn create_container<'a>(&'a self, spec: &'a ContainerSpec) -> EngineFuture<'a, String> {
-        containers::create(self, spec).boxed()
+        liveness::bounded(self, "creating a container", liveness::answer_timeout(), containers::create(self, spec))
     }
 
     fn start_container<'a>(&'a self, id: &'a str) -> EngineFuture<'a, ()> {
-        containers::start(self, id).boxed()
+        liveness::bounded(self, "starting a container", liveness::answer_timeout(), containers::start(self, id))
     }
 
     fn stop_container<'a>(&'a self, id: &'a str, timeout: Option<Duration>) -> EngineFuture<'a, ()> {
-        containers::stop(self, id, timeout).boxed()
+        // The engine answers once the container is down: after its grace period at worst.
+        let limit = liveness::answer_timeout() + timeout.unwrap_or(Duration::from_secs(10));
+        liveness::bounded(self, "stopping a container", limit, containers::stop(self, id, timeout))
     }
 
     fn kill_container<'a>(&'a self, id: &'a str, signal: Option<&'a str>) -> EngineFuture<'a, ()> {
-        containers::kill(self, id, signal).boxed()
+        liveness::bounded(self, "killing a container", liveness::answer_timeout(), containers::kill(self, id, signal))
     }
 
     fn pause_container<'a>(&'a self, id: &'a str) -> EngineFuture<'a, ()> {
-        containers::pause(self, id).boxed()
+        liveness::bounded(self, "pausing a container", liveness::answer_timeout(), containers::pause(self, id))
     }
 
     fn unpause_container<'a>(&'a self, id: &'a str) -> EngineFuture<'a, ()> {
-        containers::unpause(self, id).boxed()
+        liveness::bounded(self, "unpausing a container", liveness::answer_timeout(), containers::unpause(self, id))
     }
 
     fn remove_container<'a>(&'a self, id: &'a str, options: RemoveContainerOptions) -> EngineFuture<'a, ()> {
-        containers::remove(self, id, options).boxed()
+        liveness::bounded(self, "removing a container", liveness::answer_timeout(), containers::remove(self, id, options))
     }
 
     fn rename_container<'a>(&'a self, id: &'a str, new_name: &'a str) -> EngineFuture<'a, ()> {
-        containers::rename(self, id, new_name).boxed()
+        liveness::bounded(self, "renaming a container", liveness::answer_timeout(), containers::rename(self, id, new_name))
     }
 
     fn wait_container<'a>(&'a self, id: &'a str, condition: WaitCondition) -> EngineFuture<'a, WaitResult> {
@@ -186,18 +194,33 @@ impl Engine for DockerEngine {
     }
 
     fn connect_network<'a>(&'a self, container: &'a str, endpoint: &'a EndpointSpec) -> EngineFuture<'a, ()> {
-        containers::connect(self, container, endpoint).boxed()
+        liveness::bounded(
+            self,
+            "connecting a container to a network",
+            liveness::answer_timeout(),
+            containers::connect(self, container, endpoint),
+        )
     }
 
     fn disconnect_network<'a>(&'a self, network: &'a str, container: &'a str, force: bool) -> EngineFuture<'a, ()> {
-        containers::disconnect(self, network, container, force).boxed()
+        liveness::bounded(
+            self,
+            "disconnecting a container from a network",
+            liveness::answer_timeout(),
+            containers::disconnect(self, network, container, force),
+        )
     }
 
     fn logs<'a>(&'a self, id: &'a str, options: &'a LogOptions) -> EngineStream<'a, LogChunk> {
-        match &self.socket {
+        let stream = match &self.socket {
             Some(path) => logstream::logs(path, &self.host, USER_AGENT, id, options),
             None => runtime::logs(self, id, options),
+        };
+        if !options.follow {
+            return stream;
         }
+        let short = &id[..id.len().min(12)];
+        liveness::watched(self, format!("following the logs of container {short}"), stream)
     }
 
     fn exec<'a>(&'a self, id: &'a str, spec: &'a ExecSpec) -> EngineFuture<'a, ExecOutput> {
@@ -209,7 +232,7 @@ impl Engine for DockerEngine {
     }
 
     fn top<'a>(&'a self, id: &'a str, ps_args: Option<&'a str>) -> EngineFuture<'a, TopResult> {
-        runtime::top(self, id, ps_args).boxed()
+        liveness::bounded(self, "listing processes of a container", liveness::answer_timeout(), runtime::top(self, id, ps_args))
     }
 
     // ---- archives
@@ -223,51 +246,51 @@ impl Engine for DockerEngine {
     }
 
     fn list_networks<'a>(&'a self, filter: &'a LabelFilter) -> EngineFuture<'a, Vec<NetworkInfo>> {
-        resources::list_networks(self, filter).boxed()
+        liveness::bounded(self, "listing networks", liveness::answer_timeout(), resources::list_networks(self, filter))
     }
 
     fn inspect_network<'a>(&'a self, id: &'a str) -> EngineFuture<'a, NetworkInfo> {
-        resources::inspect_network(self, id).boxed()
+        liveness::bounded(self, "inspecting a network", liveness::answer_timeout(), resources::inspect_network(self, id))
     }
 
     fn create_network<'a>(&'a self, spec: &'a NetworkSpec) -> EngineFuture<'a, String> {
-        resources::create_network(self, spec).boxed()
+        liveness::bounded(self, "creating a network", liveness::answer_timeout(), resources::create_network(self, spec))
     }
 
     fn remove_network<'a>(&'a self, id: &'a str) -> EngineFuture<'a, ()> {
-        resources::remove_network(self, id).boxed()
+        liveness::bounded(self, "removing a network", liveness::answer_timeout(), resources::remove_network(self, id))
     }
 
     fn list_volumes<'a>(&'a self, filter: &'a LabelFilter) -> EngineFuture<'a, Vec<VolumeInfo>> {
-        resources::list_volumes(self, filter).boxed()
+        liveness::bounded(self, "listing volumes", liveness::answer_timeout(), resources::list_volumes(self, filter))
     }
 
     fn inspect_volume<'a>(&'a self, name: &'a str) -> EngineFuture<'a, VolumeInfo> {
-        resources::inspect_volume(self, name).boxed()
+        liveness::bounded(self, "inspecting a volume", liveness::answer_timeout(), resources::inspect_volume(self, name))
     }
 
     fn create_volume<'a>(&'a self, spec: &'a VolumeSpec) -> EngineFuture<'a, VolumeInfo> {
-        resources::create_volume(self, spec).boxed()
+        liveness::bounded(self, "creating a volume", liveness::answer_timeout(), resources::create_volume(self, spec))
     }
 
     fn remove_volume<'a>(&'a self, name: &'a str, force: bool) -> EngineFuture<'a, ()> {
-        resources::remove_volume(self, name, force).boxed()
+        liveness::bounded(self, "removing a volume", liveness::answer_timeout(), resources::remove_volume(self, name, force))
     }
 
     fn inspect_image<'a>(&'a self, name: &'a str) -> EngineFuture<'a, ImageInfo> {
-        images::inspect(self, name).boxed()
+        liveness::bounded(self, "inspecting an image", liveness::answer_timeout(), images::inspect(self, name))
     }
 
     fn list_images<'a>(&'a self, filter: &'a ImageFilter) -> EngineFuture<'a, Vec<ImageSummary>> {
-        images::list(self, filter).boxed()
+        liveness::bounded(self, "listing images", liveness::answer_timeout(), images::list(self, filter))
     }
 
     fn remove_image<'a>(&'a self, name: &'a str, force: bool) -> EngineFuture<'a, Vec<ImageRemoved>> {
-        images::remove(self, name, force).boxed()
+        liveness::bounded(self, "removing an image", liveness::answer_timeout(), images::remove(self, name, force))
     }
 
     fn tag_image<'a>(&'a self, source: &'a str, target: &'a str) -> EngineFuture<'a, ()> {
-        images::tag(self, source, target).boxed()
+        liveness::bounded(self, "tagging an image", liveness::answer_timeout(), images::tag(self, source, target))
     }
 
     fn build_image<'a>(&'a self, context: ByteStream, options: &'a BuildOptions) -> EngineStream<'a, ImageMessage> {

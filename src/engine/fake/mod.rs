@@ -23,8 +23,8 @@ use state::State;
 use super::{
     ArchiveOptions, BuildOptions, ByteStream, ContainerDetails, ContainerSpec, ContainerSummary, EndpointSpec, Engine, EngineError,
     EngineEvent, EngineFuture, EngineResult, EngineStream, EngineVersion, EventFilter, ExecOutput, ExecSpec, ImageFilter, ImageInfo,
-    ImageMessage, ImageRemoved, ImageSummary, LabelFilter, LogChunk, LogOptions, NetworkInfo, NetworkSpec, PathStat, RemoveContainerOptions,
-    TopResult, VolumeInfo, VolumeSpec, WaitCondition, WaitResult,
+    ImageMessage, ImageRemoved, ImageSummary, LabelFilter, LogChunk, LogOptions, NetworkInfo, NetworkSpec, PathStat,
+    RemoveContainerOptions, TopResult, VolumeInfo, VolumeSpec, WaitCondition, WaitResult,
 };
 
 /// The fake engine. Share it as `Arc<FakeEngine>` and hand out `Arc<dyn Engine>` clones.

@@ -11,6 +11,7 @@ mod display;
 mod down;
 mod gates;
 mod images;
+mod leftovers;
 mod lifecycle;
 mod resources;
 mod up;

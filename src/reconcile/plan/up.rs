@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use super::gates::Gates;
-use super::{hard, resources, Op, PendingHash, Plan, PlanError, StepId, StepLabel, Target};
+use super::{hard, leftovers, resources, Op, PendingHash, Plan, PlanError, StepId, StepLabel, Target};
 use crate::graph::Graph;
 use crate::model::{Project, Service};
 use crate::reconcile::convert::{self, Context};
@@ -120,7 +120,10 @@ impl Up<'_> {
         let mut prereqs = self.res.for_service(self.project, s);
         prereqs.extend(self.gates.implicit(self.project, s));
 
-        let (kept, excess) = split_replicas(self.observed, &s.name, want);
+        // Replacements an interrupted `up` left are removed or adopted first.
+        let tidied = leftovers::tidy(&mut self.plan, self.project, s, self.observed.containers.iter());
+        prereqs.extend(tidied.steps.iter().copied());
+        let (kept, excess) = split_replicas(&tidied.containers, want);
         let several = want > 1 || kept.len() + excess.len() > 1;
         let subject = |n: u32| if several { format!("{} #{n}", s.name) } else { s.name.clone() };
         for c in excess {
@@ -180,8 +183,9 @@ impl Up<'_> {
                 }
                 Decision::Start(_) => {
                     kept_ids.insert(name.clone(), c.id().to_string());
-                    // A container stopped to recreate its network starts once the network is back.
-                    let after = if stopped.contains_key(&name) { prereqs.clone() } else { Vec::new() };
+                    // A container stopped to recreate its network starts once the network is back;
+                    // any other, once the leftovers of an interrupted `up` are tidied.
+                    let after = if stopped.contains_key(&name) { prereqs.clone() } else { tidied.steps.clone() };
                     starts.push((after, Target { name: name.clone(), id: Some(c.id().to_string()) }));
                 }
             }
@@ -355,12 +359,8 @@ pub fn replicas(s: &Service) -> u32 {
 
 /// The service's containers to keep (the `want` lowest numbers, one container per number) and
 /// the rest.
-fn split_replicas<'a>(
-    observed: &'a Observed,
-    service: &str,
-    want: u32,
-) -> (BTreeMap<u32, &'a ObservedContainer>, Vec<&'a ObservedContainer>) {
-    let mut mine: Vec<&ObservedContainer> = observed.containers.iter().filter(|c| c.service == service && !c.oneoff).collect();
+fn split_replicas(mine: &[ObservedContainer], want: u32) -> (BTreeMap<u32, &ObservedContainer>, Vec<&ObservedContainer>) {
+    let mut mine: Vec<&ObservedContainer> = mine.iter().collect();
     // Lowest numbers first; for a number held twice, prefer the running one.
     mine.sort_by_key(|c| (c.number == 0, c.number, !c.is_up(), c.name().to_string()));
     let mut kept = BTreeMap::new();
