@@ -114,6 +114,7 @@ impl ImageFlags {
             no_build: self.no_build,
             ensured: false,
             quiet_pull: self.quiet_pull,
+            now: 0,
         }
     }
 }

@@ -8,46 +8,7 @@
 
 use super::{Compose, ComposeError};
 use crate::model::Project;
-
-/// An image reference split as the registry sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Reference {
-    /// `docker.io/library/busybox`, `registry:5000/team/app`.
-    name: String,
-    tag: Option<String>,
-    digest: Option<String>,
-}
-
-impl Reference {
-    /// `busybox`, `busybox:1.36`, `reg:5000/a/b@sha256:...`: the short forms completed with
-    /// the default registry and `library/`, as the engine completes them.
-    fn parse(reference: &str) -> Result<Reference, String> {
-        let invalid = |why: &str| format!("invalid image reference {reference:?}: {why}");
-        let (rest, digest) = match reference.split_once('@') {
-            Some((r, d)) if d.contains(':') => (r, Some(d.to_string())),
-            Some(_) => return Err(invalid("a digest is algorithm:hex")),
-            None => (reference, None),
-        };
-        let slash = rest.rfind('/').map_or(0, |i| i + 1);
-        let (name, tag) = match rest[slash..].rfind(':') {
-            Some(i) => (&rest[..slash + i], Some(rest[slash + i + 1..].to_string())),
-            None => (rest, None),
-        };
-        if name.is_empty() || tag.as_deref() == Some("") {
-            return Err(invalid("empty name or tag"));
-        }
-        let (domain, path) = match name.split_once('/') {
-            Some((d, p)) if d.contains(['.', ':']) || d == "localhost" => (d.to_string(), p.to_string()),
-            _ => ("docker.io".to_string(), name.to_string()),
-        };
-        if path.chars().any(|c| c.is_ascii_uppercase()) {
-            return Err(invalid("repository names must be lowercase"));
-        }
-        let domain = if domain == "index.docker.io" { "docker.io".to_string() } else { domain };
-        let path = if domain == "docker.io" && !path.contains('/') { format!("library/{path}") } else { path };
-        Ok(Reference { name: format!("{domain}/{path}"), tag, digest })
-    }
-}
+use crate::registry::Reference;
 
 /// `image` pinned to the digest of its repository among `repo_digests` (the engine's
 /// `name@sha256:...` entries); `None` when none is for that repository. An image pinned
@@ -101,20 +62,6 @@ mod tests {
     use crate::engine::FakeEngine;
 
     const D: &str = "sha256:3fbc632167424a6d997e74f52b878d7cc478225cffac6bc977eedfe51c7f4e79";
-
-    #[test]
-    fn references_are_completed_as_the_engine_completes_them() {
-        let r = |s: &str| Reference::parse(s).unwrap();
-        assert_eq!(r("busybox").name, "docker.io/library/busybox");
-        assert_eq!(r("me/app:1").name, "docker.io/me/app");
-        assert_eq!(r("me/app:1").tag.as_deref(), Some("1"));
-        assert_eq!(r("localhost/app").name, "localhost/app");
-        assert_eq!(r("reg:5000/a/b:v2").name, "reg:5000/a/b");
-        assert_eq!(r("reg:5000/a/b:v2").tag.as_deref(), Some("v2"));
-        assert_eq!(r(&format!("busybox@{D}")).digest.as_deref(), Some(D));
-        assert!(Reference::parse("Busybox").is_err());
-        assert!(Reference::parse("busybox:").is_err());
-    }
 
     #[test]
     fn pins_to_the_digest_of_the_same_repository() {

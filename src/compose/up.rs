@@ -37,7 +37,8 @@ impl Compose {
         let hashes: BTreeMap<String, String> =
             project.services.values().filter(|s| targets.contains(&s.name)).map(|s| (s.name.clone(), config_hash(project, s))).collect();
         let observed = observe(self.engine.as_ref(), &project.name, Some(project), &hashes).await?;
-        let converge = plan::UpOptions { services: targets.clone(), ..opts.converge.clone() };
+        let mut converge = plan::UpOptions { services: targets.clone(), ..opts.converge.clone() };
+        converge.images.now = crate::status::time::now_secs();
         let (observed, converge) = self.ensure_images(project, &targets, observed, &hashes, converge).await?;
         let plan = plan::plan_up(project, &observed, &converge)?;
         self.execute(&project.name, &plan).await?;

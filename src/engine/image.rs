@@ -19,6 +19,9 @@ pub struct ImageInfo {
     pub size: i64,
     pub os: String,
     pub architecture: String,
+    /// When a reference was last given to the image, by a pull, a build or a tag
+    /// (`Metadata.LastTagTime`), in Unix seconds: what `pull_policy: daily` counts from.
+    pub last_tagged: Option<i64>,
 }
 
 /// One row of an image listing.
@@ -64,6 +67,9 @@ pub struct BuildOptions {
     pub platform: Option<String>,
     /// Memory limit of the RUN steps, in bytes (`build --memory`).
     pub memory: Option<i64>,
+    /// Credentials of every registry known, by credential key, for `FROM` images that need a
+    /// login (sent as `X-Registry-Config`).
+    pub registry_auths: BTreeMap<String, super::RegistryAuth>,
 }
 
 impl Default for BuildOptions {
@@ -82,6 +88,7 @@ impl Default for BuildOptions {
             cache_from: Vec::new(),
             platform: None,
             memory: None,
+            registry_auths: BTreeMap::new(),
         }
     }
 }

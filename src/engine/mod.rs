@@ -21,6 +21,7 @@ mod image;
 mod inspect;
 mod io;
 mod network;
+mod registry;
 mod volume;
 
 use std::time::Duration;
@@ -46,6 +47,7 @@ pub use io::{
     LogStream, RemoveContainerOptions, TopResult, WaitCondition, WaitResult,
 };
 pub use network::{Ipam, IpamPool, NetworkInfo, NetworkMember, NetworkSpec};
+pub use registry::RegistryAuth;
 pub use volume::{VolumeInfo, VolumeSpec};
 
 pub type EngineResult<T> = Result<T, EngineError>;
@@ -131,8 +133,18 @@ pub trait Engine: Send + Sync {
     fn tag_image<'a>(&'a self, source: &'a str, target: &'a str) -> EngineFuture<'a, ()>;
     /// Builds from a tar context; the stream ends after `Progress::ImageId` or an error.
     fn build_image<'a>(&'a self, context: ByteStream, options: &'a BuildOptions) -> EngineStream<'a, Progress>;
-    /// Pulls `reference` (`name[:tag|@digest]`, tag defaults to `latest`).
-    fn pull_image<'a>(&'a self, reference: &'a str, platform: Option<&'a str>) -> EngineStream<'a, Progress>;
-    /// Pushes `reference` (`name[:tag]`, tag defaults to `latest`) to its registry.
-    fn push_image<'a>(&'a self, reference: &'a str) -> EngineStream<'a, Progress>;
+
+    // ---- registries (pull and push; a build's credentials are `BuildOptions::registry_auths`)
+
+    /// Pulls `reference` (`name[:tag|@digest]`, tag defaults to `latest`), logging in to its
+    /// registry with `auth` when given. A registry that refuses is `Denied`.
+    fn pull_image<'a>(
+        &'a self,
+        reference: &'a str,
+        platform: Option<&'a str>,
+        auth: Option<&'a RegistryAuth>,
+    ) -> EngineStream<'a, Progress>;
+    /// Pushes `reference` (`name[:tag]`, tag defaults to `latest`) to its registry, logging in
+    /// with `auth` when given. A registry that refuses is `Denied`.
+    fn push_image<'a>(&'a self, reference: &'a str, auth: Option<&'a RegistryAuth>) -> EngineStream<'a, Progress>;
 }

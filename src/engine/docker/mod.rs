@@ -11,6 +11,7 @@ mod images;
 mod logstream;
 mod observe;
 mod ping;
+mod registry;
 mod resources;
 mod runtime;
 mod spec;
@@ -20,6 +21,7 @@ use std::time::Duration;
 use bollard::Docker;
 use futures_util::FutureExt;
 
+use super::RegistryAuth;
 use super::{
     ArchiveOptions, BuildOptions, ByteStream, ContainerDetails, ContainerSpec, ContainerSummary, EndpointSpec, Engine, EngineError,
     EngineEvent, EngineFuture, EngineResult, EngineStream, EngineVersion, EventFilter, ExecOutput, ExecSpec, ImageFilter, ImageInfo,
@@ -263,12 +265,19 @@ impl Engine for DockerEngine {
         images::build(self, context, options)
     }
 
-    fn pull_image<'a>(&'a self, reference: &'a str, platform: Option<&'a str>) -> EngineStream<'a, Progress> {
-        images::pull(self, reference, platform)
+    // ---- registries
+
+    fn pull_image<'a>(
+        &'a self,
+        reference: &'a str,
+        platform: Option<&'a str>,
+        auth: Option<&'a RegistryAuth>,
+    ) -> EngineStream<'a, Progress> {
+        registry::pull(self, reference, platform, auth)
     }
 
-    fn push_image<'a>(&'a self, reference: &'a str) -> EngineStream<'a, Progress> {
-        images::push(self, reference)
+    fn push_image<'a>(&'a self, reference: &'a str, auth: Option<&'a RegistryAuth>) -> EngineStream<'a, Progress> {
+        registry::push(self, reference, auth)
     }
 }
 

@@ -20,6 +20,7 @@ use futures_util::stream::{self, StreamExt, TryStreamExt};
 pub use state::Archive;
 use state::State;
 
+use super::RegistryAuth;
 use super::{
     ArchiveOptions, BuildOptions, ByteStream, ContainerDetails, ContainerSpec, ContainerSummary, EndpointSpec, Engine, EngineError,
     EngineEvent, EngineFuture, EngineResult, EngineStream, EngineVersion, EventFilter, ExecOutput, ExecSpec, ImageFilter, ImageInfo,
@@ -346,11 +347,18 @@ impl Engine for FakeEngine {
         stream::once(build).flatten().boxed()
     }
 
-    fn pull_image<'a>(&'a self, reference: &'a str, _platform: Option<&'a str>) -> EngineStream<'a, Progress> {
+    // ---- registries
+
+    fn pull_image<'a>(
+        &'a self,
+        reference: &'a str,
+        _platform: Option<&'a str>,
+        _auth: Option<&'a RegistryAuth>,
+    ) -> EngineStream<'a, Progress> {
         items(self.call("pull_image", reference, |s| Ok(s.pull(reference))))
     }
 
-    fn push_image<'a>(&'a self, reference: &'a str) -> EngineStream<'a, Progress> {
+    fn push_image<'a>(&'a self, reference: &'a str, _auth: Option<&'a RegistryAuth>) -> EngineStream<'a, Progress> {
         items(self.call("push_image", reference, |s| s.push(reference)))
     }
 }
