@@ -249,3 +249,41 @@ async fn parallel_pulls_fetch_a_shared_layer_once_and_show_each_layer() {
     assert!(quiet.status.success() && stderr(&quiet).is_empty(), "{}", stderr(&quiet));
     forget(&s, &[&a, &b]).await;
 }
+
+#[tokio::test]
+async fn image_digests_are_asked_of_the_registry_with_the_login() {
+    let r = registries();
+    let s = Stack::new("reg-digests", "services: {}\n").await;
+    let name = repo(&s, "pinned");
+    let image = r.private.seed(&name, "1", 1, &s.name, None);
+    s.write(&format!("services:\n  app:\n    image: {image}\n  built:\n    build: .\n"));
+    let digest = r.private.digest(&name, "1").expect("seeded");
+
+    let refused = rc(&s, &r.anonymous, None, &["config", "--resolve-image-digests"]).await;
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    let host = &r.private.host;
+    assert!(stderr(&refused).contains(&format!("cannot pin image {image} of service app")), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains(&format!("run `docker login {host}`")), "{}", stderr(&refused));
+
+    let pinned = rc(&s, &r.login, None, &["config", "--resolve-image-digests"]).await;
+    assert!(pinned.status.success(), "{}", stderr(&pinned));
+    let text = String::from_utf8_lossy(&pinned.stdout).into_owned();
+    assert!(text.contains(&format!("image: {image}@{digest}")), "the registry's digest, with no pull: {text}");
+    assert_eq!(local_id(&s, &image).await, None, "nothing was pulled");
+
+    for format in ["yaml", "json"] {
+        let ours = rc(&s, &r.login, None, &["config", "--lock-image-digests", "--format", format]).await;
+        assert!(ours.status.success(), "{}", stderr(&ours));
+        let ours = String::from_utf8_lossy(&ours.stdout).into_owned();
+        assert!(ours.contains(&format!("{image}@{digest}")), "{ours}");
+        if let Some(reference) = crate::registries::reference_binary() {
+            let mut cmd = tokio::process::Command::new(reference);
+            cmd.args(["-p", &s.name, "config", "--lock-image-digests", "--format", format])
+                .current_dir(s.dir.path())
+                .env("DOCKER_CONFIG", &r.login);
+            let theirs = cmd.output().await.expect("docker compose");
+            assert!(theirs.status.success(), "{}", stderr(&theirs));
+            assert_eq!(ours.trim_end(), String::from_utf8_lossy(&theirs.stdout).trim_end(), "{format} as Docker Compose prints it");
+        }
+    }
+}

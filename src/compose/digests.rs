@@ -1,10 +1,13 @@
-//! `config --resolve-image-digests`: each service's image pinned to the digest the engine
-//! knows for it (`RepoDigests`, set when the image was pulled from or pushed to a registry).
+//! `config --resolve-image-digests` and `--lock-image-digests`: each service's image pinned
+//! to its digest.
 //!
-//! Docker Compose asks the registry for the digest; there is none to ask here, so an image the
-//! engine holds no digest for is an error naming the service and the image, as a registry that
-//! cannot answer is an error in Docker Compose. Pinned references are written in full, as
-//! Docker Compose writes them: `docker.io/library/busybox:1.36@sha256:...`.
+//! As Docker Compose does, the registry is asked, through the engine, with the credentials
+//! `docker login` stored for it; a registry that refuses is an error saying which `docker
+//! login` to run. When the registry cannot be reached at all, the digest the engine recorded
+//! when it last pulled or pushed the image (`RepoDigests`) is used, so a project whose images
+//! were pulled still pins offline; an image with neither is an error naming the service and
+//! the image. Pinned references are written in full, as Docker Compose writes them:
+//! `docker.io/library/busybox:1.36@sha256:...`.
 
 use super::{Compose, ComposeError};
 use crate::model::Project;
@@ -31,21 +34,36 @@ impl Compose {
     pub async fn pin_image_digests(&self, project: &mut Project) -> Result<(), ComposeError> {
         for s in project.services.values_mut().filter(|s| !s.image.is_empty()) {
             let fail = |why: String| ComposeError::NoDigest { service: s.name.clone(), image: s.image.clone(), why };
-            let digests = match Reference::parse(&s.image).map_err(&fail)?.digest {
-                Some(_) => Vec::new(),
-                None => match self.engine.inspect_image(&s.image).await {
-                    Ok(info) => info.repo_digests,
-                    Err(e) if e.is_not_found() => return Err(fail("the image is not on this engine; pull it first".into())),
-                    Err(e) => return Err(e.into()),
-                },
+            let reference = Reference::parse(&s.image).map_err(&fail)?;
+            if reference.digest.is_some() {
+                s.image = pin(&s.image, &[]).map_err(&fail)?.unwrap_or_default();
+                continue;
+            }
+            let auth = self.credentials.for_image(&s.image).map_err(|e| fail(e.to_string()))?;
+            let asked = match self.engine.registry_digest(&s.image, auth.as_ref()).await {
+                Ok(digest) => {
+                    s.image = format!("{}:{}@{digest}", reference.name, reference.tag.as_deref().unwrap_or("latest"));
+                    continue;
+                }
+                Err(e) if e.is_denied() => {
+                    let login = crate::registry::login_command(&reference.domain);
+                    let why = if auth.is_some() { "refused the credentials stored for it" } else { "asks for a login" };
+                    return Err(fail(format!("{e}: registry {} {why}: run `{login}`", reference.domain)));
+                }
+                Err(e) => e,
+            };
+            let digests = match self.engine.inspect_image(&s.image).await {
+                Ok(info) => info.repo_digests,
+                Err(e) if e.is_not_found() => Vec::new(),
+                Err(e) => return Err(e.into()),
             };
             match pin(&s.image, &digests).map_err(&fail)? {
                 Some(pinned) => s.image = pinned,
                 None => {
-                    return Err(fail(
-                        "the engine knows no registry digest for it (it was built here, or never pulled from or pushed to a registry)"
-                            .into(),
-                    ))
+                    return Err(fail(format!(
+                        "the registry did not answer ({asked}), and this engine knows no registry digest for the image \
+                         (it was built here, or never pulled from or pushed to a registry)"
+                    )))
                 }
             }
         }
@@ -81,13 +99,13 @@ mod tests {
         let c = Compose::new(fake.clone());
         let mut p = crate::reconcile::testing::project(yaml);
         let e = c.pin_image_digests(&mut p).await.unwrap_err();
-        assert!(e.to_string().starts_with("cannot pin image busybox of service a to a digest: the engine knows no registry digest"), "{e}");
+        assert!(e.to_string().starts_with("cannot pin image busybox of service a to a digest: the registry did not answer"), "{e}");
         fake.set_repo_digests("busybox", &[&format!("busybox@{D}")]);
         c.pin_image_digests(&mut p).await.unwrap();
         assert_eq!(p.services["a"].image, format!("docker.io/library/busybox:latest@{D}"));
         assert_eq!(p.services["b"].image, "", "a service that only builds has no image to pin");
         let mut p = crate::reconcile::testing::project("services:\n  a:\n    image: nothere:1\n");
         let e = c.pin_image_digests(&mut p).await.unwrap_err();
-        assert!(e.to_string().contains("image nothere:1 of service a") && e.to_string().contains("not on this engine"), "{e}");
+        assert!(e.to_string().contains("image nothere:1 of service a") && e.to_string().contains("knows no registry digest"), "{e}");
     }
 }

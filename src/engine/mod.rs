@@ -147,4 +147,8 @@ pub trait Engine: Send + Sync {
     /// Pushes `reference` (`name[:tag]`, tag defaults to `latest`) to its registry, logging in
     /// with `auth` when given. A registry that refuses is `Denied`.
     fn push_image<'a>(&'a self, reference: &'a str, auth: Option<&'a RegistryAuth>) -> EngineStream<'a, Progress>;
+    /// The digest (`sha256:...`) of the manifest `reference` names in its registry, which the
+    /// engine asks with `auth` (`/distribution/{name}/json`). A registry that refuses is
+    /// `Denied`.
+    fn registry_digest<'a>(&'a self, reference: &'a str, auth: Option<&'a RegistryAuth>) -> EngineFuture<'a, String>;
 }

@@ -22,7 +22,7 @@ use super::labels;
 use super::plan::{OnFailure, Op, Plan, StepId};
 use crate::engine::{byte_stream, ArchiveOptions, Engine, EngineError, Progress, RemoveContainerOptions};
 use crate::output::{Detail, Event};
-use crate::registry::{Credentials, Reference, DOCKER_HUB};
+use crate::registry::{Credentials, Reference};
 
 /// Where progress events go (the CLI prints them through `output::event`).
 pub type EventSink = Arc<dyn Fn(&Event) + Send + Sync>;
@@ -301,7 +301,7 @@ fn refused(reference: &str, with_login: bool, err: EngineError) -> String {
         return err.to_string();
     }
     let registry = Reference::parse(reference).map(|r| r.domain).unwrap_or_default();
-    let login = if registry == DOCKER_HUB { "docker login".to_string() } else { format!("docker login {registry}") };
+    let login = crate::registry::login_command(&registry);
     let why = if with_login { "refused the credentials stored for it" } else { "asks for a login, and no credentials are stored for it" };
     format!("{err}: registry {registry} {why}: run `{login}`")
 }

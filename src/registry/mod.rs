@@ -6,4 +6,4 @@ mod credentials;
 mod reference;
 
 pub use credentials::{CredentialError, Credentials};
-pub use reference::{hostname, Reference, DOCKER_HUB, DOCKER_HUB_KEY};
+pub use reference::{hostname, login_command, Reference, DOCKER_HUB, DOCKER_HUB_KEY};

@@ -72,6 +72,15 @@ pub fn hostname(key: &str) -> &str {
     }
 }
 
+/// The `docker login` command that stores credentials for `registry` (a reference's domain).
+pub fn login_command(registry: &str) -> String {
+    if registry == DOCKER_HUB {
+        "docker login".to_string()
+    } else {
+        format!("docker login {registry}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -279,6 +279,10 @@ impl Engine for DockerEngine {
     fn push_image<'a>(&'a self, reference: &'a str, auth: Option<&'a RegistryAuth>) -> EngineStream<'a, Progress> {
         registry::push(self, reference, auth)
     }
+
+    fn registry_digest<'a>(&'a self, reference: &'a str, auth: Option<&'a RegistryAuth>) -> EngineFuture<'a, String> {
+        registry::digest(self, reference, auth).boxed()
+    }
 }
 
 /// The engine's `filters` map holding a label filter; callers add other keys.

@@ -10,7 +10,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use super::error::registry as denied;
 use super::images::split_reference;
 use super::DockerEngine;
-use crate::engine::{EngineStream, Progress, RegistryAuth};
+use crate::engine::{EngineError, EngineResult, EngineStream, Progress, RegistryAuth};
 
 /// Our credentials in bollard's form (which bollard encodes as the docker CLI does).
 fn credentials(a: &RegistryAuth) -> DockerCredentials {
@@ -60,4 +60,12 @@ pub(super) fn push<'a>(e: &'a DockerEngine, reference: &'a str, auth: Option<&'a
             Progress::Status { id: None, status: info.status.unwrap_or_default(), current: detail.current, total: detail.total }
         })
         .boxed()
+}
+
+pub(super) async fn digest(e: &DockerEngine, reference: &str, auth: Option<&RegistryAuth>) -> EngineResult<String> {
+    let inspect = e.docker.inspect_registry_image(reference, auth.map(credentials)).await.map_err(|x| denied(e.err(x)))?;
+    match inspect.descriptor.digest {
+        Some(d) if !d.is_empty() => Ok(d),
+        _ => Err(EngineError::Protocol { message: format!("the registry gave no digest for {reference}") }),
+    }
 }

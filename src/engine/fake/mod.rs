@@ -361,6 +361,13 @@ impl Engine for FakeEngine {
     fn push_image<'a>(&'a self, reference: &'a str, _auth: Option<&'a RegistryAuth>) -> EngineStream<'a, Progress> {
         items(self.call("push_image", reference, |s| s.push(reference)))
     }
+
+    /// The fake has no registry to ask.
+    fn registry_digest<'a>(&'a self, reference: &'a str, _auth: Option<&'a RegistryAuth>) -> EngineFuture<'a, String> {
+        done(self.call("registry_digest", reference, |_| {
+            Err(EngineError::Api { status: 500, message: "no registry behind the fake engine".into() })
+        }))
+    }
 }
 
 #[cfg(test)]
