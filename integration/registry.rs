@@ -287,3 +287,66 @@ async fn image_digests_are_asked_of_the_registry_with_the_login() {
         }
     }
 }
+
+#[tokio::test]
+async fn pull_flags_against_real_registries() {
+    let r = registries();
+    let s = Stack::new("reg-flags", "services: {}\n").await;
+    let open = r.open.seed(&repo(&s, "open"), "1", 1, "open", None);
+    let private = r.private.seed(&repo(&s, "private"), "1", 1, "private", None);
+    let dep = r.open.seed(&repo(&s, "dep"), "1", 1, "dep", None);
+    std::fs::write(s.dir.path().join("Dockerfile"), "FROM busybox\n").unwrap();
+    let buildable = r.open.seed(&repo(&s, "buildable"), "1", 1, "buildable", None);
+    s.write(&format!(
+        "services:\n  open:\n    image: {open}\n    depends_on: [dep]\n  private:\n    image: {private}\n  dep:\n    image: {dep}\n  app:\n    image: {buildable}\n    build: .\n"
+    ));
+
+    // Without a login the private image fails; --ignore-pull-failures pulls the rest and warns.
+    let strict = rc(&s, &r.anonymous, None, &["pull"]).await;
+    assert_eq!(strict.status.code(), Some(1), "{}", stderr(&strict));
+    forget(&s, &[&open, &dep, &buildable]).await;
+    let lenient = rc(&s, &r.anonymous, None, &["pull", "--ignore-pull-failures"]).await;
+    assert!(lenient.status.success(), "{}", stderr(&lenient));
+    assert!(stderr(&lenient).contains(&format!("docker login {}", r.private.host)), "{}", stderr(&lenient));
+    for image in [&open, &dep, &buildable] {
+        assert!(local_id(&s, image).await.is_some(), "{image} pulled");
+    }
+    assert_eq!(local_id(&s, &private).await, None);
+    forget(&s, &[&open, &dep, &buildable]).await;
+
+    // A named service alone, then with its dependencies.
+    let one = rc(&s, &r.anonymous, None, &["pull", "open"]).await;
+    assert!(one.status.success(), "{}", stderr(&one));
+    assert!(local_id(&s, &open).await.is_some() && local_id(&s, &dep).await.is_none());
+    let deps = rc(&s, &r.anonymous, None, &["pull", "--include-deps", "open"]).await;
+    assert!(deps.status.success(), "{}", stderr(&deps));
+    assert!(local_id(&s, &dep).await.is_some(), "--include-deps pulls dep");
+
+    // --ignore-buildable leaves app to its build; --policy missing skips what is there.
+    let skip = rc(&s, &r.login, None, &["pull", "--ignore-buildable"]).await;
+    assert!(skip.status.success(), "{}", stderr(&skip));
+    assert_eq!(local_id(&s, &buildable).await, None, "--ignore-buildable");
+    assert!(local_id(&s, &private).await.is_some(), "pulled with the login");
+    // The tag moves in the registry; the engine keeps the first version under it.
+    let before = local_id(&s, &open).await.expect("pulled");
+    r.open.seed(&repo(&s, "open"), "1", 1, "moved", None);
+    docker(&["tag", &before, &open], None, &r.anonymous);
+    let old_open = before.clone();
+    let before = Some(before);
+    let missing = rc(&s, &r.login, None, &["pull", "--policy", "missing", "open"]).await;
+    assert!(missing.status.success(), "{}", stderr(&missing));
+    assert_eq!(local_id(&s, &open).await, before, "--policy missing keeps the image that is there");
+    let always = rc(&s, &r.login, None, &["pull", "--policy", "always", "open"]).await;
+    assert!(always.status.success(), "{}", stderr(&always));
+    assert_ne!(local_id(&s, &open).await, before, "--policy always fetches the moved tag");
+
+    // up --pull always does the same for up.
+    let first = local_id(&s, &dep).await.expect("pulled");
+    r.open.seed(&repo(&s, "dep"), "1", 1, "dep moved", None);
+    docker(&["tag", &first, &dep], None, &r.anonymous);
+    let up = rc(&s, &r.login, None, &["up", "-d", "--pull", "always", "dep"]).await;
+    assert!(up.status.success(), "{}", stderr(&up));
+    assert_ne!(local_id(&s, &dep).await, Some(first.clone()), "up --pull always");
+    let _ = rc(&s, &r.login, None, &["down"]).await;
+    forget(&s, &[&open, &dep, &private, &buildable, &old_open, &first]).await;
+}
