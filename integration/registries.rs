@@ -40,11 +40,27 @@ pub struct Registries {
     pub anonymous: PathBuf,
 }
 
-/// What the exit hook cleans up.
-static STARTED: Mutex<(Vec<u32>, Vec<PathBuf>)> = Mutex::new((Vec::new(), Vec::new()));
+/// What the exit hook cleans up: the registries' processes, their folders, their hosts.
+#[allow(clippy::type_complexity)]
+static STARTED: Mutex<(Vec<u32>, Vec<PathBuf>, Vec<String>)> = Mutex::new((Vec::new(), Vec::new(), Vec::new()));
 
 extern "C" fn stop_registries() {
     if let Ok(started) = STARTED.lock() {
+        // The local images of these registries' repositories (tagged or left dangling by a
+        // test that failed half-way): their names hold this run's ports, so they are ours.
+        let hosts: Vec<String> = started.2.iter().map(|h| format!("{h}/")).collect();
+        let listed = Command::new("docker").args(["images", "--format", "{{.Repository}} {{.ID}}"]).output();
+        if let (false, Ok(out)) = (hosts.is_empty(), listed) {
+            let ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .filter_map(|l| l.split_once(' '))
+                .filter(|(repo, _)| hosts.iter().any(|h| repo.starts_with(h.as_str())))
+                .map(|(_, id)| id.to_string())
+                .collect();
+            if !ids.is_empty() {
+                let _ = Command::new("docker").args(["rmi", "-f"]).args(&ids).output();
+            }
+        }
         for pid in &started.0 {
             // SAFETY: sending a signal to a child this process started.
             unsafe { libc::kill(*pid as i32, libc::SIGTERM) };
@@ -123,6 +139,7 @@ fn start(root: &Path, name: &str, htpasswd: Option<&Path>) -> Result<Registry, S
     let child = keeper().spawn(Command::new("docker-registry").arg("serve").arg(&config_file).stdout(log_file).stderr(err_file))?;
     STARTED.lock().unwrap().0.push(child.id());
     let host = format!("127.0.0.1:{port}");
+    STARTED.lock().unwrap().2.push(host.clone());
     let deadline = Instant::now() + Duration::from_secs(20);
     while http_get(&host, "/v2/", None).is_err() {
         if Instant::now() > deadline {
