@@ -78,7 +78,7 @@ def seed(host, layer_mib):
     dockerfile = "FROM busybox\n" + "".join(
         f"RUN head -c {layer_mib * 1048576} /dev/urandom > /layer-{i}\n" for i in range(5))
     env = dict(os.environ, DOCKER_BUILDKIT="0")
-    r = subprocess.run(["docker", "build", "-q", "-t", image, "-"], input=dockerfile, capture_output=True, text=True, env=env)
+    r = subprocess.run(["docker", "build", "-q", "--network", "none", "-t", image, "-"], input=dockerfile, capture_output=True, text=True, env=env)
     if r.returncode != 0:
         sys.exit(f"bench: building the seed image failed: {r.stderr.strip()}")
     sh("docker", "push", image)

@@ -239,7 +239,7 @@ impl Registry {
         for i in 0..layers {
             dockerfile.push_str(&format!("RUN echo '{marker} {i}' > /layer-{i} && head -c 20000 /dev/urandom > /noise-{i}\n"));
         }
-        docker(&["build", "-q", "-t", &reference, "-"], Some(&dockerfile), &registries().login);
+        docker(&["build", "-q", "--network", "none", "-t", &reference, "-"], Some(&dockerfile), &registries().login);
         docker(&["push", &reference], None, &registries().login);
         docker(&["rmi", &reference], None, &registries().login);
         reference

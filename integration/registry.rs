@@ -126,7 +126,7 @@ async fn a_build_from_a_private_image_sends_the_login() {
     let r = registries();
     let s = Stack::new("reg-from", "services: {}\n").await;
     let base = r.private.seed(&repo(&s, "base"), "1", 1, &s.name, None);
-    std::fs::write(s.dir.path().join("Dockerfile"), format!("FROM {base}\nRUN cat /layer-0\n")).unwrap();
+    std::fs::write(s.dir.path().join("Dockerfile"), format!("FROM {base}\nLABEL org.rcompose.test.from=private\n")).unwrap();
     let built = format!("{}-app", s.name);
     s.write(&format!("services:\n  app:\n    build: .\n    image: {built}\n"));
 
@@ -144,7 +144,7 @@ async fn a_build_from_a_private_image_sends_the_login() {
 async fn push_and_build_push_reach_the_registry_with_the_login() {
     let r = registries();
     let s = Stack::new("reg-push", "services: {}\n").await;
-    std::fs::write(s.dir.path().join("Dockerfile"), format!("FROM busybox\nRUN echo {} > /id\n", s.name)).unwrap();
+    std::fs::write(s.dir.path().join("Dockerfile"), format!("FROM busybox\nLABEL org.rcompose.test.id={}\n", s.name)).unwrap();
     let (private, open) = (format!("{}/{}", r.private.host, repo(&s, "app")), format!("{}/{}", r.open.host, repo(&s, "lib")));
     let yaml = format!(
         "services:\n  app:\n    build: .\n    image: {private}:1\n    depends_on: [lib]\n  lib:\n    build: {{context: ., args: {{X: '1'}}, tags: ['{open}:extra']}}\n    image: {open}:1\n  plain:\n    image: busybox\n"
