@@ -96,10 +96,10 @@ async fn a_build_without_its_base_image_fails_cleanly() {
 async fn pulling_from_an_unreachable_registry_fails_in_the_stream() {
     let p = TestProject::new("pull").await;
     let reference = format!("127.0.0.1:1/{}:latest", p.name);
-    let pull = p.engine.pull_image(&reference, None).try_collect::<Vec<_>>();
+    let pull = p.engine.pull_image(&reference, None, None).try_collect::<Vec<_>>();
     let result = tokio::time::timeout(Duration::from_secs(60), pull).await.expect("fails in time");
     assert!(result.is_err(), "{result:?}");
-    let mut stream = p.engine.pull_image(&reference, None);
+    let mut stream = p.engine.pull_image(&reference, None, None);
     let mut saw_error = false;
     while let Some(item) = stream.next().await {
         saw_error |= item.is_err();

@@ -7,6 +7,7 @@
 
 mod cli;
 mod harness;
+mod registries;
 mod tar;
 
 mod engine_connect;
@@ -24,6 +25,7 @@ mod fields;
 mod flags;
 mod inspect_diff;
 mod progress;
+mod registry;
 mod reliability;
 mod status;
 mod takeover;

@@ -11,6 +11,7 @@ pub mod logs;
 pub mod model;
 pub mod output;
 pub mod reconcile;
+pub mod registry;
 pub mod render;
 pub mod shutdown;
 pub mod status;

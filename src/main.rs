@@ -39,8 +39,7 @@ fn main() {
 }
 
 /// The one place errors become exit codes, as Docker Compose's: a compose-file problem anywhere
-/// in the chain decides it (14, 15); a command interrupted by Ctrl-C exits 130, one that could
-/// not pull an image 18; otherwise 1.
+/// in the chain decides it (14, 15); a command interrupted by Ctrl-C exits 130; otherwise 1.
 fn exit_code(e: &anyhow::Error) -> i32 {
     if let Some(c) = e.chain().find_map(|c| c.downcast_ref::<rcompose::compose::ComposeError>()) {
         return c.exit_code();
@@ -73,7 +72,7 @@ fn usage_exit_code(e: &clap::Error) -> i32 {
 /// The name of a Docker Compose command rcompose lacks, when that is what was typed: saying
 /// so helps more than "unrecognized subcommand".
 fn missing_command(e: &clap::Error) -> Option<&str> {
-    const COMPOSE_ONLY: [&str; 9] = ["attach", "events", "exec", "push", "run", "scale", "stats", "wait", "alpha"];
+    const COMPOSE_ONLY: [&str; 8] = ["attach", "events", "exec", "run", "scale", "stats", "wait", "alpha"];
     match (e.kind(), e.get(clap::error::ContextKind::InvalidSubcommand)) {
         (clap::error::ErrorKind::InvalidSubcommand, Some(clap::error::ContextValue::String(s))) => {
             COMPOSE_ONLY.contains(&s.as_str()).then_some(s.as_str())

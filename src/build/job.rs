@@ -84,6 +84,7 @@ pub fn job(project: &Project, service: &Service, overrides: &Overrides) -> Resul
         cache_from: b.cache_from.clone(),
         platform: b.platforms.first().cloned().or_else(|| non_empty(&service.platform)),
         memory: overrides.memory,
+        registry_auths: BTreeMap::new(),
     };
     let mut tags = vec![labels::image_name(project, service)];
     tags.extend(b.tags.iter().filter(|t| !tags.contains(t)).cloned().collect::<Vec<_>>());

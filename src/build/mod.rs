@@ -72,12 +72,23 @@ impl BuildJob {
 
 /// Builds `job` and tags the result; returns the image id. Each line of the build's output
 /// goes to `output` as it arrives.
-pub async fn run(engine: &dyn Engine, job: &BuildJob, output: &(dyn Fn(&str) + Send + Sync)) -> Result<String, BuildError> {
+/// `auths` are the credentials of every known registry, for a `FROM` image that needs a login.
+pub async fn run(
+    engine: &dyn Engine,
+    job: &BuildJob,
+    auths: &std::collections::BTreeMap<String, crate::engine::RegistryAuth>,
+    output: &(dyn Fn(&str) + Send + Sync),
+) -> Result<String, BuildError> {
     let (dir, dockerfile) = (job.context.clone(), job.dockerfile.clone());
     let context = tokio::task::spawn_blocking(move || Context::scan(&dir, &dockerfile))
         .await
         .map_err(|e| BuildError::Context { path: job.context.clone(), message: format!("scanning the context failed: {e}") })??;
-    let options = BuildOptions { dockerfile: context.dockerfile.clone(), tag: job.tags.first().cloned(), ..job.options.clone() };
+    let options = BuildOptions {
+        dockerfile: context.dockerfile.clone(),
+        tag: job.tags.first().cloned(),
+        registry_auths: auths.clone(),
+        ..job.options.clone()
+    };
     let (body, context_failure) = context.into_stream();
     let mut progress = engine.build_image(body, &options);
     let mut lines = Lines::default();
@@ -166,11 +177,11 @@ mod tests {
             services: vec!["a".into(), "b".into()],
             quiet: false,
         };
-        let id = run(&fake, &job, &|_: &str| {}).await.unwrap();
+        let id = run(&fake, &job, &Default::default(), &|_: &str| {}).await.unwrap();
         assert_eq!(fake.inspect_image("p-b").await.unwrap().id, id);
         assert_eq!(fake.inspect_image("p-a").await.unwrap().id, id);
         let missing = BuildJob { dockerfile: Dockerfile::InContext("nope".into()), ..job };
-        let e = run(&fake, &missing, &|_: &str| {}).await.unwrap_err();
+        let e = run(&fake, &missing, &Default::default(), &|_: &str| {}).await.unwrap_err();
         assert!(matches!(e, BuildError::Context { .. }), "{e}");
     }
 }

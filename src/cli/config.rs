@@ -63,10 +63,15 @@ pub struct ConfigArgs {
     /// Write to this file instead of standard output
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Pin each service's image to its digest (image:tag@sha256:...), as this Docker engine
-    /// knows it from a pull or push; an image it knows no digest for is an error
+    /// Pin each service's image to its digest (image:tag@sha256:...), asked of its registry
+    /// with the credentials `docker login` stored (or, when the registry cannot be reached, as
+    /// this engine recorded it at the last pull or push)
     #[arg(long, conflicts_with = "no_interpolate")]
     pub resolve_image_digests: bool,
+    /// Print an override file that pins each service's image to its digest (found as
+    /// --resolve-image-digests finds it), to pass with -f after the project's files
+    #[arg(long, conflicts_with = "no_interpolate")]
+    pub lock_image_digests: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -99,13 +104,18 @@ pub fn run(global: &GlobalOptions, args: ConfigArgs) -> anyhow::Result<i32> {
         ConfigQuery::Models
     } else if args.environment {
         ConfigQuery::Environment
+    } else if args.lock_image_digests {
+        ConfigQuery::LockedImages(match args.format {
+            Format::Yaml => ConfigFormat::Yaml,
+            Format::Json => ConfigFormat::Json,
+        })
     } else {
         ConfigQuery::Model(match args.format {
             Format::Yaml => ConfigFormat::Yaml,
             Format::Json => ConfigFormat::Json,
         })
     };
-    let resolve = args.resolve_image_digests;
+    let resolve = args.resolve_image_digests || args.lock_image_digests;
     let pin = |p: &mut crate::model::Project| match resolve {
         false => Ok(()),
         true => session::call(global, false, |c| async move { c.pin_image_digests(p).await })

@@ -14,6 +14,7 @@ pub mod pause;
 pub mod port;
 pub mod ps;
 pub mod pull;
+pub mod push;
 pub mod restart;
 pub mod rm;
 mod session;
@@ -129,6 +130,8 @@ pub enum Command {
     Build(build::BuildArgs),
     /// Pull the images of services
     Pull(pull::PullArgs),
+    /// Push the images of services that build them
+    Push(push::PushArgs),
     /// Start existing containers
     Start(start::StartArgs),
     /// Stop running containers
@@ -234,7 +237,7 @@ impl Command {
     fn shows_progress(&self) -> bool {
         use Command::*;
         match self {
-            Up(_) | Down(_) | Create(_) | Build(_) | Pull(_) | Start(_) | Stop(_) | Restart(_) | Rm(_) | Kill(_) | Pause(_)
+            Up(_) | Down(_) | Create(_) | Build(_) | Pull(_) | Push(_) | Start(_) | Stop(_) | Restart(_) | Rm(_) | Kill(_) | Pause(_)
             | Unpause(_) | Watch(_) | Cp(_) => true,
             Config(_) | Ps(_) | Logs(_) | Images(_) | Volumes(_) | Port(_) | Top(_) | Ls(_) | Version(_) => false,
         }
@@ -249,6 +252,7 @@ fn run_command(cli: Cli) -> anyhow::Result<i32> {
         Command::Create(args) => create::run(&cli.global, args),
         Command::Build(args) => build::run(&cli.global, args),
         Command::Pull(args) => pull::run(&cli.global, args),
+        Command::Push(args) => push::run(&cli.global, args),
         Command::Start(args) => start::run(&cli.global, args),
         Command::Stop(args) => stop::run(&cli.global, args),
         Command::Restart(args) => restart::run(&cli.global, args),

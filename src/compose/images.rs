@@ -34,6 +34,17 @@ pub struct PullOptions {
     pub pull: plan::PullOptions,
 }
 
+/// What `push` pushes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PushOptions {
+    /// Services whose images to push; empty for all.
+    pub services: Vec<String>,
+    /// Also push the images of what the named services depend on (`--include-deps`).
+    pub include_deps: bool,
+    /// A failed push is a warning (`--ignore-push-failures`).
+    pub ignore_failures: bool,
+}
+
 /// What `--builder NAME` gets: `default` is the engine's own builder, which builds here too;
 /// any other name is a buildx builder, which is not used (rcompose talks to the engine's
 /// classic builder only), and the user is told so rather than left to guess.
@@ -70,6 +81,18 @@ impl Compose {
         }
         let observed = observe(self.engine.as_ref(), &project.name, Some(project), &BTreeMap::new()).await?;
         let plan = plan::plan_pull(project, &observed, &services, &opts.pull);
+        self.execute(&project.name, &plan).await?;
+        Ok(plan)
+    }
+
+    /// Pushes the images of the selected services that build them and name them, to their
+    /// registries.
+    pub async fn push(&self, project: &Project, opts: &PushOptions) -> Result<Plan, ComposeError> {
+        let mut services = self.known(project, &opts.services)?;
+        if opts.include_deps && !services.is_empty() {
+            services = crate::graph::Graph::new(project).with_dependencies(&opts.services);
+        }
+        let plan = plan::plan_push(project, &services, opts.ignore_failures);
         self.execute(&project.name, &plan).await?;
         Ok(plan)
     }

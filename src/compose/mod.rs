@@ -27,13 +27,14 @@ use crate::reconcile::execute::{DetailSink, EventSink, Executor, Outcome};
 use crate::reconcile::health::NotReady;
 use crate::reconcile::plan::{Op, Plan};
 use crate::reconcile::PlanError;
+use crate::registry::Credentials;
 
 pub use crate::reconcile::plan::{Recreate, RemoveImages};
 pub use attach::{AttachEvent, Attached, StopReason};
 pub use cascade::{AttachOptions, OnExit};
 pub use cp::{paths as copy_paths, CopyError, CopyOptions, CopyStdio};
 pub use down::DownOptions;
-pub use images::{BuildOptions, PullOptions};
+pub use images::{BuildOptions, PullOptions, PushOptions};
 pub use lifecycle::RmOptions;
 pub use project::{load_project, name_only};
 pub use up::UpOptions;
@@ -58,6 +59,8 @@ pub struct Compose {
     /// Where the output lines of builds and pulls go.
     pub details: DetailSink,
     pub warn: WarnSink,
+    /// The registry credentials `docker login` stored, for pulls, pushes and builds.
+    pub credentials: Arc<Credentials>,
 }
 
 /// Why a command failed.
@@ -74,10 +77,9 @@ pub enum ComposeError {
     NoSuchService(String),
     #[error("cannot attach to services not included in up: {0}")]
     NotAttachable(String),
-    /// Steps failed; one message per failure, and one for what was left undone. `pull` is
-    /// set when an image could not be pulled (Docker Compose exits 18 then).
+    /// Steps failed; one message per failure, and one for what was left undone.
     #[error("{}", .messages.join("\n"))]
-    Failed { messages: Vec<String>, pull: bool },
+    Failed { messages: Vec<String> },
     #[error("canceled")]
     Interrupted,
     /// `start` found no container (of a named service, or of the whole project).
@@ -106,6 +108,7 @@ impl Compose {
             events: Arc::new(|_: &Event| {}),
             details: Arc::new(|_: &crate::output::Detail| {}),
             warn: Arc::new(|_: &str| {}),
+            credentials: Arc::new(Credentials::from_env()),
         }
     }
 
@@ -143,6 +146,7 @@ impl Compose {
             events: self.events.clone(),
             details: self.details.clone(),
             cancel: self.cancel.clone(),
+            credentials: self.credentials.clone(),
         };
         let outcome = executor.run(plan).await;
         self.warn_all(&outcome.warnings);
@@ -183,17 +187,15 @@ fn check(plan: &Plan, outcome: &Outcome, cancelled: bool) -> Result<(), ComposeE
             messages.push(format!("not {verb}: {} ({why})", names.join(", ")));
         }
     }
-    let pull = outcome.failures.iter().any(|f| matches!(plan.steps[f.step].op, Op::PullImage { .. }));
-    Err(ComposeError::Failed { messages, pull })
+    Err(ComposeError::Failed { messages })
 }
 
 impl ComposeError {
-    /// The exit code of a command that failed this way, as Docker Compose's: 130 when
-    /// interrupted, 18 when an image could not be pulled, else 1.
+    /// The exit code of a command that failed this way, as Docker Compose 2.40's: 130 when
+    /// interrupted, else 1 (an image that could not be pulled included; 2.26 exited 18).
     pub fn exit_code(&self) -> i32 {
         match self {
             ComposeError::Interrupted => 130,
-            ComposeError::Failed { pull: true, .. } => 18,
             _ => 1,
         }
     }

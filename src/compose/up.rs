@@ -39,7 +39,8 @@ impl Compose {
         // Held until the plan is carried out: a concurrent run observes what this one made.
         let lock = self.lock(&project.name).await?;
         let observed = observe(self.engine.as_ref(), &project.name, Some(project), &hashes).await?;
-        let converge = plan::UpOptions { services: targets.clone(), ..opts.converge.clone() };
+        let mut converge = plan::UpOptions { services: targets.clone(), ..opts.converge.clone() };
+        converge.images.now = crate::status::time::now_secs();
         let (observed, converge) = self.ensure_images(project, &targets, observed, &hashes, converge).await?;
         let plan = plan::plan_up(project, &observed, &converge)?;
         self.execute(&project.name, &plan).await?;

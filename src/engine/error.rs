@@ -46,6 +46,11 @@ pub enum EngineError {
     #[error("{message}")]
     Stream { message: String },
 
+    /// A registry refused the engine's request for want of valid credentials (no login, a
+    /// wrong password, no right to the repository). The message is the engine's.
+    #[error("{message}")]
+    Denied { message: String },
+
     /// The request cannot be expressed to this engine (too old an API, or an option the
     /// adapter cannot send).
     #[error("not supported by the engine: {message}")]
@@ -83,6 +88,10 @@ impl EngineError {
 
     pub fn is_conflict(&self) -> bool {
         matches!(self, EngineError::Conflict { .. })
+    }
+
+    pub fn is_denied(&self) -> bool {
+        matches!(self, EngineError::Denied { .. })
     }
 
     pub fn is_unavailable(&self) -> bool {

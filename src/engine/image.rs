@@ -20,8 +20,17 @@ pub struct ImageInfo {
     pub os: String,
     pub architecture: String,
     pub variant: String,
-    /// When the image was last tagged (RFC 3339), if the engine says.
+    /// When a reference was last given to the image, by a pull, a build or a tag
+    /// (`Metadata.LastTagTime`, RFC 3339), if the engine says: what `pull_policy: daily`
+    /// counts from ([`ImageInfo::last_tagged`]) and `images` shows.
     pub last_tag_time: Option<String>,
+}
+
+impl ImageInfo {
+    /// [`ImageInfo::last_tag_time`] in Unix seconds.
+    pub fn last_tagged(&self) -> Option<i64> {
+        self.last_tag_time.as_deref()?.parse::<jiff::Timestamp>().ok().map(|t| t.as_second())
+    }
 }
 
 /// One row of an image listing.
@@ -67,6 +76,9 @@ pub struct BuildOptions {
     pub platform: Option<String>,
     /// Memory limit of the RUN steps, in bytes (`build --memory`).
     pub memory: Option<i64>,
+    /// Credentials of every registry known, by credential key, for `FROM` images that need a
+    /// login (sent as `X-Registry-Config`).
+    pub registry_auths: BTreeMap<String, super::RegistryAuth>,
 }
 
 impl Default for BuildOptions {
@@ -85,6 +97,7 @@ impl Default for BuildOptions {
             cache_from: Vec::new(),
             platform: None,
             memory: None,
+            registry_auths: BTreeMap::new(),
         }
     }
 }

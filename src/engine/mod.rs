@@ -21,6 +21,7 @@ mod image;
 mod inspect;
 mod io;
 mod network;
+mod registry;
 mod volume;
 
 use std::time::Duration;
@@ -46,6 +47,7 @@ pub use io::{
     LogStream, PathKind, PathStat, RemoveContainerOptions, TopResult, WaitCondition, WaitResult,
 };
 pub use network::{Ipam, IpamPool, NetworkInfo, NetworkMember, NetworkSpec};
+pub use registry::RegistryAuth;
 pub use volume::{VolumeInfo, VolumeSpec};
 
 pub type EngineResult<T> = Result<T, EngineError>;
@@ -142,8 +144,22 @@ pub trait Engine: Send + Sync {
     fn tag_image<'a>(&'a self, source: &'a str, target: &'a str) -> EngineFuture<'a, ()>;
     /// Builds from a tar context; the stream ends after `ImageMessage::ImageId` or an error.
     fn build_image<'a>(&'a self, context: ByteStream, options: &'a BuildOptions) -> EngineStream<'a, ImageMessage>;
-    /// Pulls `reference` (`name[:tag|@digest]`, tag defaults to `latest`).
-    fn pull_image<'a>(&'a self, reference: &'a str, platform: Option<&'a str>) -> EngineStream<'a, ImageMessage>;
-    /// Pushes `reference` (`name[:tag]`, tag defaults to `latest`) to its registry.
-    fn push_image<'a>(&'a self, reference: &'a str) -> EngineStream<'a, ImageMessage>;
+
+    // ---- registries (pull and push; a build's credentials are `BuildOptions::registry_auths`)
+
+    /// Pulls `reference` (`name[:tag|@digest]`, tag defaults to `latest`), logging in to its
+    /// registry with `auth` when given. A registry that refuses is `Denied`.
+    fn pull_image<'a>(
+        &'a self,
+        reference: &'a str,
+        platform: Option<&'a str>,
+        auth: Option<&'a RegistryAuth>,
+    ) -> EngineStream<'a, ImageMessage>;
+    /// Pushes `reference` (`name[:tag]`, tag defaults to `latest`) to its registry, logging in
+    /// with `auth` when given. A registry that refuses is `Denied`.
+    fn push_image<'a>(&'a self, reference: &'a str, auth: Option<&'a RegistryAuth>) -> EngineStream<'a, ImageMessage>;
+    /// The digest (`sha256:...`) of the manifest `reference` names in its registry, which the
+    /// engine asks with `auth` (`/distribution/{name}/json`). A registry that refuses is
+    /// `Denied`.
+    fn registry_digest<'a>(&'a self, reference: &'a str, auth: Option<&'a RegistryAuth>) -> EngineFuture<'a, String>;
 }

@@ -22,6 +22,7 @@ use super::labels;
 use super::plan::{OnFailure, Op, Plan, StepId};
 use crate::engine::{byte_stream, ArchiveOptions, Engine, EngineError, ImageMessage, RemoveContainerOptions};
 use crate::output::{Detail, Event};
+use crate::registry::{Credentials, Reference};
 
 /// Where progress events go (the CLI prints them through `output::event`).
 pub type EventSink = Arc<dyn Fn(&Event) + Send + Sync>;
@@ -39,6 +40,8 @@ pub struct Executor {
     pub events: EventSink,
     pub details: DetailSink,
     pub cancel: CancellationToken,
+    /// The registry credentials pulls, pushes and builds log in with.
+    pub credentials: Arc<Credentials>,
 }
 
 /// A step that failed.
@@ -263,7 +266,8 @@ impl Executor {
                         (self.details)(&Detail { name: name.clone(), text: line.to_string() })
                     }
                 };
-                let id = crate::build::run(e, job, &output).await.map_err(|err| err.to_string())?;
+                let auths = self.credentials.all().map_err(|err| err.to_string())?;
+                let id = crate::build::run(e, job, &auths, &output).await.map_err(|err| err.to_string())?;
                 let mut known = images.lock().expect("never poisoned");
                 for tag in &job.tags {
                     known.insert(tag.clone(), id.clone());
@@ -319,23 +323,33 @@ impl Executor {
         r.map_err(|err| err.to_string())
     }
 
-    /// Pulls `reference`, passing on each layer's changes of status (not every byte count)
-    /// unless `quiet`.
+    /// Pulls `reference` with its registry's credentials, passing on each layer's changes of
+    /// status (not every byte count) unless `quiet`.
     async fn pull(&self, reference: &str, quiet: bool) -> Result<(), String> {
-        self.relay(reference, self.engine.pull_image(reference, None), quiet).await
+        let auth = self.credentials.for_image(reference).map_err(|err| err.to_string())?;
+        let progress = self.engine.pull_image(reference, None, auth.as_ref());
+        self.relay(reference, progress, quiet).await.map_err(|err| refused(reference, auth.is_some(), err))
     }
 
-    /// Pushes `reference`, passing on each layer's changes of status.
+    /// Pushes `reference` with its registry's credentials, passing on each layer's changes of
+    /// status.
     async fn push(&self, reference: &str) -> Result<(), String> {
-        self.relay(reference, self.engine.push_image(reference), false).await
+        let auth = self.credentials.for_image(reference).map_err(|err| err.to_string())?;
+        let progress = self.engine.push_image(reference, auth.as_ref());
+        self.relay(reference, progress, false).await.map_err(|err| refused(reference, auth.is_some(), err))
     }
 
     /// Reads a pull or push stream to its end, passing on each layer's changes of status
     /// unless `quiet`; the stream's error is the step's.
-    async fn relay(&self, reference: &str, mut progress: crate::engine::EngineStream<'_, ImageMessage>, quiet: bool) -> Result<(), String> {
+    async fn relay(
+        &self,
+        reference: &str,
+        mut progress: crate::engine::EngineStream<'_, ImageMessage>,
+        quiet: bool,
+    ) -> Result<(), EngineError> {
         let mut last: HashMap<Option<String>, String> = HashMap::new();
         while let Some(item) = progress.next().await {
-            let text = match item.map_err(|err| err.to_string())? {
+            let text = match item? {
                 ImageMessage::Status { id, status, .. } if last.get(&id) != Some(&status) => {
                     last.insert(id.clone(), status.clone());
                     id.map_or(status.clone(), |id| format!("{id}: {status}"))
@@ -349,6 +363,18 @@ impl Executor {
         }
         Ok(())
     }
+}
+
+/// A pull's or push's error; when the registry refused, it also says which registry and how
+/// to log in to it (`with_login`: credentials were sent, and were refused).
+fn refused(reference: &str, with_login: bool, err: EngineError) -> String {
+    if !err.is_denied() {
+        return err.to_string();
+    }
+    let registry = Reference::parse(reference).map(|r| r.domain).unwrap_or_default();
+    let login = crate::registry::login_command(&registry);
+    let why = if with_login { "refused the credentials stored for it" } else { "asks for a login, and no credentials are stored for it" };
+    format!("{err}: registry {registry} {why}: run `{login}`")
 }
 
 /// Writes `files` into container `id` through the archive endpoint: one archive for the files

@@ -27,6 +27,9 @@ pub struct Observed {
     /// The `VOLUME` paths of the images present, by reference: a recreated container keeps
     /// the volumes its predecessor had there.
     pub image_volumes: BTreeMap<String, Vec<String>>,
+    /// When each image present was last pulled, built or tagged (Unix seconds), by reference,
+    /// where the engine says: what `pull_policy: daily` and the like count from.
+    pub image_tagged: BTreeMap<String, i64>,
     /// The API version spoken with the engine (`None`: unknown, every feature allowed).
     pub api_version: Option<(usize, usize)>,
 }
@@ -90,13 +93,13 @@ pub async fn observe(
     hashes: &BTreeMap<String, String>,
 ) -> EngineResult<Observed> {
     let filter = LabelFilter::new().eq(labels::PROJECT, name);
-    let (containers, networks, volumes, (images, image_volumes)) = futures_util::try_join!(
+    let (containers, networks, volumes, (images, image_volumes, image_tagged)) = futures_util::try_join!(
         containers(engine, &filter, hashes),
         networks(engine, &filter, project),
         volumes(engine, &filter, project),
         images(engine, project),
     )?;
-    Ok(Observed { containers, networks, volumes, images, image_volumes, api_version: Some(engine.api_version()) })
+    Ok(Observed { containers, networks, volumes, images, image_volumes, image_tagged, api_version: Some(engine.api_version()) })
 }
 
 async fn containers(engine: &dyn Engine, filter: &LabelFilter, hashes: &BTreeMap<String, String>) -> EngineResult<Vec<ObservedContainer>> {
@@ -141,7 +144,7 @@ async fn volumes(engine: &dyn Engine, filter: &LabelFilter, project: Option<&Pro
 }
 
 /// The images' ids, and the `VOLUME`s of those present.
-type Images = (BTreeMap<String, Option<String>>, BTreeMap<String, Vec<String>>);
+type Images = (BTreeMap<String, Option<String>>, BTreeMap<String, Vec<String>>, BTreeMap<String, i64>);
 
 async fn images(engine: &dyn Engine, project: Option<&Project>) -> EngineResult<Images> {
     let Some(project) = project else { return Ok(Images::default()) };
@@ -153,6 +156,9 @@ async fn images(engine: &dyn Engine, project: Option<&Project>) -> EngineResult<
     for (r, info) in refs.into_iter().zip(found) {
         if let Some(info) = &info {
             out.1.insert(r.clone(), info.volumes.clone());
+            if let Some(t) = info.last_tagged() {
+                out.2.insert(r.clone(), t);
+            }
         }
         out.0.insert(r, info.map(|i| i.id));
     }

@@ -27,6 +27,9 @@ pub enum ConfigQuery {
     Models,
     /// `--environment`: the variables interpolation sees, `KEY=value`, sorted.
     Environment,
+    /// `--lock-image-digests`: an override file pinning each service's image (the project's
+    /// images are pinned by the `adjust` step).
+    LockedImages(ConfigFormat),
 }
 
 /// Loads the project and renders the query. Returns the text and the loader's warnings.
@@ -72,7 +75,7 @@ pub fn render_with(
             loader::profiles::prune_unused(&mut project);
         }
     }
-    if let ConfigQuery::Model(_) = query {
+    if let ConfigQuery::Model(_) | ConfigQuery::LockedImages(_) = query {
         adjust(&mut project)?;
     }
     let text = match query {
@@ -93,8 +96,36 @@ pub fn render_with(
             vars.sort();
             lines(vars)
         }
+        ConfigQuery::LockedImages(format) => json_text(locked_images(&project, *format), *format),
     };
     Ok((text, loaded.warnings))
+}
+
+/// The override file `--lock-image-digests` prints, shaped as Docker Compose prints it: each
+/// service with its (pinned) image, or nothing for one that only builds; JSON also carries the
+/// empty project name and the nil `command` and `entrypoint` of Go's zero service.
+fn locked_images(project: &Project, format: ConfigFormat) -> Json {
+    let services = project
+        .services
+        .values()
+        .map(|s| {
+            let mut service = serde_json::Map::new();
+            if format == ConfigFormat::Json {
+                service.insert("command".into(), Json::Null);
+                service.insert("entrypoint".into(), Json::Null);
+            }
+            if !s.image.is_empty() {
+                service.insert("image".into(), Json::String(s.image.clone()));
+            }
+            (s.name.clone(), Json::Object(service))
+        })
+        .collect();
+    let mut top = serde_json::Map::new();
+    if format == ConfigFormat::Json {
+        top.insert("name".into(), Json::String(String::new()));
+    }
+    top.insert("services".into(), Json::Object(services));
+    Json::Object(top)
 }
 
 /// `service hash` lines, sorted by service, for `*` or a comma-separated list of services.

@@ -18,6 +18,20 @@ pub(super) fn convert(host: &str, e: Bollard) -> EngineError {
     }
 }
 
+/// A pull's or push's failure, as `Denied` when the registry refused the credentials: the
+/// engine reports that as a 500 or a stream error whose text is the registry's, so the text
+/// is all there is to tell it by.
+pub(super) fn registry(e: EngineError) -> EngineError {
+    const REFUSALS: &[&str] =
+        &["no basic auth credentials", "unauthorized", "authentication required", "access denied", "access to the resource is denied"];
+    match e {
+        EngineError::Api { message, .. } | EngineError::Stream { message } if REFUSALS.iter().any(|r| message.contains(r)) => {
+            EngineError::Denied { message }
+        }
+        other => other,
+    }
+}
+
 fn is_connect_io(e: &std::io::Error) -> bool {
     use std::io::ErrorKind::*;
     matches!(e.kind(), ConnectionRefused | NotFound | PermissionDenied | ConnectionReset)
@@ -49,6 +63,15 @@ mod tests {
         assert!(convert("h", e(409)).is_conflict());
         assert!(matches!(convert("h", e(304)), EngineError::NotModified { .. }));
         assert!(matches!(convert("h", e(500)), EngineError::Api { status: 500, .. }));
+    }
+
+    #[test]
+    fn refused_credentials_are_denied() {
+        let no_login = EngineError::Api { status: 500, message: "Head \"http://r/v2/a/manifests/1\": no basic auth credentials".into() };
+        assert!(registry(no_login).is_denied());
+        assert!(registry(EngineError::Stream { message: "unauthorized: authentication required".into() }).is_denied());
+        let missing = EngineError::Api { status: 404, message: "manifest unknown".into() };
+        assert!(!registry(missing).is_denied());
     }
 
     #[test]

@@ -47,7 +47,7 @@ pub(super) async fn tag(e: &DockerEngine, source: &str, target: &str) -> EngineR
 }
 
 /// `registry:5000/a/b:tag` into (`registry:5000/a/b`, `tag`); the tag defaults to `latest`.
-fn split_reference(reference: &str) -> (&str, &str) {
+pub(super) fn split_reference(reference: &str) -> (&str, &str) {
     match reference.rsplit_once(':') {
         Some((repo, tag)) if !tag.contains('/') => (repo, tag),
         _ => (reference, "latest"),
@@ -82,7 +82,7 @@ pub(super) fn build<'a>(e: &'a DockerEngine, context: ByteStream, o: &'a BuildOp
     if more.is_empty() {
         return e
             .docker
-            .build_image(options, None, body)
+            .build_image(options, super::registry::credentials_map(&o.registry_auths), body)
             .map_err(|x| e.err(x))
             .map_ok(|info| stream::iter(build_progress(info).into_iter().map(Ok)))
             .try_flatten()
@@ -102,9 +102,10 @@ pub(super) fn build<'a>(e: &'a DockerEngine, context: ByteStream, o: &'a BuildOp
         req
     });
     let host = e.host.clone();
+    let credentials = super::registry::credentials_map(&o.registry_auths);
     let (tx, rx) = tokio::sync::mpsc::channel(64);
     let task = tokio::spawn(async move {
-        let mut items = docker.build_image(options, None, body);
+        let mut items = docker.build_image(options, credentials, body);
         while let Some(item) = items.next().await {
             let batch = match item {
                 Ok(info) => build_progress(info).into_iter().map(Ok).collect(),
@@ -165,35 +166,6 @@ fn build_progress(info: BuildInfo) -> Vec<ImageMessage> {
         out.push(ImageMessage::ImageId(id));
     }
     out
-}
-
-pub(super) fn pull<'a>(e: &'a DockerEngine, reference: &'a str, platform: Option<&'a str>) -> EngineStream<'a, ImageMessage> {
-    let options = q::CreateImageOptions {
-        from_image: Some(reference.to_string()),
-        platform: platform.unwrap_or_default().to_string(),
-        ..Default::default()
-    };
-    e.docker
-        .create_image(Some(options), None, None)
-        .map_err(|x| e.err(x))
-        .map_ok(|info| {
-            let detail = info.progress_detail.unwrap_or_default();
-            ImageMessage::Status { id: info.id, status: info.status.unwrap_or_default(), current: detail.current, total: detail.total }
-        })
-        .boxed()
-}
-
-pub(super) fn push<'a>(e: &'a DockerEngine, reference: &'a str) -> EngineStream<'a, ImageMessage> {
-    let (repo, tag) = split_reference(reference);
-    let options = q::PushImageOptions { tag: Some(tag.to_string()), ..Default::default() };
-    e.docker
-        .push_image(repo, Some(options), None)
-        .map_err(|x| e.err(x))
-        .map_ok(|info| {
-            let detail = info.progress_detail.unwrap_or_default();
-            ImageMessage::Status { id: None, status: info.status.unwrap_or_default(), current: detail.current, total: detail.total }
-        })
-        .boxed()
 }
 
 pub(super) fn image(i: wire::ImageInspect) -> ImageInfo {

@@ -12,6 +12,7 @@ mod images;
 mod liveness;
 mod logstream;
 mod ping;
+mod registry;
 mod resources;
 mod runtime;
 mod spec;
@@ -22,6 +23,7 @@ use std::time::Duration;
 use bollard::Docker;
 use futures_util::FutureExt;
 
+use super::RegistryAuth;
 use super::{
     ArchiveOptions, BuildOptions, ByteStream, ContainerDetails, ContainerSpec, ContainerSummary, EndpointSpec, Engine, EngineError,
     EngineEvent, EngineFuture, EngineResult, EngineStream, EngineVersion, EventFilter, ExecOutput, ExecSpec, ImageFilter, ImageInfo,
@@ -297,12 +299,23 @@ impl Engine for DockerEngine {
         images::build(self, context, options)
     }
 
-    fn pull_image<'a>(&'a self, reference: &'a str, platform: Option<&'a str>) -> EngineStream<'a, ImageMessage> {
-        images::pull(self, reference, platform)
+    // ---- registries
+
+    fn pull_image<'a>(
+        &'a self,
+        reference: &'a str,
+        platform: Option<&'a str>,
+        auth: Option<&'a RegistryAuth>,
+    ) -> EngineStream<'a, ImageMessage> {
+        registry::pull(self, reference, platform, auth)
     }
 
-    fn push_image<'a>(&'a self, reference: &'a str) -> EngineStream<'a, ImageMessage> {
-        images::push(self, reference)
+    fn push_image<'a>(&'a self, reference: &'a str, auth: Option<&'a RegistryAuth>) -> EngineStream<'a, ImageMessage> {
+        registry::push(self, reference, auth)
+    }
+
+    fn registry_digest<'a>(&'a self, reference: &'a str, auth: Option<&'a RegistryAuth>) -> EngineFuture<'a, String> {
+        registry::digest(self, reference, auth).boxed()
     }
 }
 

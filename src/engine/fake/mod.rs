@@ -20,6 +20,7 @@ use futures_util::stream::{self, StreamExt, TryStreamExt};
 pub use state::Archive;
 use state::State;
 
+use super::RegistryAuth;
 use super::{
     ArchiveOptions, BuildOptions, ByteStream, ContainerDetails, ContainerSpec, ContainerSummary, EndpointSpec, Engine, EngineError,
     EngineEvent, EngineFuture, EngineResult, EngineStream, EngineVersion, EventFilter, ExecOutput, ExecSpec, ImageFilter, ImageInfo,
@@ -385,12 +386,26 @@ impl Engine for FakeEngine {
         stream::once(build).flatten().boxed()
     }
 
-    fn pull_image<'a>(&'a self, reference: &'a str, _platform: Option<&'a str>) -> EngineStream<'a, ImageMessage> {
+    // ---- registries
+
+    fn pull_image<'a>(
+        &'a self,
+        reference: &'a str,
+        _platform: Option<&'a str>,
+        _auth: Option<&'a RegistryAuth>,
+    ) -> EngineStream<'a, ImageMessage> {
         items(self.call("pull_image", reference, |s| Ok(s.pull(reference))))
     }
 
-    fn push_image<'a>(&'a self, reference: &'a str) -> EngineStream<'a, ImageMessage> {
+    fn push_image<'a>(&'a self, reference: &'a str, _auth: Option<&'a RegistryAuth>) -> EngineStream<'a, ImageMessage> {
         items(self.call("push_image", reference, |s| s.push(reference)))
+    }
+
+    /// The fake has no registry to ask.
+    fn registry_digest<'a>(&'a self, reference: &'a str, _auth: Option<&'a RegistryAuth>) -> EngineFuture<'a, String> {
+        done(self.call("registry_digest", reference, |_| {
+            Err(EngineError::Api { status: 500, message: "no registry behind the fake engine".into() })
+        }))
     }
 }
 

@@ -168,7 +168,7 @@ async fn images_build_tag_pull_and_remove() {
     let removed = fake.remove_image("app:1", false).await.unwrap();
     assert_eq!(removed, [ImageRemoved::Untagged("app:1".into()), ImageRemoved::Deleted(built.id)]);
     assert!(fake.inspect_image("redis").await.unwrap_err().is_not_found());
-    fake.pull_image("redis", None).try_collect::<Vec<_>>().await.unwrap();
+    fake.pull_image("redis", None, None).try_collect::<Vec<_>>().await.unwrap();
     assert_eq!(fake.inspect_image("redis:latest").await.unwrap().repo_tags, ["redis:latest"]);
 }
 

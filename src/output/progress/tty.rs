@@ -51,8 +51,9 @@ pub struct Tty<W> {
     out: W,
     width: fn() -> usize,
     lines: Vec<Line>,
-    /// The latest output line of each source, in order of first appearance.
-    details: Vec<(String, String)>,
+    /// The latest output line of each source (or of each layer of a pull: the key), in order
+    /// of first appearance: (key, source, text).
+    details: Vec<(String, String, String)>,
     /// How many lines under the header the last frame of this block wrote; `None` before
     /// its first frame.
     drawn: Option<usize>,
@@ -93,7 +94,7 @@ impl<W: Write> Tty<W> {
         for line in &self.lines {
             frame.push_str(&line_text(line, column, width, now));
         }
-        for (source, text) in &self.details {
+        for (_, source, text) in &self.details {
             let text = format!("   [{source}] {text}");
             frame.extend(text.chars().take(width.saturating_sub(1)));
             frame.push('\n');
@@ -141,9 +142,16 @@ impl<W: Write + Send> Render for Tty<W> {
 
     fn detail(&mut self, d: &Detail, _now: Duration) {
         let text: String = d.text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-        match self.details.iter_mut().find(|(source, _)| *source == d.name) {
-            Some(entry) => entry.1 = text,
-            None => self.details.push((d.name.clone(), text)),
+        // A pull's or push's layer lines (`4eb94e9492c6: Downloading`) each keep a line of their
+        // own, as Docker Compose shows each layer under its image; other output keeps one line
+        // per source, its latest.
+        let key = match layer_of(&text) {
+            Some(layer) => format!("{} {layer}", d.name),
+            None => d.name.clone(),
+        };
+        match self.details.iter_mut().find(|(k, _, _)| *k == key) {
+            Some(entry) => entry.2 = text,
+            None => self.details.push((key, d.name.clone(), text)),
         }
     }
 
@@ -161,6 +169,12 @@ impl<W: Write + Send> Render for Tty<W> {
     fn live(&self) -> bool {
         !self.lines.is_empty() || !self.details.is_empty()
     }
+}
+
+/// The layer a pull or push line is about: its short id, 12 hex digits before `: `.
+fn layer_of(text: &str) -> Option<&str> {
+    let (id, _) = text.split_once(": ")?;
+    (id.len() == 12 && id.bytes().all(|b| b.is_ascii_hexdigit())).then_some(id)
 }
 
 fn paint(color: &str, text: &str) -> String {
@@ -287,5 +301,21 @@ mod tests {
             frames(&t)[all.len()..].starts_with("\x1b[1A\x1b[1A\x1b[1A\x1b[0G"),
             "up over the header, the resource and the output line"
         );
+    }
+
+    #[test]
+    fn each_layer_of_a_pull_keeps_a_line() {
+        let mut t = Tty::new(Vec::new(), || 80);
+        t.event(&ev("Image", "reg:5000/app:1", "Pulling"), ms(0));
+        for text in ["1: Pulling from app", "4eb94e9492c6: Pulling fs layer", "0a1b2c3d4e5f: Pulling fs layer", "4eb94e9492c6: Downloading"]
+        {
+            t.detail(&Detail { name: "reg:5000/app:1".into(), text: text.into() }, ms(1));
+        }
+        t.tick(ms(2));
+        let all = frames(&t);
+        assert!(all.contains("[reg:5000/app:1] 1: Pulling from app\n"), "{all:?}");
+        assert!(all.contains("[reg:5000/app:1] 4eb94e9492c6: Downloading\n"), "{all:?}");
+        assert!(all.contains("[reg:5000/app:1] 0a1b2c3d4e5f: Pulling fs layer\n"), "{all:?}");
+        assert!(!all.contains("4eb94e9492c6: Pulling fs layer"), "a layer's line shows its latest status: {all:?}");
     }
 }

@@ -30,6 +30,7 @@ fn world() -> World {
         events: Arc::new(move |e: &Event| sink.lock().unwrap().push(format!("{} {}", e.name, e.status))),
         details: Arc::new(|_: &crate::output::Detail| {}),
         cancel: CancellationToken::new(),
+        credentials: Arc::new(crate::registry::Credentials::none()),
     };
     World { fake, events, executor }
 }

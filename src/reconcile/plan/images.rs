@@ -30,19 +30,50 @@ pub enum PullPolicy {
     Never,
     /// Build every time.
     Build,
+    /// `daily`, `weekly`, `every_<duration>`: pull when the image is missing, or was last
+    /// pulled (tagged) this many seconds ago or more, as Docker Compose counts from the
+    /// engine's `LastTagTime`.
+    Refresh(i64),
 }
 
 impl PullPolicy {
-    /// The policy a `pull_policy` value names. `daily`, `weekly` and `every_<duration>` are
-    /// treated as `missing`: the engine does not say when an image was last pulled.
+    /// The policy a `pull_policy` value names; an unknown value (which the schema refuses)
+    /// is `missing`.
     pub fn parse(value: &str) -> PullPolicy {
         match value {
             "always" => PullPolicy::Always,
             "never" => PullPolicy::Never,
             "build" => PullPolicy::Build,
-            _ => PullPolicy::Missing,
+            "daily" => PullPolicy::Refresh(86_400),
+            "weekly" => PullPolicy::Refresh(7 * 86_400),
+            v => match v.strip_prefix("every_").and_then(refresh_seconds) {
+                Some(secs) => PullPolicy::Refresh(secs),
+                None => PullPolicy::Missing,
+            },
         }
     }
+}
+
+/// `12h`, `1w2d`, `90m`, `30s`: the schema's `every_` durations, in seconds.
+fn refresh_seconds(text: &str) -> Option<i64> {
+    let (mut total, mut number) = (0i64, None::<i64>);
+    for c in text.chars() {
+        match c {
+            '0'..='9' => number = Some(number.unwrap_or(0).checked_mul(10)?.checked_add(i64::from(c as u8 - b'0'))?),
+            unit => {
+                let scale = match unit {
+                    'w' => 7 * 86_400,
+                    'd' => 86_400,
+                    'h' => 3_600,
+                    'm' => 60,
+                    's' => 1,
+                    _ => return None,
+                };
+                total = total.checked_add(number.take()?.checked_mul(scale)?)?;
+            }
+        }
+    }
+    (number.is_none() && total > 0).then_some(total)
 }
 
 /// How `up` treats images.
@@ -60,6 +91,9 @@ pub struct ImageOptions {
     pub quiet_pull: bool,
     /// `--quiet-build`: builds show that they start and end, not their output.
     pub quiet_build: bool,
+    /// The time of planning (Unix seconds), for `pull_policy: daily` and the like: the planner
+    /// reads no clock.
+    pub now: i64,
 }
 
 /// How `pull` treats each image.
@@ -107,6 +141,7 @@ pub(super) fn prepare(
             named: !s.image.is_empty(),
             buildable: builder.is_some(),
             present: observed.images.get(&image).is_some_and(Option::is_some),
+            last_tagged: observed.image_tagged.get(&image).copied(),
         };
         let decision = match decide::decide(&facts, opts) {
             Ok(d) => d,
@@ -175,6 +210,30 @@ pub fn plan_build(project: &Project, services: &BTreeSet<String>, overrides: &Ov
         let step = push_build(&mut plan, job, vec![]);
         built.extend(tags.into_iter().map(|t| (t, step)));
     }
+    add_pushes(&mut plan, pushes, &built, "--push", false);
+    Ok(plan)
+}
+
+/// Plans `push` as Docker Compose does it: the image of every selected service that both
+/// builds and names it with `image:`, under that name and its `build.tags`; the others are
+/// skipped. With `ignore_failures`, a failed push is a warning.
+pub fn plan_push(project: &Project, services: &BTreeSet<String>, ignore_failures: bool) -> Plan {
+    let mut plan = Plan::default();
+    let mut pushes: Vec<(String, String)> = Vec::new();
+    for s in project.services.values().filter(|s| services.is_empty() || services.contains(&s.name)) {
+        match &s.build {
+            None => plan.decide(&s.name, "skip", "no build section"),
+            Some(_) if s.image.is_empty() => plan.decide(&s.name, "skip", "no image: name to push to"),
+            Some(b) => pushes.extend(std::iter::once(&s.image).chain(&b.tags).map(|t| (t.clone(), s.name.clone()))),
+        }
+    }
+    add_pushes(&mut plan, pushes, &BTreeMap::new(), "", ignore_failures);
+    plan
+}
+
+/// One push step per distinct reference (each after the build that makes it, if any), for
+/// the services that name it.
+fn add_pushes(plan: &mut Plan, pushes: Vec<(String, String)>, built: &BTreeMap<String, StepId>, reason: &str, ignore_failures: bool) {
     let mut pushed: BTreeMap<String, StepId> = BTreeMap::new();
     for (reference, service) in pushes {
         if let Some(&step) = pushed.get(&reference) {
@@ -183,13 +242,16 @@ pub fn plan_build(project: &Project, services: &BTreeSet<String>, overrides: &Ov
             }
             continue;
         }
-        plan.decide(format!("image {reference}"), "push", "--push");
+        let why = if reason.is_empty() { format!("service {service}") } else { reason.to_string() };
+        plan.decide(format!("image {reference}"), "push", why);
         let after = built.get(&reference).map(|b| hard(vec![*b])).unwrap_or_default();
         let op = Op::PushImage { reference: reference.clone(), services: vec![service] };
         let step = plan.push(op, after, StepLabel::new("Image", &reference, Some("Pushing"), Some("Pushed")));
+        if ignore_failures {
+            plan.steps[step].on_failure = OnFailure::Warn;
+        }
         pushed.insert(reference, step);
     }
-    Ok(plan)
 }
 
 /// Plans `pull` as Docker Compose does it: every selected service's image once, except for
@@ -205,6 +267,7 @@ pub fn plan_pull(project: &Project, observed: &Observed, services: &BTreeSet<Str
             Some(PullPolicy::Missing) => ("missing", "--policy"),
             Some(PullPolicy::Never) => ("never", "--policy"),
             Some(PullPolicy::Build) => ("build", "--policy"),
+            Some(PullPolicy::Refresh(_)) => ("refresh", "--policy"),
             None => (s.pull_policy.as_str(), "pull_policy:"),
         };
         let skip = match policy {

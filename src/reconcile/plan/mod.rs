@@ -24,7 +24,7 @@ use crate::engine::{ContainerSpec, NetworkSpec, VolumeSpec};
 use crate::reconcile::convert::InjectedFile;
 
 pub use down::{label_project, plan_down, DownOptions, RemoveImages};
-pub use images::{plan_build, plan_images, plan_pull, ImageOptions, PullOptions, PullPolicy};
+pub use images::{plan_build, plan_images, plan_pull, plan_push, ImageOptions, PullOptions, PullPolicy};
 pub use lifecycle::{plan_kill, plan_pause, plan_restart, plan_rm, plan_start, plan_stop, plan_unpause};
 pub use up::{plan_up, replicas, Recreate, UpOptions};
 

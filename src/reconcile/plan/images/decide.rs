@@ -16,6 +16,9 @@ pub struct ImageFacts<'a> {
     pub buildable: bool,
     /// The engine has it.
     pub present: bool,
+    /// When the engine last gave it a reference (pull, build or tag), in Unix seconds: what
+    /// `pull_policy: daily`, `weekly` and `every_<duration>` count from.
+    pub last_tagged: Option<i64>,
 }
 
 /// What to do about the image, each with its reason.
@@ -36,7 +39,18 @@ pub fn decide(facts: &ImageFacts, opts: &ImageOptions) -> Result<ImageDecision, 
     }
     let present = facts.present;
     let build = facts.buildable && !opts.no_build && (policy == PullPolicy::Build || !present);
-    let pull = facts.named && (policy == PullPolicy::Always || (policy == PullPolicy::Missing && !present));
+    let stale = match (policy, facts.last_tagged) {
+        (PullPolicy::Refresh(every), Some(tagged)) => opts.now >= tagged.saturating_add(every),
+        (PullPolicy::Refresh(_), None) => true,
+        _ => false,
+    };
+    let pull = facts.named
+        && match policy {
+            PullPolicy::Always => true,
+            PullPolicy::Missing => !present,
+            PullPolicy::Refresh(_) => !present || stale,
+            PullPolicy::Never | PullPolicy::Build => false,
+        };
     if !present && !pull && !build {
         return Err(match policy {
             _ if facts.buildable => "it must be built, and --no-build was given".to_string(),
@@ -45,7 +59,11 @@ pub fn decide(facts: &ImageFacts, opts: &ImageOptions) -> Result<ImageDecision, 
             _ => "the service names no image to pull".to_string(),
         });
     }
-    let pull_reason = pull.then(|| if policy == PullPolicy::Always { format!("{origin} always") } else { "not found locally".to_string() });
+    let pull_reason = pull.then(|| match policy {
+        PullPolicy::Always => format!("{origin} always"),
+        PullPolicy::Refresh(_) if present => format!("{origin} {}: last pulled too long ago", facts.pull_policy),
+        _ => "not found locally".to_string(),
+    });
     let build_reason = build.then(|| match policy {
         PullPolicy::Build if origin == "--build" => "--build".to_string(),
         PullPolicy::Build => format!("{origin} build"),
@@ -60,7 +78,7 @@ mod tests {
     use super::*;
 
     fn facts(pull_policy: &str, named: bool, buildable: bool, present: bool) -> ImageFacts<'_> {
-        ImageFacts { pull_policy, named, buildable, present }
+        ImageFacts { pull_policy, named, buildable, present, last_tagged: None }
     }
 
     fn decision(pull: Option<&str>, build: Option<&str>) -> Result<ImageDecision, String> {
@@ -110,5 +128,19 @@ mod tests {
             decide(&facts("build", true, false, false), &opts),
             Err("pull_policy build asks to build it, but the service has no build section".into())
         );
+    }
+
+    #[test]
+    fn a_refresh_policy_pulls_again_once_its_period_has_passed() {
+        let opts = ImageOptions { now: 100_000, ..Default::default() };
+        let tagged = |t| ImageFacts { last_tagged: Some(t), ..facts("daily", true, false, true) };
+        assert_eq!(decide(&tagged(100_000 - 86_399), &opts), decision(None, None), "pulled less than a day ago");
+        assert_eq!(decide(&tagged(100_000 - 86_400), &opts), decision(Some("pull_policy: daily: last pulled too long ago"), None));
+        assert_eq!(
+            decide(&facts("every_1s", true, false, true), &opts),
+            decision(Some("pull_policy: every_1s: last pulled too long ago"), None),
+            "never tagged"
+        );
+        assert_eq!(decide(&facts("weekly", true, false, false), &opts), decision(Some("not found locally"), None));
     }
 }

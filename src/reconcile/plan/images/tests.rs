@@ -210,3 +210,49 @@ fn quiet_pull_reaches_the_pull_steps() {
     let plan = images(PULLED, &having(&[]), ImageOptions::default()).unwrap();
     assert!(matches!(&plan.steps[0].op, Op::PullImage { quiet: false, .. }), "{plan}");
 }
+
+#[test]
+fn refresh_policies_read_as_docker_compose_reads_them() {
+    assert_eq!(PullPolicy::parse("daily"), PullPolicy::Refresh(86_400));
+    assert_eq!(PullPolicy::parse("weekly"), PullPolicy::Refresh(604_800));
+    assert_eq!(PullPolicy::parse("every_12h"), PullPolicy::Refresh(43_200));
+    assert_eq!(PullPolicy::parse("every_1w2d3h4m5s"), PullPolicy::Refresh(9 * 86_400 + 3 * 3_600 + 4 * 60 + 5));
+    assert_eq!(PullPolicy::parse("every_"), PullPolicy::Missing);
+    assert_eq!(PullPolicy::parse("every_5"), PullPolicy::Missing, "a number needs its unit");
+    assert_eq!(PullPolicy::parse("refresh"), PullPolicy::Missing, "bare refresh is missing, as in compose-go");
+}
+
+#[test]
+fn refresh_policies_pull_what_was_last_pulled_too_long_ago() {
+    let yaml = format!("{PULLED}    pull_policy: daily\n");
+    let mut observed = having(&["img"]);
+    let at = |now: i64| ImageOptions { now, ..Default::default() };
+    assert_eq!(
+        decisions(&images(&yaml, &observed, at(1_000)).unwrap()),
+        ["image img: pull (pull_policy: daily: last pulled too long ago)"],
+        "no pull time known: pulled"
+    );
+    observed.image_tagged.insert("img".into(), 1_000);
+    assert!(images(&yaml, &observed, at(1_000 + 86_399)).unwrap().steps.is_empty(), "pulled less than a day ago");
+    assert_eq!(images(&yaml, &observed, at(1_000 + 86_400)).unwrap().steps.len(), 1, "a day later");
+    assert_eq!(decisions(&images(&yaml, &having(&[]), at(0)).unwrap()), ["image img: pull (not found locally)"]);
+}
+
+#[test]
+fn push_plans_follow_docker_compose() {
+    let yaml = "services:\n  a:\n    build: .\n    image: reg:5000/a:1\n  b:\n    build: {context: ., tags: ['reg:5000/b:extra']}\n    image: reg:5000/b:1\n  c:\n    image: busybox\n  d:\n    build: .\n";
+    let p = project(yaml);
+    let plan = plan_push(&p, &BTreeSet::new(), false);
+    assert_eq!(
+        steps(&plan),
+        [
+            "#1 push image reg:5000/a:1 for service a",
+            "#2 push image reg:5000/b:1 for service b",
+            "#3 push image reg:5000/b:extra for service b"
+        ]
+    );
+    assert!(decisions(&plan).contains(&"c: skip (no build section)".to_string()), "{plan}");
+    assert!(decisions(&plan).contains(&"d: skip (no image: name to push to)".to_string()), "{plan}");
+    let lenient = plan_push(&p, &BTreeSet::from(["a".to_string()]), true);
+    assert_eq!(steps(&lenient), ["#1 push image reg:5000/a:1 for service a  (failure only warns)"]);
+}
