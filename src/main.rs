@@ -85,5 +85,5 @@ fn init_tracing(verbose: bool) {
     use tracing_subscriber::EnvFilter;
     let filter =
         if verbose { EnvFilter::new("debug") } else { EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("warn")) };
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).without_time().init();
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(output::log_writer).with_target(false).without_time().init();
 }

@@ -33,7 +33,8 @@ impl Shutdown {
     /// The escalation every waiting command follows: the first request fires `cancel` (no new
     /// step starts, waits end, running calls finish); the second fires `force` when given
     /// (attached `up` then kills what it was stopping) and exits at once otherwise; the next one
-    /// always exits. Exiting exits with 130, as a shell reports an interrupted command.
+    /// always exits. Exiting goes through `output::exit_interrupted`, the way every interrupted
+    /// command ends: the progress view finished, "canceled", exit code 130.
     pub async fn escalate(mut self, cancel: CancellationToken, force: Option<CancellationToken>) {
         self.requested().await;
         cancel.cancel();
@@ -42,7 +43,7 @@ impl Shutdown {
             force.cancel();
             self.requested().await;
         }
-        std::process::exit(130);
+        crate::output::exit_interrupted();
     }
 }
 

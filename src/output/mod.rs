@@ -51,6 +51,22 @@ pub fn canceled() {
     eprintln!("canceled");
 }
 
+/// Ends the process as an interrupted command ends (the signal that cannot wait any longer):
+/// the live view finished, "canceled" said, exit code 130, the same as a command that returned
+/// `Interrupted`.
+pub fn exit_interrupted() -> ! {
+    progress::finish();
+    canceled();
+    std::process::exit(130)
+}
+
+/// A writer for the debug logs of `--verbose` (and `RUST_LOG`): standard error, after the live
+/// view has stepped aside, so that a log line never tears it.
+pub fn log_writer() -> impl Write {
+    progress::interrupt();
+    std::io::stderr()
+}
+
 /// A progress event of an engine operation: ` Container p-web-1  Started` in plain mode, a
 /// line of the live view on a terminal.
 #[derive(Debug, Clone, PartialEq, Eq)]

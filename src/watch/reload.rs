@@ -49,9 +49,12 @@ impl Watcher<'_> {
     /// Loads the project again; on success, updates the changed services and the rules. A
     /// project that no longer loads (a half-edited file) is a warning: the old one stays.
     pub(super) async fn reload(&mut self) {
-        let loaded = match loader::load(&self.opts.loader) {
-            Ok(l) => l,
-            Err(d) => return self.warn(format!("the project was not reloaded: {d}")),
+        // Loading reads files: off the runtime thread.
+        let opts = self.opts.loader.clone();
+        let loaded = match tokio::task::spawn_blocking(move || loader::load(&opts)).await {
+            Ok(Ok(l)) => l,
+            Ok(Err(d)) => return self.warn(format!("the project was not reloaded: {d}")),
+            Err(e) => return self.warn(format!("the project was not reloaded: internal error: {e}")),
         };
         for w in &loaded.warnings {
             self.warn(w.clone());

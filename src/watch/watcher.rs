@@ -119,7 +119,9 @@ impl Watcher<'_> {
             self.warn("too many file changes at once: some were missed (raise fs.inotify.max_queued_events)");
         }
         let changed: Vec<(PathBuf, bool)> = batch.paths.into_iter().collect();
-        let paths = files::expand(&changed);
+        // Directory walks block: off the runtime thread.
+        let walk = changed.clone();
+        let paths = tokio::task::spawn_blocking(move || files::expand(&walk)).await.unwrap_or_default();
         let actions: Actions = plan(&self.rules, &self.config_files, &paths);
         tracing::debug!(?changed, expanded = paths.len(), ?actions.rebuild, ?actions.restart, reload = actions.reload, "watch batch");
         if actions.reload {
@@ -137,7 +139,8 @@ impl Watcher<'_> {
         let mut actions = Actions::default();
         for (i, rule) in self.rules.rules.iter().enumerate() {
             if rule.initial_sync && rule.action.syncs() {
-                let mappings = files::initial(rule);
+                let walked = rule.clone();
+                let mappings = tokio::task::spawn_blocking(move || files::initial(&walked)).await.unwrap_or_default();
                 actions.sync.entry(rule.service.clone()).or_default().extend(mappings.into_iter().map(|m| (i, m)));
             }
         }
