@@ -17,12 +17,15 @@ mod engine_networks;
 
 mod attached;
 mod build;
+mod completion;
 mod down;
 mod fields;
 mod flags;
 mod inspect_diff;
+mod plugin;
 mod progress;
 mod status;
 mod up;
 mod volumes;
+mod wait_volumes;
 mod watch;

@@ -2,6 +2,7 @@
 //! options for one function of the core; no YAML, no engine calls here.
 
 pub mod build;
+pub mod completion;
 pub mod config;
 pub mod create;
 pub mod down;
@@ -10,6 +11,7 @@ pub mod kill;
 pub mod logs;
 pub mod ls;
 pub mod pause;
+pub mod plugin;
 pub mod port;
 pub mod ps;
 pub mod pull;
@@ -22,6 +24,8 @@ pub mod top;
 pub mod unpause;
 pub mod up;
 pub mod version;
+pub mod volumes;
+pub mod wait;
 pub mod watch;
 
 use clap::{Args, Parser, Subcommand};
@@ -175,6 +179,12 @@ pub enum Command {
     Watch(watch::WatchArgs),
     /// Show the rcompose version
     Version(version::VersionArgs),
+    /// List the project's volumes
+    Volumes(volumes::VolumesArgs),
+    /// Block until the services' containers stop; exit with the last one's exit code
+    Wait(wait::WaitArgs),
+    /// Print the shell script that completes rcompose's commands, flags and service names
+    Completion(completion::CompletionArgs),
 }
 
 impl GlobalOptions {
@@ -235,6 +245,7 @@ impl Command {
             Up(_) | Down(_) | Create(_) | Build(_) | Pull(_) | Start(_) | Stop(_) | Restart(_) | Rm(_) | Kill(_) | Pause(_)
             | Unpause(_) | Watch(_) => true,
             Config(_) | Ps(_) | Logs(_) | Images(_) | Port(_) | Top(_) | Ls(_) | Version(_) => false,
+            Volumes(_) | Wait(_) | Completion(_) => false,
         }
     }
 }
@@ -262,6 +273,9 @@ fn run_command(cli: Cli) -> anyhow::Result<i32> {
         Command::Ls(args) => ls::run(&cli.global, args),
         Command::Watch(args) => watch::run(&cli.global, args),
         Command::Version(args) => version::run(args),
+        Command::Volumes(args) => volumes::run(&cli.global, args),
+        Command::Wait(args) => wait::run(&cli.global, args),
+        Command::Completion(args) => completion::run(args),
     }
 }
 

@@ -12,6 +12,8 @@ mod images;
 mod lifecycle;
 mod session;
 mod up;
+mod volumes;
+mod wait;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -73,6 +75,9 @@ pub enum ComposeError {
     Failed { messages: Vec<String>, pull: bool },
     #[error("canceled")]
     Interrupted,
+    /// `wait` found no running container of the project.
+    #[error("no containers for project {0:?}")]
+    NoContainers(String),
     /// `start` found no container (of a named service, or of the whole project).
     #[error("no container to start for {0}; run `up` to create it")]
     NothingToStart(String),

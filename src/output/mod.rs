@@ -5,6 +5,7 @@ pub mod logs;
 pub mod progress;
 pub mod status;
 pub mod tabwriter;
+pub mod volumes;
 
 use std::io::Write;
 
