@@ -44,6 +44,11 @@ async fn docker_compose_runs_rcompose_as_its_plugin() {
     // The docker CLI passes its own flags before `compose`: `--config` reaches rcompose too.
     let help = ok(&docker(&config, dir, &["compose", "--help"]), "docker compose --help");
     assert!(help.contains("Usage: docker compose"), "{help}");
+    // `docker compose <Tab>`: the docker CLI asks the plugin, in cobra's format.
+    let offered = ok(&docker(&config, dir, &["__complete", "compose", "logs", "w"]), "docker __complete compose");
+    assert_eq!(offered, "web\n:4\n");
+    let offered = ok(&docker(&config, dir, &["__complete", "compose", "vol"]), "docker __complete compose");
+    assert_eq!(offered, "volumes\tList the project's volumes\n:4\n");
     ok(&docker(&config, dir, &["compose", "-p", &s.name, "up", "-d"]), "docker compose up -d");
     let ps = ok(&docker(&config, dir, &["compose", "-p", &s.name, "ps", "--format", "json"]), "docker compose ps");
     let row: serde_json::Value = serde_json::from_str(ps.lines().next().expect("one container")).unwrap();

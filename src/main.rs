@@ -11,6 +11,10 @@ fn main() {
             output::stdout(&cli::plugin::metadata());
             std::process::exit(0);
         }
+        cli::plugin::Invocation::Complete(words) => {
+            let code = cli::completion::cobra(words).unwrap_or(1);
+            std::process::exit(code);
+        }
         cli::plugin::Invocation::Run { args, bin_name, env } => {
             cli::plugin::apply(&env);
             (args, bin_name)

@@ -10,6 +10,7 @@
 //! call is made. A project that does not load completes no service.
 
 use std::ffi::OsString;
+use std::sync::OnceLock;
 
 use clap::{Args, CommandFactory, Parser, ValueEnum};
 use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
@@ -54,10 +55,40 @@ fn registration(shell: &dyn EnvCompleter) -> std::io::Result<String> {
     Ok(String::from_utf8_lossy(&buf).into_owned())
 }
 
+/// The words of the command line being completed, for the service completer.
+static TYPED: OnceLock<Vec<OsString>> = OnceLock::new();
+
 /// Answers a completion request (the shell script ran rcompose with `RCOMPOSE_COMPLETE` set)
 /// and exits; returns at once on an ordinary run.
 pub fn complete_if_asked() {
+    if std::env::var_os(VAR).is_some() {
+        let _ = TYPED.set(std::env::args_os().skip_while(|a| a != "--").skip(1).collect());
+    }
     CompleteEnv::with_factory(command).var(VAR).complete();
+}
+
+/// Answers the docker CLI's completion request for its `compose` plugin (`docker compose
+/// <Tab>`: the CLI runs `docker-compose __complete compose WORDS... CURRENT`), in cobra's
+/// format: one candidate a line (with its help after a tab), then `:4` (no file completion).
+pub fn cobra(words: Vec<OsString>) -> anyhow::Result<i32> {
+    let mut line = vec![OsString::from("rcompose")];
+    line.extend(words);
+    let index = line.len() - 1;
+    let _ = TYPED.set(line.clone());
+    let cwd = std::env::current_dir().ok();
+    let candidates = clap_complete::engine::complete(&mut command(), line, index, cwd.as_deref())?;
+    let mut out = String::new();
+    for c in candidates.iter().filter(|c| !c.is_hide_set()) {
+        out.push_str(&c.get_value().to_string_lossy());
+        if let Some(help) = c.get_help() {
+            out.push('\t');
+            out.push_str(help.to_string().lines().next().unwrap_or(""));
+        }
+        out.push('\n');
+    }
+    out.push_str(":4\n");
+    output::stdout(&out);
+    Ok(0)
 }
 
 /// The command line definition, with every service operand completing the project's services.
@@ -92,8 +123,7 @@ struct Typed {
 /// The service names of the project the typed command line acts on, every profile included
 /// (naming a service enables its profile).
 fn services() -> Vec<CompletionCandidate> {
-    let words: Vec<OsString> = std::env::args_os().skip_while(|a| a != "--").skip(1).collect();
-    service_names(&words).into_iter().map(CompletionCandidate::new).collect()
+    service_names(TYPED.get().map(Vec::as_slice).unwrap_or_default()).into_iter().map(CompletionCandidate::new).collect()
 }
 
 /// The service names for a typed command line (`rcompose -f x.yaml logs w`), empty when no

@@ -22,6 +22,9 @@ use serde::Serialize;
 pub enum Invocation {
     /// The docker CLI's handshake: print [`metadata`] and exit.
     Metadata,
+    /// The docker CLI's completion request (`docker compose <Tab>`): the words after
+    /// `compose`, the last one being completed.
+    Complete(Vec<OsString>),
     /// A command line to parse, `bin_name` being what the user typed to run it (`rcompose`,
     /// `docker compose`), and the environment the docker CLI's flags ask for.
     Run { args: Vec<OsString>, bin_name: &'static str, env: Vec<(&'static str, OsString)> },
@@ -54,6 +57,9 @@ pub fn invocation(args: Vec<OsString>, from_docker: bool) -> Invocation {
     let as_plugin = from_docker || args.first().is_some_and(|a| Path::new(a).file_name().is_some_and(|n| n == "docker-compose"));
     if args.len() == 2 && args[1] == METADATA {
         return Invocation::Metadata;
+    }
+    if as_plugin && args.len() > 2 && args[1] == "__complete" && args[2] == "compose" {
+        return Invocation::Complete(args[3..].to_vec());
     }
     if as_plugin {
         if let Some((compose, env)) = docker_globals(&args) {
@@ -193,6 +199,12 @@ mod tests {
         let line = args("/d/docker-compose --config /c -D --log-level=info -H unix:///s --context=ctx compose up -d");
         let env = vec![("DOCKER_CONFIG", "/c".into()), ("DOCKER_HOST", "unix:///s".into()), ("DOCKER_CONTEXT", "ctx".into())];
         assert_eq!(invocation(line, true), run("/d/docker-compose up -d", env));
+    }
+
+    #[test]
+    fn the_clis_completion_request_is_recognised() {
+        let want = Invocation::Complete(args("logs w"));
+        assert_eq!(invocation(args("/d/cli-plugins/docker-compose __complete compose logs w"), true), want);
     }
 
     #[test]
