@@ -315,29 +315,3 @@ async fn compatibility_names_containers_and_built_images_with_underscores() {
         assert_eq!(ours, theirs);
     }
 }
-
-#[tokio::test]
-async fn volumes_lists_the_project_volumes_as_docker_compose_2_40_does() {
-    let yaml = "services:\n  a:\n    image: busybox\n    volumes: [data:/data, other:/o]\n  b:\n    image: busybox\n    volumes: [bdata:/b]\nvolumes:\n  data:\n  other:\n  bdata:\n";
-    let s = Stack::new("vols", yaml).await;
-    s.ok(&["create"]).await;
-    let names = |v: &[&str]| v.iter().map(|v| format!("{}_{v}", s.name)).collect::<Vec<_>>();
-    let table = s.ok(&["volumes"]).await;
-    let mut lines = table.lines();
-    assert_eq!(lines.next(), Some("DRIVER    VOLUME NAME"));
-    assert_eq!(
-        lines.map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect::<Vec<_>>(),
-        names(&["bdata", "data", "other"]).iter().map(|n| format!("local {n}")).collect::<Vec<_>>()
-    );
-    assert_eq!(s.ok(&["volumes", "-q", "b"]).await, format!("{}\n", names(&["bdata"])[0]), "only what b mounts");
-    let json = s.ok(&["volumes", "--format", "json"]).await;
-    let first: serde_json::Value = serde_json::from_str(json.lines().next().expect("a line")).expect("json");
-    assert_eq!(first["Name"], names(&["bdata"])[0].as_str());
-    assert_eq!((first["Driver"].as_str(), first["Size"].as_str()), (Some("local"), Some("N/A")));
-    if reference_installed() {
-        let theirs = s.docker_compose(&["volumes", "-q"]).await;
-        let mut theirs: Vec<String> = String::from_utf8_lossy(&theirs.stdout).lines().map(String::from).collect();
-        theirs.sort();
-        assert_eq!(theirs, names(&["bdata", "data", "other"]), "the volumes Docker Compose 2.40.3 lists");
-    }
-}

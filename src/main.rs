@@ -1,17 +1,33 @@
 //! The `rcompose` binary: parse arguments, set up logging, run the command, map errors to the
 //! exit code. Errors are printed once, here.
 
-use clap::Parser;
 use rcompose::cli::{self, Cli};
 use rcompose::output;
 
 fn main() {
-    let cli = match Cli::try_parse() {
+    cli::completion::complete_if_asked();
+    let (args, bin_name) = match cli::plugin::this_invocation() {
+        cli::plugin::Invocation::Metadata => {
+            output::stdout(&cli::plugin::metadata());
+            std::process::exit(0);
+        }
+        cli::plugin::Invocation::Complete(words) => {
+            let code = cli::completion::cobra(words).unwrap_or(1);
+            std::process::exit(code);
+        }
+        cli::plugin::Invocation::Run { args, bin_name, env } => {
+            cli::plugin::apply(&env);
+            (args, bin_name)
+        }
+    };
+    cli::plugin::connect_to_cli();
+    let parsed = <Cli as clap::CommandFactory>::command().bin_name(bin_name).try_get_matches_from(args);
+    let cli = match parsed.and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m)) {
         Ok(cli) => cli,
         Err(e) => {
             if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
                 // `rcompose` alone: the help, on standard output, and success, as Docker Compose.
-                let _ = <Cli as clap::CommandFactory>::command().print_help();
+                let _ = <Cli as clap::CommandFactory>::command().bin_name(bin_name).print_help();
                 std::process::exit(0);
             }
             if let Some(name) = missing_command(&e) {
@@ -72,7 +88,7 @@ fn usage_exit_code(e: &clap::Error) -> i32 {
 /// The name of a Docker Compose command rcompose lacks, when that is what was typed: saying
 /// so helps more than "unrecognized subcommand".
 fn missing_command(e: &clap::Error) -> Option<&str> {
-    const COMPOSE_ONLY: [&str; 8] = ["attach", "events", "exec", "run", "scale", "stats", "wait", "alpha"];
+    const COMPOSE_ONLY: [&str; 7] = ["attach", "events", "exec", "run", "scale", "stats", "alpha"];
     match (e.kind(), e.get(clap::error::ContextKind::InvalidSubcommand)) {
         (clap::error::ErrorKind::InvalidSubcommand, Some(clap::error::ContextValue::String(s))) => {
             COMPOSE_ONLY.contains(&s.as_str()).then_some(s.as_str())

@@ -2,6 +2,7 @@
 //! options for one function of the core; no YAML, no engine calls here.
 
 pub mod build;
+pub mod completion;
 pub mod config;
 pub mod cp;
 pub mod create;
@@ -11,6 +12,7 @@ pub mod kill;
 pub mod logs;
 pub mod ls;
 pub mod pause;
+pub mod plugin;
 pub mod port;
 pub mod ps;
 pub mod pull;
@@ -25,6 +27,7 @@ pub mod unpause;
 pub mod up;
 pub mod version;
 pub mod volumes;
+pub mod wait;
 pub mod watch;
 
 use clap::{Args, Parser, Subcommand};
@@ -161,8 +164,6 @@ pub enum Command {
     Logs(logs::LogsArgs),
     /// List images used by the created containers
     Images(images::ImagesArgs),
-    /// List the project's volumes
-    Volumes(volumes::VolumesArgs),
     /// Print the public port for a port binding
     Port(port::PortArgs),
     /// Display the processes running in the containers
@@ -173,6 +174,12 @@ pub enum Command {
     Watch(watch::WatchArgs),
     /// Show the rcompose version
     Version(version::VersionArgs),
+    /// List the project's volumes
+    Volumes(volumes::VolumesArgs),
+    /// Block until the services' containers stop; exit with the last one's exit code
+    Wait(wait::WaitArgs),
+    /// Print the shell script that completes rcompose's commands, flags and service names
+    Completion(completion::CompletionArgs),
 }
 
 impl GlobalOptions {
@@ -239,7 +246,7 @@ impl Command {
         match self {
             Up(_) | Down(_) | Create(_) | Build(_) | Pull(_) | Push(_) | Start(_) | Stop(_) | Restart(_) | Rm(_) | Kill(_) | Pause(_)
             | Unpause(_) | Watch(_) | Cp(_) => true,
-            Config(_) | Ps(_) | Logs(_) | Images(_) | Volumes(_) | Port(_) | Top(_) | Ls(_) | Version(_) => false,
+            Config(_) | Ps(_) | Logs(_) | Images(_) | Volumes(_) | Wait(_) | Completion(_) | Port(_) | Top(_) | Ls(_) | Version(_) => false,
         }
     }
 }
@@ -264,12 +271,14 @@ fn run_command(cli: Cli) -> anyhow::Result<i32> {
         Command::Ps(args) => ps::run(&cli.global, args),
         Command::Logs(args) => logs::run(&cli.global, args),
         Command::Images(args) => images::run(&cli.global, args),
-        Command::Volumes(args) => volumes::run(&cli.global, args),
         Command::Port(args) => port::run(&cli.global, args),
         Command::Top(args) => top::run(&cli.global, args),
         Command::Ls(args) => ls::run(&cli.global, args),
         Command::Watch(args) => watch::run(&cli.global, args),
         Command::Version(args) => version::run(args),
+        Command::Volumes(args) => volumes::run(&cli.global, args),
+        Command::Wait(args) => wait::run(&cli.global, args),
+        Command::Completion(args) => completion::run(args),
     }
 }
 

@@ -15,6 +15,8 @@ mod lock;
 mod project;
 mod query;
 mod up;
+mod volumes;
+mod wait;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -82,6 +84,9 @@ pub enum ComposeError {
     Failed { messages: Vec<String> },
     #[error("canceled")]
     Interrupted,
+    /// `wait` found no running container of the project.
+    #[error("no containers for project {0:?}")]
+    NoContainers(String),
     /// `start` found no container (of a named service, or of the whole project).
     #[error("no container to start for {0}; run `up` to create it")]
     NothingToStart(String),

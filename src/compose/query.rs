@@ -16,17 +16,6 @@ impl Compose {
         Ok(status::ps::ps(&*self.engine, scope, opts).await?)
     }
 
-    /// `volumes`: the volumes of project `name` (with `services` and a compose file, those the
-    /// services mount).
-    pub async fn volumes(
-        &self,
-        name: &str,
-        project: Option<&crate::model::Project>,
-        services: &[String],
-    ) -> Result<Vec<status::volumes::VolumeRow>, ComposeError> {
-        Ok(status::volumes::volumes(&*self.engine, name, project, services).await?)
-    }
-
     /// `images`: the images the containers of `scope` run.
     pub async fn images(&self, scope: &Scope) -> Result<Vec<ImageRow>, ComposeError> {
         Ok(status::images::images(&*self.engine, scope).await?)

@@ -4,6 +4,7 @@
 pub mod logs;
 pub mod progress;
 pub mod status;
+pub mod volumes;
 
 use std::io::Write;
 

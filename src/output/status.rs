@@ -52,18 +52,6 @@ pub fn images_table(rows: &[ImageRow]) -> String {
     layout(&lines, 20, 3)
 }
 
-/// `volumes`: `DRIVER` and `VOLUME NAME`, as `docker volume ls` lays them out.
-pub fn volumes_table(rows: &[crate::status::volumes::VolumeRow]) -> String {
-    let mut lines = vec![Line::row(["DRIVER", "VOLUME NAME"])];
-    lines.extend(rows.iter().map(|r| Line::row([r.driver.clone(), r.name.clone()])));
-    layout(&lines, 10, 3)
-}
-
-/// One JSON object per line (`volumes --format json`, as the Docker CLI prints lists).
-pub fn json_lines<T: Serialize>(rows: &[T]) -> String {
-    rows.iter().map(|r| json(r) + "\n").collect()
-}
-
 /// A list as one JSON array on one line (`ls` and `images` with `--format json`).
 pub fn json_array<T: Serialize>(rows: &[T]) -> String {
     format!("[{}]\n", rows.iter().map(json).collect::<Vec<_>>().join(","))

@@ -12,7 +12,6 @@ pub mod port;
 pub mod ps;
 pub mod time;
 pub mod top;
-pub mod volumes;
 
 use std::future::Future;
 use std::sync::Arc;
