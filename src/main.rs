@@ -6,7 +6,7 @@ use rcompose::cli::{self, Cli};
 use rcompose::output;
 
 fn main() {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(cli::run::publish_short_flags(std::env::args_os())) {
         Ok(cli) => cli,
         Err(e) => {
             if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
@@ -73,7 +73,7 @@ fn usage_exit_code(e: &clap::Error) -> i32 {
 /// The name of a Docker Compose command rcompose lacks, when that is what was typed: saying
 /// so helps more than "unrecognized subcommand".
 fn missing_command(e: &clap::Error) -> Option<&str> {
-    const COMPOSE_ONLY: [&str; 10] = ["attach", "cp", "events", "exec", "push", "run", "scale", "stats", "wait", "alpha"];
+    const COMPOSE_ONLY: [&str; 9] = ["attach", "cp", "events", "exec", "push", "scale", "stats", "wait", "alpha"];
     match (e.kind(), e.get(clap::error::ContextKind::InvalidSubcommand)) {
         (clap::error::ErrorKind::InvalidSubcommand, Some(clap::error::ContextValue::String(s))) => {
             COMPOSE_ONLY.contains(&s.as_str()).then_some(s.as_str())

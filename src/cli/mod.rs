@@ -15,6 +15,7 @@ pub mod ps;
 pub mod pull;
 pub mod restart;
 pub mod rm;
+pub mod run;
 mod session;
 pub mod start;
 pub mod stop;
@@ -153,6 +154,8 @@ pub enum Command {
     Restart(restart::RestartArgs),
     /// Remove stopped containers
     Rm(rm::RmArgs),
+    /// Run a one-off command in a new container of a service
+    Run(run::RunArgs),
     /// Send a signal to running containers
     Kill(kill::KillArgs),
     /// Pause the services' running containers
@@ -232,7 +235,7 @@ impl Command {
     fn shows_progress(&self) -> bool {
         use Command::*;
         match self {
-            Up(_) | Down(_) | Create(_) | Build(_) | Pull(_) | Start(_) | Stop(_) | Restart(_) | Rm(_) | Kill(_) | Pause(_)
+            Up(_) | Down(_) | Create(_) | Build(_) | Pull(_) | Start(_) | Stop(_) | Restart(_) | Rm(_) | Run(_) | Kill(_) | Pause(_)
             | Unpause(_) | Watch(_) => true,
             Config(_) | Ps(_) | Logs(_) | Images(_) | Port(_) | Top(_) | Ls(_) | Version(_) => false,
         }
@@ -251,6 +254,7 @@ fn run_command(cli: Cli) -> anyhow::Result<i32> {
         Command::Stop(args) => stop::run(&cli.global, args),
         Command::Restart(args) => restart::run(&cli.global, args),
         Command::Rm(args) => rm::run(&cli.global, args),
+        Command::Run(args) => run::run(&cli.global, args),
         Command::Kill(args) => kill::run(&cli.global, args),
         Command::Pause(args) => pause::run(&cli.global, args),
         Command::Unpause(args) => unpause::run(&cli.global, args),

@@ -10,6 +10,7 @@ mod digests;
 mod down;
 mod images;
 mod lifecycle;
+mod run;
 mod session;
 mod up;
 
@@ -31,6 +32,7 @@ pub use cascade::{AttachOptions, OnExit};
 pub use down::DownOptions;
 pub use images::{BuildOptions, PullOptions};
 pub use lifecycle::RmOptions;
+pub use run::{RunOptions, RunOutcome};
 pub use session::{block_on, load_project, name_only};
 pub use up::UpOptions;
 
@@ -73,6 +75,9 @@ pub enum ComposeError {
     Failed { messages: Vec<String>, pull: bool },
     #[error("canceled")]
     Interrupted,
+    /// `run --env-from-file` could not read a file.
+    #[error("{0}")]
+    EnvFromFile(String),
     /// `start` found no container (of a named service, or of the whole project).
     #[error("no container to start for {0}; run `up` to create it")]
     NothingToStart(String),

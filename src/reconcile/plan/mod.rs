@@ -13,6 +13,7 @@ mod gates;
 mod images;
 mod lifecycle;
 mod resources;
+mod run;
 mod up;
 
 use std::collections::BTreeMap;
@@ -25,6 +26,7 @@ use crate::reconcile::convert::InjectedFile;
 pub use down::{label_project, plan_down, DownOptions, RemoveImages};
 pub use images::{plan_build, plan_images, plan_pull, ImageOptions, PullOptions, PullPolicy};
 pub use lifecycle::{plan_kill, plan_pause, plan_restart, plan_rm, plan_start, plan_stop, plan_unpause};
+pub use run::{one_off_service, plan_run, run_dependencies, run_name, OneOff, RunPlanOptions};
 pub use up::{plan_up, replicas, Recreate, UpOptions};
 
 /// Why no plan could be made; nothing has been done when this is returned.
@@ -53,6 +55,11 @@ pub enum PlanError {
     /// A feature the engine's API version does not have, in Docker Compose's words.
     #[error("service {service}: can't set {feature} as feature require Docker Engine {engine} or later")]
     Unsupported { service: String, feature: &'static str, engine: &'static str },
+    #[error("no such service: {0}")]
+    NoService(String),
+    /// A `run` flag whose value does not parse.
+    #[error("invalid {flag}: {why}")]
+    RunFlag { flag: &'static str, why: String },
     #[error("service {service}: cannot run several replicas with container_name {container_name:?}: container names must be unique")]
     ScaleWithContainerName { service: String, container_name: String },
 }
