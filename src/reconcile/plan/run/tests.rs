@@ -176,3 +176,34 @@ fn exited_run_containers_are_orphans_and_running_ones_are_not() {
     assert!(text.iter().any(|l| l.contains("remove container p-web-run-aaaaaaaaaaaa")), "{text:#?}");
     assert!(!text.iter().any(|l| l.contains("bbbbbbbbbbbb")), "{text:#?}");
 }
+
+/// `run` containers in `o`: one exited, one running, on the project's default network.
+fn with_run_containers(p: &Project, o: &mut Observed) {
+    for (name, state) in [("p-web-run-aaaaaaaaaaaa", ContainerStatus::Exited), ("p-web-run-bbbbbbbbbbbb", ContainerStatus::Running)] {
+        let mut c = container(p, "web", 1, state);
+        c.oneoff = true;
+        c.summary.names = vec![name.into()];
+        c.summary.id = name.into();
+        c.summary.networks.insert("p_default".into(), Default::default());
+        o.containers.push(c);
+    }
+}
+
+#[test]
+fn down_leaves_run_containers_and_the_network_they_use_and_remove_orphans_takes_the_exited_ones() {
+    use crate::reconcile::plan::{plan_down, DownOptions};
+    let p = project(APP);
+    let mut o = converged(&p);
+    with_run_containers(&p, &mut o);
+    let plan = plan_down("p", Some(&p), &o, &DownOptions::default());
+    let text = steps(&plan);
+    assert!(text.iter().any(|l| l.contains("remove container p-web-1")), "{text:#?}");
+    assert!(!text.iter().any(|l| l.contains("-run-")), "{text:#?}");
+    assert!(!text.iter().any(|l| l.contains("remove network")), "{text:#?}");
+    assert!(plan.warnings.iter().any(|w| w.contains("network p_default is still in use")), "{:?}", plan.warnings);
+
+    let plan = plan_down("p", None, &o, &DownOptions { remove_orphans: true, ..Default::default() });
+    let text = steps(&plan);
+    assert!(text.iter().any(|l| l.contains("remove container p-web-run-aaaaaaaaaaaa")), "{text:#?}");
+    assert!(!text.iter().any(|l| l.contains("bbbbbbbbbbbb")), "{text:#?}");
+}
