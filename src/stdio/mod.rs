@@ -129,6 +129,12 @@ pub async fn stream(engine: &dyn Engine, target: &Target, hijacked: Hijacked, op
                     write(out, &bytes).await.map_err(StdioError::Output)?;
                 }
             },
+            // Before input: a size changed before a key was typed is the container's first.
+            () = windows.changed(), if options.tty => {
+                if let Some(size) = terminal::size() {
+                    let _ = resize(engine, target, size).await;
+                }
+            }
             typed = recv(&mut stdin) => match typed {
                 Some(bytes) => {
                     let (send, detach) = match escape.as_mut().map(|e| e.scan(&bytes)) {
@@ -153,11 +159,6 @@ pub async fn stream(engine: &dyn Engine, target: &Target, hijacked: Hijacked, op
                 }
             },
             () = &mut resizing, if !first_resize_done => first_resize_done = true,
-            () = windows.changed(), if options.tty => {
-                if let Some(size) = terminal::size() {
-                    let _ = resize(engine, target, size).await;
-                }
-            }
             signal = signals.next_signal() => match target {
                 Target::Container(id) if options.proxy_signals && !options.tty => {
                     let _ = engine.kill_container(id, Some(signal)).await;
