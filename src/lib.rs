@@ -13,4 +13,5 @@ pub mod reconcile;
 pub mod render;
 pub mod shutdown;
 pub mod status;
+pub mod stdio;
 pub mod watch;

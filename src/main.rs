@@ -73,7 +73,7 @@ fn usage_exit_code(e: &clap::Error) -> i32 {
 /// The name of a Docker Compose command rcompose lacks, when that is what was typed: saying
 /// so helps more than "unrecognized subcommand".
 fn missing_command(e: &clap::Error) -> Option<&str> {
-    const COMPOSE_ONLY: [&str; 9] = ["attach", "cp", "events", "exec", "push", "scale", "stats", "wait", "alpha"];
+    const COMPOSE_ONLY: [&str; 7] = ["cp", "events", "push", "scale", "stats", "wait", "alpha"];
     match (e.kind(), e.get(clap::error::ContextKind::InvalidSubcommand)) {
         (clap::error::ErrorKind::InvalidSubcommand, Some(clap::error::ContextValue::String(s))) => {
             COMPOSE_ONLY.contains(&s.as_str()).then_some(s.as_str())

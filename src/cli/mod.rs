@@ -1,10 +1,12 @@
 //! Command-line definitions. Each command lives in its own file and only turns flags into
 //! options for one function of the core; no YAML, no engine calls here.
 
+pub mod attach;
 pub mod build;
 pub mod config;
 pub mod create;
 pub mod down;
+pub mod exec;
 pub mod images;
 pub mod kill;
 pub mod logs;
@@ -174,6 +176,10 @@ pub enum Command {
     Top(top::TopArgs),
     /// List running compose projects
     Ls(ls::LsArgs),
+    /// Execute a command in a service's running container
+    Exec(exec::ExecArgs),
+    /// Attach the terminal's standard input, output and error to a service's running container
+    Attach(attach::AttachArgs),
     /// Watch the services' files and update their containers when files change
     Watch(watch::WatchArgs),
     /// Show the rcompose version
@@ -237,7 +243,7 @@ impl Command {
         match self {
             Up(_) | Down(_) | Create(_) | Build(_) | Pull(_) | Start(_) | Stop(_) | Restart(_) | Rm(_) | Run(_) | Kill(_) | Pause(_)
             | Unpause(_) | Watch(_) => true,
-            Config(_) | Ps(_) | Logs(_) | Images(_) | Port(_) | Top(_) | Ls(_) | Version(_) => false,
+            Config(_) | Ps(_) | Logs(_) | Images(_) | Port(_) | Top(_) | Ls(_) | Version(_) | Exec(_) | Attach(_) => false,
         }
     }
 }
@@ -265,6 +271,8 @@ fn run_command(cli: Cli) -> anyhow::Result<i32> {
         Command::Top(args) => top::run(&cli.global, args),
         Command::Ls(args) => ls::run(&cli.global, args),
         Command::Watch(args) => watch::run(&cli.global, args),
+        Command::Exec(args) => exec::run(&cli.global, args),
+        Command::Attach(args) => attach::run(&cli.global, args),
         Command::Version(args) => version::run(args),
     }
 }

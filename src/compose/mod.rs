@@ -8,6 +8,7 @@ mod attach;
 mod cascade;
 mod digests;
 mod down;
+mod exec;
 mod images;
 mod lifecycle;
 mod run;
@@ -30,10 +31,11 @@ pub use crate::reconcile::plan::{Recreate, RemoveImages};
 pub use attach::{AttachEvent, Attached, StopReason};
 pub use cascade::{AttachOptions, OnExit};
 pub use down::DownOptions;
+pub use exec::{pick_container, resolve_env, AttachServiceOptions, ExecOptions};
 pub use images::{BuildOptions, PullOptions};
 pub use lifecycle::RmOptions;
 pub use run::{RunOptions, RunOutcome};
-pub use session::{block_on, load_project, name_only};
+pub use session::{block_on, load_project, name_and_environment, name_only};
 pub use up::UpOptions;
 
 /// Where warnings go (the CLI prints them through `output::warn`).
@@ -67,6 +69,14 @@ pub enum ComposeError {
     Plan(#[from] PlanError),
     #[error("no such service: {0}")]
     NoSuchService(String),
+    /// `exec`/`attach` found no running container of the service (of that number).
+    #[error("service {service:?} is not running{}", .index.map(|i| format!(" container #{i}")).unwrap_or_default())]
+    NotRunning { service: String, index: Option<u32> },
+    /// An exec whose output ended kept running as far as the engine said.
+    #[error("exec {0}: still running after its output ended")]
+    ExecStillRunning(String),
+    #[error(transparent)]
+    Stdio(#[from] crate::stdio::StdioError),
     #[error("cannot attach to services not included in up: {0}")]
     NotAttachable(String),
     /// Steps failed; one message per failure, and one for what was left undone. `pull` is

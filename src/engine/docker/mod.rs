@@ -8,6 +8,7 @@
 mod containers;
 mod error;
 mod images;
+mod interactive;
 mod logstream;
 mod observe;
 mod ping;
@@ -21,10 +22,10 @@ use bollard::Docker;
 use futures_util::FutureExt;
 
 use super::{
-    ArchiveOptions, BuildOptions, ByteStream, ContainerDetails, ContainerSpec, ContainerSummary, EndpointSpec, Engine, EngineError,
-    EngineEvent, EngineFuture, EngineResult, EngineStream, EngineVersion, EventFilter, ExecOutput, ExecSpec, ImageFilter, ImageInfo,
-    ImageRemoved, ImageSummary, LabelFilter, LogChunk, LogOptions, NetworkInfo, NetworkSpec, Progress, RemoveContainerOptions, TopResult,
-    VolumeInfo, VolumeSpec, WaitCondition, WaitResult,
+    ArchiveOptions, AttachStreams, BuildOptions, ByteStream, ContainerDetails, ContainerSpec, ContainerSummary, EndpointSpec, Engine,
+    EngineError, EngineEvent, EngineFuture, EngineResult, EngineStream, EngineVersion, EventFilter, ExecOutput, ExecSpec, ExecStart,
+    ExecState, Hijacked, ImageFilter, ImageInfo, ImageRemoved, ImageSummary, LabelFilter, LogChunk, LogOptions, NetworkInfo, NetworkSpec,
+    Progress, RemoveContainerOptions, TopResult, TtySize, VolumeInfo, VolumeSpec, WaitCondition, WaitResult,
 };
 
 /// Where the engine listens when `DOCKER_HOST` is unset.
@@ -269,6 +270,32 @@ impl Engine for DockerEngine {
 
     fn push_image<'a>(&'a self, reference: &'a str) -> EngineStream<'a, Progress> {
         images::push(self, reference)
+    }
+
+    // ---- exec and attach
+
+    fn create_exec<'a>(&'a self, container: &'a str, spec: &'a ExecSpec, stdin: bool) -> EngineFuture<'a, String> {
+        interactive::create_exec(self, container, spec, stdin).boxed()
+    }
+
+    fn start_exec<'a>(&'a self, exec: &'a str, start: ExecStart) -> EngineFuture<'a, Option<Hijacked>> {
+        interactive::start_exec(self, exec, start).boxed()
+    }
+
+    fn resize_exec<'a>(&'a self, exec: &'a str, size: TtySize) -> EngineFuture<'a, ()> {
+        interactive::resize_exec(self, exec, size).boxed()
+    }
+
+    fn inspect_exec<'a>(&'a self, exec: &'a str) -> EngineFuture<'a, ExecState> {
+        interactive::inspect_exec(self, exec).boxed()
+    }
+
+    fn attach_container<'a>(&'a self, id: &'a str, streams: &'a AttachStreams) -> EngineFuture<'a, Hijacked> {
+        interactive::attach_container(self, id, streams).boxed()
+    }
+
+    fn resize_container_tty<'a>(&'a self, id: &'a str, size: TtySize) -> EngineFuture<'a, ()> {
+        interactive::resize_container_tty(self, id, size).boxed()
     }
 }
 

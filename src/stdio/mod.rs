@@ -1,0 +1,205 @@
+//! The streams between the local terminal and a process in a container, shared by `exec`,
+//! `run` and `attach`: the one place that holds the terminal for an interactive session.
+//!
+//! [`stream`] copies standard input to the process and its output to standard output and
+//! standard error until the process ends its output, the user types the detach keys, or a
+//! signal ends the session. While it runs:
+//! - with a TTY on the container side and a terminal on ours, the terminal is in raw mode
+//!   (every key, Ctrl-C included, goes to the container as typed), restored on every way out:
+//!   normal end, error, Ctrl-C or SIGTERM or SIGHUP sent to rcompose, panic;
+//! - the container's TTY gets our window size at the start and on every SIGWINCH;
+//! - the detach keys (default Ctrl-P Ctrl-Q) typed on a terminal end the session and leave the
+//!   process running;
+//! - without a TTY, the process's stdout and stderr go to ours, kept apart; the end of our
+//!   standard input closes the process's input, and the session goes on until its output ends.
+//!
+//! # How `exec` uses it
+//! `create_exec` (stdin attached), `start_exec` attached, then [`stream`] with
+//! [`Target::Exec`]; once it returns [`Ending::Ended`], `inspect_exec` gives the exit code.
+//!
+//! # How `run` uses it (a one-off container)
+//! Create the container, then `attach_container` (stdin when `-i`, stdout, stderr) **before**
+//! starting it, so no output is lost, and start `wait_container(NextExit)` before starting it
+//! too; then `start_container`, [`stream`] with [`Target::Container`] (the TTY's size is sent
+//! once the container runs), and when it returns [`Ending::Ended`] the wait's exit code is the
+//! command's. [`Ending::Detached`] leaves the container running; [`Ending::Interrupted`] is
+//! exit 130.
+//!
+//! # How `attach` uses it
+//! `attach_container` on the running container, then [`stream`] with [`Target::Container`];
+//! with `proxy_signals`, Ctrl-C/SIGTERM/SIGHUP are sent to the container (when it has no TTY)
+//! instead of ending the session.
+//!
+//! It writes the process's bytes to standard output and standard error itself, untouched and
+//! unbuffered: what a TTY sends (escape sequences, partial lines, a prompt without a newline)
+//! must reach the terminal as sent, in order, at once, which `crate::output`'s line-oriented
+//! writers are not made for. That, and raw mode, is why this module owns the terminal while a
+//! session lasts (ARCHITECTURE.md's invariants say so).
+
+pub mod keys;
+pub mod terminal;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use tokio::io::AsyncWriteExt;
+
+use crate::engine::{Engine, EngineError, Hijacked, LogChunk, LogStream, TtySize};
+use crate::shutdown::{Shutdown, WindowChanges};
+
+/// Whose TTY is resized, and whom signals are passed on to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// An exec, by id.
+    Exec(String),
+    /// A container, by id or name.
+    Container(String),
+}
+
+/// How a session behaves.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Options {
+    /// The process has a TTY: its output is one raw stream, our terminal (when standard input
+    /// is one) goes raw, and the window size is passed on.
+    pub tty: bool,
+    /// Send our standard input to the process.
+    pub stdin: bool,
+    /// The detach sequence (see [`keys::parse`]); honoured when `tty` and `stdin` are set and
+    /// standard input is a terminal, as in Docker. `None`: no detaching.
+    pub detach_keys: Option<Vec<u8>>,
+    /// `attach --sig-proxy`: a signal rcompose receives is sent to the container (a
+    /// [`Target::Container`] without a TTY) rather than ending the session.
+    pub proxy_signals: bool,
+}
+
+/// Why a session ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    /// The process's output ended: it exited (or closed its output); ask the engine for its
+    /// exit code.
+    Ended,
+    /// The detach keys were typed; the process goes on.
+    Detached,
+    /// A signal (Ctrl-C without a TTY, SIGTERM, SIGHUP) ended the session; the process goes on.
+    Interrupted,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StdioError {
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("writing the container's output: {0}")]
+    Output(std::io::Error),
+}
+
+/// Runs the session (see the module's documentation) until its output ends, the detach keys,
+/// or a signal.
+pub async fn stream(engine: &dyn Engine, target: &Target, hijacked: Hijacked, options: &Options) -> Result<Ending, StdioError> {
+    let Hijacked { mut output, mut input } = hijacked;
+    // Signals first: from here on Ctrl-C, SIGTERM and SIGHUP end the session, whose guard
+    // then restores the terminal.
+    let mut signals = Shutdown::listen().with_hangup();
+    let mut windows = WindowChanges::listen();
+    let raw = if options.tty && options.stdin { terminal::RawMode::enable() } else { None };
+    let mut escape = match (&raw, &options.detach_keys) {
+        (Some(_), Some(keys)) => Some(keys::Escape::new(keys.clone())),
+        _ => None,
+    };
+    let mut stdin = options.stdin.then(terminal::stdin_chunks);
+    let (mut stdout, mut stderr) = (tokio::io::stdout(), tokio::io::stderr());
+    let resizing = options.tty.then(|| resize_until_it_takes(engine, target));
+    let mut resizing = std::pin::pin!(async move {
+        if let Some(first) = resizing {
+            first.await;
+        }
+    });
+    let mut first_resize_done = false;
+
+    let ending = loop {
+        tokio::select! {
+            // Output first: what the process wrote before it ended is all written.
+            biased;
+            chunk = output.next() => match chunk {
+                None => break Ending::Ended,
+                Some(Err(e)) => return Err(e.into()),
+                Some(Ok(LogChunk { stream, bytes })) => {
+                    let out: &mut (dyn tokio::io::AsyncWrite + Unpin + Send) =
+                        if stream == LogStream::Stderr && !options.tty { &mut stderr } else { &mut stdout };
+                    write(out, &bytes).await.map_err(StdioError::Output)?;
+                }
+            },
+            // Before input: a size changed before a key was typed is the container's first.
+            () = windows.changed(), if options.tty => {
+                if let Some(size) = terminal::size() {
+                    let _ = resize(engine, target, size).await;
+                }
+            }
+            typed = recv(&mut stdin) => match typed {
+                Some(bytes) => {
+                    let (send, detach) = match escape.as_mut().map(|e| e.scan(&bytes)) {
+                        None => (bytes.to_vec(), false),
+                        Some(keys::Scan::Send(send)) => (send, false),
+                        Some(keys::Scan::Detach(send)) => (send, true),
+                    };
+                    // A process that closed its input while we still type: its output tells
+                    // the rest.
+                    if !send.is_empty() && input.write_all(&send).await.is_err() {
+                        stdin = None;
+                    }
+                    let _ = input.flush().await;
+                    if detach {
+                        break Ending::Detached;
+                    }
+                }
+                // End of our input: the process's input is closed, its output still read.
+                None => {
+                    stdin = None;
+                    let _ = input.shutdown().await;
+                }
+            },
+            () = &mut resizing, if !first_resize_done => first_resize_done = true,
+            signal = signals.next_signal() => match target {
+                Target::Container(id) if options.proxy_signals && !options.tty => {
+                    let _ = engine.kill_container(id, Some(signal)).await;
+                }
+                _ => break Ending::Interrupted,
+            },
+        }
+    };
+    drop(raw);
+    Ok(ending)
+}
+
+async fn recv(stdin: &mut Option<tokio::sync::mpsc::Receiver<Bytes>>) -> Option<Bytes> {
+    match stdin {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn write(out: &mut (dyn tokio::io::AsyncWrite + Unpin + Send), bytes: &[u8]) -> std::io::Result<()> {
+    out.write_all(bytes).await?;
+    out.flush().await
+}
+
+async fn resize(engine: &dyn Engine, target: &Target, size: TtySize) -> Result<(), EngineError> {
+    match target {
+        Target::Exec(id) => engine.resize_exec(id, size).await,
+        Target::Container(id) => engine.resize_container_tty(id, size).await,
+    }
+}
+
+/// The first resize, as Docker's client makes it: the engine may not have made the TTY yet
+/// when the streams are connected (an exec starts after its connection is taken over, a
+/// one-off container is attached before it starts), so a refused resize is tried again, a
+/// few times, a little later each time.
+async fn resize_until_it_takes(engine: &dyn Engine, target: &Target) {
+    let Some(size) = terminal::size() else { return };
+    for attempt in 0..10u64 {
+        if resize(engine, target, size).await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10 * (attempt + 1))).await;
+    }
+}
