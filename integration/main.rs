@@ -7,6 +7,7 @@
 
 mod cli;
 mod harness;
+mod pty;
 mod tar;
 
 mod engine_connect;
@@ -22,6 +23,7 @@ mod fields;
 mod flags;
 mod inspect_diff;
 mod progress;
+mod run;
 mod status;
 mod up;
 mod volumes;

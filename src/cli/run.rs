@@ -8,8 +8,9 @@ use std::sync::Arc;
 use clap::{ArgAction, Args};
 
 use super::{session, GlobalOptions};
-use crate::compose::{RunOptions, RunOutcome};
+use crate::compose::{self, RunOptions, RunOutcome};
 use crate::reconcile::plan::{self, ImageOptions, OneOff, PullPolicy};
+use crate::stdio::keys;
 
 /// Runs COMMAND (default: the service's) in a new container of SERVICE, started after the
 /// services it depends on; exits with the command's exit code. The container is named
@@ -103,7 +104,8 @@ pub struct RunArgs {
 }
 
 impl RunArgs {
-    fn options(&self, global: &GlobalOptions) -> anyhow::Result<RunOptions> {
+    /// The options of `run`; `lookup` gives `-e KEY` its value (the shell over `.env`).
+    fn options(&self, global: &GlobalOptions, lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<RunOptions> {
         let entrypoint = match &self.entrypoint {
             Some(e) => Some(shell_words::split(e).map_err(|err| anyhow::anyhow!("invalid --entrypoint {e:?}: {err}"))?),
             None => None,
@@ -138,10 +140,12 @@ impl RunArgs {
                 interactive: self.interactive,
                 ..Default::default()
             },
-            env: self.env.clone(),
+            env: compose::resolve_env(&self.env, lookup),
             env_files: self.env_from_file.clone(),
             no_deps: self.no_deps,
             detach: self.detach,
+            quiet: self.quiet,
+            detach_keys: Some(keys::parse(keys::DEFAULT)?),
             up: plan::UpOptions {
                 remove_orphans: self.remove_orphans,
                 images: ImageOptions {
@@ -219,8 +223,9 @@ pub fn publish_short_flags(args: impl IntoIterator<Item = OsString>) -> Vec<OsSt
 }
 
 pub fn run(global: &GlobalOptions, args: RunArgs) -> anyhow::Result<i32> {
-    let opts = args.options(global)?;
-    let project = session::project(global, std::slice::from_ref(&args.service))?;
+    let (project, environment, warnings) = compose::load_with_environment(&global.load_options(std::slice::from_ref(&args.service)))?;
+    warnings.iter().for_each(|w| crate::output::warn(w));
+    let opts = args.options(global, environment.lookup())?;
     let (quiet, quiet_build) = (args.quiet, args.quiet_build);
     let outcome = session::call(global, false, |mut c| async move {
         if quiet {

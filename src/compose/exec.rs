@@ -94,12 +94,8 @@ impl Compose {
         let exec = engine.create_exec(&container.id, &spec, options.stdin && !options.detach).await?;
         let start = ExecStart { tty: options.tty, detach: options.detach };
         let Some(hijacked) = engine.start_exec(&exec, start).await? else { return Ok(0) };
-        let session = stdio::Options {
-            tty: options.tty,
-            stdin: options.stdin,
-            detach_keys: options.detach_keys.clone(),
-            proxy_signals: false,
-        };
+        let session =
+            stdio::Options { tty: options.tty, stdin: options.stdin, detach_keys: options.detach_keys.clone(), proxy_signals: false };
         match stdio::stream(engine, &Target::Exec(exec.clone()), hijacked, &session).await? {
             Ending::Ended => exit_code(engine, &exec).await,
             Ending::Detached => Ok(0),
@@ -113,13 +109,8 @@ impl Compose {
         let container = self.service_container(project, &options.service, options.index).await?;
         let engine = &*self.engine;
         let details = engine.inspect_container(&container.id).await?;
-        let streams = AttachStreams {
-            stdin: options.stdin && details.config.open_stdin,
-            stdout: true,
-            stderr: true,
-            logs: false,
-            detach_keys: None,
-        };
+        let streams =
+            AttachStreams { stdin: options.stdin && details.config.open_stdin, stdout: true, stderr: true, logs: false, detach_keys: None };
         // Registered before attaching, so an exit while we connect is not missed.
         let wait = engine.wait_container(&container.id, crate::engine::WaitCondition::NextExit);
         let hijacked = engine.attach_container(&container.id, &streams).await?;

@@ -35,7 +35,7 @@ pub use exec::{pick_container, resolve_env, AttachServiceOptions, ExecOptions};
 pub use images::{BuildOptions, PullOptions};
 pub use lifecycle::RmOptions;
 pub use run::{RunOptions, RunOutcome};
-pub use session::{block_on, load_project, name_and_environment, name_only};
+pub use session::{block_on, load_project, load_with_environment, name_and_environment, name_only};
 pub use up::UpOptions;
 
 /// Where warnings go (the CLI prints them through `output::warn`).

@@ -9,11 +9,12 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::{Compose, ComposeError};
-use crate::engine::WaitCondition;
+use crate::engine::{AttachStreams, WaitCondition};
 use crate::model::Project;
 use crate::reconcile::hash::config_hash;
 use crate::reconcile::observe::observe;
 use crate::reconcile::plan::{self, OneOff, Plan, RunPlanOptions};
+use crate::stdio::{self, Ending, Target};
 
 /// What `run` runs, and how.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -30,6 +31,10 @@ pub struct RunOptions {
     pub no_deps: bool,
     /// Start the container in the background and return its id (`-d`).
     pub detach: bool,
+    /// Don't attach the container's standard output (`-q`).
+    pub quiet: bool,
+    /// The keys that detach from the container, leaving it running (on a terminal, with a TTY).
+    pub detach_keys: Option<Vec<u8>>,
     /// Images (`--build`, `--pull`, `--quiet-pull`), `--remove-orphans`, the
     /// `environment_file` label: as for `up`.
     pub up: plan::UpOptions,
@@ -81,17 +86,50 @@ impl Compose {
             self.engine.start_container(&id).await?;
             return Ok(RunOutcome::Detached { id });
         }
-        self.run_attached(&id, &one_off).await
+        self.run_attached(&id, &RunOptions { one_off, ..opts.clone() }).await
     }
 
-    /// Starts container `id` attached to the terminal and returns its exit code.
-    async fn run_attached(&self, id: &str, one_off: &OneOff) -> Result<RunOutcome, ComposeError> {
+    /// Starts container `id` attached to the terminal through [`stdio`]: the wait for its exit
+    /// and the attachment are made before it starts, so nothing it writes and no exit is
+    /// missed. Returns its exit code; 0 when the detach keys leave it running.
+    async fn run_attached(&self, id: &str, opts: &RunOptions) -> Result<RunOutcome, ComposeError> {
+        let one_off = &opts.one_off;
         let wait = self.exit_watch(id, one_off.auto_remove);
-        if let Err(e) = self.engine.start_container(id).await {
-            wait.abort();
-            return Err(e.into());
+        let streams = AttachStreams { stdin: one_off.interactive, stdout: !opts.quiet, stderr: true, logs: false, detach_keys: None };
+        let attached = async {
+            let hijacked = self.engine.attach_container(id, &streams).await?;
+            self.engine.start_container(id).await?;
+            Ok::<_, ComposeError>(hijacked)
+        };
+        let hijacked = match attached.await {
+            Ok(h) => h,
+            Err(e) => {
+                wait.abort();
+                return Err(e);
+            }
+        };
+        let session = stdio::Options {
+            tty: one_off.tty,
+            stdin: one_off.interactive,
+            detach_keys: opts.detach_keys.clone(),
+            // As Docker Compose: without a TTY, Ctrl-C and SIGTERM go to the container.
+            proxy_signals: true,
+        };
+        match stdio::stream(self.engine.as_ref(), &Target::Container(id.to_string()), hijacked, &session).await {
+            Ok(Ending::Ended) => self.exit_code(wait).await,
+            Ok(Ending::Detached) => {
+                wait.abort();
+                Ok(RunOutcome::Exited { code: 0 })
+            }
+            Ok(Ending::Interrupted) => {
+                wait.abort();
+                Err(ComposeError::Interrupted)
+            }
+            Err(e) => {
+                wait.abort();
+                Err(e.into())
+            }
         }
-        self.exit_code(wait).await
     }
 
     /// Waits, in a task of its own started before the container is, for its exit (or, with

@@ -19,6 +19,12 @@ pub fn load_project(opts: &loader::Options, name_is_enough: bool) -> Result<(Opt
     Ok((Some(loaded.project), loaded.warnings))
 }
 
+/// The project and the variables of the shell over `.env` it was read with (for `run -e KEY`).
+pub fn load_with_environment(opts: &loader::Options) -> Result<(Project, loader::env::Environment, Vec<String>), Diagnostic> {
+    let loaded = loader::load(opts)?;
+    Ok((loaded.project, loaded.environment, loaded.warnings))
+}
+
 /// The project name and the variables of the shell over `.env`, for `exec -e KEY`: as
 /// [`load_project`] with `name_is_enough`, the compose files are read only when the project
 /// is not named by `-p` alone.
