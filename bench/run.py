@@ -48,6 +48,7 @@ TARGETS = [
     ("rss-up-30", "<= 10 MiB", lambda r: _le(r["rss-up-30"].ours, 10)),
     ("logs-f-10 lines/s", ">= reference", lambda r: _ge(r["logs-f-10 lines/s"].ours, r["logs-f-10 lines/s"].theirs)),
     ("logs-f-10 CPU", "<= 1/3 of reference", lambda r: _le(r["logs-f-10 CPU"].ours, _div(r["logs-f-10 CPU"].theirs, 3))),
+    ("run-rm", "<= 1/2 of reference (>= 2x)", lambda r: _ge(r["run-rm"].ratio, 2)),
 ]
 
 

@@ -273,6 +273,28 @@ def logs(n):
     return scenario
 
 
+# ---- run
+
+
+def run_rm():
+    """`run --rm s0 true` on a one-service project whose network the warm-up run made: a
+    one-off container created, attached to, started, waited for and removed by the engine.
+    Each run is checked to have left no container behind."""
+    def scenario(ctx):
+        with Stack(ctx, "run", lambda p, s: stacks.independent(p, 1, s)) as stack:
+            project = stack.fresh()
+
+            def once(tool):
+                r = harness.run(tool.argv + ["run", "--rm", "s0", "true"], stack.dir)
+                left = harness.project_ids(project)
+                if left:
+                    raise BenchError(f"{tool.name}: `run --rm` left {len(left)} container(s)")
+                return r
+            samples = harness.alternate(ctx.tools(), ctx.runs_or(15), once)
+        return [time_rows("run-rm", samples, ctx)]
+    return scenario
+
+
 SCENARIOS = {
     "config-500": config(500),
     "up-30": up(30),
@@ -280,6 +302,7 @@ SCENARIOS = {
     "noop-ps-30": noop_and_ps(30),
     "down-30": down(30),
     "logs-f-10": logs(10),
+    "run-rm": run_rm(),
     "config-100": config(100),
     "config-2000": config(2000),
     "up-10": up(10),
