@@ -7,6 +7,7 @@
 
 mod cli;
 mod harness;
+mod pty;
 mod tar;
 
 mod engine_connect;
@@ -18,6 +19,7 @@ mod engine_networks;
 mod attached;
 mod build;
 mod down;
+mod exec;
 mod fields;
 mod flags;
 mod inspect_diff;

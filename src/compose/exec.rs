@@ -81,6 +81,9 @@ impl Compose {
     /// Runs a command in a service's running container, connected to the terminal; returns
     /// its exit code (0 when detached, by `-d` or the detach keys).
     pub async fn exec(&self, project: &str, options: &ExecOptions) -> Result<i64, ComposeError> {
+        if self.dry_run && !options.detach {
+            return Err(ComposeError::DryRunInteractive("exec"));
+        }
         let container = self.service_container(project, &options.service, options.index).await?;
         let spec = ExecSpec {
             cmd: options.command.clone(),
@@ -91,15 +94,14 @@ impl Compose {
             tty: options.tty,
         };
         let engine = &*self.engine;
+        if self.dry_run {
+            return Ok(0);
+        }
         let exec = engine.create_exec(&container.id, &spec, options.stdin && !options.detach).await?;
         let start = ExecStart { tty: options.tty, detach: options.detach };
         let Some(hijacked) = engine.start_exec(&exec, start).await? else { return Ok(0) };
-        let session = stdio::Options {
-            tty: options.tty,
-            stdin: options.stdin,
-            detach_keys: options.detach_keys.clone(),
-            proxy_signals: false,
-        };
+        let session =
+            stdio::Options { tty: options.tty, stdin: options.stdin, detach_keys: options.detach_keys.clone(), proxy_signals: false };
         match stdio::stream(engine, &Target::Exec(exec.clone()), hijacked, &session).await? {
             Ending::Ended => exit_code(engine, &exec).await,
             Ending::Detached => Ok(0),
@@ -110,16 +112,15 @@ impl Compose {
     /// Connects the terminal to a service's running container until it exits (its exit code
     /// is returned), or the detach keys leave it running (0).
     pub async fn attach(&self, project: &str, options: &AttachServiceOptions) -> Result<i64, ComposeError> {
+        if self.dry_run {
+            // Docker Compose's word, for attach too.
+            return Err(ComposeError::DryRunInteractive("run"));
+        }
         let container = self.service_container(project, &options.service, options.index).await?;
         let engine = &*self.engine;
         let details = engine.inspect_container(&container.id).await?;
-        let streams = AttachStreams {
-            stdin: options.stdin && details.config.open_stdin,
-            stdout: true,
-            stderr: true,
-            logs: false,
-            detach_keys: None,
-        };
+        let streams =
+            AttachStreams { stdin: options.stdin && details.config.open_stdin, stdout: true, stderr: true, logs: false, detach_keys: None };
         // Registered before attaching, so an exit while we connect is not missed.
         let wait = engine.wait_container(&container.id, crate::engine::WaitCondition::NextExit);
         let hijacked = engine.attach_container(&container.id, &streams).await?;
