@@ -273,6 +273,38 @@ def logs(n):
     return scenario
 
 
+# ---- exec
+
+
+def exec_true():
+    """`exec -T s0 true` on a running one-service stack (standard input /dev/null), alternated
+    with the engine floor: the same exec made by raw API calls (engine_floor.exec_once: find
+    the container by its labels, create the exec, start it attached, read its exit code)."""
+    def scenario(ctx):
+        floor = Tool("engine floor", [])
+        with Stack(ctx, "exec", lambda p, s: stacks.independent(p, 1, s)) as stack:
+            project = stack.fresh()
+            harness.run(ctx.rcompose.argv + ["up", "-d"], stack.dir)
+            time.sleep(SETTLE)
+
+            def once(tool):
+                if tool is floor:
+                    wall, code = engine_floor.exec_once(project, "s0", ["true"])
+                    if code != 0:
+                        raise BenchError(f"engine floor: exec exited {code}")
+                    return Run(wall, 0, 0)
+                return harness.run(tool.argv + ["exec", "-T", "s0", "true"], stack.dir)
+            samples = harness.alternate(ctx.tools() + [floor], ctx.runs_or(30), once)
+        row = time_rows("exec-T", samples, ctx)
+        f = samples[floor.name].median_wall() * 1000
+        row.notes.append(f"rcompose {row.ours / f:.2f}x the engine floor"
+                         + (f", reference {row.theirs / f:.2f}x" if row.theirs else ""))
+        floor_row = Row("engine-floor-exec", "ms", f, notes=["list, create exec, start attached, inspect"])
+        floor_row.raw = {floor.name: [asdict(r) for r in samples[floor.name].runs]}
+        return [row, floor_row]
+    return scenario
+
+
 # ---- run
 
 
@@ -302,6 +334,7 @@ SCENARIOS = {
     "noop-ps-30": noop_and_ps(30),
     "down-30": down(30),
     "logs-f-10": logs(10),
+    "exec-T": exec_true(),
     "run-rm": run_rm(),
     "config-100": config(100),
     "config-2000": config(2000),

@@ -19,6 +19,7 @@ mod engine_networks;
 mod attached;
 mod build;
 mod down;
+mod exec;
 mod fields;
 mod flags;
 mod inspect_diff;

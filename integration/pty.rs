@@ -81,6 +81,13 @@ impl Pty {
         }
     }
 
+    /// Reads what has arrived so far, without waiting.
+    pub fn poll(&mut self) {
+        while let Ok(bytes) = self.output.try_recv() {
+            self.seen.extend(bytes);
+        }
+    }
+
     /// Types `bytes` (a `\r` is Enter, `\x03` Ctrl-C).
     pub fn send(&mut self, bytes: &[u8]) {
         self.writer.write_all(bytes).expect("type into the terminal");

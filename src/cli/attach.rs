@@ -15,7 +15,7 @@ pub struct AttachArgs {
     #[arg(long, value_name = "KEYS")]
     pub detach_keys: Option<String>,
     /// Index of the container if the service has several (default: the first running one)
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    #[arg(long, value_name = "N", default_value_t = 0, hide_default_value = true)]
     pub index: u32,
     /// Do not send standard input to the container
     #[arg(long)]
@@ -37,6 +37,6 @@ pub fn run(global: &GlobalOptions, args: AttachArgs) -> anyhow::Result<i32> {
         proxy_signals: args.sig_proxy,
         detach_keys: keys::parse(args.detach_keys.as_deref().unwrap_or(keys::DEFAULT))?,
     };
-    let code = session::call(global, false, |c| async move { c.attach(&name, &options).await })?;
+    let code = session::interactive(global, |c| async move { c.attach(&name, &options).await })?;
     Ok(i32::try_from(code).unwrap_or(1))
 }

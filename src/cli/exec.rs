@@ -19,7 +19,7 @@ pub struct ExecArgs {
     #[arg(short, long = "env", value_name = "KEY[=VALUE]")]
     pub env: Vec<String>,
     /// Index of the container if the service has several (default: the first running one)
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    #[arg(long, value_name = "N", default_value_t = 0, hide_default_value = true)]
     pub index: u32,
     /// Give the process extended privileges
     #[arg(long)]
@@ -63,6 +63,6 @@ pub fn run(global: &GlobalOptions, args: ExecArgs) -> anyhow::Result<i32> {
         stdin: args.interactive,
         detach_keys: Some(keys::parse(keys::DEFAULT)?),
     };
-    let code = session::call(global, false, |c| async move { c.exec(&name, &options).await })?;
+    let code = session::interactive(global, |c| async move { c.exec(&name, &options).await })?;
     Ok(i32::try_from(code).unwrap_or(1))
 }

@@ -227,7 +227,9 @@ pub fn run(global: &GlobalOptions, args: RunArgs) -> anyhow::Result<i32> {
     warnings.iter().for_each(|w| crate::output::warn(w));
     let opts = args.options(global, environment.lookup())?;
     let (quiet, quiet_build) = (args.quiet, args.quiet_build);
-    let outcome = session::call(global, false, |mut c| async move {
+    // An interactive session: once the container runs, Ctrl-C, SIGTERM and SIGHUP are the
+    // stdio session's (passed on to the container, as Docker Compose does).
+    let outcome = session::interactive(global, |mut c| async move {
         if quiet {
             c.events = Arc::new(|_: &crate::output::Event| {});
         }

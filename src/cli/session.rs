@@ -69,6 +69,29 @@ where
     interrupted(&cancel, value)
 }
 
+/// Like [`call`], for an interactive session (`exec`, `attach`, `run`): Ctrl-C, SIGTERM and
+/// SIGHUP are not cancellation here but `crate::stdio`'s to handle (a session they end
+/// returns `Interrupted`; `attach --sig-proxy` passes them on to the container).
+pub fn interactive<T, F, Fut>(global: &GlobalOptions, work: F) -> anyhow::Result<T>
+where
+    F: FnOnce(Compose) -> Fut,
+    Fut: Future<Output = Result<T, ComposeError>>,
+{
+    let quiet = global.progress == super::Progress::Quiet;
+    let dry_run = global.dry_run;
+    let value = compose::block_on_session(async {
+        let mut c = Compose::connect().await?;
+        c.dry_run = dry_run;
+        if !quiet {
+            c.events = Arc::new(output::event);
+            c.details = Arc::new(output::detail);
+        }
+        c.warn = Arc::new(output::warn);
+        work(c).await
+    });
+    value.map_err(Into::into)
+}
+
 /// The result of work that `cancel` may have stopped: after a Ctrl-C the command is
 /// `Interrupted` (exit 130, "canceled"), as Docker Compose's is, whatever the work returned:
 /// the calls under way may have finished (the engine stopped the container anyway), and a

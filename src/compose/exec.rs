@@ -81,6 +81,9 @@ impl Compose {
     /// Runs a command in a service's running container, connected to the terminal; returns
     /// its exit code (0 when detached, by `-d` or the detach keys).
     pub async fn exec(&self, project: &str, options: &ExecOptions) -> Result<i64, ComposeError> {
+        if self.dry_run && !options.detach {
+            return Err(ComposeError::DryRunInteractive("exec"));
+        }
         let container = self.service_container(project, &options.service, options.index).await?;
         let spec = ExecSpec {
             cmd: options.command.clone(),
@@ -91,6 +94,9 @@ impl Compose {
             tty: options.tty,
         };
         let engine = &*self.engine;
+        if self.dry_run {
+            return Ok(0);
+        }
         let exec = engine.create_exec(&container.id, &spec, options.stdin && !options.detach).await?;
         let start = ExecStart { tty: options.tty, detach: options.detach };
         let Some(hijacked) = engine.start_exec(&exec, start).await? else { return Ok(0) };
@@ -106,6 +112,10 @@ impl Compose {
     /// Connects the terminal to a service's running container until it exits (its exit code
     /// is returned), or the detach keys leave it running (0).
     pub async fn attach(&self, project: &str, options: &AttachServiceOptions) -> Result<i64, ComposeError> {
+        if self.dry_run {
+            // Docker Compose's word, for attach too.
+            return Err(ComposeError::DryRunInteractive("run"));
+        }
         let container = self.service_container(project, &options.service, options.index).await?;
         let engine = &*self.engine;
         let details = engine.inspect_container(&container.id).await?;

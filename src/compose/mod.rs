@@ -35,7 +35,7 @@ pub use exec::{pick_container, resolve_env, AttachServiceOptions, ExecOptions};
 pub use images::{BuildOptions, PullOptions};
 pub use lifecycle::RmOptions;
 pub use run::{RunOptions, RunOutcome};
-pub use session::{block_on, load_project, load_with_environment, name_and_environment, name_only};
+pub use session::{block_on, block_on_session, load_project, load_with_environment, name_and_environment, name_only};
 pub use up::UpOptions;
 
 /// Where warnings go (the CLI prints them through `output::warn`).
@@ -77,6 +77,10 @@ pub enum ComposeError {
     ExecStillRunning(String),
     #[error(transparent)]
     Stdio(#[from] crate::stdio::StdioError),
+    /// `--dry-run` with a command that would connect the terminal to a container (Docker
+    /// Compose's message: "interactive exec is not supported in dry-run mode").
+    #[error("interactive {0} is not supported in dry-run mode")]
+    DryRunInteractive(&'static str),
     #[error("cannot attach to services not included in up: {0}")]
     NotAttachable(String),
     /// Steps failed; one message per failure, and one for what was left undone. `pull` is

@@ -49,6 +49,14 @@ pub fn name_only(opts: &loader::Options) -> bool {
     opts.project_name.is_some() && opts.files.is_empty()
 }
 
+/// Runs `work` to completion on a fresh runtime (as [`block_on`]) without turning signals into
+/// cancellation: for interactive sessions (`exec`, `attach`, `run`), where `crate::stdio`
+/// decides what a signal does (end the session, restoring the terminal, or pass it on to the
+/// container). Until a session starts, signals keep their default action.
+pub fn block_on_session<F: Future>(work: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("cannot start the async runtime").block_on(work)
+}
+
 /// Runs `work` to completion on a fresh runtime, with shutdown requests (Ctrl-C or SIGTERM)
 /// escalating as [`Shutdown::escalate`] says: `cancel` first, then `force` when given.
 ///
