@@ -127,6 +127,7 @@ impl RunArgs {
                 entrypoint,
                 labels,
                 volumes: self.volumes.clone(),
+                home: std::env::var_os("HOME").map(PathBuf::from),
                 publish: self.publish.clone(),
                 service_ports: self.service_ports,
                 use_aliases: self.use_aliases,

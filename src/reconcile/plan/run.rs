@@ -13,7 +13,7 @@ use super::up::{converge, UpOptions};
 use super::{hard, Op, Plan, PlanError, StepId, Target};
 use crate::graph::Graph;
 use crate::loader::syntax;
-use crate::model::{Mount, Port, Project, Service};
+use crate::model::{Mount, Port, Project, Service, MOUNT_BIND};
 use crate::reconcile::convert::{self, Context};
 use crate::reconcile::hash;
 use crate::reconcile::labels;
@@ -31,8 +31,11 @@ pub struct OneOff {
     pub environment: BTreeMap<String, String>,
     /// `-l KEY=VALUE`.
     pub labels: BTreeMap<String, String>,
-    /// `-v` short specs, added to the service's volumes.
+    /// `-v` short specs, added to the service's volumes; a relative host path is the project
+    /// directory's.
     pub volumes: Vec<String>,
+    /// The home directory `~` stands for in `-v` host paths.
+    pub home: Option<std::path::PathBuf>,
     /// `-p` short specs: the container's only ports.
     pub publish: Vec<String>,
     /// `-P`: keep the service's ports (without it, and without `-p`, there are none).
@@ -69,7 +72,11 @@ pub fn one_off_service(project: &Project, o: &OneOff, slug: &str) -> Result<Serv
     }
     for v in &o.volumes {
         let json = syntax::parse_volume(v).map_err(|why| PlanError::RunFlag { flag: "--volume", why })?;
-        let m: Mount = serde_json::from_value(json).map_err(|e| PlanError::RunFlag { flag: "--volume", why: e.to_string() })?;
+        let mut m: Mount = serde_json::from_value(json).map_err(|e| PlanError::RunFlag { flag: "--volume", why: e.to_string() })?;
+        // A relative host path is the project directory's, as in the compose file.
+        if m.kind == MOUNT_BIND {
+            m.source = crate::loader::paths::absolute(&m.source, &project.working_dir, o.home.as_deref());
+        }
         s.volumes.push(m);
     }
     s.tty = o.tty;

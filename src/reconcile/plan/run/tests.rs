@@ -207,3 +207,12 @@ fn down_leaves_run_containers_and_the_network_they_use_and_remove_orphans_takes_
     assert!(text.iter().any(|l| l.contains("remove container p-web-run-aaaaaaaaaaaa")), "{text:#?}");
     assert!(!text.iter().any(|l| l.contains("bbbbbbbbbbbb")), "{text:#?}");
 }
+
+#[test]
+fn a_relative_volume_path_is_the_project_directorys() {
+    let p = project(APP);
+    let o = OneOff { volumes: vec!["./sub:/x".into(), "~/h:/h".into()], home: Some("/home/me".into()), ..web() };
+    let s = one_off_service(&p, &o, SLUG).unwrap();
+    let sources: Vec<&str> = s.volumes.iter().map(|m| m.source.as_str()).collect();
+    assert_eq!(sources, [p.working_dir.join("sub").display().to_string().as_str(), "/home/me/h"]);
+}
