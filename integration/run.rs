@@ -307,13 +307,18 @@ fn run_on_a_terminal_is_interactive_with_the_terminal_size() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let s = rt.block_on(Stack::new("run-pty", ALONE));
     let mut pty = Pty::rcompose(s.dir.path(), &s.name, &["run", "--rm", "web", "sh"], 33, 101);
-    pty.expect("# ");
-    pty.send(b"test -t 0 && echo is-a-tty\r");
+    command(&mut pty, "test -t 0 && echo is-a-tty");
     pty.expect("is-a-tty");
     size_becomes(&mut pty, "33 101");
     pty.resize(40, 120);
     size_becomes(&mut pty, "40 120");
-    pty.send(b"exit 5\r");
+    // Ctrl-C goes to the container's TTY (it interrupts the shell's `read`), not to rcompose.
+    command(&mut pty, "read x");
+    pty.expect("read x");
+    pty.send(b"\x03");
+    command(&mut pty, "echo after-$((40+2))");
+    pty.expect("after-42");
+    command(&mut pty, "exit 5");
     assert_eq!(pty.wait(), 5, "the shell's exit code; the terminal showed:\n{}", pty.transcript());
     assert!(pty.is_cooked(), "the terminal is restored");
     let mut plain =
@@ -323,12 +328,21 @@ fn run_on_a_terminal_is_interactive_with_the_terminal_size() {
     assert!(rt.block_on(s.containers()).is_empty(), "--rm");
 }
 
+/// Types `line` at the shell's next prompt. Busybox's shell asks the terminal where its
+/// cursor is (`ESC[6n`) after each prompt and takes what comes next as the answer: the
+/// question is answered first, and nothing is typed ahead of the prompt.
+fn command(pty: &mut Pty, line: &str) {
+    pty.expect("\x1b[6n");
+    pty.send(b"\x1b[1;8R");
+    pty.send(format!("{line}\r").as_bytes());
+}
+
 /// Asks the shell on `pty` for its terminal's size until it is `want`: the engine 20.10 API
 /// cannot give a container its size at creation, so the first resize, made once it runs, may
 /// come just after the shell's first prompt (as with `docker run -it`).
 fn size_becomes(pty: &mut Pty, want: &str) {
     for _ in 0..50 {
-        pty.send(b"echo size=$(stty size)=\r");
+        command(pty, "echo size=$(stty size)=");
         pty.expect("size=$(stty size)=");
         let shown = pty.expect("=\r");
         if shown.contains(&format!("size={want}=")) {

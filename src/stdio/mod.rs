@@ -97,6 +97,9 @@ pub enum StdioError {
 /// or a signal.
 pub async fn stream(engine: &dyn Engine, target: &Target, hijacked: Hijacked, options: &Options) -> Result<Ending, StdioError> {
     let Hijacked { mut output, mut input } = hijacked;
+    // The session owns the terminal from here: a live progress block (`run`'s dependencies)
+    // ends first, or its ticker would keep redrawing over the container's output.
+    crate::output::progress::interrupt();
     // Signals first: from here on Ctrl-C, SIGTERM and SIGHUP end the session, whose guard
     // then restores the terminal.
     let mut signals = Shutdown::listen().with_hangup();
