@@ -12,12 +12,12 @@ use crate::compose::{self, RunOptions, RunOutcome};
 use crate::reconcile::plan::{self, ImageOptions, OneOff, PullPolicy};
 use crate::stdio::keys;
 
-/// Runs COMMAND (default: the service's) in a new container of SERVICE, started after the
-/// services it depends on; exits with the command's exit code. The container is named
-/// PROJECT-SERVICE-run-ID and stays after it exits unless `--rm` is given; `down` leaves
-/// running ones alone and `--remove-orphans` removes exited ones.
 #[derive(Debug, Args)]
-#[command(disable_help_flag = false)]
+#[command(after_help = "The services SERVICE depends on are started first and waited for as `up` waits for them. \
+The command's exit code is rcompose's (with -d: 0, and the container's id is printed). The container is named \
+PROJECT-SERVICE-run-ID and, without --rm, stays once it exits: `down` leaves it, `down --remove-orphans` removes it. \
+With a TTY (the default when standard input and output are terminals) Ctrl-C goes to the command and Ctrl-P Ctrl-Q \
+leaves it running; without one, standard input is passed through and Ctrl-C is sent to the container.")]
 pub struct RunArgs {
     /// The service whose configuration the container is made from
     pub service: String,
