@@ -80,13 +80,15 @@ impl Compose {
         if self.dry_run {
             return Ok(RunOutcome::Planned(plan));
         }
+        // The engine takes the name wherever it takes the id; only -d prints the id.
         let name = &container.container_name;
-        let id = self.engine.inspect_container(name).await?.id;
         if opts.detach {
+            // Asked before the start: with --rm the container may be gone soon after.
+            let id = self.engine.inspect_container(name).await?.id;
             self.engine.start_container(&id).await?;
             return Ok(RunOutcome::Detached { id });
         }
-        self.run_attached(&id, &RunOptions { one_off, ..opts.clone() }).await
+        self.run_attached(name, &RunOptions { one_off, ..opts.clone() }).await
     }
 
     /// Starts container `id` attached to the terminal through [`stdio`]: the wait for its exit
