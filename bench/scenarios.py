@@ -311,19 +311,30 @@ def exec_true():
 def run_rm():
     """`run --rm s0 true` on a one-service project whose network the warm-up run made: a
     one-off container created, attached to, started, waited for and removed by the engine.
-    Each run is checked to have left no container behind."""
+    Each run is checked to have left no container behind. Alternated with the engine floor:
+    the same container made, attached, started and waited for by raw API calls
+    (engine_floor.run_once)."""
     def scenario(ctx):
+        floor = Tool("engine floor", [])
         with Stack(ctx, "run", lambda p, s: stacks.independent(p, 1, s)) as stack:
             project = stack.fresh()
 
             def once(tool):
+                if tool is floor:
+                    return Run(engine_floor.run_once(project, f"{project}_default"), 0, 0)
                 r = harness.run(tool.argv + ["run", "--rm", "s0", "true"], stack.dir)
                 left = harness.project_ids(project)
                 if left:
                     raise BenchError(f"{tool.name}: `run --rm` left {len(left)} container(s)")
                 return r
-            samples = harness.alternate(ctx.tools(), ctx.runs_or(15), once)
-        return [time_rows("run-rm", samples, ctx)]
+            # rcompose first: its warm-up run makes the network the floor's container joins.
+            samples = harness.alternate(ctx.tools() + [floor], ctx.runs_or(15), once)
+        row = time_rows("run-rm", samples, ctx)
+        f = samples[floor.name].median_wall() * 1000
+        row.notes.append(f"rcompose {row.ours / f:.2f}x the engine floor" + (f", reference {row.theirs / f:.2f}x" if row.theirs else ""))
+        floor_row = Row("engine-floor-run", "ms", f, notes=["create, wait for removal, attach, start, read to the end"])
+        floor_row.raw = {floor.name: [asdict(r) for r in samples[floor.name].runs]}
+        return [row, floor_row]
     return scenario
 
 
