@@ -124,6 +124,21 @@ async fn piped_input_reaches_the_command_and_its_end_closes_the_commands_input()
     assert_eq!(text(&out.stdout), "done\n");
 }
 
+/// Every byte passes untouched both ways: through a TTY (output that begins with bytes a
+/// frame header could begin with) and through pipes (binary input echoed back).
+#[tokio::test]
+async fn bytes_pass_untouched() {
+    let stack = running("exec-bytes", &compose(&[("web", &[SLEEPER])])).await;
+    let mut pty = Pty::rcompose(stack.dir.path(), &stack.name, &["exec", "web", "printf", "\\001\\002head\\000tail"], 24, 80);
+    assert_eq!(pty.wait(), 0);
+    assert_eq!(pty.seen, b"\x01\x02head\x00tail", "{:?}", pty.transcript());
+
+    let all: Vec<u8> = (0..=255u8).cycle().take(100_000).collect();
+    let out = with_input(&stack, &["exec", "-T", "web", "cat"], &all).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(out.stdout == all, "{} bytes came back, not the {} sent", out.stdout.len(), all.len());
+}
+
 #[tokio::test]
 async fn exec_flags_reach_the_engine() {
     let web = [SLEEPER, "deploy:\n  replicas: 2\nenvironment:\n  FROM_SERVICE: s\n"];

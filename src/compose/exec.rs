@@ -119,8 +119,14 @@ impl Compose {
         let container = self.service_container(project, &options.service, options.index).await?;
         let engine = &*self.engine;
         let details = engine.inspect_container(&container.id).await?;
-        let streams =
-            AttachStreams { stdin: options.stdin && details.config.open_stdin, stdout: true, stderr: true, logs: false, detach_keys: None };
+        let streams = AttachStreams {
+            tty: details.config.tty,
+            stdin: options.stdin && details.config.open_stdin,
+            stdout: true,
+            stderr: true,
+            logs: false,
+            detach_keys: None,
+        };
         // Registered before attaching, so an exit while we connect is not missed.
         let wait = engine.wait_container(&container.id, crate::engine::WaitCondition::NextExit);
         let hijacked = engine.attach_container(&container.id, &streams).await?;
