@@ -79,6 +79,9 @@ pub enum Ending {
     /// The process's output ended: it exited (or closed its output); ask the engine for its
     /// exit code.
     Ended,
+    /// The process's output ended after a signal rcompose received was passed on to the
+    /// container (`proxy_signals`): Docker Compose then exits 130 whatever the exit code.
+    EndedAfterSignal,
     /// The detach keys were typed; the process goes on.
     Detached,
     /// A signal (Ctrl-C without a TTY, SIGTERM, SIGHUP) ended the session; the process goes on.
@@ -115,12 +118,14 @@ pub async fn stream(engine: &dyn Engine, target: &Target, hijacked: Hijacked, op
         }
     });
     let mut first_resize_done = false;
+    let mut signalled = false;
 
     let ending = loop {
         tokio::select! {
             // Output first: what the process wrote before it ended is all written.
             biased;
             chunk = output.next() => match chunk {
+                None if signalled => break Ending::EndedAfterSignal,
                 None => break Ending::Ended,
                 Some(Err(e)) => return Err(e.into()),
                 Some(Ok(LogChunk { stream, bytes })) => {
@@ -161,6 +166,7 @@ pub async fn stream(engine: &dyn Engine, target: &Target, hijacked: Hijacked, op
             () = &mut resizing, if !first_resize_done => first_resize_done = true,
             signal = signals.next_signal() => match target {
                 Target::Container(id) if options.proxy_signals && !options.tty => {
+                    signalled = true;
                     let _ = engine.kill_container(id, Some(signal)).await;
                 }
                 _ => break Ending::Interrupted,
@@ -194,8 +200,16 @@ async fn resize(engine: &dyn Engine, target: &Target, size: TtySize) -> Result<(
 /// when the streams are connected (an exec starts after its connection is taken over, a
 /// one-off container is attached before it starts), so a refused resize is tried again, a
 /// few times, a little later each time.
+///
+/// A container's TTY is first set one row and column larger: attaching again to a shell whose
+/// size has not changed would otherwise show no prompt until a key is pressed (the resize
+/// makes it redraw), as Docker's client does.
 async fn resize_until_it_takes(engine: &dyn Engine, target: &Target) {
     let Some(size) = terminal::size() else { return };
+    if let Target::Container(_) = target {
+        let nudge = TtySize { rows: size.rows.saturating_add(1), columns: size.columns.saturating_add(1) };
+        let _ = resize(engine, target, nudge).await;
+    }
     for attempt in 0..10u64 {
         if resize(engine, target, size).await.is_ok() {
             return;
