@@ -133,7 +133,9 @@ async fn bytes_pass_untouched() {
     assert_eq!(pty.wait(), 0);
     assert_eq!(pty.seen, b"\x01\x02head\x00tail", "{:?}", pty.transcript());
 
-    let all: Vec<u8> = (0..=255u8).cycle().take(100_000).collect();
+    // Megabytes, more than the connection's buffers hold: input and output are copied side by
+    // side, or `cat` would wait for its output to be read while rcompose waits to write.
+    let all: Vec<u8> = (0..=255u8).cycle().take(4 << 20).collect();
     let out = with_input(&stack, &["exec", "-T", "web", "cat"], &all).await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(out.stdout == all, "{} bytes came back, not the {} sent", out.stdout.len(), all.len());
