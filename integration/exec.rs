@@ -124,6 +124,23 @@ async fn piped_input_reaches_the_command_and_its_end_closes_the_commands_input()
     assert_eq!(text(&out.stdout), "done\n");
 }
 
+/// Every byte passes untouched both ways: through a TTY (output that begins with bytes a
+/// frame header could begin with) and through pipes (binary input echoed back).
+#[tokio::test]
+async fn bytes_pass_untouched() {
+    let stack = running("exec-bytes", &compose(&[("web", &[SLEEPER])])).await;
+    let mut pty = Pty::rcompose(stack.dir.path(), &stack.name, &["exec", "web", "printf", "\\001\\002head\\000tail"], 24, 80);
+    assert_eq!(pty.wait(), 0);
+    assert_eq!(pty.seen, b"\x01\x02head\x00tail", "{:?}", pty.transcript());
+
+    // Megabytes, more than the connection's buffers hold: input and output are copied side by
+    // side, or `cat` would wait for its output to be read while rcompose waits to write.
+    let all: Vec<u8> = (0..=255u8).cycle().take(4 << 20).collect();
+    let out = with_input(&stack, &["exec", "-T", "web", "cat"], &all).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(out.stdout == all, "{} bytes came back, not the {} sent", out.stdout.len(), all.len());
+}
+
 #[tokio::test]
 async fn exec_flags_reach_the_engine() {
     let web = [SLEEPER, "deploy:\n  replicas: 2\nenvironment:\n  FROM_SERVICE: s\n"];
@@ -226,7 +243,8 @@ async fn attach_and_detach_leave_the_container_running() {
     pty.send(b"echo attached-$((1+1))\r");
     pty.expect("attached-2");
     pty.send(b"\x10\x11");
-    assert_eq!(pty.wait(), 0, "detached:\n{}", pty.transcript());
+    assert_eq!(pty.wait(), 1, "detached, as Docker Compose says it:\n{}", pty.transcript());
+    assert!(pty.transcript().contains("read escape sequence"));
     assert!(pty.is_cooked());
     assert!(stack.engine.inspect_container(&web1).await.unwrap().state.running, "still running after the detach keys");
 
@@ -235,7 +253,7 @@ async fn attach_and_detach_leave_the_container_running() {
     pty.send(b"\x10\x11echo still-$((2+2))\r");
     pty.expect("still-4");
     pty.send(b"\x18y");
-    assert_eq!(pty.wait(), 0, "detached:\n{}", pty.transcript());
+    assert_eq!(pty.wait(), 1, "detached:\n{}", pty.transcript());
     assert!(stack.engine.inspect_container(&web1).await.unwrap().state.running);
 
     // The container's exit ends attach with its exit code.
@@ -259,12 +277,15 @@ async fn attach_passes_signals_on_unless_told_not_to() {
     assert_eq!(pty.wait(), 130, "{}", pty.transcript());
     assert!(stack.engine.inspect_container(&web1).await.unwrap().state.running);
 
-    // By default the signal goes to the container, whose trap exits 4.
+    // By default the signal goes to the container, whose trap exits 4; attach then exits 130,
+    // as Docker Compose's does.
     let mut pty = Pty::rcompose(stack.dir.path(), &stack.name, &["attach", "web"], 24, 80);
     wait_attached(&stack, &mut pty).await;
     pty.send(b"\x03");
     pty.expect("got-int");
-    assert_eq!(pty.wait(), 4, "{}", pty.transcript());
+    assert_eq!(pty.wait(), 130, "{}", pty.transcript());
+    let state = stack.engine.inspect_container(&web1).await.unwrap().state;
+    assert_eq!((state.running, state.exit_code), (false, 4), "the container got the signal");
 }
 
 /// Waits until `attach` is connected: an exec echoes into the container's output (pid 1's
@@ -298,4 +319,17 @@ async fn attach_no_stdin_sends_nothing() {
     pty.expect("got:second");
     assert!(!pty.transcript().contains("got:typed"), "--no-stdin sent what was typed:\n{}", pty.transcript());
     pty2.send(b"\x10\x11");
+}
+
+/// Without a TTY the engine watches for the detach keys in what attach sends; the container
+/// goes on running.
+#[tokio::test]
+async fn attach_without_a_tty_detaches_by_the_engine() {
+    let echo =
+        "image: busybox\nstdin_open: true\nstop_signal: SIGKILL\ncommand: [\"sh\", \"-c\", \"while read l; do echo got:$$l; done\"]\n";
+    let stack = running("attach-notty", &compose(&[("web", &[echo])])).await;
+    let out = with_input(&stack, &["attach", "--detach-keys", "ctrl-x", "web"], b"one\n\x18").await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("read escape sequence"), "{}", text(&out.stderr));
+    assert!(stack.engine.inspect_container(&stack.container("web", 1)).await.unwrap().state.running);
 }

@@ -7,8 +7,9 @@ use crate::compose::AttachServiceOptions;
 use crate::stdio::keys;
 
 #[derive(Debug, Args)]
-#[command(after_help = "Detaching (Ctrl-P Ctrl-Q unless --detach-keys says otherwise) leaves the container running; \
-when the container exits, its exit code is rcompose's.")]
+#[command(after_help = "Detaching (Ctrl-P Ctrl-Q unless --detach-keys says otherwise) leaves the container running \
+and exits 1 with \"read escape sequence\", as Docker Compose does; when the container exits, its exit code is rcompose's \
+(130 when it exited after Ctrl-C was passed on to it).")]
 pub struct AttachArgs {
     /// Keys that detach from the container, leaving it running: comma-separated, each a
     /// letter or ctrl-<key> (default: ctrl-p,ctrl-q)
@@ -35,7 +36,7 @@ pub fn run(global: &GlobalOptions, args: AttachArgs) -> anyhow::Result<i32> {
         index: (args.index > 0).then_some(args.index),
         stdin: !args.no_stdin,
         proxy_signals: args.sig_proxy,
-        detach_keys: keys::parse(args.detach_keys.as_deref().unwrap_or(keys::DEFAULT))?,
+        detach_keys: args.detach_keys.unwrap_or_else(|| keys::DEFAULT.to_string()),
     };
     let code = session::interactive(global, |c| async move { c.attach(&name, &options).await })?;
     Ok(i32::try_from(code).unwrap_or(1))

@@ -40,8 +40,9 @@ pub struct AttachServiceOptions {
     pub stdin: bool,
     /// `--sig-proxy`: signals rcompose receives go to the container (when it has no TTY).
     pub proxy_signals: bool,
-    /// The detach sequence, as typed with `--detach-keys` (default Ctrl-P Ctrl-Q).
-    pub detach_keys: Vec<u8>,
+    /// The detach keys as `--detach-keys` takes them (`ctrl-p,ctrl-q`, see
+    /// [`stdio::keys::parse`]).
+    pub detach_keys: String,
 }
 
 /// `-e` entries as the engine takes them: `KEY=value` as given, `KEY` alone with its value
@@ -103,52 +104,63 @@ impl Compose {
         let session =
             stdio::Options { tty: options.tty, stdin: options.stdin, detach_keys: options.detach_keys.clone(), proxy_signals: false };
         match stdio::stream(engine, &Target::Exec(exec.clone()), hijacked, &session).await? {
-            Ending::Ended => exit_code(engine, &exec).await,
+            Ending::Ended | Ending::EndedAfterSignal => exit_code(engine, &exec).await,
             Ending::Detached => Ok(0),
             Ending::Interrupted => Err(ComposeError::Interrupted),
         }
     }
 
     /// Connects the terminal to a service's running container until it exits (its exit code
-    /// is returned), or the detach keys leave it running (0).
+    /// is returned; 130 when it exited after rcompose passed Ctrl-C or SIGTERM on to it, as
+    /// Docker Compose returns). The detach keys leave it running and end attach as Docker
+    /// Compose's does: "read escape sequence", exit 1.
     pub async fn attach(&self, project: &str, options: &AttachServiceOptions) -> Result<i64, ComposeError> {
         if self.dry_run {
             // Docker Compose's word, for attach too.
             return Err(ComposeError::DryRunInteractive("run"));
         }
+        let keys = stdio::keys::parse(&options.detach_keys)?;
         let container = self.service_container(project, &options.service, options.index).await?;
         let engine = &*self.engine;
-        let details = engine.inspect_container(&container.id).await?;
-        let streams =
-            AttachStreams { stdin: options.stdin && details.config.open_stdin, stdout: true, stderr: true, logs: false, detach_keys: None };
-        // Registered before attaching, so an exit while we connect is not missed.
-        let wait = engine.wait_container(&container.id, crate::engine::WaitCondition::NextExit);
-        let hijacked = engine.attach_container(&container.id, &streams).await?;
-        let session = stdio::Options {
-            tty: details.config.tty,
-            stdin: streams.stdin,
+        let config = engine.inspect_container(&container.id).await?.config;
+        let streams = AttachStreams {
+            tty: config.tty,
+            stdin: options.stdin && config.open_stdin,
+            stdout: true,
+            stderr: true,
+            logs: false,
+            // Without a TTY (or a terminal) the engine watches for them in what we send.
             detach_keys: Some(options.detach_keys.clone()),
-            proxy_signals: options.proxy_signals,
         };
-        let target = Target::Container(container.id.clone());
-        let (ending, waited) = {
-            let mut wait = std::pin::pin!(wait);
-            let session = stdio::stream(engine, &target, hijacked, &session);
-            tokio::pin!(session);
-            tokio::select! {
-                ending = &mut session => (ending?, None),
-                waited = &mut wait => (session.await?, Some(waited?)),
-            }
-        };
-        match ending {
-            Ending::Ended => match waited {
-                Some(w) => Ok(w.exit_code),
-                None => Ok(engine.wait_container(&container.id, crate::engine::WaitCondition::NotRunning).await?.exit_code),
+        let hijacked = engine.attach_container(&container.id, &streams).await?;
+        let session =
+            stdio::Options { tty: config.tty, stdin: streams.stdin, detach_keys: Some(keys), proxy_signals: options.proxy_signals };
+        match stdio::stream(engine, &Target::Container(container.id.clone()), hijacked, &session).await? {
+            Ending::Ended => match exited(engine, &container.id).await? {
+                Some(code) => Ok(code),
+                None => Err(ComposeError::Detached),
             },
-            Ending::Detached => Ok(0),
+            Ending::EndedAfterSignal => {
+                exited(engine, &container.id).await?;
+                Err(ComposeError::Interrupted)
+            }
+            Ending::Detached => Err(ComposeError::Detached),
             Ending::Interrupted => Err(ComposeError::Interrupted),
         }
     }
+}
+
+/// The exit code of a container whose output ended, once the engine has recorded it; `None`
+/// when it goes on running: the engine ended the stream because it saw the detach keys.
+async fn exited(engine: &dyn Engine, id: &str) -> Result<Option<i64>, ComposeError> {
+    for attempt in 0..25u64 {
+        let state = engine.inspect_container(id).await?.state;
+        if !state.running {
+            return Ok(Some(state.exit_code));
+        }
+        tokio::time::sleep(Duration::from_millis(attempt.min(20) + 1)).await;
+    }
+    Ok(None)
 }
 
 /// The exit code of an exec whose output ended. The engine may record it a moment after the

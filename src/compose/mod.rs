@@ -81,6 +81,12 @@ pub enum ComposeError {
     /// Compose's message: "interactive exec is not supported in dry-run mode").
     #[error("interactive {0} is not supported in dry-run mode")]
     DryRunInteractive(&'static str),
+    #[error(transparent)]
+    DetachKeys(#[from] crate::stdio::keys::InvalidKeys),
+    /// `attach` ended by the detach keys, the container left running (Docker Compose's
+    /// words and exit code 1).
+    #[error("read escape sequence")]
+    Detached,
     #[error("cannot attach to services not included in up: {0}")]
     NotAttachable(String),
     /// Steps failed; one message per failure, and one for what was left undone. `pull` is

@@ -97,7 +97,14 @@ impl Compose {
     async fn run_attached(&self, id: &str, opts: &RunOptions) -> Result<RunOutcome, ComposeError> {
         let one_off = &opts.one_off;
         let wait = self.exit_watch(id, one_off.auto_remove);
-        let streams = AttachStreams { stdin: one_off.interactive, stdout: !opts.quiet, stderr: true, logs: false, detach_keys: None };
+        let streams = AttachStreams {
+            tty: one_off.tty,
+            stdin: one_off.interactive,
+            stdout: !opts.quiet,
+            stderr: true,
+            logs: false,
+            detach_keys: None,
+        };
         let attached = async {
             let hijacked = self.engine.attach_container(id, &streams).await?;
             self.engine.start_container(id).await?;
@@ -118,7 +125,8 @@ impl Compose {
             proxy_signals: true,
         };
         match stdio::stream(self.engine.as_ref(), &Target::Container(id.to_string()), hijacked, &session).await {
-            Ok(Ending::Ended) => self.exit_code(wait).await,
+            // A signal passed on to the container ended it: its exit code says how.
+            Ok(Ending::Ended | Ending::EndedAfterSignal) => self.exit_code(wait).await,
             Ok(Ending::Detached) => {
                 wait.abort();
                 Ok(RunOutcome::Exited { code: 0 })

@@ -55,6 +55,8 @@ pub struct ExecState {
 /// Which streams of a container `attach_container` connects to.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AttachStreams {
+    /// The container has a TTY (as created): its output is one raw stream, not frames.
+    pub tty: bool,
     pub stdin: bool,
     pub stdout: bool,
     pub stderr: bool,

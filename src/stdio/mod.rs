@@ -79,6 +79,9 @@ pub enum Ending {
     /// The process's output ended: it exited (or closed its output); ask the engine for its
     /// exit code.
     Ended,
+    /// The process's output ended after a signal rcompose received was passed on to the
+    /// container (`proxy_signals`): Docker Compose then exits 130 whatever the exit code.
+    EndedAfterSignal,
     /// The detach keys were typed; the process goes on.
     Detached,
     /// A signal (Ctrl-C without a TTY, SIGTERM, SIGHUP) ended the session; the process goes on.
@@ -96,82 +99,111 @@ pub enum StdioError {
 /// Runs the session (see the module's documentation) until its output ends, the detach keys,
 /// or a signal.
 pub async fn stream(engine: &dyn Engine, target: &Target, hijacked: Hijacked, options: &Options) -> Result<Ending, StdioError> {
-    let Hijacked { mut output, mut input } = hijacked;
+    let Hijacked { output, input } = hijacked;
     // The session owns the terminal from here: a live progress block (`run`'s dependencies)
     // ends first, or its ticker would keep redrawing over the container's output.
     crate::output::progress::interrupt();
     // Signals first: from here on Ctrl-C, SIGTERM and SIGHUP end the session, whose guard
     // then restores the terminal.
-    let mut signals = Shutdown::listen().with_hangup();
-    let mut windows = WindowChanges::listen();
+    let signals = Shutdown::listen().with_hangup();
     let raw = if options.tty && options.stdin { terminal::RawMode::enable() } else { None };
-    let mut escape = match (&raw, &options.detach_keys) {
+    let escape = match (&raw, &options.detach_keys) {
         (Some(_), Some(keys)) => Some(keys::Escape::new(keys.clone())),
         _ => None,
     };
-    let mut stdin = options.stdin.then(terminal::stdin_chunks);
-    let (mut stdout, mut stderr) = (tokio::io::stdout(), tokio::io::stderr());
-    let resizing = options.tty.then(|| resize_until_it_takes(engine, target));
-    let mut resizing = std::pin::pin!(async move {
-        if let Some(first) = resizing {
-            first.await;
+    let stdin = options.stdin.then(terminal::stdin_chunks);
+    let signalled = std::cell::Cell::new(false);
+    // Three loops side by side, so that none waits on another: a process that stops reading
+    // its input until its output is read must not stall the copy of its output.
+    let ending = tokio::select! {
+        // Output first: what the process wrote before it ended is all written.
+        biased;
+        ended = copy_out(output, options.tty) => {
+            ended?;
+            if signalled.get() { Ending::EndedAfterSignal } else { Ending::Ended }
         }
-    });
-    let mut first_resize_done = false;
+        () = copy_in(stdin, input, escape) => Ending::Detached,
+        ending = control(engine, target, options, signals, &signalled) => ending,
+    };
+    drop(raw);
+    Ok(ending)
+}
 
-    let ending = loop {
+/// The process's output to ours until it ends.
+async fn copy_out(mut output: crate::engine::EngineStream<'static, LogChunk>, tty: bool) -> Result<(), StdioError> {
+    let (mut stdout, mut stderr) = (tokio::io::stdout(), tokio::io::stderr());
+    while let Some(chunk) = output.next().await {
+        let LogChunk { stream, bytes } = chunk?;
+        let out: &mut (dyn tokio::io::AsyncWrite + Unpin + Send) =
+            if stream == LogStream::Stderr && !tty { &mut stderr } else { &mut stdout };
+        write(out, &bytes).await.map_err(StdioError::Output)?;
+    }
+    Ok(())
+}
+
+/// Our input to the process's; returns when the detach keys are typed. At the end of our input
+/// the process's input is closed, and this waits for ever (the output's end ends the session).
+async fn copy_in(
+    mut stdin: Option<tokio::sync::mpsc::Receiver<Bytes>>,
+    mut input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
+    mut escape: Option<keys::Escape>,
+) {
+    while let Some(bytes) = recv(&mut stdin).await {
+        let (send, detach) = match escape.as_mut().map(|e| e.scan(&bytes)) {
+            None => (bytes.to_vec(), false),
+            Some(keys::Scan::Send(send)) => (send, false),
+            Some(keys::Scan::Detach(send)) => (send, true),
+        };
+        // A process that closed its input while we still type: its output tells the rest.
+        if !send.is_empty() && (input.write_all(&send).await.is_err() || input.flush().await.is_err()) {
+            stdin = None;
+        }
+        if detach {
+            return;
+        }
+    }
+    if stdin.is_some() {
+        let _ = input.shutdown().await;
+    }
+    // Kept to the end: dropping the connection's writing half may close the process's input.
+    std::future::pending::<()>().await;
+    drop(input);
+}
+
+/// The TTY's size (at the start and on SIGWINCH) and the signals; returns when a signal ends
+/// the session.
+async fn control(
+    engine: &dyn Engine,
+    target: &Target,
+    options: &Options,
+    mut signals: Shutdown,
+    signalled: &std::cell::Cell<bool>,
+) -> Ending {
+    let mut windows = WindowChanges::listen();
+    let first = async {
+        if options.tty {
+            resize_until_it_takes(engine, target).await;
+        }
+    };
+    let mut first = std::pin::pin!(first);
+    let mut first_done = false;
+    loop {
         tokio::select! {
-            // Output first: what the process wrote before it ended is all written.
-            biased;
-            chunk = output.next() => match chunk {
-                None => break Ending::Ended,
-                Some(Err(e)) => return Err(e.into()),
-                Some(Ok(LogChunk { stream, bytes })) => {
-                    let out: &mut (dyn tokio::io::AsyncWrite + Unpin + Send) =
-                        if stream == LogStream::Stderr && !options.tty { &mut stderr } else { &mut stdout };
-                    write(out, &bytes).await.map_err(StdioError::Output)?;
-                }
-            },
-            // Before input: a size changed before a key was typed is the container's first.
+            () = &mut first, if !first_done => first_done = true,
             () = windows.changed(), if options.tty => {
                 if let Some(size) = terminal::size() {
                     let _ = resize(engine, target, size).await;
                 }
             }
-            typed = recv(&mut stdin) => match typed {
-                Some(bytes) => {
-                    let (send, detach) = match escape.as_mut().map(|e| e.scan(&bytes)) {
-                        None => (bytes.to_vec(), false),
-                        Some(keys::Scan::Send(send)) => (send, false),
-                        Some(keys::Scan::Detach(send)) => (send, true),
-                    };
-                    // A process that closed its input while we still type: its output tells
-                    // the rest.
-                    if !send.is_empty() && input.write_all(&send).await.is_err() {
-                        stdin = None;
-                    }
-                    let _ = input.flush().await;
-                    if detach {
-                        break Ending::Detached;
-                    }
-                }
-                // End of our input: the process's input is closed, its output still read.
-                None => {
-                    stdin = None;
-                    let _ = input.shutdown().await;
-                }
-            },
-            () = &mut resizing, if !first_resize_done => first_resize_done = true,
             signal = signals.next_signal() => match target {
                 Target::Container(id) if options.proxy_signals && !options.tty => {
+                    signalled.set(true);
                     let _ = engine.kill_container(id, Some(signal)).await;
                 }
-                _ => break Ending::Interrupted,
+                _ => return Ending::Interrupted,
             },
         }
-    };
-    drop(raw);
-    Ok(ending)
+    }
 }
 
 async fn recv(stdin: &mut Option<tokio::sync::mpsc::Receiver<Bytes>>) -> Option<Bytes> {
@@ -197,8 +229,16 @@ async fn resize(engine: &dyn Engine, target: &Target, size: TtySize) -> Result<(
 /// when the streams are connected (an exec starts after its connection is taken over, a
 /// one-off container is attached before it starts), so a refused resize is tried again, a
 /// few times, a little later each time.
+///
+/// A container's TTY is first set one row and column larger: attaching again to a shell whose
+/// size has not changed would otherwise show no prompt until a key is pressed (the resize
+/// makes it redraw), as Docker's client does.
 async fn resize_until_it_takes(engine: &dyn Engine, target: &Target) {
     let Some(size) = terminal::size() else { return };
+    if let Target::Container(_) = target {
+        let nudge = TtySize { rows: size.rows.saturating_add(1), columns: size.columns.saturating_add(1) };
+        let _ = resize(engine, target, nudge).await;
+    }
     for attempt in 0..10u64 {
         if resize(engine, target, size).await.is_ok() {
             return;

@@ -8,7 +8,7 @@ use bollard::query_parameters as q;
 use futures_util::{StreamExt, TryStreamExt};
 
 use super::runtime::chunk;
-use super::DockerEngine;
+use super::{hijack, DockerEngine};
 use crate::engine::{AttachStreams, EngineResult, ExecSpec, ExecStart, ExecState, Hijacked, TtySize};
 
 pub(super) async fn create_exec(e: &DockerEngine, container: &str, spec: &ExecSpec, stdin: bool) -> EngineResult<String> {
@@ -28,6 +28,10 @@ pub(super) async fn create_exec(e: &DockerEngine, container: &str, spec: &ExecSp
 }
 
 pub(super) async fn start_exec(e: &DockerEngine, exec: &str, start: ExecStart) -> EngineResult<Option<Hijacked>> {
+    if let (Some(socket), false) = (e.hijack_socket(), start.detach) {
+        let body = serde_json::json!({ "Detach": false, "Tty": start.tty }).to_string();
+        return Ok(Some(hijack::open(&socket, &format!("/exec/{}/start", hijack::escape(exec)), &body, start.tty).await?));
+    }
     let options = StartExecOptions { detach: start.detach, tty: start.tty, output_capacity: None };
     match e.docker.start_exec(exec, Some(options)).await.map_err(|x| e.err(x))? {
         StartExecResults::Attached { output, input } => Ok(Some(hijacked(e, output, input))),
@@ -46,6 +50,21 @@ pub(super) async fn inspect_exec(e: &DockerEngine, exec: &str) -> EngineResult<E
 }
 
 pub(super) async fn attach_container(e: &DockerEngine, id: &str, streams: &AttachStreams) -> EngineResult<Hijacked> {
+    if let Some(socket) = e.hijack_socket() {
+        let flag = |b: bool| if b { "1" } else { "0" };
+        let mut url = format!(
+            "/containers/{}/attach?stream=1&stdin={}&stdout={}&stderr={}&logs={}",
+            hijack::escape(id),
+            flag(streams.stdin),
+            flag(streams.stdout),
+            flag(streams.stderr),
+            flag(streams.logs)
+        );
+        if let Some(keys) = &streams.detach_keys {
+            url.push_str(&format!("&detachKeys={}", hijack::escape(keys)));
+        }
+        return hijack::open(&socket, &url, "", streams.tty).await;
+    }
     let options = q::AttachContainerOptions {
         detach_keys: streams.detach_keys.clone(),
         logs: streams.logs,
@@ -65,7 +84,14 @@ pub(super) async fn resize_container_tty(e: &DockerEngine, id: &str, size: TtySi
 
 type Output = std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<bollard::container::LogOutput, bollard::errors::Error>> + Send>>;
 
-/// Our view of bollard's hijacked halves: frames become chunks (stdin echoes dropped), errors
+impl DockerEngine {
+    /// The engine's unix socket, when streams are taken over by our own exchange on it.
+    fn hijack_socket(&self) -> Option<hijack::Socket<'_>> {
+        self.socket.as_deref().map(|path| hijack::Socket { path, host: &self.host, user_agent: super::USER_AGENT })
+    }
+}
+
+/// Our view of bollard's hijacked halves (tcp, TLS and ssh engines): frames become chunks (stdin echoes dropped), errors
 /// ours.
 fn hijacked(e: &DockerEngine, output: Output, input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>) -> Hijacked {
     let host = e.host.clone();

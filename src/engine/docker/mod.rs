@@ -7,6 +7,7 @@
 
 mod containers;
 mod error;
+mod hijack;
 mod images;
 mod interactive;
 mod logstream;
