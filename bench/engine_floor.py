@@ -1,5 +1,5 @@
 """The engine floor: what bringing up N containers costs the engine itself, with no
-orchestrator in the way.
+orchestrator in the way (and, at the end, what one `exec` costs it: `exec_once`).
 
 One network (as `up` creates `<project>_default`), then N containers created on it and started
 by threads that talk raw HTTP/1.1 to the engine over its unix socket, one keep-alive connection
@@ -20,6 +20,7 @@ import os
 import socket
 import threading
 import time
+import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -116,4 +117,83 @@ def run(project, n, strategy, subnet=None, image="busybox:latest"):
             list(pool.map(start_, ids))
         else:
             list(pool.map(lambda i: start_(create(i)), range(n)))
+    return time.perf_counter() - start
+
+
+# ---- exec: the same exec `exec -T SERVICE CMD` makes, by raw API calls
+
+
+def hijacked(path, url, body):
+    """POSTs `body` to `url` asking for the connection to be taken over (as `docker exec`
+    and `exec` do), and reads the process's multiplexed output until the engine closes the
+    connection: the process has exited. Returns the bytes read after the response headers."""
+    data = json.dumps(body).encode()
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    try:
+        s.sendall((f"POST {API}{url} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                   f"Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: {len(data)}\r\n\r\n").encode() + data)
+        # Standard input attached and at its end at once, as with `exec -T ... </dev/null`.
+        s.shutdown(socket.SHUT_WR)
+        raw = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            raw += chunk
+    finally:
+        s.close()
+    head, _, rest = raw.partition(b"\r\n\r\n")
+    if b" 101 " not in head.split(b"\r\n")[0] and b" 200 " not in head.split(b"\r\n")[0]:
+        raise RuntimeError(f"exec start: {head.decode(errors='replace')}")
+    return rest
+
+
+def exec_once(project, service, cmd):
+    """Finds the service's running container by its labels, creates an exec of `cmd` with
+    standard input, output and error attached and no TTY, starts it attached, and reads its
+    exit code; returns (wall seconds, exit code)."""
+    client = Client()
+    start = time.perf_counter()
+    filters = json.dumps({"label": [f"com.docker.compose.project={project}", f"com.docker.compose.service={service}"]})
+    found = client.call("GET", "/containers/json?filters=" + urllib.parse.quote(filters))
+    if not found:
+        raise RuntimeError(f"exec floor: no running container of {service} in {project}")
+    body = {"AttachStdin": True, "AttachStdout": True, "AttachStderr": True, "Tty": False, "Cmd": cmd}
+    exec_id = client.call("POST", f"/containers/{found[0]['Id']}/exec", body)["Id"]
+    hijacked(client.path, f"/exec/{exec_id}/start", {"Detach": False, "Tty": False})
+    state = client.call("GET", f"/exec/{exec_id}/json")
+    while state["Running"]:
+        state = client.call("GET", f"/exec/{exec_id}/json")
+    return time.perf_counter() - start, state["ExitCode"]
+
+
+def run_once(project, network, image="busybox:latest", cmd=("true",)):
+    """The engine's part of `run --rm SERVICE true`: create the container on the project's
+    network with AutoRemove, ask to wait for its removal and attach to its streams (both before
+    it starts, as `run` must), start it, and read until the engine reports it removed. Returns
+    the wall seconds."""
+    client = Client()
+    start = time.perf_counter()
+    body = {"Image": image, "Cmd": list(cmd), "AttachStdin": True, "AttachStdout": True, "AttachStderr": True,
+            "OpenStdin": True, "StdinOnce": True, "Labels": {"com.docker.compose.project": project},
+            "HostConfig": {"AutoRemove": True, "NetworkMode": network},
+            "NetworkingConfig": {"EndpointsConfig": {network: {}}}}
+    cid = client.call("POST", "/containers/create", body)["Id"]
+    wait = UnixConnection(client.path)
+    wait.request("POST", f"{API}/containers/{cid}/wait?condition=removed")
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(client.path)
+    s.sendall((f"POST {API}/containers/{cid}/attach?stream=1&stdin=1&stdout=1&stderr=1 HTTP/1.1\r\nHost: localhost\r\n"
+               "Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n").encode())
+    s.recv(4096)  # the 101 response
+    client.call("POST", f"/containers/{cid}/start")
+    s.shutdown(socket.SHUT_WR)
+    while s.recv(65536):
+        pass
+    s.close()
+    code = json.loads(wait.getresponse().read())["StatusCode"]
+    wait.close()
+    if code != 0:
+        raise RuntimeError(f"run floor: exit code {code}")
     return time.perf_counter() - start

@@ -47,9 +47,12 @@ TARGETS = [
     ("config-500", "<= 50 ms and >= 10x", lambda r: _both(_le(r["config-500"].ours, 50), _ge(r["config-500"].ratio, 10))),
     ("rss-up-30", "<= 10 MiB", lambda r: _le(r["rss-up-30"].ours, 10)),
     ("logs-f-10 lines/s", ">= reference", lambda r: _ge(r["logs-f-10 lines/s"].ours, r["logs-f-10 lines/s"].theirs)),
+    ("exec-T", "<= 1/3 of reference and <= 1.3x floor", lambda r: _both(_le(r["exec-T"].ours, _div(r["exec-T"].theirs, 3)),
+                                                                       _le(r["exec-T"].ours, 1.3 * r["engine-floor-exec"].ours))),
     ("logs-f-10 CPU", "<= 1/3 of reference", lambda r: _le(r["logs-f-10 CPU"].ours, _div(r["logs-f-10 CPU"].theirs, 3))),
     ("cp-in-5000", "no slower (>= 1.0x)", lambda r: _ge(r["cp-in-5000"].ratio, 1.0)),
     ("cp-out-5000", "no slower (>= 1.0x)", lambda r: _ge(r["cp-out-5000"].ratio, 1.0)),
+    ("run-rm", "<= 1/2 of reference (>= 2x)", lambda r: _ge(r["run-rm"].ratio, 2)),
 ]
 
 

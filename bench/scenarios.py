@@ -316,6 +316,68 @@ def cp(n):
         for row in rows:
             row.notes.append(f"{n} files of 1 KiB in {n // 100} directories")
         return rows
+# ---- exec
+
+
+def exec_true():
+    """`exec -T s0 true` on a running one-service stack (standard input /dev/null), alternated
+    with the engine floor: the same exec made by raw API calls (engine_floor.exec_once: find
+    the container by its labels, create the exec, start it attached, read its exit code)."""
+    def scenario(ctx):
+        floor = Tool("engine floor", [])
+        with Stack(ctx, "exec", lambda p, s: stacks.independent(p, 1, s)) as stack:
+            project = stack.fresh()
+            harness.run(ctx.rcompose.argv + ["up", "-d"], stack.dir)
+            time.sleep(SETTLE)
+
+            def once(tool):
+                if tool is floor:
+                    wall, code = engine_floor.exec_once(project, "s0", ["true"])
+                    if code != 0:
+                        raise BenchError(f"engine floor: exec exited {code}")
+                    return Run(wall, 0, 0)
+                return harness.run(tool.argv + ["exec", "-T", "s0", "true"], stack.dir)
+            samples = harness.alternate(ctx.tools() + [floor], ctx.runs_or(30), once)
+        row = time_rows("exec-T", samples, ctx)
+        f = samples[floor.name].median_wall() * 1000
+        row.notes.append(f"rcompose {row.ours / f:.2f}x the engine floor"
+                         + (f", reference {row.theirs / f:.2f}x" if row.theirs else ""))
+        floor_row = Row("engine-floor-exec", "ms", f, notes=["list, create exec, start attached, inspect"])
+        floor_row.raw = {floor.name: [asdict(r) for r in samples[floor.name].runs]}
+        return [row, floor_row]
+    return scenario
+
+
+# ---- run
+
+
+def run_rm():
+    """`run --rm s0 true` on a one-service project whose network the warm-up run made: a
+    one-off container created, attached to, started, waited for and removed by the engine.
+    Each run is checked to have left no container behind. Alternated with the engine floor:
+    the same container made, attached, started and waited for by raw API calls
+    (engine_floor.run_once)."""
+    def scenario(ctx):
+        floor = Tool("engine floor", [])
+        with Stack(ctx, "run", lambda p, s: stacks.independent(p, 1, s)) as stack:
+            project = stack.fresh()
+
+            def once(tool):
+                if tool is floor:
+                    return Run(engine_floor.run_once(project, f"{project}_default"), 0, 0)
+                r = harness.run(tool.argv + ["run", "--rm", "s0", "true"], stack.dir)
+                left = harness.project_ids(project)
+                if left:
+                    raise BenchError(f"{tool.name}: `run --rm` left {len(left)} container(s)")
+                return r
+            # rcompose first: its warm-up run makes the network the floor's container joins.
+            samples = harness.alternate(ctx.tools() + [floor], ctx.runs_or(15), once)
+        row = time_rows("run-rm", samples, ctx)
+        f = samples[floor.name].median_wall() * 1000
+        row.notes.append(f"rcompose {row.ours / f:.2f}x the engine floor" + (f", reference {row.theirs / f:.2f}x" if row.theirs else ""))
+        floor_row = Row("engine-floor-run", "ms", f, notes=["create, wait for removal, attach, start, read to the end"])
+        floor_row.raw = {floor.name: [asdict(r) for r in samples[floor.name].runs]}
+        return [row, floor_row]
     return scenario
 
 
@@ -327,6 +389,8 @@ SCENARIOS = {
     "down-30": down(30),
     "logs-f-10": logs(10),
     "cp-5000": cp(5000),
+    "exec-T": exec_true(),
+    "run-rm": run_rm(),
     "config-100": config(100),
     "config-2000": config(2000),
     "up-10": up(10),

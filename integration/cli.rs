@@ -113,7 +113,7 @@ fn usage_mistakes_exit_as_docker_compose() {
     assert!(err.contains("invalid timestamp \"99999999999999-01-01\": out of range"), "{err}");
     let (_, err) = rcompose(dir, &["--ansi", "bogus", "config", "-q"]);
     assert!(err.contains("unsupported --ansi value \"bogus\""), "{err}");
-    let (code, err) = rcompose(dir, &["exec", "web", "ls"]);
+    let (code, err) = rcompose(dir, &["events"]);
     assert_eq!(code, 16);
     assert!(err.contains("a Docker Compose command rcompose does not have"), "{err}");
     assert_eq!(rcompose_env(dir, &["config", "-q"], &[("COMPOSE_PROGRESS", "x")]).0, 1, "the variable is checked as the flag");

@@ -7,6 +7,7 @@
 
 mod cli;
 mod harness;
+mod pty;
 mod registries;
 mod tar;
 
@@ -22,6 +23,7 @@ mod completion;
 mod compose240;
 mod cp;
 mod down;
+mod exec;
 mod fields;
 mod flags;
 mod inspect_diff;
@@ -29,6 +31,7 @@ mod plugin;
 mod progress;
 mod registry;
 mod reliability;
+mod run;
 mod status;
 mod takeover;
 mod up;

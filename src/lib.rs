@@ -15,4 +15,5 @@ pub mod registry;
 pub mod render;
 pub mod shutdown;
 pub mod status;
+pub mod stdio;
 pub mod watch;

@@ -12,20 +12,37 @@ use tokio_util::sync::CancellationToken;
 pub struct Shutdown {
     interrupt: Option<Signal>,
     terminate: Option<Signal>,
+    /// SIGHUP, only for the commands that hold the terminal ([`Shutdown::with_hangup`]).
+    hangup: Option<Signal>,
 }
 
 impl Shutdown {
     /// Starts listening; must be called inside a tokio runtime. A signal that cannot be
     /// listened to keeps its default action.
     pub fn listen() -> Shutdown {
-        Shutdown { interrupt: signal(SignalKind::interrupt()).ok(), terminate: signal(SignalKind::terminate()).ok() }
+        Shutdown { interrupt: signal(SignalKind::interrupt()).ok(), terminate: signal(SignalKind::terminate()).ok(), hangup: None }
+    }
+
+    /// Also takes SIGHUP (the terminal was closed) as a request. For the commands that put the
+    /// terminal in raw mode (`crate::stdio`): they must restore it before exiting, which the
+    /// signal's default action (exit at once) would not do.
+    pub fn with_hangup(mut self) -> Shutdown {
+        self.hangup = signal(SignalKind::hangup()).ok();
+        self
     }
 
     /// The next request, whichever signal brings it.
     pub async fn requested(&mut self) {
+        self.next_signal().await;
+    }
+
+    /// The next request, and the signal that brought it (`SIGINT`, `SIGTERM`, `SIGHUP`): what
+    /// `attach --sig-proxy` passes on to the container.
+    pub async fn next_signal(&mut self) -> &'static str {
         tokio::select! {
-            Some(()) = next(&mut self.interrupt) => {}
-            Some(()) = next(&mut self.terminate) => {}
+            Some(()) = next(&mut self.interrupt) => "SIGINT",
+            Some(()) = next(&mut self.terminate) => "SIGTERM",
+            Some(()) = next(&mut self.hangup) => "SIGHUP",
             else => std::future::pending().await,
         }
     }
@@ -44,6 +61,26 @@ impl Shutdown {
             self.requested().await;
         }
         crate::output::exit_interrupted();
+    }
+}
+
+/// The terminal's size changes (SIGWINCH), listened to from the moment it is made: an
+/// interactive session passes the new size on to the container's TTY.
+pub struct WindowChanges {
+    signal: Option<Signal>,
+}
+
+impl WindowChanges {
+    /// Starts listening; must be called inside a tokio runtime.
+    pub fn listen() -> WindowChanges {
+        WindowChanges { signal: signal(SignalKind::window_change()).ok() }
+    }
+
+    /// The next change; never, when the signal cannot be listened to.
+    pub async fn changed(&mut self) {
+        if next(&mut self.signal).await.is_none() {
+            std::future::pending::<()>().await;
+        }
     }
 }
 
@@ -70,5 +107,21 @@ mod tests {
         unsafe { libc::raise(libc::SIGINT) };
         force.cancelled().await;
         escalation.abort();
+    }
+
+    #[tokio::test]
+    async fn hangup_is_a_request_only_when_asked_for() {
+        let mut shutdown = Shutdown::listen().with_hangup();
+        // SAFETY: as above; tokio's handler for SIGHUP is installed by with_hangup.
+        unsafe { libc::raise(libc::SIGHUP) };
+        shutdown.requested().await;
+    }
+
+    #[tokio::test]
+    async fn window_changes_are_heard() {
+        let mut changes = WindowChanges::listen();
+        // SAFETY: as above.
+        unsafe { libc::raise(libc::SIGWINCH) };
+        changes.changed().await;
     }
 }

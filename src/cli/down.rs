@@ -10,8 +10,8 @@ pub struct DownArgs {
     /// Also remove named volumes declared in the file and anonymous volumes of the containers
     #[arg(short, long)]
     pub volumes: bool,
-    /// Remove containers of services not defined in the compose file (accepted as in Docker
-    /// Compose, where `down` removes them anyway, and so does rcompose)
+    /// Also remove exited `run` containers (containers of services not defined in the compose
+    /// file are removed in any case)
     #[arg(long)]
     pub remove_orphans: bool,
     /// Remove images used by services: `local` only those without a custom tag
@@ -37,6 +37,7 @@ pub fn run(global: &GlobalOptions, args: DownArgs) -> anyhow::Result<i32> {
             Rmi::All => RemoveImages::All,
         }),
         timeout: session::timeout(args.timeout),
+        remove_orphans: args.remove_orphans,
     };
     session::run(global, |c| async move { c.down(&name, project.as_ref(), &opts).await })
 }

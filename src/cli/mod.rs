@@ -1,12 +1,14 @@
 //! Command-line definitions. Each command lives in its own file and only turns flags into
 //! options for one function of the core; no YAML, no engine calls here.
 
+pub mod attach;
 pub mod build;
 pub mod completion;
 pub mod config;
 pub mod cp;
 pub mod create;
 pub mod down;
+pub mod exec;
 pub mod images;
 pub mod kill;
 pub mod logs;
@@ -19,6 +21,7 @@ pub mod pull;
 pub mod push;
 pub mod restart;
 pub mod rm;
+pub mod run;
 mod session;
 pub mod start;
 pub mod stop;
@@ -152,6 +155,8 @@ pub enum Command {
     /// source's name. Copying to a service writes into each of its containers; copying from one
     /// reads its newest container, or the one numbered `--index`. Stopped containers work too.
     Cp(cp::CpArgs),
+    /// Run a one-off command in a new container of a service
+    Run(run::RunArgs),
     /// Send a signal to running containers
     Kill(kill::KillArgs),
     /// Pause the services' running containers
@@ -170,6 +175,10 @@ pub enum Command {
     Top(top::TopArgs),
     /// List running compose projects
     Ls(ls::LsArgs),
+    /// Execute a command in a service's running container
+    Exec(exec::ExecArgs),
+    /// Attach the terminal's standard input, output and error to a service's running container
+    Attach(attach::AttachArgs),
     /// Watch the services' files and update their containers when files change
     Watch(watch::WatchArgs),
     /// Show the rcompose version
@@ -244,9 +253,10 @@ impl Command {
     fn shows_progress(&self) -> bool {
         use Command::*;
         match self {
-            Up(_) | Down(_) | Create(_) | Build(_) | Pull(_) | Push(_) | Start(_) | Stop(_) | Restart(_) | Rm(_) | Kill(_) | Pause(_)
-            | Unpause(_) | Watch(_) | Cp(_) => true,
-            Config(_) | Ps(_) | Logs(_) | Images(_) | Volumes(_) | Wait(_) | Completion(_) | Port(_) | Top(_) | Ls(_) | Version(_) => false,
+            Up(_) | Down(_) | Create(_) | Build(_) | Pull(_) | Push(_) | Start(_) | Stop(_) | Restart(_) | Rm(_) | Run(_) | Kill(_)
+            | Pause(_) | Unpause(_) | Watch(_) | Cp(_) => true,
+            Config(_) | Ps(_) | Logs(_) | Images(_) | Volumes(_) | Wait(_) | Completion(_) | Port(_) | Top(_) | Ls(_) | Version(_)
+            | Exec(_) | Attach(_) => false,
         }
     }
 }
@@ -265,6 +275,7 @@ fn run_command(cli: Cli) -> anyhow::Result<i32> {
         Command::Restart(args) => restart::run(&cli.global, args),
         Command::Rm(args) => rm::run(&cli.global, args),
         Command::Cp(args) => cp::run(&cli.global, args),
+        Command::Run(args) => run::run(&cli.global, args),
         Command::Kill(args) => kill::run(&cli.global, args),
         Command::Pause(args) => pause::run(&cli.global, args),
         Command::Unpause(args) => unpause::run(&cli.global, args),
@@ -275,6 +286,8 @@ fn run_command(cli: Cli) -> anyhow::Result<i32> {
         Command::Top(args) => top::run(&cli.global, args),
         Command::Ls(args) => ls::run(&cli.global, args),
         Command::Watch(args) => watch::run(&cli.global, args),
+        Command::Exec(args) => exec::run(&cli.global, args),
+        Command::Attach(args) => attach::run(&cli.global, args),
         Command::Version(args) => version::run(args),
         Command::Volumes(args) => volumes::run(&cli.global, args),
         Command::Wait(args) => wait::run(&cli.global, args),

@@ -105,6 +105,33 @@ where
     interrupted(&cancel, value)
 }
 
+/// Like [`call`], for an interactive session (`exec`, `attach`, `run`): Ctrl-C, SIGTERM and
+/// SIGHUP are not cancellation here but `crate::stdio`'s to handle (a session they end
+/// returns `Interrupted`; `attach --sig-proxy` passes them on to the container).
+pub fn interactive<T, F, Fut>(global: &GlobalOptions, work: F) -> anyhow::Result<T>
+where
+    F: FnOnce(Compose) -> Fut,
+    Fut: Future<Output = Result<T, ComposeError>>,
+{
+    let quiet = global.progress == Requested::Quiet;
+    let dry_run = global.dry_run;
+    // No signal becomes cancellation: until a session starts, signals keep their default
+    // action; then `crate::stdio` decides what each does (end the session, restoring the
+    // terminal, or pass it on to the container).
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("cannot start the async runtime");
+    let value = rt.block_on(async {
+        let mut c = Compose::connect().await?;
+        c.dry_run = dry_run;
+        if !quiet {
+            c.events = Arc::new(output::event);
+            c.details = Arc::new(output::detail);
+        }
+        c.warn = Arc::new(output::warn);
+        work(c).await
+    });
+    value.map_err(Into::into)
+}
+
 /// The result of work that `cancel` may have stopped: after a Ctrl-C the command is
 /// `Interrupted` (exit 130, "canceled"), as Docker Compose's is, whatever the work returned:
 /// the calls under way may have finished (the engine stopped the container anyway), and a

@@ -9,11 +9,13 @@ mod cascade;
 mod cp;
 mod digests;
 mod down;
+mod exec;
 mod images;
 mod lifecycle;
 mod lock;
 mod project;
 mod query;
+mod run;
 mod up;
 mod volumes;
 mod wait;
@@ -36,9 +38,11 @@ pub use attach::{AttachEvent, Attached, StopReason};
 pub use cascade::{AttachOptions, OnExit};
 pub use cp::{paths as copy_paths, CopyError, CopyOptions, CopyStdio};
 pub use down::DownOptions;
+pub use exec::{pick_container, resolve_env, AttachServiceOptions, ExecOptions};
 pub use images::{BuildOptions, PullOptions, PushOptions};
 pub use lifecycle::RmOptions;
-pub use project::{load_project, name_only};
+pub use project::{load_project, load_with_environment, name_and_environment, name_only};
+pub use run::{RunOptions, RunOutcome};
 pub use up::UpOptions;
 
 /// Where warnings go (the CLI prints them through `output::warn`).
@@ -77,6 +81,24 @@ pub enum ComposeError {
     Status(#[from] crate::status::StatusError),
     #[error("no such service: {0}")]
     NoSuchService(String),
+    /// `exec`/`attach` found no running container of the service (of that number).
+    #[error("service {service:?} is not running{}", .index.map(|i| format!(" container #{i}")).unwrap_or_default())]
+    NotRunning { service: String, index: Option<u32> },
+    /// An exec whose output ended kept running as far as the engine said.
+    #[error("exec {0}: still running after its output ended")]
+    ExecStillRunning(String),
+    #[error(transparent)]
+    Stdio(#[from] crate::stdio::StdioError),
+    /// `--dry-run` with a command that would connect the terminal to a container (Docker
+    /// Compose's message: "interactive exec is not supported in dry-run mode").
+    #[error("interactive {0} is not supported in dry-run mode")]
+    DryRunInteractive(&'static str),
+    #[error(transparent)]
+    DetachKeys(#[from] crate::stdio::keys::InvalidKeys),
+    /// `attach` ended by the detach keys, the container left running (Docker Compose's
+    /// words and exit code 1).
+    #[error("read escape sequence")]
+    Detached,
     #[error("cannot attach to services not included in up: {0}")]
     NotAttachable(String),
     /// Steps failed; one message per failure, and one for what was left undone.
@@ -87,6 +109,9 @@ pub enum ComposeError {
     /// `wait` found no running container of the project.
     #[error("no containers for project {0:?}")]
     NoContainers(String),
+    /// `run --env-from-file` could not read a file.
+    #[error("{0}")]
+    EnvFromFile(String),
     /// `start` found no container (of a named service, or of the whole project).
     #[error("no container to start for {0}; run `up` to create it")]
     NothingToStart(String),

@@ -39,6 +39,9 @@ pub struct ContainerConfig {
     pub exposed_ports: Vec<String>,
     pub tty: bool,
     pub open_stdin: bool,
+    /// Standard input is attached when the container starts (a `run` that reads the
+    /// terminal); with `open_stdin` the engine closes it once that client detaches.
+    pub attach_stdin: bool,
     pub stop_signal: Option<String>,
     /// Engine-side grace period for stop, in whole seconds on the wire.
     pub stop_timeout: Option<Duration>,

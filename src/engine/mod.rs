@@ -17,6 +17,7 @@ pub mod docker;
 mod error;
 pub mod fake;
 mod filter;
+mod hijack;
 mod image;
 mod inspect;
 mod io;
@@ -37,6 +38,7 @@ pub use docker::DockerEngine;
 pub use error::EngineError;
 pub use fake::FakeEngine;
 pub use filter::LabelFilter;
+pub use hijack::{AttachStreams, ExecStart, ExecState, Hijacked, TtySize};
 pub use image::{BuildOptions, ImageFilter, ImageInfo, ImageMessage, ImageRemoved, ImageSummary};
 pub use inspect::{
     ContainerDetails, ContainerState, ContainerStatus, ContainerSummary, EndpointInfo, HealthProbe, HealthState, HealthStatus, MountPoint,
@@ -162,4 +164,22 @@ pub trait Engine: Send + Sync {
     /// engine asks with `auth` (`/distribution/{name}/json`). A registry that refuses is
     /// `Denied`.
     fn registry_digest<'a>(&'a self, reference: &'a str, auth: Option<&'a RegistryAuth>) -> EngineFuture<'a, String>;
+
+    // ---- exec and attach
+
+    /// Creates an exec in a running container and returns its id; `stdin` attaches the
+    /// process's standard input (it is closed at once otherwise). A stopped container is
+    /// `Conflict`, a missing one `NotFound`.
+    fn create_exec<'a>(&'a self, container: &'a str, spec: &'a ExecSpec, stdin: bool) -> EngineFuture<'a, String>;
+    /// Starts an exec made by `create_exec`. Attached (`detach` unset), the process's streams
+    /// come back hijacked; detached, `None` once it runs.
+    fn start_exec<'a>(&'a self, exec: &'a str, start: ExecStart) -> EngineFuture<'a, Option<Hijacked>>;
+    /// Sets the size of an exec's TTY.
+    fn resize_exec<'a>(&'a self, exec: &'a str, size: TtySize) -> EngineFuture<'a, ()>;
+    fn inspect_exec<'a>(&'a self, exec: &'a str) -> EngineFuture<'a, ExecState>;
+    /// Connects to the standard streams of a container, created or running. Made before the
+    /// container starts, nothing it writes is missed.
+    fn attach_container<'a>(&'a self, id: &'a str, streams: &'a AttachStreams) -> EngineFuture<'a, Hijacked>;
+    /// Sets the size of a container's TTY. A container that is not running is `Conflict`.
+    fn resize_container_tty<'a>(&'a self, id: &'a str, size: TtySize) -> EngineFuture<'a, ()>;
 }

@@ -18,6 +18,8 @@ pub const VERSION: &str = "com.docker.compose.version";
 pub const NETWORK: &str = "com.docker.compose.network";
 pub const VOLUME: &str = "com.docker.compose.volume";
 pub const REPLACE: &str = "com.docker.compose.replace";
+/// A `run` container's random id; its name ends with the first 12 hex digits.
+pub const SLUG: &str = "com.docker.compose.slug";
 
 /// The Docker Compose version whose labels and hashes rcompose reproduces; written in the
 /// `version` label so that either tool sees a familiar value.

@@ -8,7 +8,9 @@
 mod archives;
 mod containers;
 mod error;
+mod hijack;
 mod images;
+mod interactive;
 mod liveness;
 mod logstream;
 mod ping;
@@ -25,10 +27,10 @@ use futures_util::FutureExt;
 
 use super::RegistryAuth;
 use super::{
-    ArchiveOptions, BuildOptions, ByteStream, ContainerDetails, ContainerSpec, ContainerSummary, EndpointSpec, Engine, EngineError,
-    EngineEvent, EngineFuture, EngineResult, EngineStream, EngineVersion, EventFilter, ExecOutput, ExecSpec, ImageFilter, ImageInfo,
-    ImageMessage, ImageRemoved, ImageSummary, LabelFilter, LogChunk, LogOptions, NetworkInfo, NetworkSpec, PathStat,
-    RemoveContainerOptions, TopResult, VolumeInfo, VolumeSpec, WaitCondition, WaitResult,
+    ArchiveOptions, AttachStreams, BuildOptions, ByteStream, ContainerDetails, ContainerSpec, ContainerSummary, EndpointSpec, Engine,
+    EngineError, EngineEvent, EngineFuture, EngineResult, EngineStream, EngineVersion, EventFilter, ExecOutput, ExecSpec, ExecStart,
+    ExecState, Hijacked, ImageFilter, ImageInfo, ImageMessage, ImageRemoved, ImageSummary, LabelFilter, LogChunk, LogOptions, NetworkInfo,
+    NetworkSpec, PathStat, RemoveContainerOptions, TopResult, TtySize, VolumeInfo, VolumeSpec, WaitCondition, WaitResult,
 };
 
 /// Where the engine listens when `DOCKER_HOST` is unset.
@@ -316,6 +318,32 @@ impl Engine for DockerEngine {
 
     fn registry_digest<'a>(&'a self, reference: &'a str, auth: Option<&'a RegistryAuth>) -> EngineFuture<'a, String> {
         registry::digest(self, reference, auth).boxed()
+    }
+
+    // ---- exec and attach
+
+    fn create_exec<'a>(&'a self, container: &'a str, spec: &'a ExecSpec, stdin: bool) -> EngineFuture<'a, String> {
+        interactive::create_exec(self, container, spec, stdin).boxed()
+    }
+
+    fn start_exec<'a>(&'a self, exec: &'a str, start: ExecStart) -> EngineFuture<'a, Option<Hijacked>> {
+        interactive::start_exec(self, exec, start).boxed()
+    }
+
+    fn resize_exec<'a>(&'a self, exec: &'a str, size: TtySize) -> EngineFuture<'a, ()> {
+        interactive::resize_exec(self, exec, size).boxed()
+    }
+
+    fn inspect_exec<'a>(&'a self, exec: &'a str) -> EngineFuture<'a, ExecState> {
+        interactive::inspect_exec(self, exec).boxed()
+    }
+
+    fn attach_container<'a>(&'a self, id: &'a str, streams: &'a AttachStreams) -> EngineFuture<'a, Hijacked> {
+        interactive::attach_container(self, id, streams).boxed()
+    }
+
+    fn resize_container_tty<'a>(&'a self, id: &'a str, size: TtySize) -> EngineFuture<'a, ()> {
+        interactive::resize_container_tty(self, id, size).boxed()
     }
 }
 

@@ -69,7 +69,7 @@ pub(super) fn logs<'a>(e: &'a DockerEngine, id: &'a str, o: &'a LogOptions) -> E
 }
 
 /// Our view of one frame; a TTY's single stream counts as stdout, stdin echoes are dropped.
-fn chunk(out: LogOutput) -> Option<LogChunk> {
+pub(super) fn chunk(out: LogOutput) -> Option<LogChunk> {
     let (stream, bytes) = match out {
         LogOutput::StdOut { message } | LogOutput::Console { message } => (LogStream::Stdout, message),
         LogOutput::StdErr { message } => (LogStream::Stderr, message),

@@ -70,6 +70,7 @@ fn config(c: wire::ContainerConfig) -> ContainerConfig {
         exposed_ports: c.exposed_ports.unwrap_or_default(),
         tty: c.tty.unwrap_or_default(),
         open_stdin: c.open_stdin.unwrap_or_default(),
+        attach_stdin: c.attach_stdin.unwrap_or_default(),
         stop_signal: c.stop_signal,
         stop_timeout: c.stop_timeout.map(|s| Duration::from_secs(s.max(0) as u64)),
         healthcheck: c.healthcheck.map(|h| Healthcheck {

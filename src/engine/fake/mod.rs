@@ -22,10 +22,10 @@ use state::State;
 
 use super::RegistryAuth;
 use super::{
-    ArchiveOptions, BuildOptions, ByteStream, ContainerDetails, ContainerSpec, ContainerSummary, EndpointSpec, Engine, EngineError,
-    EngineEvent, EngineFuture, EngineResult, EngineStream, EngineVersion, EventFilter, ExecOutput, ExecSpec, ImageFilter, ImageInfo,
-    ImageMessage, ImageRemoved, ImageSummary, LabelFilter, LogChunk, LogOptions, NetworkInfo, NetworkSpec, PathStat,
-    RemoveContainerOptions, TopResult, VolumeInfo, VolumeSpec, WaitCondition, WaitResult,
+    ArchiveOptions, AttachStreams, BuildOptions, ByteStream, ContainerDetails, ContainerSpec, ContainerSummary, EndpointSpec, Engine,
+    EngineError, EngineEvent, EngineFuture, EngineResult, EngineStream, EngineVersion, EventFilter, ExecOutput, ExecSpec, ExecStart,
+    ExecState, Hijacked, ImageFilter, ImageInfo, ImageMessage, ImageRemoved, ImageSummary, LabelFilter, LogChunk, LogOptions, NetworkInfo,
+    NetworkSpec, PathStat, RemoveContainerOptions, TopResult, TtySize, VolumeInfo, VolumeSpec, WaitCondition, WaitResult,
 };
 
 /// The fake engine. Share it as `Arc<FakeEngine>` and hand out `Arc<dyn Engine>` clones.
@@ -407,6 +407,35 @@ impl Engine for FakeEngine {
             Err(EngineError::Api { status: 500, message: "no registry behind the fake engine".into() })
         }))
     }
+    // ---- exec and attach: interactive streams are proven on the real engine only.
+
+    fn create_exec<'a>(&'a self, container: &'a str, _spec: &'a ExecSpec, _stdin: bool) -> EngineFuture<'a, String> {
+        done(self.on_container("create_exec", container, |_| Err(no_streams())))
+    }
+
+    fn start_exec<'a>(&'a self, exec: &'a str, _start: ExecStart) -> EngineFuture<'a, Option<Hijacked>> {
+        done(self.call("start_exec", exec, |_| Err(no_streams())))
+    }
+
+    fn resize_exec<'a>(&'a self, exec: &'a str, _size: TtySize) -> EngineFuture<'a, ()> {
+        done(self.call("resize_exec", exec, |_| Err(no_streams())))
+    }
+
+    fn inspect_exec<'a>(&'a self, exec: &'a str) -> EngineFuture<'a, ExecState> {
+        done(self.call("inspect_exec", exec, |_| Err(no_streams())))
+    }
+
+    fn attach_container<'a>(&'a self, id: &'a str, _streams: &'a AttachStreams) -> EngineFuture<'a, Hijacked> {
+        done(self.on_container("attach_container", id, |_| Err(no_streams())))
+    }
+
+    fn resize_container_tty<'a>(&'a self, id: &'a str, _size: TtySize) -> EngineFuture<'a, ()> {
+        done(self.on_container("resize_container_tty", id, |_| Err(no_streams())))
+    }
+}
+
+fn no_streams() -> EngineError {
+    EngineError::Unsupported { message: "the fake engine has no interactive streams".into() }
 }
 
 #[cfg(test)]

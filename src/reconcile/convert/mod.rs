@@ -58,6 +58,7 @@ pub fn container_spec(project: &Project, service: &Service, cx: &Context) -> Con
             exposed_ports: exposed_ports(service),
             tty: service.tty,
             open_stdin: service.stdin_open,
+            attach_stdin: false,
             stop_signal: non_empty(&service.stop_signal),
             // Whole seconds, truncated as Go's `int(d.Seconds())` does: `1500ms` is 1.
             stop_timeout: service.stop_grace_period.map(|d| std::time::Duration::from_secs(d.as_std().as_secs())),

@@ -30,16 +30,21 @@ pub struct DownOptions {
     pub images: Option<RemoveImages>,
     /// Grace period before containers are killed (`-t`).
     pub timeout: Option<Duration>,
+    /// Also remove the exited `run` containers (`--remove-orphans`).
+    pub remove_orphans: bool,
 }
 
 /// Plans `down` for project `name`; `project` is `None` when no compose file was found.
 pub fn plan_down(name: &str, project: Option<&Project>, observed: &Observed, opts: &DownOptions) -> Plan {
     let mut plan = Plan::default();
-    // Every container of the project goes, orphans included (with or without
+    // Every service container of the project goes, orphans included (with or without
     // `--remove-orphans`), as in Docker Compose 2.26.1: an orphan left behind would keep the
-    // project's network in use.
-    let containers: Vec<&ObservedContainer> = observed.containers.iter().collect();
+    // project's network in use. `run` containers stay, as in Docker Compose 2.40, except the
+    // exited ones with `--remove-orphans`.
+    let (containers, kept): (Vec<&ObservedContainer>, Vec<&ObservedContainer>) =
+        observed.containers.iter().partition(|c| !c.oneoff || (opts.remove_orphans && super::resources::exited(c)));
     let removals = stop_and_remove_ordered(&mut plan, project, observed, &containers, opts.timeout, opts.volumes);
+    let users = |used: &dyn Fn(&ObservedContainer) -> bool| kept.iter().filter(|c| used(c)).map(|c| c.name()).collect::<Vec<_>>();
 
     let mine = |l: &BTreeMap<String, String>| l.get(labels::PROJECT).map(String::as_str) == Some(name);
     let declared_networks: Option<BTreeSet<&str>> =
@@ -47,6 +52,11 @@ pub fn plan_down(name: &str, project: Option<&Project>, observed: &Observed, opt
     for n in
         observed.networks.values().filter(|n| mine(&n.labels) && declared_networks.as_ref().is_none_or(|d| d.contains(n.name.as_str())))
     {
+        let users = users(&|c| c.summary.networks.contains_key(&n.name));
+        if !users.is_empty() {
+            keep_in_use(&mut plan, "network", &n.name, &users);
+            continue;
+        }
         plan.decide(format!("network {}", n.name), "remove", "");
         plan.push(
             Op::RemoveNetwork { name: n.name.clone() },
@@ -58,6 +68,11 @@ pub fn plan_down(name: &str, project: Option<&Project>, observed: &Observed, opt
         let declared: Option<BTreeSet<&str>> =
             project.map(|p| p.volumes.values().filter(|v| !v.external).map(|v| v.name.as_str()).collect());
         for v in observed.volumes.values().filter(|v| mine(&v.labels) && declared.as_ref().is_none_or(|d| d.contains(v.name.as_str()))) {
+            let users = users(&|c| c.summary.mounts.iter().any(|m| m.name.as_deref() == Some(v.name.as_str())));
+            if !users.is_empty() {
+                keep_in_use(&mut plan, "volume", &v.name, &users);
+                continue;
+            }
             plan.decide(format!("volume {}", v.name), "remove", "-v");
             plan.push(
                 Op::RemoveVolume { name: v.name.clone() },
@@ -81,6 +96,13 @@ pub fn plan_down(name: &str, project: Option<&Project>, observed: &Observed, opt
         plan.warnings.push(format!("no resource found to remove for project {name:?}"));
     }
     plan
+}
+
+/// A network or volume a `run` container that `down` leaves still uses: kept, as Docker Compose
+/// keeps it ("Resource is still in use"), and the user told why.
+fn keep_in_use(plan: &mut Plan, kind: &str, name: &str, users: &[&str]) {
+    plan.decide(format!("{kind} {name}"), "keep", format!("in use by {}", users.join(", ")));
+    plan.warnings.push(format!("{kind} {name} is still in use by run container {}; not removed", users.join(", ")));
 }
 
 /// Stops the containers, dependents before their dependencies, and removes each once stopped.

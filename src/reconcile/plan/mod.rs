@@ -14,6 +14,7 @@ mod images;
 mod leftovers;
 mod lifecycle;
 mod resources;
+mod run;
 mod up;
 
 use std::collections::BTreeMap;
@@ -26,6 +27,7 @@ use crate::reconcile::convert::InjectedFile;
 pub use down::{label_project, plan_down, DownOptions, RemoveImages};
 pub use images::{plan_build, plan_images, plan_pull, plan_push, ImageOptions, PullOptions, PullPolicy};
 pub use lifecycle::{plan_kill, plan_pause, plan_restart, plan_rm, plan_start, plan_stop, plan_unpause};
+pub use run::{one_off_service, plan_run, run_dependencies, run_name, OneOff, RunPlanOptions};
 pub use up::{plan_up, replicas, Recreate, UpOptions};
 
 /// Why no plan could be made; nothing has been done when this is returned.
@@ -57,6 +59,11 @@ pub enum PlanError {
     /// A `type: image` volume on an engine older than API 1.48; `at` is the key with its position.
     #[error("{at}: service {service}: volume with type=image requires Docker Engine v28 (API 1.48) or later; this engine's API is {api}")]
     ImageMount { at: String, service: String, api: String },
+    #[error("no such service: {0}")]
+    NoService(String),
+    /// A `run` flag whose value does not parse.
+    #[error("invalid {flag}: {why}")]
+    RunFlag { flag: &'static str, why: String },
     #[error("service {service}: cannot run several replicas with container_name {container_name:?}: container names must be unique")]
     ScaleWithContainerName { service: String, container_name: String },
 }

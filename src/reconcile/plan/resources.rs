@@ -258,14 +258,10 @@ fn foreign_volume(plan: &mut Plan, project: &Project, found: &VolumeInfo) {
     }
 }
 
-/// Containers of services the project does not define: removed with `--remove-orphans`,
-/// else mentioned.
+/// Containers of services the project does not define, and `run` containers that have
+/// exited (as Docker Compose 2.40 counts them): removed with `--remove-orphans`, else mentioned.
 pub(super) fn orphans(plan: &mut Plan, project: &Project, observed: &Observed, remove: bool, timeout: Option<Duration>) {
-    let orphans: Vec<&ObservedContainer> = observed
-        .containers
-        .iter()
-        .filter(|c| !c.oneoff && !project.services.contains_key(&c.service) && !project.disabled_services.contains_key(&c.service))
-        .collect();
+    let orphans: Vec<&ObservedContainer> = observed.containers.iter().filter(|c| is_orphan(project, c)).collect();
     if orphans.is_empty() {
         return;
     }
@@ -278,9 +274,28 @@ pub(super) fn orphans(plan: &mut Plan, project: &Project, observed: &Observed, r
         return;
     }
     for c in orphans {
-        plan.decide(c.name(), "remove", format!("orphan: service {:?} is not in the project", c.service));
+        let why = if c.oneoff {
+            format!("orphan: run container, {}", c.state())
+        } else {
+            format!("orphan: service {:?} is not in the project", c.service)
+        };
+        plan.decide(c.name(), "remove", why);
         stop_and_remove(plan, c, timeout, vec![]);
     }
+}
+
+/// Docker Compose's rule: a `run` container once it has exited (or died), any other container
+/// when the project (enabled or disabled services) does not define its service.
+pub(super) fn is_orphan(project: &Project, c: &ObservedContainer) -> bool {
+    if c.oneoff {
+        return exited(c);
+    }
+    !project.services.contains_key(&c.service) && !project.disabled_services.contains_key(&c.service)
+}
+
+/// Exited or dead: a `run` container that is done.
+pub(super) fn exited(c: &ObservedContainer) -> bool {
+    matches!(c.state(), crate::engine::ContainerStatus::Exited | crate::engine::ContainerStatus::Dead)
 }
 
 /// Stops `c` if it runs, then removes it; returns the removal step.

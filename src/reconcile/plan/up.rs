@@ -69,15 +69,31 @@ pub fn plan_up(project: &Project, observed: &Observed, opts: &UpOptions) -> Resu
     let order = Graph::new(project).start_order()?;
     let targets: Vec<&Service> =
         order.iter().filter(|s| opts.services.is_empty() || opts.services.contains(*s)).map(|s| &project.services[s]).collect();
+    Ok(converge(project, observed, opts, &targets, None)?.0)
+}
+
+/// Converges `targets` (in start order); with `extra`, also prepares the networks, volumes
+/// and images that service needs (a `run` container, planned by the caller). Returns the plan
+/// so far, the gates a further container can wait on, and the resource steps.
+pub(super) fn converge(
+    project: &Project,
+    observed: &Observed,
+    opts: &UpOptions,
+    targets: &[&Service],
+    extra: Option<&Service>,
+) -> Result<(Plan, Gates, resources::Prepared), PlanError> {
     let mut plan = Plan::default();
-    let res = resources::prepare(&mut plan, project, observed, &targets, &opts.images)?;
+    let mut needs: Vec<&Service> = targets.to_vec();
+    needs.extend(extra);
+    let res = resources::prepare(&mut plan, project, observed, &needs, &opts.images)?;
     resources::orphans(&mut plan, project, observed, opts.remove_orphans, opts.timeout);
     let mut gates = Gates::new(targets.iter().map(|s| s.name.clone()).collect());
     let mut up = Up { plan, project, observed, opts, res, gates: &mut gates, recreated: BTreeSet::new(), first: BTreeMap::new() };
     for service in targets {
         up.service(service)?;
     }
-    Ok(up.plan)
+    let (plan, res) = (up.plan, up.res);
+    Ok((plan, gates, res))
 }
 
 struct Up<'a> {
