@@ -152,8 +152,9 @@ async fn run_flags_reach_the_container() {
         serde_json::json!({"81/tcp": [{"HostIp": "127.0.0.1", "HostPort": ""}]}),
         "-p replaces the service's ports"
     );
-    assert_eq!(host["CapAdd"], serde_json::json!(["SYS_ADMIN"]));
-    assert_eq!(host["CapDrop"], serde_json::json!(["CHOWN"]));
+    // Capabilities go out `CAP_`-prefixed, as Docker Compose 2.40.3 sends them.
+    assert_eq!(host["CapAdd"], serde_json::json!(["CAP_SYS_ADMIN"]));
+    assert_eq!(host["CapDrop"], serde_json::json!(["CAP_CHOWN"]));
     assert_eq!(host["RestartPolicy"]["Name"], "", "a one-off container never restarts (no policy, as Docker Compose sends it)");
     assert_eq!(host["AutoRemove"], false);
     let aliases = &c["NetworkSettings"]["Networks"][format!("{}_default", s.name)]["Aliases"];

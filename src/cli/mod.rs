@@ -177,7 +177,7 @@ pub enum Command {
     Ls(ls::LsArgs),
     /// Execute a command in a service's running container
     Exec(exec::ExecArgs),
-    /// Attach the terminal's standard input, output and error to a service's running container
+    /// Attach the terminal to a service's running container (its input, output and error)
     Attach(attach::AttachArgs),
     /// Watch the services' files and update their containers when files change
     Watch(watch::WatchArgs),

@@ -103,8 +103,8 @@ fn flags_override_the_service() {
     assert_eq!(spec.config.exposed_ports, ["90/tcp"]);
     assert_eq!(spec.host.port_bindings.len(), 1, "{:?}", spec.host.port_bindings);
     assert_eq!(spec.networks[0].aliases, ["mine", "web", "www"]);
-    // --cap-add NET_RAW takes it out of the service's cap_drop.
-    assert_eq!(spec.host.cap_add, ["NET_RAW", "SYS_ADMIN"]);
+    // --cap-add NET_RAW takes it out of the service's cap_drop; capabilities are sent CAP_-prefixed, as 2.40.3 sends them.
+    assert_eq!(spec.host.cap_add, ["CAP_NET_RAW", "CAP_SYS_ADMIN"]);
     assert!(spec.host.cap_drop.is_empty(), "{:?}", spec.host.cap_drop);
     assert!(spec.host.auto_remove && spec.config.tty);
 }
