@@ -31,9 +31,14 @@ async fn with_input(stack: &Stack, args: &[&str], input: &[u8]) -> Output {
     cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("run rcompose");
     let mut stdin = child.stdin.take().expect("stdin");
-    stdin.write_all(input).await.expect("write stdin");
-    drop(stdin);
-    child.wait_with_output().await.expect("rcompose output")
+    // Written while the output is read: a large input would otherwise wait on a full pipe.
+    let input = input.to_vec();
+    let writer = tokio::spawn(async move {
+        stdin.write_all(&input).await.expect("write stdin");
+    });
+    let out = child.wait_with_output().await.expect("rcompose output");
+    writer.await.expect("stdin writer");
+    out
 }
 
 /// Types `command` at the shell's prompt and returns what it printed before the next prompt.
