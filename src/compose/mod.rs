@@ -180,6 +180,7 @@ impl Compose {
         };
         let outcome = executor.run(plan).await;
         self.warn_all(&outcome.warnings);
+        self.warn_all(&self.engine.take_warnings());
         check(plan, &outcome, self.cancel.is_cancelled())
     }
 }

@@ -68,6 +68,11 @@ pub trait Engine: Send + Sync {
     fn version(&self) -> EngineFuture<'_, EngineVersion>;
     /// The API version spoken with the engine, as (major, minor): which features requests may use.
     fn api_version(&self) -> (usize, usize);
+    /// What the engine warned about since the last call (a container or network created with a
+    /// warning, a failed clean-up), for the caller to print: the engine prints nothing.
+    fn take_warnings(&self) -> Vec<String> {
+        Vec::new()
+    }
     /// Live events; never ends on its own unless `filter.until` is set.
     fn events<'a>(&'a self, filter: &'a EventFilter) -> EngineStream<'a, EngineEvent>;
 

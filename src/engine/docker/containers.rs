@@ -34,14 +34,14 @@ pub(super) async fn create(e: &DockerEngine, spec: &ContainerSpec) -> EngineResu
     let options = q::CreateContainerOptions { name: spec.name.clone(), ..Default::default() };
     let created = e.docker.create_container(Some(options), body).await.map_err(|x| e.err(x))?;
     for warning in created.warnings.iter().filter(|w| !w.is_empty()) {
-        tracing::warn!(container = %created.id, "engine: {warning}");
+        e.warn(format!("container {}: {warning}", spec.name.as_deref().unwrap_or(&created.id)));
     }
     for endpoint in &spec.networks[at_create.len()..] {
         if let Err(err) = connect(e, &created.id, endpoint).await {
             // Leave no half-wired container behind: the caller sees one failed create.
             let force = RemoveContainerOptions { force: true, volumes: true };
             if let Err(cleanup) = remove(e, &created.id, force).await {
-                tracing::warn!(container = %created.id, "cannot remove after failed create: {cleanup}");
+                e.warn(format!("container {}: cannot remove it after its failed creation: {cleanup}", created.id));
             }
             return Err(err);
         }

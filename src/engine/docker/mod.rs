@@ -52,6 +52,10 @@ pub struct DockerEngine {
     /// The engine's unix socket when it is reached over a plain one: container logs are read
     /// from it directly (`logstream`).
     socket: Option<String>,
+    /// What the engine warned about while doing what was asked (a container's or network's
+    /// creation), kept until the caller takes them ([`Engine::take_warnings`]) and prints them
+    /// through `src/output/`: nothing here writes to the terminal.
+    warnings: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl std::fmt::Debug for DockerEngine {
@@ -61,6 +65,11 @@ impl std::fmt::Debug for DockerEngine {
 }
 
 impl DockerEngine {
+    /// Keeps a warning for the caller ([`Engine::take_warnings`]).
+    fn warn(&self, warning: String) {
+        self.warnings.lock().unwrap_or_else(|e| e.into_inner()).push(warning);
+    }
+
     /// Connects to `DOCKER_HOST` (default `unix:///var/run/docker.sock`; `tcp://` too) and
     /// negotiates the API version, which fails with `Unavailable` if nothing answers.
     pub async fn connect() -> EngineResult<Self> {
@@ -114,7 +123,7 @@ impl DockerEngine {
             // TLS, ssh, or an engine that does not say its version in the ping's headers.
             None => ready(docker).negotiate_version().await.map_err(|e| error::convert(host, e))?,
         };
-        Ok(DockerEngine { docker, host: host.to_string(), socket })
+        Ok(DockerEngine { docker, host: host.to_string(), socket, warnings: Default::default() })
     }
 
     /// The address this engine was reached at.
@@ -145,6 +154,10 @@ impl Engine for DockerEngine {
 
     fn api_version(&self) -> (usize, usize) {
         DockerEngine::api_version(self)
+    }
+
+    fn take_warnings(&self) -> Vec<String> {
+        std::mem::take(&mut *self.warnings.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     fn events<'a>(&'a self, filter: &'a EventFilter) -> EngineStream<'a, EngineEvent> {

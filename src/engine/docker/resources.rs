@@ -23,7 +23,7 @@ pub(super) async fn inspect_network(e: &DockerEngine, id: &str) -> EngineResult<
 pub(super) async fn create_network(e: &DockerEngine, spec: &NetworkSpec) -> EngineResult<String> {
     let created = e.docker.create_network(spec::network_request(spec)).await.map_err(|x| e.err(x))?;
     if !created.warning.is_empty() {
-        tracing::warn!(network = %spec.name, "engine: {}", created.warning);
+        e.warn(format!("network {}: {}", spec.name, created.warning));
     }
     Ok(created.id)
 }
