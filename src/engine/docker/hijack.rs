@@ -13,10 +13,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::unix::OwnedReadHalf;
 use tokio::net::UnixStream;
 
+use super::logstream::protocol;
 use crate::engine::{EngineError, EngineResult, Hijacked, LogChunk, LogStream};
 
 const READ_SIZE: usize = 64 * 1024;
-const MAX_HEAD: usize = 64 * 1024;
 
 /// Where and how to connect.
 pub(super) struct Socket<'a> {
@@ -38,19 +38,7 @@ pub(super) async fn open(socket: &Socket<'_>, url: &str, body: &str, tty: bool) 
         body.len()
     );
     sock.write_all(request.as_bytes()).await.map_err(protocol)?;
-    let mut raw = BytesMut::with_capacity(READ_SIZE);
-    let end = loop {
-        if let Some(p) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
-            break p;
-        }
-        if raw.len() > MAX_HEAD {
-            return Err(protocol("answer head too long"));
-        }
-        if sock.read_buf(&mut raw).await.map_err(protocol)? == 0 {
-            return Err(protocol("the engine closed the connection before answering"));
-        }
-    };
-    let head = raw.split_to(end + 4);
+    let (head, mut raw) = super::logstream::read_head(&mut sock).await?;
     let (status, length) = parse_head(&head)?;
     if !matches!(status, 101 | 200) {
         // The error's body is small: read it whole and take the engine's message.
@@ -75,10 +63,6 @@ pub(super) fn escape(s: &str) -> String {
     s.bytes()
         .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
         .collect()
-}
-
-fn protocol(e: impl std::fmt::Display) -> EngineError {
-    EngineError::Protocol { message: e.to_string() }
 }
 
 /// The status and the `Content-Length`, if any.

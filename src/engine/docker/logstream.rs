@@ -65,7 +65,26 @@ fn request(id: &str, o: &LogOptions, user_agent: &str) -> String {
     format!("GET /containers/{id}/logs?{q} HTTP/1.1\r\nHost: docker\r\nUser-Agent: {user_agent}\r\nConnection: close\r\n\r\n")
 }
 
-fn protocol(e: impl std::fmt::Display) -> EngineError {
+/// Reads an HTTP/1.1 answer's head from `sock` (bounded by `MAX_HEAD`): the head, blank line
+/// included, and the bytes read after it.
+pub(super) async fn read_head(sock: &mut UnixStream) -> EngineResult<(BytesMut, BytesMut)> {
+    let mut raw = BytesMut::with_capacity(READ_SIZE);
+    let end = loop {
+        if let Some(p) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break p;
+        }
+        if raw.len() > MAX_HEAD {
+            return Err(protocol("answer head too long"));
+        }
+        if sock.read_buf(&mut raw).await.map_err(protocol)? == 0 {
+            return Err(protocol("the engine closed the connection before answering"));
+        }
+    };
+    let head = raw.split_to(end + 4);
+    Ok((head, raw))
+}
+
+pub(super) fn protocol(e: impl std::fmt::Display) -> EngineError {
     EngineError::Protocol { message: e.to_string() }
 }
 
@@ -86,19 +105,7 @@ struct Reader {
 impl Reader {
     /// Reads the answer's head; an error status becomes the engine's error.
     async fn open(mut sock: UnixStream) -> EngineResult<Reader> {
-        let mut raw = BytesMut::with_capacity(READ_SIZE);
-        let end = loop {
-            if let Some(p) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
-                break p;
-            }
-            if raw.len() > MAX_HEAD {
-                return Err(protocol("answer head too long"));
-            }
-            if sock.read_buf(&mut raw).await.map_err(protocol)? == 0 {
-                return Err(protocol("the engine closed the connection before answering"));
-            }
-        };
-        let head = raw.split_to(end + 4);
+        let (head, raw) = read_head(&mut sock).await?;
         let (status, body) = parse_head(&head)?;
         let mut dec = Decoder::new(raw, body);
         dec.decode().map_err(protocol)?;
