@@ -1,6 +1,6 @@
 #!/bin/sh
 # Regenerates compose-samples/valid/*/expected.json with the reference implementation
-# (`docker compose config --format json`, Docker Compose v2.26.1), and checks that every
+# (`docker compose config --format json`, Docker Compose 2.40.3, the reference), and checks that every
 # compose-samples/invalid/* sample is rejected by it.
 #
 # The reference runs with an almost empty environment (PATH, and HOME so that docker finds its
