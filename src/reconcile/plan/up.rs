@@ -174,17 +174,19 @@ impl Up<'_> {
             no_start: self.opts.no_start,
             stopped: &stopped,
         };
+        // How a container of this service numbered `number` and named `name` is made.
+        let context = |number: u32, name: &str| Context {
+            number,
+            name: name.to_string(),
+            config_hash: hash.clone().unwrap_or_default(),
+            image_id: image_id.clone(),
+            replaces: None,
+            environment_file: self.opts.environment_file.clone(),
+        };
         for (&number, c) in &kept {
             let name = labels::container_name(self.project, s, number);
             names.push(name.clone());
-            let cx = Context {
-                number,
-                name: name.clone(),
-                config_hash: hash.clone().unwrap_or_default(),
-                image_id: image_id.clone(),
-                replaces: None,
-                environment_file: self.opts.environment_file.clone(),
-            };
+            let cx = context(number, &name);
             let decision = decide::decide(c, &convert::container_spec(self.project, s, &cx), &wanted);
             self.plan.decide(subject(number), decision.verb(), decision.reason());
             match decision {
@@ -211,14 +213,7 @@ impl Up<'_> {
             names.push(name.clone());
             let reason = if want > 1 { format!("scale to {want}") } else { "no container".to_string() };
             self.plan.decide(subject(number), "create", reason);
-            let cx = Context {
-                number,
-                name: name.clone(),
-                config_hash: hash.clone().unwrap_or_default(),
-                image_id: image_id.clone(),
-                replaces: None,
-                environment_file: self.opts.environment_file.clone(),
-            };
+            let cx = context(number, &name);
             let spec = convert::container_spec(self.project, s, &cx);
             let label = image_id.is_none().then(|| image.clone());
             self.supported(s)?;
