@@ -117,24 +117,13 @@ fn literal_braces(text: &str) -> String {
     out
 }
 
-/// Go's `filepath.Clean` on a `/`-separated pattern, then a leading `/` dropped.
+/// Go's `filepath.Clean` on a `/`-separated pattern, then a leading `/` dropped (`/` alone stays).
 fn clean(path: &str) -> String {
-    let rooted = path.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." if parts.last().is_some_and(|p| *p != "..") => {
-                parts.pop();
-            }
-            ".." if rooted => {}
-            part => parts.push(part),
-        }
+    let cleaned = crate::go::path::clean(path);
+    match cleaned.strip_prefix('/') {
+        Some(rest) if !rest.is_empty() => rest.to_string(),
+        _ => cleaned,
     }
-    if parts.is_empty() {
-        return if rooted { "/".into() } else { ".".into() };
-    }
-    parts.join("/")
 }
 
 #[cfg(test)]

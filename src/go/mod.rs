@@ -14,9 +14,11 @@
 //! - [`yaml`] — `gopkg.in/yaml.v3` as `config` uses it, quoting what a YAML 1.1 reader retypes.
 //! - [`tabwriter`] — `text/tabwriter` with Docker's settings.
 //! - [`quote`] — `strconv.Quote`.
+//! - [`path`] — `path/filepath.Clean`.
 //! - [`time`] — `time.Duration` and `time.Time` as text, and Docker's human durations.
 
 pub mod json;
+pub mod path;
 pub mod quote;
 pub mod tabwriter;
 pub mod time;
