@@ -33,6 +33,7 @@ mod registry;
 mod reliability;
 mod run;
 mod status;
+mod swarm_lab;
 mod takeover;
 mod up;
 mod volumes;

@@ -19,6 +19,7 @@
 //! extended from the including file), before validation.
 
 use indexmap::IndexMap;
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 
 use super::diagnostic::{Diagnostic, FileId, Pos};
@@ -42,6 +43,9 @@ pub struct Scope<'a> {
     pub chain: &'a [PathBuf],
     /// Whether the loader makes relative paths absolute (see [`Unit::path_base`]).
     pub resolve_paths: bool,
+    /// The included projects this load has loaded so far, every level counted, against
+    /// [`limits::Limits::includes`].
+    pub loaded: &'a Cell<usize>,
 }
 
 /// An included project to load, handed to the caller's load function.
@@ -153,6 +157,15 @@ fn unit(entry: &Entry, scope: &Scope, path: &str) -> Result<Unit, Diagnostic> {
     if scope.chain.len() >= max.value {
         return Err(at(format!("includes nested deeper than {} files; {}", max.value, max.hint())));
     }
+    let max = limits::get().includes;
+    if scope.loaded.get() >= max.value {
+        return Err(at(format!(
+            "more than {} included projects in one load (a project included from several places is loaded once for each); {}",
+            max.value,
+            max.hint()
+        )));
+    }
+    scope.loaded.set(scope.loaded.get() + 1);
     if scope.chain.contains(&files[0]) {
         let mut cycle: Vec<String> = scope.chain.iter().map(|f| display(f)).collect();
         cycle.push(display(&files[0]));
@@ -262,7 +275,7 @@ mod tests {
 
     /// The tree passes for one unit, in the order the loader runs them: per file parse →
     /// interpolate → extends → include → validate, then merge the files → canonical → paths.
-    fn load_unit(unit: Unit, resolve_paths: bool) -> Result<Node, Diagnostic> {
+    fn load_unit(unit: Unit, resolve_paths: bool, loaded: &Cell<usize>) -> Result<Node, Diagnostic> {
         let lookup = unit.environment.lookup();
         let mut warnings = Vec::new();
         let mut merged = Node::null();
@@ -284,8 +297,8 @@ mod tests {
             extends::apply(&mut node, &cx, &mut warnings)?;
             let mut chain = unit.chain.clone();
             chain.push(file.clone());
-            let scope = Scope { dir: &unit.project_dir, environment: &unit.environment, chain: &chain, resolve_paths };
-            apply(&mut node, &scope, &mut |u| load_unit(u, resolve_paths))?;
+            let scope = Scope { dir: &unit.project_dir, environment: &unit.environment, chain: &chain, resolve_paths, loaded };
+            apply(&mut node, &scope, &mut |u| load_unit(u, resolve_paths, loaded))?;
             validate::validate(&node)?;
             merged = merge::merge(merged, node)?;
         }
@@ -309,7 +322,7 @@ mod tests {
             environment,
             chain: Vec::new(),
         };
-        load_unit(unit, resolve_paths)
+        load_unit(unit, resolve_paths, &Cell::new(0))
     }
 
     fn service(tree: &Node, name: &str) -> serde_json::Value {
@@ -411,6 +424,26 @@ mod tests {
         let t = load(d.path(), &["compose.yaml"], &[], false).unwrap();
         assert_eq!(service(&t, "ds")["build"]["context"], "d");
         assert_eq!(service(&t, "ds")["volumes"][0]["source"], "d/x");
+    }
+
+    /// "A includes B and C, both include D", eight levels deep: 2^10 loads, refused once the
+    /// count passes the limit, at the entry that passed it, instead of loading for minutes.
+    #[test]
+    fn diamonds_of_includes_are_bounded() {
+        let mut files = vec![("compose.yaml".to_string(), "include: [a1.yaml, b1.yaml]\n".to_string())];
+        for i in 1..=8 {
+            files.push((format!("a{i}.yaml"), format!("include: [d{i}.yaml]\nservices:\n  a{i}: {{image: x}}\n")));
+            files.push((format!("b{i}.yaml"), format!("include: [d{i}.yaml]\nservices:\n  b{i}: {{image: x}}\n")));
+            let below = if i < 8 { format!("include: [a{}.yaml, b{}.yaml]\n", i + 1, i + 1) } else { String::new() };
+            files.push((format!("d{i}.yaml"), format!("{below}services:\n  d{i}: {{image: x}}\n")));
+        }
+        let files: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let d = dir_with(&files);
+        let e = load(d.path(), &["compose.yaml"], &[], true).unwrap_err();
+        let max = limits::get().includes;
+        assert!(e.message.starts_with(&format!("more than {} included projects in one load", max.value)), "{}", e.message);
+        assert!(e.message.contains("RCOMPOSE_MAX_INCLUDES"), "{}", e.message);
+        assert!(e.path.starts_with("include["), "{}", e.path);
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //!
 //! The defaults are far above what real files need (the largest file of the samples and of the
 //! conformance cases is 10 KB, ~1,600 nodes, 8 levels deep, interpolation 2 levels deep, extends
-//! 2 levels deep); `limits_leave_room_for_real_files` in `tests/samples.rs` keeps it so. They
+//! 2 levels deep, a few included projects); `limits_leave_room_for_real_files` in `tests/samples.rs` keeps it so. They
 //! are read once per process, from the environment.
 
 use std::sync::OnceLock;
@@ -43,6 +43,10 @@ pub struct Limits {
     pub interpolation_depth: Limit,
     /// Links of one `extends` chain, and levels of `include`.
     pub extends_depth: Limit,
+    /// Included projects loaded by one load, a project included from several places counted
+    /// once per place: levels of "A includes B and C, both include D" double the loads at
+    /// each level, which the depth alone does not bound.
+    pub includes: Limit,
 }
 
 const fn limit(value: usize, variable: &'static str) -> Limit {
@@ -57,6 +61,7 @@ impl Limits {
         nesting: limit(500, "RCOMPOSE_MAX_NESTING"),
         interpolation_depth: limit(64, "RCOMPOSE_MAX_INTERPOLATION_DEPTH"),
         extends_depth: limit(64, "RCOMPOSE_MAX_EXTENDS_DEPTH"),
+        includes: limit(256, "RCOMPOSE_MAX_INCLUDES"),
     };
 
     /// The defaults, each overridden by its variable when that is set to a number.
@@ -69,6 +74,7 @@ impl Limits {
             &mut limits.nesting,
             &mut limits.interpolation_depth,
             &mut limits.extends_depth,
+            &mut limits.includes,
         ] {
             if let Some(v) = lookup(l.variable).and_then(|v| v.trim().parse::<usize>().ok()) {
                 l.value = v;

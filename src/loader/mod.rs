@@ -225,7 +225,8 @@ fn merge_files(opts: &Options) -> Result<Merged, Diagnostic> {
     );
 
     let home = environment.get("HOME").map(PathBuf::from);
-    let cx = FileContext { opts, project_dir: &project_dir, environment: &environment, home: home.as_deref(), chain: &[] };
+    let loaded = std::cell::Cell::new(0);
+    let cx = FileContext { opts, project_dir: &project_dir, environment: &environment, home: home.as_deref(), chain: &[], loaded: &loaded };
     let mut tree = Node::null();
     for (file, node) in files.iter().zip(docs) {
         let node = process_file(file, node, &cx, &mut warnings)?;
@@ -268,6 +269,8 @@ struct FileContext<'a> {
     home: Option<&'a Path>,
     /// The files that include this one, outermost first (for include cycles).
     chain: &'a [PathBuf],
+    /// The included projects loaded so far by this load (bounded by `limits`).
+    loaded: &'a std::cell::Cell<usize>,
 }
 
 /// The passes run on each file before files are merged: interpolate, extends, include,
@@ -288,8 +291,14 @@ fn process_file(file: &Path, mut node: Node, cx: &FileContext, warnings: &mut Ve
     extends::apply(&mut node, &ecx, warnings)?;
     let mut chain = cx.chain.to_vec();
     chain.push(file.to_path_buf());
-    let scope = include::Scope { dir: cx.project_dir, environment: cx.environment, chain: &chain, resolve_paths: cx.opts.resolve_paths };
-    include::apply(&mut node, &scope, &mut |unit| load_unit(unit, cx.opts, warnings))?;
+    let scope = include::Scope {
+        dir: cx.project_dir,
+        environment: cx.environment,
+        chain: &chain,
+        resolve_paths: cx.opts.resolve_paths,
+        loaded: cx.loaded,
+    };
+    include::apply(&mut node, &scope, &mut |unit| load_unit(unit, cx.opts, cx.loaded, warnings))?;
     match &cx.opts.validation_memo {
         Some(dir) => memo::Memo::new(dir).validate(&node)?,
         None => validate::validate(&node)?,
@@ -300,10 +309,16 @@ fn process_file(file: &Path, mut node: Node, cx: &FileContext, warnings: &mut Ve
 /// Loads an included project through the same tree passes, with its own directory and
 /// environment. Its paths are always made absolute against its own base, so they keep their
 /// meaning once imported.
-fn load_unit(unit: include::Unit, opts: &Options, warnings: &mut Vec<String>) -> Result<Node, Diagnostic> {
+fn load_unit(unit: include::Unit, opts: &Options, loaded: &std::cell::Cell<usize>, warnings: &mut Vec<String>) -> Result<Node, Diagnostic> {
     let home = unit.environment.get("HOME").map(PathBuf::from);
-    let cx =
-        FileContext { opts, project_dir: &unit.project_dir, environment: &unit.environment, home: home.as_deref(), chain: &unit.chain };
+    let cx = FileContext {
+        opts,
+        project_dir: &unit.project_dir,
+        environment: &unit.environment,
+        home: home.as_deref(),
+        chain: &unit.chain,
+        loaded,
+    };
     let mut merged = Node::null();
     for file in &unit.files {
         let node = read_file(file)?;
