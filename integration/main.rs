@@ -27,6 +27,7 @@ mod exec;
 mod fields;
 mod flags;
 mod inspect_diff;
+mod interrupted;
 mod plugin;
 mod progress;
 mod registry;

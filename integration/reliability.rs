@@ -400,3 +400,87 @@ async fn engine_faults_give_clear_errors_and_the_next_up_converges() {
         converges(&engine, dir, 2, &format!("after logs -f lost the engine ({fault})")).await;
     }
 }
+
+/// `watch` when its engine is killed, restarted and frozen: each sync that cannot reach the
+/// engine is a warning naming the service, the file and what failed, within the answer
+/// timeout; the watcher goes on, syncs again once the engine is back (after the next `up`,
+/// which converges), and ends on Ctrl-C with no panic.
+#[tokio::test]
+async fn watch_survives_engine_faults_with_clear_warnings_and_the_next_up_converges() {
+    use tokio::io::AsyncBufReadExt;
+
+    let mut engine = SecondEngine::start();
+    let project = tempfile::tempdir().unwrap();
+    let dir = project.path();
+    let yaml = app(0).replace("\nvolumes:\n", "\n    develop:\n      watch: [{path: ./src, action: sync, target: /app}]\nvolumes:\n");
+    std::fs::write(dir.join("compose.yaml"), &yaml).unwrap();
+    std::fs::create_dir(dir.join("src")).unwrap();
+    let out = finish(engine.rcompose(dir, &["up", "-d"], &[])).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    engine.docker(&["exec", "faults-app-1", "sh", "-c", "echo named > /data/f"]);
+
+    let mut watch = engine.rcompose(dir, &["watch"], &[]).spawn().expect("spawn watch");
+    let mut lines = tokio::io::BufReader::new(watch.stderr.take().unwrap()).lines();
+    let mut stdout = tokio::io::BufReader::new(watch.stdout.take().unwrap()).lines();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let tx2 = tx.clone();
+    tokio::spawn(async move {
+        while let Ok(Some(l)) = lines.next_line().await {
+            println!("[watch] {l}");
+            let _ = tx.send(l);
+        }
+    });
+    tokio::spawn(async move {
+        while let Ok(Some(l)) = stdout.next_line().await {
+            println!("[watch] {l}");
+            let _ = tx2.send(l);
+        }
+    });
+    // Waits (two minutes at most: a guard, not a timing assertion) for a line with `text`.
+    async fn line_with(rx: &mut tokio::sync::mpsc::UnboundedReceiver<String>, text: &str) -> String {
+        let found = tokio::time::timeout(Duration::from_secs(120), async {
+            while let Some(l) = rx.recv().await {
+                if l.contains(text) {
+                    return Some(l);
+                }
+            }
+            None
+        });
+        found.await.ok().flatten().unwrap_or_else(|| panic!("watch printed no line with {text:?}"))
+    }
+    line_with(&mut rx, "Watch enabled").await;
+    let sync = |name: &str| std::fs::write(dir.join("src").join(name), name).unwrap();
+    sync("before.txt");
+    line_with(&mut rx, "Synced").await;
+
+    // Killed: the next sync is a warning saying the engine cannot be reached.
+    engine.kill();
+    sync("killed.txt");
+    let warning = line_with(&mut rx, "WARN").await;
+    assert!(
+        warning.contains("service app") && warning.contains("killed.txt") && warning.contains("cannot connect to the docker engine"),
+        "{warning}"
+    );
+    // Back, with the container stopped by the restart: a warning until `up` starts it again.
+    engine.launch();
+    converges(&engine, dir, 0, "after the engine under watch was killed").await;
+    sync("back.txt");
+    line_with(&mut rx, "Synced").await;
+    assert_eq!(engine.docker(&["exec", "faults-app-1", "cat", "/app/back.txt"]), "back.txt");
+
+    // Frozen: the sync gives up after the answer timeout, saying so, and the watcher goes on.
+    engine.signal("-STOP");
+    sync("frozen.txt");
+    let warning = line_with(&mut rx, "WARN").await;
+    engine.signal("-CONT");
+    assert!(warning.contains("frozen.txt") && warning.contains("stopped answering: no answer in 5 s"), "{warning}");
+    sync("thawed.txt");
+    line_with(&mut rx, "Synced").await;
+    assert_eq!(engine.docker(&["exec", "faults-app-1", "cat", "/app/thawed.txt"]), "thawed.txt");
+
+    // Ctrl-C ends it as usual.
+    assert!(Command::new("kill").args(["-INT", &watch.id().expect("running").to_string()]).status().unwrap().success());
+    let status = tokio::time::timeout(Duration::from_secs(60), watch.wait()).await.expect("watch ends in time").unwrap();
+    assert_eq!(status.code(), Some(130), "watch after Ctrl-C");
+    converges(&engine, dir, 0, "after watch").await;
+}

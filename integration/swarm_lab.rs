@@ -108,7 +108,7 @@ impl Deployed {
             .args(["stack", "ps", &self.name, "--filter", "desired-state=running", "--format", "{{.Name}} {{.Node}} {{.CurrentState}}"])
             .output()
             .expect("docker stack ps");
-        if !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("Nothing found in stack") {
+        if !out.status.success() && String::from_utf8_lossy(&out.stderr).to_lowercase().contains("nothing found in stack") {
             return BTreeMap::new();
         }
         assert!(out.status.success(), "docker stack ps: {}", String::from_utf8_lossy(&out.stderr));
