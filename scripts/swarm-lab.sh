@@ -37,7 +37,9 @@
 # every address (0.0.0.0:2377 is the default --listen-addr), so workers join at A:2377; but the
 # manager then hands its workers the address 127.0.0.1:2377, which inside a worker's namespace
 # is the worker itself. So each namespace redirects 127.0.0.1:2377 to A:2377 (iptables DNAT in
-# its OUTPUT chain, route_localnet, and a masquerade on its eth0). What stays out of reach in
+# its OUTPUT chain, route_localnet, and a masquerade on its eth0). Without it the first join
+# works, but a worker whose dockerd restarts (`kill N`, `revive N`) dials 127.0.0.1:2377, gets
+# "connect: connection refused" (its dockerd.log) and stays Down. What stays out of reach in
 # that case: overlay traffic (VXLAN, UDP 4789) between the manager's tasks and the workers',
 # because the manager's data path address is 127.0.0.1; tasks on the workers reach each other.
 set -euo pipefail
