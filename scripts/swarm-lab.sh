@@ -39,9 +39,19 @@
 # is the worker itself. So each namespace redirects 127.0.0.1:2377 to A:2377 (iptables DNAT in
 # its OUTPUT chain, route_localnet, and a masquerade on its eth0). Without it the first join
 # works, but a worker whose dockerd restarts (`kill N`, `revive N`) dials 127.0.0.1:2377, gets
-# "connect: connection refused" (its dockerd.log) and stays Down. What stays out of reach in
-# that case: overlay traffic (VXLAN, UDP 4789) between the manager's tasks and the workers',
-# because the manager's data path address is 127.0.0.1; tasks on the workers reach each other.
+# "connect: connection refused" (its dockerd.log) and stays Down.
+#
+# What does not work here (checked with the manager advertising 127.0.0.1, with a stack of one
+# task on each node): traffic between tasks of different nodes over the stack's overlay
+# network. Tasks get their overlay addresses and the VXLAN devices exist in every namespace
+# (CONFIG_VXLAN is built in; no call is refused), but `ping` from a task on rclab-1 to the
+# overlay address of a task on rclab-2 or on the manager loses every packet, the manager's
+# embedded DNS answers NXDOMAIN for `tasks.<service>` of the workers' tasks, and the workers'
+# VXLAN forwarding tables point the manager's endpoints at 127.0.0.1 (the manager's data path
+# address, which inside a worker's namespace is the worker itself). Redirecting 7946 (gossip)
+# and 4789 (VXLAN) as 2377 is redirected did not change it within a minute. The ingress mesh
+# needs IPVS, which this kernel lacks ("modprobe ip_vs" fails, no modules). Placement,
+# scheduling and rescheduling, which the `swarm_lab` test checks, need none of it.
 set -euo pipefail
 
 LAB="${SWARM_LAB_DIR:-/tmp/rcompose-swarm-lab}"
