@@ -57,6 +57,7 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--services", type=int, default=30)
     ap.add_argument("--markdown")
+    ap.add_argument("--binary", default=os.path.join(ROOT, "target", "release", "rcompose"), help="the rcompose to time")
     args = ap.parse_args()
 
     state = harness.capture(["docker", "info", "-f", "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}"]).strip()
@@ -66,7 +67,7 @@ def main():
     harness.build_spawn(ROOT)
     ours = os.path.join(ROOT, "target", "bench", "rcompose-stack")
     os.makedirs(os.path.dirname(ours), exist_ok=True)
-    shutil.copy2(os.path.join(ROOT, "target", "release", "rcompose"), ours)
+    shutil.copy2(args.binary, ours)
 
     work = tempfile.mkdtemp(prefix="rcbench-stack-")
     compose = os.path.join(work, "compose.yaml")
