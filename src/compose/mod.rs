@@ -181,6 +181,7 @@ impl Compose {
         let outcome = executor.run(plan).await;
         self.warn_all(&outcome.warnings);
         self.warn_all(&self.engine.take_warnings());
+        self.warn_all(&self.credentials.take_warnings());
         check(plan, &outcome, self.cancel.is_cancelled())
     }
 }

@@ -267,7 +267,10 @@ impl Executor {
                     }
                 };
                 let auths = self.credentials.all().map_err(|err| err.to_string())?;
-                let id = crate::build::run(e, job, &auths, &output).await.map_err(|err| err.to_string())?;
+                let id = crate::build::run(e, job, &auths, &output).await.map_err(|err| match err {
+                    crate::build::BuildError::Engine(err) => build_refused(&auths, err),
+                    other => other.to_string(),
+                })?;
                 let mut known = images.lock().expect("never poisoned");
                 for tag in &job.tags {
                     known.insert(tag.clone(), id.clone());
@@ -375,6 +378,31 @@ fn refused(reference: &str, with_login: bool, err: EngineError) -> String {
     let login = crate::registry::login_command(&registry);
     let why = if with_login { "refused the credentials stored for it" } else { "asks for a login, and no credentials are stored for it" };
     format!("{err}: registry {registry} {why}: run `{login}`")
+}
+
+/// A build's error; when a registry refused a `FROM` image, it also says which registry and
+/// how to log in to it. The engine names the registry only in the URL it asked
+/// (`Head "http://127.0.0.1:5000/v2/base/manifests/1": no basic auth credentials`).
+fn build_refused(auths: &std::collections::BTreeMap<String, crate::engine::RegistryAuth>, err: EngineError) -> String {
+    if !err.is_denied() {
+        return err.to_string();
+    }
+    let text = err.to_string();
+    let registry = text
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.split_once("/v2/"))
+        .map(|(host, _)| host.to_string())
+        .filter(|host| !host.is_empty() && !host.contains(char::is_whitespace));
+    let Some(registry) = registry else {
+        return format!("{text}: a registry refused a base image: run `docker login` for its registry");
+    };
+    let host = crate::registry::hostname(&registry).to_string();
+    let registry = if host == "index.docker.io" { crate::registry::DOCKER_HUB.to_string() } else { registry };
+    let login = crate::registry::login_command(&registry);
+    let with_login = auths.keys().any(|k| crate::registry::hostname(k) == host);
+    let why = if with_login { "refused the credentials stored for it" } else { "asks for a login, and no credentials are stored for it" };
+    format!("{text}: registry {registry} {why}: run `{login}`")
 }
 
 /// Writes `files` into container `id` through the archive endpoint: one archive for the files

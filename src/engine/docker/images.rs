@@ -83,7 +83,7 @@ pub(super) fn build<'a>(e: &'a DockerEngine, context: ByteStream, o: &'a BuildOp
         return e
             .docker
             .build_image(options, super::registry::credentials_map(&o.registry_auths), body)
-            .map_err(|x| e.err(x))
+            .map_err(|x| super::error::registry(e.err(x)))
             .map_ok(|info| stream::iter(build_progress(info).into_iter().map(Ok)))
             .try_flatten()
             .boxed();
@@ -109,7 +109,7 @@ pub(super) fn build<'a>(e: &'a DockerEngine, context: ByteStream, o: &'a BuildOp
         while let Some(item) = items.next().await {
             let batch = match item {
                 Ok(info) => build_progress(info).into_iter().map(Ok).collect(),
-                Err(x) => vec![Err(super::error::convert(&host, x))],
+                Err(x) => vec![Err(super::error::registry(super::error::convert(&host, x)))],
             };
             for b in batch {
                 if tx.send(b).await.is_err() {
