@@ -16,10 +16,12 @@
 //! - [`quote`] — `strconv.Quote`.
 //! - [`path`] — `path/filepath.Clean`.
 //! - [`time`] — `time.Duration` and `time.Time` as text, and Docker's human durations.
+//! - [`units`] — `go-units` sizes (`1.98MB`).
 
 pub mod json;
 pub mod path;
 pub mod quote;
 pub mod tabwriter;
 pub mod time;
+pub mod units;
 pub mod yaml;

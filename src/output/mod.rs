@@ -91,6 +91,16 @@ pub struct Detail {
     /// What the line is about: the services a build is for, the image a pull fetches.
     pub name: String,
     pub text: String,
+    /// A line only a live view shows, in place of the last one of its source (a layer's byte
+    /// count while it downloads): the plain and JSON logs keep the changes of status only.
+    pub live_only: bool,
+}
+
+impl Detail {
+    /// An output line of `name`'s, which every view shows.
+    pub fn line(name: &str, text: &str) -> Detail {
+        Detail { name: name.to_string(), text: text.to_string(), live_only: false }
+    }
 }
 
 /// Shows a step's output line on standard error, in the `--progress` mode.

@@ -6,8 +6,9 @@ use serde::Serialize;
 
 use crate::engine::TopResult;
 use crate::go::tabwriter::{layout, Line};
+use crate::go::units::human_size;
 use crate::reconcile::hash::go_json;
-use crate::status::images::{human_size, ImageRow};
+use crate::status::images::ImageRow;
 use crate::status::ls::ProjectRow;
 use crate::status::ps::PsRow;
 

@@ -21,6 +21,7 @@ use super::health;
 use super::labels;
 use super::plan::{OnFailure, Op, Plan, StepId};
 use crate::engine::{byte_stream, ArchiveOptions, Engine, EngineError, ImageMessage, RemoveContainerOptions};
+use crate::go::units::human_size;
 use crate::output::{Detail, Event};
 use crate::registry::{Credentials, Reference};
 
@@ -263,7 +264,7 @@ impl Executor {
                 let name = job.service_list();
                 let output = |line: &str| {
                     if !job.quiet {
-                        (self.details)(&Detail { name: name.clone(), text: line.to_string() })
+                        (self.details)(&Detail::line(&name, line))
                     }
                 };
                 let auths = self.credentials.all().map_err(|err| err.to_string())?;
@@ -300,7 +301,7 @@ impl Executor {
             Op::StartContainer(t) => e.start_container(t.key()).await,
             Op::RunHooks { target, service, hooks, .. } => {
                 let name = format!("{} ->", target.name);
-                let output = |line: &str| (self.details)(&Detail { name: name.clone(), text: line.to_string() });
+                let output = |line: &str| (self.details)(&Detail::line(&name, line));
                 return super::hooks::run(e, target.key(), service, hooks, &output).await;
             }
             Op::StopContainer { target, timeout } => gone_is_done(e.stop_container(target.key(), *timeout).await),
@@ -351,17 +352,32 @@ impl Executor {
         quiet: bool,
     ) -> Result<(), EngineError> {
         let mut last: HashMap<Option<String>, String> = HashMap::new();
+        let mut counted: HashMap<String, String> = HashMap::new();
         while let Some(item) = progress.next().await {
-            let text = match item? {
-                ImageMessage::Status { id, status, .. } if last.get(&id) != Some(&status) => {
-                    last.insert(id.clone(), status.clone());
-                    id.map_or(status.clone(), |id| format!("{id}: {status}"))
+            let mut lines: Vec<(String, bool)> = Vec::new();
+            match item? {
+                ImageMessage::Status { id, status, current, total } => {
+                    if last.get(&id) != Some(&status) {
+                        last.insert(id.clone(), status.clone());
+                        lines.push((id.as_ref().map_or(status.clone(), |id| format!("{id}: {status}")), false));
+                    }
+                    // A new byte count: only a live view shows it, in place of the layer's
+                    // line (a plain log would get a line per chunk).
+                    if let (Some(id), Some(current), Some(total)) = (id, current, total.filter(|t| *t > 0)) {
+                        let bytes = format!("{}/{}", human_size(current), human_size(total));
+                        if counted.get(&id) != Some(&bytes) {
+                            lines.push((format!("{id}: {status} {bytes}"), true));
+                            counted.insert(id, bytes);
+                        }
+                    }
                 }
-                ImageMessage::Output(text) => text.trim_end().to_string(),
+                ImageMessage::Output(text) => lines.push((text.trim_end().to_string(), false)),
                 _ => continue,
             };
             if !quiet {
-                (self.details)(&Detail { name: reference.to_string(), text });
+                for (text, live_only) in lines {
+                    (self.details)(&Detail { name: reference.to_string(), text, live_only });
+                }
             }
         }
         Ok(())

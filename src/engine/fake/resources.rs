@@ -186,13 +186,27 @@ impl State {
     /// A pull always succeeds: a known reference is up to date, an unknown one appears.
     pub fn pull(&mut self, reference: &str) -> Vec<ImageMessage> {
         let reference = normalize_reference(reference);
+        let layer = |status: &str, current: Option<i64>| ImageMessage::Status {
+            id: Some("0123456789ab".into()),
+            status: status.into(),
+            current,
+            total: current.map(|_| 4_000_000),
+        };
+        let mut messages = Vec::new();
         let status = if self.image_id(&reference).is_ok() {
             format!("Status: Image is up to date for {reference}")
         } else {
             self.add_image(&reference, BTreeMap::new());
+            // One layer, fetched in chunks, as the engine reports a download.
+            messages.push(layer("Pulling fs layer", None));
+            for current in [1_000_000, 2_500_000, 2_500_000, 4_000_000] {
+                messages.push(layer("Downloading", Some(current)));
+            }
+            messages.push(layer("Pull complete", None));
             format!("Status: Downloaded newer image for {reference}")
         };
-        vec![ImageMessage::Status { id: None, status, current: None, total: None }]
+        messages.push(ImageMessage::Status { id: None, status, current: None, total: None });
+        messages
     }
 
     /// A push of an image the engine has succeeds (there is no registry to refuse it).
