@@ -23,6 +23,14 @@ pub enum CredentialError {
     Lookup { registry: String, message: String },
 }
 
+/// The docker CLI's configuration directory: `$DOCKER_CONFIG`, else `~/.docker`.
+pub fn docker_config_dir() -> Option<PathBuf> {
+    std::env::var_os("DOCKER_CONFIG")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".docker")))
+}
+
 /// The credential store of the docker CLI, read lazily.
 #[derive(Debug)]
 pub struct Credentials {
@@ -51,11 +59,7 @@ struct Keys {
 impl Credentials {
     /// The docker CLI's store: `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`.
     pub fn from_env() -> Credentials {
-        let dir = std::env::var_os("DOCKER_CONFIG")
-            .filter(|d| !d.is_empty())
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".docker")));
-        Credentials::at(dir.map(|d| d.join("config.json")))
+        Credentials::at(docker_config_dir().map(|d| d.join("config.json")))
     }
 
     /// The store of the config directory `dir`.
