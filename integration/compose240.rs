@@ -344,3 +344,30 @@ async fn attached_up_shows_hook_output_among_the_logs() {
         }
     }
 }
+
+/// A service's `mac_address` reaches an engine older than API 1.44, which reads it from the
+/// container's configuration only, where Docker Compose 2.40.3 puts it.
+#[tokio::test]
+async fn mac_address_is_the_containers_on_an_engine_before_api_1_44() {
+    const MAC: &str = "02:42:ac:11:00:99";
+    let file =
+        format!("services:\n  a:\n    image: busybox\n    command: [sleep, '60']\n    stop_signal: SIGKILL\n    mac_address: {MAC}\n");
+    let s = Stack::new("macaddr", &file).await;
+    let inspect = |name: String| {
+        let o = std::process::Command::new("docker")
+            .args(["inspect", "-f", "{{.Config.MacAddress}} {{range .NetworkSettings.Networks}}{{.MacAddress}}{{end}}", &name])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    };
+    let up = s.rcompose(&["up", "-d"]).await;
+    assert!(up.status.success(), "{}", stderr(&up));
+    let ours = inspect(s.container("a", 1));
+    assert!(ours.ends_with(&format!(" {MAC}")), "the engine gave the container its address: {ours}");
+    if reference_installed() {
+        let _ = s.rcompose(&["down"]).await;
+        let theirs = s.docker_compose(&["up", "-d"]).await;
+        assert!(theirs.status.success(), "{}", stderr(&theirs));
+        assert_eq!(ours, inspect(s.container("a", 1)), "as Docker Compose 2.40.3 sets it");
+    }
+}
