@@ -256,16 +256,35 @@ pub(crate) async fn interrupt_when(s: &Stack, args: &[&str], ready: impl Fn(&str
         .args(args)
         .current_dir(s.dir.path())
         .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
         .spawn()
         .expect("spawn rcompose");
     let mut stderr = BufReader::new(child.stderr.take().expect("piped")).lines();
+    // Standard output is watched too (attached `up` shows logs and hook output there), and
+    // read to its end so that the child never blocks on it.
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped")).lines();
+    let (seen, mut seen_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let out_reader = tokio::spawn(async move {
+        while let Ok(Some(line)) = stdout.next_line().await {
+            let _ = seen.send(line);
+        }
+    });
     let reached = async {
-        while let Some(line) = stderr.next_line().await.expect("read stderr") {
-            if ready(&line) {
-                return;
+        let mut out_open = true;
+        loop {
+            tokio::select! {
+                line = stderr.next_line() => match line.expect("read stderr") {
+                    Some(line) if ready(&line) => return,
+                    Some(_) => {}
+                    None => panic!("rcompose {args:?} ended before the line to interrupt at"),
+                },
+                line = seen_rx.recv(), if out_open => match line {
+                    Some(line) if ready(&line) => return,
+                    Some(_) => {}
+                    None => out_open = false,
+                },
             }
         }
-        panic!("rcompose {args:?} ended before the line to interrupt at");
     };
     tokio::time::timeout(Duration::from_secs(60), reached).await.expect("the line to interrupt at comes");
     let pid = child.id().expect("running").to_string();
@@ -279,6 +298,7 @@ pub(crate) async fn interrupt_when(s: &Stack, args: &[&str], ready: impl Fn(&str
     };
     let rest = tokio::time::timeout(Duration::from_secs(60), rest).await.expect("stderr closes");
     let status = tokio::time::timeout(Duration::from_secs(60), child.wait()).await.expect("rcompose ends").expect("status");
+    let _ = out_reader.await;
     (status, rest)
 }
 
