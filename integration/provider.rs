@@ -122,7 +122,7 @@ async fn up_gives_the_dependents_the_provider_variables_and_down_calls_its_down(
     let out = p.rcompose(&s, &["--progress", "plain", "up", "-d"]).await;
     ok(&out, "up");
     let up = format!("compose --project-name={} up --size=256 --tag=a --tag=b --type=mysql db", s.name);
-    assert_eq!(p.calls(), [up.clone()], "each list value repeated, options sorted, the service last");
+    assert_eq!(p.calls(), std::slice::from_ref(&up), "each list value repeated, options sorted, the service last");
     let progress = text(&out.stderr);
     for line in [" db  Creating", " db  Created"] {
         assert!(progress.lines().any(|l| l == line), "{line:?} in {progress}");
@@ -139,7 +139,7 @@ async fn up_gives_the_dependents_the_provider_variables_and_down_calls_its_down(
     let first = containers[&app].id.clone();
     p.clear();
     ok(&p.rcompose(&s, &["up", "-d"]).await, "second up");
-    assert_eq!(p.calls(), [up.clone()], "up runs the provider every time");
+    assert_eq!(p.calls(), std::slice::from_ref(&up), "up runs the provider every time");
     assert_eq!(s.containers().await[&app].id, first, "same variables: app is up to date");
 
     if reference_installed() {
