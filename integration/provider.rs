@@ -216,3 +216,14 @@ async fn the_provider_type_compose_is_refused() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("'compose' is not a valid provider type"), "{}", text(&out.stderr));
 }
+
+#[tokio::test]
+async fn run_runs_the_providers_of_its_dependencies_first() {
+    let s = Stack::new("provider-run", PROJECT).await;
+    let p = Provider::new(Some(GOOD));
+    let out = p.rcompose(&s, &["run", "--rm", "app", "env"]).await;
+    ok(&out, "run");
+    let env = text(&out.stdout);
+    assert!(env.lines().any(|l| l == "DB_TOKEN=abc"), "{env}");
+    assert_eq!(p.calls(), [format!("compose --project-name={} up --size=256 --tag=a --tag=b --type=mysql db", s.name)]);
+}
