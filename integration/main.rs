@@ -29,6 +29,7 @@ mod flags;
 mod inspect_diff;
 mod plugin;
 mod progress;
+mod provider;
 mod registry;
 mod reliability;
 mod run;

@@ -14,6 +14,7 @@ mod images;
 mod lifecycle;
 mod lock;
 mod project;
+pub mod provider;
 mod query;
 mod run;
 mod up;
@@ -124,6 +125,9 @@ pub enum ComposeError {
     NoDigest { service: String, image: String, why: String },
     #[error(transparent)]
     Copy(Box<CopyError>),
+    /// A provider service's provider could not be run, or failed.
+    #[error(transparent)]
+    Provider(#[from] provider::ProviderError),
 }
 
 impl Compose {

@@ -72,11 +72,23 @@ pub fn log_writer() -> impl Write {
 /// line of the live view on a terminal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
-    /// `Container`, `Network`, `Volume`, `Image`.
+    /// `Container`, `Network`, `Volume`, `Image`; empty for a provider service, whose line
+    /// is its name alone (` db  Created`), as Docker Compose shows it.
     pub kind: &'static str,
     pub name: String,
     /// `Creating`, `Created`, `Started`, `Error`...
     pub status: &'static str,
+}
+
+impl Event {
+    /// What the line is about: `Container p-web-1`, or the name alone when there is no kind.
+    pub fn id(&self) -> String {
+        if self.kind.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{} {}", self.kind, self.name)
+        }
+    }
 }
 
 /// Shows a progress event on standard error, in the `--progress` mode.

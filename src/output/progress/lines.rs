@@ -29,7 +29,7 @@ impl<W: Write> Plain<W> {
 
 impl<W: Write + Send> Render for Plain<W> {
     fn event(&mut self, e: &Event, _now: Duration) {
-        let _ = writeln!(self.out, " {} {}  {}", e.kind, e.name, e.status);
+        let _ = writeln!(self.out, " {}  {}", e.id(), e.status);
     }
 
     fn detail(&mut self, d: &Detail, _now: Duration) {
@@ -75,7 +75,7 @@ impl<W: Write> Json<W> {
 
 impl<W: Write + Send> Render for Json<W> {
     fn event(&mut self, e: &Event, _now: Duration) {
-        let id = format!("{} {}", e.kind, e.name);
+        let id = e.id();
         self.write(&Message { id: &id, text: "", status: e.status });
     }
 

@@ -123,7 +123,7 @@ fn line_text(line: &Line, column: usize, width: usize, now: Duration) -> String 
 
 impl<W: Write + Send> Render for Tty<W> {
     fn event(&mut self, e: &Event, now: Duration) {
-        let id = format!("{} {}", e.kind, e.name);
+        let id = e.id();
         let phase = Phase::of(e.status);
         match self.lines.iter_mut().find(|l| l.id == id) {
             Some(line) => {

@@ -67,8 +67,13 @@ pub struct UpOptions {
 /// Plans `up`: pure, from the project, what the engine holds, and the options.
 pub fn plan_up(project: &Project, observed: &Observed, opts: &UpOptions) -> Result<Plan, PlanError> {
     let order = Graph::new(project).start_order()?;
-    let targets: Vec<&Service> =
-        order.iter().filter(|s| opts.services.is_empty() || opts.services.contains(*s)).map(|s| &project.services[s]).collect();
+    // A provider service has no container: its provider ran before this plan.
+    let targets: Vec<&Service> = order
+        .iter()
+        .filter(|s| opts.services.is_empty() || opts.services.contains(*s))
+        .map(|s| &project.services[s])
+        .filter(|s| s.provider.is_none())
+        .collect();
     Ok(converge(project, observed, opts, &targets, None)?.0)
 }
 
