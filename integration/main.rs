@@ -32,6 +32,7 @@ mod progress;
 mod registry;
 mod reliability;
 mod run;
+mod stack;
 mod status;
 mod takeover;
 mod up;
