@@ -181,7 +181,6 @@ fn a_stack_docker_stack_deploy_made_is_taken_over_without_any_update() {
     assert_eq!(plan, "other: unchanged\nweb: unchanged\n");
     let (code, _, err) = s.run(&["stack", "deploy"]);
     assert_eq!(code, 0, "{err}");
-    // `restart` is named with where it was written, as docker's "Ignoring unsupported options".
     assert_eq!((s.version("web"), s.version("other")), before, "an unchanged service was updated");
 }
 
@@ -254,7 +253,7 @@ fn a_service_is_deployed_once_its_dependency_is_healthy() {
     // web was created after db's task became healthy (running): engine times, compared.
     let tasks: serde_json::Value = serde_json::from_str(&docker(&[
         "inspect",
-        &docker(&["service", "ps", "-q", &format!("{}_db", s.name)]).trim().lines().next().unwrap().to_string(),
+        docker(&["service", "ps", "-q", &format!("{}_db", s.name)]).trim().lines().next().unwrap(),
     ]))
     .unwrap();
     let db_running = tasks[0]["Status"]["Timestamp"].as_str().unwrap().to_string();
@@ -279,8 +278,12 @@ fn wait_fails_with_the_failing_task_its_service_and_node() {
 
 #[test]
 fn dry_run_creates_nothing() {
-    let s = Stack::new("dry", &format!("services:\n  web:\n{SLEEP}    configs: [s]\nconfigs:\n  s: {{content: x}}\n"));
-    let plan = s.ok(&["--dry-run", "stack", "deploy"]);
+    let s =
+        Stack::new("dry", &format!("services:\n  web:\n{SLEEP}    configs: [s]\n    container_name: one\nconfigs:\n  s: {{content: x}}\n"));
+    let (code, plan, err) = s.run(&["--dry-run", "stack", "deploy"]);
+    assert_eq!(code, 0, "{err}");
+    // A key a swarm ignores is named with where it was written.
+    assert!(err.contains("compose.yaml:6:5: services.web.container_name: ignored by a swarm"), "{err}");
     assert_eq!(plan, format!("network {0}_default: create\nconfig {0}_s: create\nweb: create\n", s.name));
     let filter = format!("label=com.docker.stack.namespace={}", s.name);
     for what in ["service", "network", "config"] {

@@ -257,7 +257,8 @@ impl Command {
         use Command::*;
         match self {
             Up(_) | Down(_) | Create(_) | Build(_) | Pull(_) | Push(_) | Start(_) | Stop(_) | Restart(_) | Rm(_) | Run(_) | Kill(_)
-            | Pause(_) | Unpause(_) | Watch(_) | Cp(_) | Stack(_) => true,
+            | Pause(_) | Unpause(_) | Watch(_) | Cp(_) => true,
+            Stack(s) => s.shows_progress(),
             Config(_) | Ps(_) | Logs(_) | Images(_) | Volumes(_) | Wait(_) | Completion(_) | Port(_) | Top(_) | Ls(_) | Version(_)
             | Exec(_) | Attach(_) => false,
         }

@@ -66,6 +66,13 @@ pub struct FormatArgs {
     pub quiet: bool,
 }
 
+impl StackArgs {
+    /// Whether the command reports progress events (`deploy` and `rm` do).
+    pub fn shows_progress(&self) -> bool {
+        matches!(self.command, StackCommand::Deploy(_) | StackCommand::Rm)
+    }
+}
+
 pub fn run(global: &GlobalOptions, args: StackArgs) -> anyhow::Result<i32> {
     match args.command {
         StackCommand::Deploy(a) => deploy(global, a),

@@ -103,11 +103,13 @@ impl Compose {
                     m if m.global_job.is_some() => ("global job", live.len() as u64),
                     m => ("replicated", m.replicated.as_ref().and_then(|r| r.replicas).unwrap_or(1)),
                 };
+                let max = s.spec.task_template.placement.as_ref().map_or(0, |p| p.max_replicas);
+                let per_node = if max > 0 && mode == "replicated" { format!(" (max {max} per node)") } else { String::new() };
                 ServiceRow {
                     id: short(&s.id),
                     name: s.spec.name.clone(),
                     mode: mode.into(),
-                    replicas: format!("{running}/{desired}"),
+                    replicas: format!("{running}/{desired}{per_node}"),
                     image: image(&s.spec.task_template.container_spec.image),
                     ports: ports(&s.endpoint.ports, "ingress"),
                 }
