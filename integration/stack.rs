@@ -68,6 +68,14 @@ impl Stack {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("compose.yaml"), compose).unwrap();
         let name = format!("swarm{name}");
+        // The networks of an earlier run's stack linger a moment after its removal.
+        let filter = format!("label=com.docker.stack.namespace={name}");
+        for _ in 0..60 {
+            if docker(&["network", "ls", "-q", "--filter", &filter]).trim().is_empty() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
         Stack { name, dir }
     }
     fn write(&self, compose: &str) {
@@ -177,6 +185,10 @@ fn a_stack_docker_stack_deploy_made_is_taken_over_without_any_update() {
     let out = Command::new("docker").args(["stack", "deploy", "-c", "compose.yaml", &s.name]).current_dir(s.dir.path()).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let before = (s.version("web"), s.version("other"));
+    // Ingress and host ports as specified (the routing mesh itself needs IPVS, absent here).
+    let ports = s.service("web")["Spec"]["EndpointSpec"]["Ports"].to_string();
+    assert!(ports.contains(r#""PublishMode":"ingress","PublishedPort":18180,"TargetPort":80"#) || ports.contains("18180"), "{ports}");
+    assert!(ports.contains(r#""host""#) && ports.contains("18181"), "{ports}");
     let plan = s.ok(&["--dry-run", "stack", "deploy"]);
     assert_eq!(plan, "other: unchanged\nweb: unchanged\n");
     let (code, _, err) = s.run(&["stack", "deploy"]);
@@ -333,4 +345,21 @@ fn prune_removes_services_no_longer_in_the_file() {
     s.ok(&["stack", "deploy", "--prune"]);
     let left = docker(&["service", "ls", "--format", "{{.Name}}", "--filter", &format!("label=com.docker.stack.namespace={}", s.name)]);
     assert_eq!(left.trim(), format!("{}_web", s.name));
+}
+
+#[test]
+fn a_port_published_in_host_mode_answers_on_localhost() {
+    let s = Stack::new(
+        "port",
+        "services:\n  web:\n    image: busybox:latest\n    command: [sh, -c, 'echo hello > /tmp/index.html; httpd -f -p 8080 -h /tmp']\n    ports: [{target: 8080, published: 18280, mode: host}]\n",
+    );
+    s.ok(&["stack", "deploy", "--wait", "--wait-timeout", "120"]);
+    use std::io::{Read, Write};
+    let mut conn = std::net::TcpStream::connect("127.0.0.1:18280").unwrap();
+    conn.write_all(b"GET /index.html HTTP/1.0\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.") && answer.ends_with("hello\n"), "{answer}");
+    let ps = s.ok(&["stack", "ps"]);
+    assert!(ps.contains("*:18280->8080/tcp"), "{ps}");
 }

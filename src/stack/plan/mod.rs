@@ -313,6 +313,9 @@ pub fn normalized(spec: &ServiceSpec, ids: &BTreeMap<&str, &str>) -> ServiceSpec
     }
     c.secrets.iter_mut().for_each(|r| r.id.clear());
     c.configs.iter_mut().for_each(|r| r.id.clear());
+    // docker orders two uses of one secret (or config) at random: the order carries nothing.
+    c.secrets.sort_by(|a, b| (&a.name, &a.file.name).cmp(&(&b.name, &b.file.name)));
+    c.configs.sort_by(|a, b| (&a.name, &a.file.name).cmp(&(&b.name, &b.file.name)));
     s
 }
 
