@@ -70,6 +70,16 @@ fn ports(ports: &[PortConfig], mode: &str) -> String {
     list.join(", ")
 }
 
+/// A task's error as `docker stack ps` shows it: quoted, cut to 30 characters unless
+/// `no_trunc`.
+fn error_cell(err: &str, no_trunc: bool) -> String {
+    if err.is_empty() {
+        return String::new();
+    }
+    let cut = if !no_trunc && err.chars().count() > 30 { err.chars().take(29).chain(['…']).collect() } else { err.to_string() };
+    crate::go::quote::go_quote(&cut)
+}
+
 fn seconds_since(timestamp: &str, now: i64) -> Option<i64> {
     timestamp.parse::<jiff::Timestamp>().ok().map(|t| now - t.as_second())
 }
@@ -119,7 +129,7 @@ impl Compose {
 
     /// `stack ps`: the tasks of the stack's services, each slot's current task first and its
     /// older ones after it (`\_ name`), as `docker stack ps` lists them.
-    pub async fn stack_ps(&self, name: &str) -> Result<Vec<TaskRow>, StackError> {
+    pub async fn stack_ps(&self, name: &str, no_trunc: bool) -> Result<Vec<TaskRow>, StackError> {
         let (services, mut tasks) = self.stack_services_and_tasks(name).await?;
         let swarm = manager(self).await?;
         let nodes: BTreeMap<String, String> = swarm.list_nodes().await?.into_iter().map(|n| (n.id, n.description.hostname)).collect();
@@ -151,7 +161,7 @@ impl Compose {
                     node: nodes.get(&t.node_id).cloned().unwrap_or_default(),
                     desired_state: capitalized(&t.desired_state),
                     current_state: format!("{}{ago}", capitalized(&t.status.state)),
-                    error: if t.status.err.is_empty() { String::new() } else { format!("{:?}", t.status.err) },
+                    error: error_cell(&t.status.err, no_trunc),
                     ports: ports(&t.status.port_status.ports, "host"),
                 }
             })
@@ -216,5 +226,19 @@ impl Compose {
             event("Network", &n.name, "Removed");
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_are_quoted_and_cut_as_docker_stack_ps_shows_them() {
+        assert_eq!(error_cell("", false), "");
+        assert_eq!(error_cell("task: non-zero exit (2)", false), "\"task: non-zero exit (2)\"");
+        let long = "no suitable node (host-mode port already in use on 1 node)";
+        assert_eq!(error_cell(long, false), "\"no suitable node (host-mode p…\"");
+        assert_eq!(error_cell(long, true), format!("\"{long}\""));
     }
 }
