@@ -207,15 +207,16 @@ impl Compose {
             }
         }
         // A network stays busy until the service's tasks are gone: the engine is asked again
-        // for a while, as `docker stack rm` leaves it to the swarm.
+        // for up to a minute (`docker stack rm` tries once, and often leaves the network behind).
         for n in &networks {
             event("Network", &n.name, "Removing");
             let mut tries = 0;
             loop {
                 match self.engine.remove_network(&n.id).await {
                     Ok(()) => break,
-                    Err(e) if e.is_not_found() => break,
-                    Err(e) if tries < 60 && !self.cancel.is_cancelled() => {
+                    // Once the swarm dropped it, the node answers 500 "not found" for a while.
+                    Err(e) if e.is_not_found() || e.to_string().contains("not found") => break,
+                    Err(e) if tries < 120 && !self.cancel.is_cancelled() => {
                         tries += 1;
                         tracing::debug!("network {} busy: {e}", n.name);
                         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
