@@ -33,6 +33,7 @@ mod provider;
 mod registry;
 mod reliability;
 mod run;
+mod stack;
 mod status;
 mod takeover;
 mod up;

@@ -23,6 +23,7 @@ pub mod restart;
 pub mod rm;
 pub mod run;
 mod session;
+pub mod stack;
 pub mod start;
 pub mod stop;
 pub mod top;
@@ -189,6 +190,8 @@ pub enum Command {
     Wait(wait::WaitArgs),
     /// Print the shell script that completes rcompose's commands, flags and service names
     Completion(completion::CompletionArgs),
+    /// Deploy the project to a Docker Swarm as a stack, and list or remove stacks
+    Stack(stack::StackArgs),
 }
 
 impl GlobalOptions {
@@ -255,6 +258,7 @@ impl Command {
         match self {
             Up(_) | Down(_) | Create(_) | Build(_) | Pull(_) | Push(_) | Start(_) | Stop(_) | Restart(_) | Rm(_) | Run(_) | Kill(_)
             | Pause(_) | Unpause(_) | Watch(_) | Cp(_) => true,
+            Stack(s) => s.shows_progress(),
             Config(_) | Ps(_) | Logs(_) | Images(_) | Volumes(_) | Wait(_) | Completion(_) | Port(_) | Top(_) | Ls(_) | Version(_)
             | Exec(_) | Attach(_) => false,
         }
@@ -292,6 +296,7 @@ fn run_command(cli: Cli) -> anyhow::Result<i32> {
         Command::Volumes(args) => volumes::run(&cli.global, args),
         Command::Wait(args) => wait::run(&cli.global, args),
         Command::Completion(args) => completion::run(args),
+        Command::Stack(args) => stack::run(&cli.global, args),
     }
 }
 

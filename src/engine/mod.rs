@@ -23,6 +23,7 @@ mod inspect;
 mod io;
 mod network;
 mod registry;
+pub mod swarm;
 mod volume;
 
 use std::time::Duration;
@@ -187,4 +188,12 @@ pub trait Engine: Send + Sync {
     fn attach_container<'a>(&'a self, id: &'a str, streams: &'a AttachStreams) -> EngineFuture<'a, Hijacked>;
     /// Sets the size of a container's TTY. A container that is not running is `Conflict`.
     fn resize_container_tty<'a>(&'a self, id: &'a str, size: TtySize) -> EngineFuture<'a, ()>;
+
+    // ---- swarm
+
+    /// The engine's Swarm calls (`stack deploy`...), when it has them: a Docker engine does,
+    /// whether or not it is in a swarm ([`swarm::SwarmEngine::swarm_info`] says).
+    fn swarm(&self) -> Option<&dyn swarm::SwarmEngine> {
+        None
+    }
 }

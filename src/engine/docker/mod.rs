@@ -18,6 +18,7 @@ mod registry;
 mod resources;
 mod runtime;
 mod spec;
+mod swarm;
 mod wire;
 
 use std::time::Duration;
@@ -357,6 +358,52 @@ impl Engine for DockerEngine {
 
     fn resize_container_tty<'a>(&'a self, id: &'a str, size: TtySize) -> EngineFuture<'a, ()> {
         interactive::resize_container_tty(self, id, size).boxed()
+    }
+
+    fn swarm(&self) -> Option<&dyn super::swarm::SwarmEngine> {
+        Some(self)
+    }
+}
+
+impl super::swarm::SwarmEngine for DockerEngine {
+    fn swarm_info(&self) -> EngineFuture<'_, super::swarm::SwarmInfo> {
+        swarm::info(self).boxed()
+    }
+    fn list_services<'a>(&'a self, filter: &'a LabelFilter) -> EngineFuture<'a, Vec<super::swarm::Service>> {
+        swarm::list_services(self, filter).boxed()
+    }
+    fn create_service<'a>(&'a self, spec: &'a super::swarm::ServiceSpec) -> EngineFuture<'a, String> {
+        swarm::create_service(self, spec).boxed()
+    }
+    fn update_service<'a>(
+        &'a self,
+        id: &'a str,
+        version: super::swarm::Version,
+        spec: &'a super::swarm::ServiceSpec,
+    ) -> EngineFuture<'a, ()> {
+        swarm::update_service(self, id, version, spec).boxed()
+    }
+    fn remove_service<'a>(&'a self, id: &'a str) -> EngineFuture<'a, ()> {
+        swarm::remove_service(self, id).boxed()
+    }
+    fn list_tasks<'a>(&'a self, services: &'a [String]) -> EngineFuture<'a, Vec<super::swarm::Task>> {
+        swarm::list_tasks(self, services).boxed()
+    }
+    fn list_nodes(&self) -> EngineFuture<'_, Vec<super::swarm::Node>> {
+        swarm::list_nodes(self).boxed()
+    }
+    fn list_files<'a>(
+        &'a self,
+        kind: super::swarm::FileKind,
+        filter: &'a LabelFilter,
+    ) -> EngineFuture<'a, Vec<super::swarm::FileObjectInfo>> {
+        swarm::list_files(self, kind, filter).boxed()
+    }
+    fn create_file<'a>(&'a self, kind: super::swarm::FileKind, spec: &'a super::swarm::FileObjectSpec) -> EngineFuture<'a, String> {
+        swarm::create_file(self, kind, spec).boxed()
+    }
+    fn remove_file<'a>(&'a self, kind: super::swarm::FileKind, id: &'a str) -> EngineFuture<'a, ()> {
+        swarm::remove_file(self, kind, id).boxed()
     }
 }
 
