@@ -9,8 +9,11 @@ use crate::output;
 pub struct ImagesArgs {
     /// Only containers of these services
     pub services: Vec<String>,
-    /// Output format: table or json
-    #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+    /// Output format: `table` (the default), `json`, a Go template (`{{.Name}} {{.State}}`), or
+    /// `table` followed by a template for aligned columns under a header
+    /// (`table {{.Service}}\t{{.Status}}`); fields: ContainerName, Repository, Tag, Platform, ID, Size,
+    /// Created, CreatedAt, LastTagTime (Docker Compose 2.40.3 knows only table and json)
+    #[arg(long, default_value = "table")]
     pub format: String,
     /// Only display image IDs
     #[arg(short, long)]
@@ -27,8 +30,10 @@ pub fn run(global: &GlobalOptions, args: ImagesArgs) -> anyhow::Result<i32> {
     } else if args.format == "json" {
         // Docker Compose 2.40.3 ends this one with an empty line.
         output::status::json_array(&rows) + "\n"
-    } else {
+    } else if matches!(args.format.as_str(), "table" | "") {
         output::status::images_table(&rows)
+    } else {
+        output::status::templated(&args.format, &output::status::image_fields(&rows), output::status::IMAGE_COLUMNS)?
     };
     output::stdout(&text);
     Ok(0)

@@ -27,6 +27,9 @@ pub struct ImageRow {
     /// How long ago the image was last tagged (`18 minutes ago`), or `N/A`: the table's CREATED.
     #[serde(skip)]
     pub created: String,
+    /// When the image was built, RFC 3339, or `N/A` (the `CreatedAt` of a `--format` template).
+    #[serde(skip)]
+    pub created_at: String,
 }
 
 /// One row per container of `scope` (stopped ones included), sorted by container name.
@@ -70,6 +73,7 @@ pub async fn images(engine: &dyn Engine, scope: &Scope) -> Result<Vec<ImageRow>,
                 size: info.size,
                 last_tag_time: info.last_tag_time.clone(),
                 created,
+                created_at: info.created.clone().unwrap_or_else(|| "N/A".into()),
             })
         })
         .collect())
