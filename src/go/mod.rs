@@ -16,6 +16,7 @@
 //! - [`template`] — `--format` Go templates with the docker CLI's functions and `table`.
 //! - [`quote`] — `strconv.Quote`.
 //! - [`path`] — `path/filepath.Clean`.
+//! - [`units`] — Docker's `go-units` sizes (`1.98MB`, `320KiB`) with Go's `%g`.
 //! - [`time`] — `time.Duration` and `time.Time` as text, and Docker's human durations.
 
 pub mod json;
@@ -24,4 +25,5 @@ pub mod quote;
 pub mod tabwriter;
 pub mod template;
 pub mod time;
+pub mod units;
 pub mod yaml;

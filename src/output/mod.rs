@@ -3,6 +3,7 @@
 
 pub mod logs;
 pub mod progress;
+pub mod stats;
 pub mod status;
 pub mod volumes;
 
