@@ -54,7 +54,7 @@ const PS_TEMPLATES: &[&str] = &[
     "{{range .Publishers}}{{.URL}}:{{.TargetPort}}/{{.Protocol}}{{end}}",
     r#"{{if eq .Service "web"}}{{println .Name}}{{else}}{{printf "%-12s|" .Service}}{{end}}"#,
     r"  {{.Command}}\n{{.CreatedAt}}  ",
-    "table",
+    "xml",
 ];
 
 const VOLUME_TEMPLATES: &[&str] =

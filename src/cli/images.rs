@@ -21,6 +21,7 @@ pub struct ImagesArgs {
 }
 
 pub fn run(global: &GlobalOptions, args: ImagesArgs) -> anyhow::Result<i32> {
+    output::status::listing_format(&args.format).map_err(anyhow::Error::msg)?;
     let scope = super::ps::scope(global, &args.services, false)?;
     let rows = session::call(global, false, |c| async move { c.images(&scope).await })?;
     let text = if args.quiet {
@@ -33,7 +34,8 @@ pub fn run(global: &GlobalOptions, args: ImagesArgs) -> anyhow::Result<i32> {
     } else if matches!(args.format.as_str(), "table" | "") {
         output::status::images_table(&rows)
     } else {
-        output::status::templated(&args.format, &output::status::image_fields(&rows), output::status::IMAGE_COLUMNS)?
+        let format = if args.format == "raw" { output::status::IMAGES_RAW } else { &args.format };
+        output::status::templated(format, &output::status::image_fields(&rows), output::status::IMAGE_COLUMNS)?
     };
     output::stdout(&text);
     Ok(0)

@@ -25,6 +25,7 @@ pub struct LsArgs {
 }
 
 pub fn run(global: &GlobalOptions, args: LsArgs) -> anyhow::Result<i32> {
+    output::status::listing_format(&args.format).map_err(anyhow::Error::msg)?;
     let name = match args.filter.as_deref().map(|f| f.split_once('=')) {
         None => None,
         Some(Some(("name", v))) => Some(v.to_string()),
@@ -38,7 +39,8 @@ pub fn run(global: &GlobalOptions, args: LsArgs) -> anyhow::Result<i32> {
     } else if matches!(args.format.as_str(), "table" | "") {
         output::status::ls_table(&rows)
     } else {
-        output::status::templated(&args.format, &output::status::ls_fields(&rows), output::status::LS_COLUMNS)?
+        let format = if args.format == "raw" { output::status::LS_RAW } else { &args.format };
+        output::status::templated(format, &output::status::ls_fields(&rows), output::status::LS_COLUMNS)?
     };
     output::stdout(&text);
     Ok(0)

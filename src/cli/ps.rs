@@ -64,7 +64,8 @@ pub fn run(global: &GlobalOptions, args: PsArgs) -> anyhow::Result<i32> {
     } else if matches!(args.format.as_str(), "table" | "") {
         output::status::ps_table(&rows)
     } else {
-        output::status::templated(&args.format, &output::status::ps_fields(&rows), output::status::PS_COLUMNS)?
+        let format = if args.format == "raw" { output::status::PS_RAW } else { &args.format };
+        output::status::templated(format, &output::status::ps_fields(&rows), output::status::PS_COLUMNS)?
     };
     output::stdout(&text);
     Ok(0)

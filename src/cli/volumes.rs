@@ -30,7 +30,8 @@ pub fn run(global: &GlobalOptions, args: VolumesArgs) -> anyhow::Result<i32> {
     } else if matches!(args.format.as_str(), "table" | "") {
         output::volumes::volumes_table(&volumes)
     } else {
-        output::status::templated(&args.format, &output::volumes::volume_fields(&volumes), output::volumes::VOLUME_COLUMNS)?
+        let format = if args.format == "raw" { output::volumes::VOLUME_RAW } else { &args.format };
+        output::status::templated(format, &output::volumes::volume_fields(&volumes), output::volumes::VOLUME_COLUMNS)?
     };
     output::stdout(&text);
     Ok(0)

@@ -92,6 +92,28 @@ pub const IMAGE_COLUMNS: &[(&str, &str)] = &[
 /// The column names of `ls --format 'table ...'` (as for `images`, a later version's).
 pub const LS_COLUMNS: &[(&str, &str)] = &[("Name", "NAME"), ("Status", "STATUS"), ("ConfigFiles", "CONFIG FILES")];
 
+/// The `raw` format of `ps`, as Docker Compose writes it.
+pub const PS_RAW: &str = "container_id: {{.ID}}\nimage: {{.Image}}\ncommand: {{.Command}}\ncreated_at: {{.CreatedAt}}\n\
+    state: {{- pad .State 1 0}}\nstatus: {{- pad .Status 1 0}}\nnames: {{.Names}}\nlabels: {{- pad .Labels 1 0}}\nports: {{- pad .Ports 1 0}}\n";
+
+/// The `raw` format of `images` (a later version's).
+pub const IMAGES_RAW: &str = "container_name: {{.ContainerName}}\nrepository: {{.Repository}}\ntag: {{.Tag}}\nplatform: {{.Platform}}\n\
+    image_id: {{.ID}}\nsize: {{.Size}}\ncreated: {{.Created}}\n";
+
+/// The `raw` format of `ls` (a later version's).
+pub const LS_RAW: &str = "name: {{.Name}}\nstatus: {{.Status}}\nconfig_files: {{.ConfigFiles}}\n";
+
+/// Whether `images` and `ls` accept `format`: Docker Compose 2.40.3 knows only `table` and
+/// `json` there; rcompose also takes `raw` and Go templates (what contains `{{`), as later
+/// versions do, and refuses the rest as 2.40.3 does.
+pub fn listing_format(format: &str) -> Result<(), String> {
+    if matches!(format, "" | "table" | "json" | "raw") || format.contains("{{") {
+        Ok(())
+    } else {
+        Err(format!("format value {format:?} could not be parsed: parsing failed"))
+    }
+}
+
 /// Rows through a `--format` Go template (`go::template`): each row's fields are those of its
 /// JSON form, `columns` name them in a table's header.
 pub fn templated(format: &str, rows: &[serde_json::Value], columns: &[(&str, &str)]) -> Result<String, TemplateError> {

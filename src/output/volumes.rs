@@ -33,6 +33,9 @@ pub const VOLUME_COLUMNS: &[(&str, &str)] = &[
     ("Status", "STATUS"),
 ];
 
+/// The `raw` format of `volumes`, as the docker CLI writes it.
+pub const VOLUME_RAW: &str = "name: {{.Name}}\\ndriver: {{.Driver}}\\n";
+
 /// Each volume's fields, as `--format json` and templates show them.
 pub fn volume_fields(volumes: &[VolumeInfo]) -> Vec<serde_json::Value> {
     volumes
