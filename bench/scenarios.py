@@ -381,6 +381,19 @@ def run_rm():
     return scenario
 
 
+def stats(n):
+    """`stats --no-stream` on n running services brought up once by rcompose: one sample of
+    each container (the engine takes about a second per sample, in parallel)."""
+    def scenario(ctx):
+        with Stack(ctx, f"stats{n}", lambda p, s: stacks.independent(p, n, s)) as stack:
+            stack.fresh()
+            harness.run(ctx.rcompose.argv + ["up", "-d"], stack.dir)
+            once = lambda t: harness.run(t.argv + ["stats", "--no-stream"], stack.dir)
+            samples = harness.alternate(ctx.tools(), ctx.runs_or(10), once)
+        return [time_rows(f"stats-{n}", samples, ctx, unit="s")]
+    return scenario
+
+
 SCENARIOS = {
     "config-500": config(500),
     "up-30": up(30),
@@ -397,4 +410,5 @@ SCENARIOS = {
     "up-60": up(60),
     "down-10": down(10),
     "down-60": down(60),
+    "stats-10": stats(10),
 }

@@ -25,6 +25,7 @@ pub mod run;
 mod session;
 pub mod stack;
 pub mod start;
+pub mod stats;
 pub mod stop;
 pub mod top;
 pub mod unpause;
@@ -174,6 +175,8 @@ pub enum Command {
     Port(port::PortArgs),
     /// Display the processes running in the containers
     Top(top::TopArgs),
+    /// Display a live stream of the containers' resource usage (CPU, memory, network, disk)
+    Stats(stats::StatsArgs),
     /// List running compose projects
     Ls(ls::LsArgs),
     /// Execute a command in a service's running container
@@ -260,7 +263,7 @@ impl Command {
             | Pause(_) | Unpause(_) | Watch(_) | Cp(_) => true,
             Stack(s) => s.shows_progress(),
             Config(_) | Ps(_) | Logs(_) | Images(_) | Volumes(_) | Wait(_) | Completion(_) | Port(_) | Top(_) | Ls(_) | Version(_)
-            | Exec(_) | Attach(_) => false,
+            | Exec(_) | Attach(_) | Stats(_) => false,
         }
     }
 }
@@ -288,6 +291,7 @@ fn run_command(cli: Cli) -> anyhow::Result<i32> {
         Command::Images(args) => images::run(&cli.global, args),
         Command::Port(args) => port::run(&cli.global, args),
         Command::Top(args) => top::run(&cli.global, args),
+        Command::Stats(args) => stats::run(&cli.global, args),
         Command::Ls(args) => ls::run(&cli.global, args),
         Command::Watch(args) => watch::run(&cli.global, args),
         Command::Exec(args) => exec::run(&cli.global, args),

@@ -24,6 +24,7 @@ mod io;
 mod network;
 mod registry;
 pub mod swarm;
+mod stats;
 mod volume;
 
 use std::time::Duration;
@@ -51,6 +52,7 @@ pub use io::{
 };
 pub use network::{Ipam, IpamPool, NetworkInfo, NetworkMember, NetworkSpec};
 pub use registry::RegistryAuth;
+pub use stats::{ContainerStats, CpuReading};
 pub use volume::{VolumeInfo, VolumeSpec};
 
 pub type EngineResult<T> = Result<T, EngineError>;
@@ -114,6 +116,9 @@ pub trait Engine: Send + Sync {
     fn put_archive_with<'a>(&'a self, id: &'a str, path: &'a str, tar: ByteStream, options: ArchiveOptions) -> EngineFuture<'a, ()>;
     /// `ps_args` defaults to the engine's (`-ef`).
     fn top<'a>(&'a self, id: &'a str, ps_args: Option<&'a str>) -> EngineFuture<'a, TopResult>;
+    /// Resource usage samples of a container: one (the engine waits for two readings, so that
+    /// CPU use is known) unless `stream`, else one about every second while it is read.
+    fn container_stats<'a>(&'a self, id: &'a str, stream: bool) -> EngineStream<'a, ContainerStats>;
 
     // ---- archives
 

@@ -4,6 +4,7 @@
 pub mod logs;
 pub mod progress;
 pub mod stack;
+pub mod stats;
 pub mod status;
 pub mod volumes;
 

@@ -21,7 +21,6 @@ use super::health;
 use super::labels;
 use super::plan::{OnFailure, Op, Plan, StepId};
 use crate::engine::{byte_stream, ArchiveOptions, Engine, EngineError, ImageMessage, RemoveContainerOptions};
-use crate::go::units::human_size;
 use crate::output::{Detail, Event};
 use crate::registry::{Credentials, Reference};
 
@@ -364,7 +363,8 @@ impl Executor {
                     // A new byte count: only a live view shows it, in place of the layer's
                     // line (a plain log would get a line per chunk).
                     if let (Some(id), Some(current), Some(total)) = (id, current, total.filter(|t| *t > 0)) {
-                        let bytes = format!("{}/{}", human_size(current), human_size(total));
+                        let size = |n: i64| crate::go::units::human_size(n as f64, 3);
+                        let bytes = format!("{}/{}", size(current), size(total));
                         if counted.get(&id) != Some(&bytes) {
                             lines.push((format!("{id}: {status} {bytes}"), true));
                             counted.insert(id, bytes);

@@ -27,6 +27,9 @@ pub struct ImageRow {
     /// How long ago the image was last tagged (`18 minutes ago`), or `N/A`: the table's CREATED.
     #[serde(skip)]
     pub created: String,
+    /// When the image was built, RFC 3339, or `N/A` (the `CreatedAt` of a `--format` template).
+    #[serde(skip)]
+    pub created_at: String,
 }
 
 /// One row per container of `scope` (stopped ones included), sorted by container name.
@@ -70,6 +73,7 @@ pub async fn images(engine: &dyn Engine, scope: &Scope) -> Result<Vec<ImageRow>,
                 size: info.size,
                 last_tag_time: info.last_tag_time.clone(),
                 created,
+                created_at: info.created.clone().unwrap_or_else(|| "N/A".into()),
             })
         })
         .collect())
@@ -84,9 +88,24 @@ fn split_tag(reference: &str) -> (String, String) {
     }
 }
 
+/// Docker's `units.HumanSizeWithPrecision(size, 3)`: decimal units, three significant digits
+/// (`1.98MB`, `123MB`, `0B`).
+pub fn human_size(bytes: i64) -> String {
+    crate::go::units::human_size(bytes as f64, 3)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_read_like_docker() {
+        assert_eq!(human_size(1_984_240), "1.98MB");
+        assert_eq!(human_size(0), "0B");
+        assert_eq!(human_size(123_400_000), "123MB");
+        assert_eq!(human_size(4_300), "4.3kB");
+        assert_eq!(human_size(999_999), "1e+03kB");
+    }
 
     #[test]
     fn references_split_at_the_tag() {

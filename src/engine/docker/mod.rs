@@ -19,6 +19,7 @@ mod resources;
 mod runtime;
 mod spec;
 mod swarm;
+mod stats;
 mod wire;
 
 use std::time::Duration;
@@ -251,6 +252,10 @@ impl Engine for DockerEngine {
 
     fn top<'a>(&'a self, id: &'a str, ps_args: Option<&'a str>) -> EngineFuture<'a, TopResult> {
         liveness::bounded(self, "listing processes of a container", liveness::answer_timeout(), runtime::top(self, id, ps_args))
+    }
+
+    fn container_stats<'a>(&'a self, id: &'a str, stream: bool) -> EngineStream<'a, super::ContainerStats> {
+        stats::stats(self, id, stream)
     }
 
     // ---- archives

@@ -305,6 +305,15 @@ impl Engine for FakeEngine {
         done(self.on_container("top", id, |s| s.top(id)))
     }
 
+    /// One sample of an idle container: its id and name, nothing used.
+    fn container_stats<'a>(&'a self, id: &'a str, _stream: bool) -> EngineStream<'a, super::ContainerStats> {
+        items(self.on_container("container_stats", id, |s| {
+            let full = s.container_id(id)?;
+            let name = format!("/{}", s.containers[&full].name);
+            Ok(vec![super::ContainerStats { id: full, name, ..Default::default() }])
+        }))
+    }
+
     // ---- archives
 
     fn stat_path<'a>(&'a self, id: &'a str, path: &'a str) -> EngineFuture<'a, PathStat> {
