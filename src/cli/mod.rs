@@ -8,6 +8,7 @@ pub mod config;
 pub mod cp;
 pub mod create;
 pub mod down;
+pub mod events;
 pub mod exec;
 pub mod images;
 pub mod kill;
@@ -17,6 +18,7 @@ pub mod pause;
 pub mod plugin;
 pub mod port;
 pub mod ps;
+pub mod publish;
 pub mod pull;
 pub mod push;
 pub mod restart;
@@ -187,6 +189,10 @@ pub enum Command {
     Volumes(volumes::VolumesArgs),
     /// Block until the services' containers stop; exit with the last one's exit code
     Wait(wait::WaitArgs),
+    /// Follow the engine's events for the project's containers
+    Events(events::EventsArgs),
+    /// Publish the project as an OCI artifact (not supported by rcompose: refused)
+    Publish(publish::PublishArgs),
     /// Print the shell script that completes rcompose's commands, flags and service names
     Completion(completion::CompletionArgs),
 }
@@ -256,7 +262,7 @@ impl Command {
             Up(_) | Down(_) | Create(_) | Build(_) | Pull(_) | Push(_) | Start(_) | Stop(_) | Restart(_) | Rm(_) | Run(_) | Kill(_)
             | Pause(_) | Unpause(_) | Watch(_) | Cp(_) => true,
             Config(_) | Ps(_) | Logs(_) | Images(_) | Volumes(_) | Wait(_) | Completion(_) | Port(_) | Top(_) | Ls(_) | Version(_)
-            | Exec(_) | Attach(_) => false,
+            | Exec(_) | Attach(_) | Events(_) | Publish(_) => false,
         }
     }
 }
@@ -292,6 +298,8 @@ fn run_command(cli: Cli) -> anyhow::Result<i32> {
         Command::Volumes(args) => volumes::run(&cli.global, args),
         Command::Wait(args) => wait::run(&cli.global, args),
         Command::Completion(args) => completion::run(args),
+        Command::Events(args) => events::run(&cli.global, args),
+        Command::Publish(args) => publish::run(args),
     }
 }
 

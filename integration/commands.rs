@@ -1,0 +1,130 @@
+//! `events`, `scale`, `export`, `commit` and `publish` on the real engine, with Docker Compose
+//! 2.40.3's output (compared with the reference when it is installed).
+
+use std::process::Stdio;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+use crate::harness::reference_installed;
+use crate::up::Stack;
+
+const TWO: &str = "services:
+  a:
+    image: busybox:latest
+    command: sleep 600
+    stop_signal: SIGKILL
+    labels: [tier=front]
+  b:
+    image: busybox:latest
+    command: sleep 600
+    stop_signal: SIGKILL
+";
+
+fn text(out: &std::process::Output) -> (i32, String, String) {
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}
+
+/// The plain lines with their attributes sorted (Docker Compose prints them in Go's random
+/// map order).
+fn sorted_attributes(out: &str) -> Vec<String> {
+    out.lines()
+        .map(|l| match l.rsplit_once(" (") {
+            Some((head, attrs)) => {
+                let mut a: Vec<&str> = attrs.trim_end_matches(')').split(", ").collect();
+                a.sort();
+                format!("{head} ({})", a.join(", "))
+            }
+            None => l.to_string(),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn events_between_since_and_until_as_docker_compose_prints_them() {
+    let s = Stack::new("cmds-events", TWO).await;
+    s.ok(&["up", "-d"]).await;
+    let since = now().to_string();
+    s.ok(&["restart", "a"]).await;
+    s.ok(&["stop", "b"]).await;
+    let until = (now() + 1).to_string();
+    let containers = s.containers().await;
+    let id = |service: &str| containers[&s.container(service, 1)].id.clone();
+
+    let plain = s.ok(&["events", "--since", &since, "--until", &until]).await;
+    assert!(plain.contains(&format!(" container start {} (", id("a"))), "{plain}");
+    assert!(plain.contains(&format!(" container stop {} (", id("b"))), "{plain}");
+    assert!(plain.contains("tier=front"), "the container's own labels are attributes: {plain}");
+    assert!(!plain.contains("com.docker.compose."), "compose labels are left out: {plain}");
+    assert!(plain.lines().skip(1).step_by(2).all(str::is_empty), "an empty line after each event: {plain}");
+
+    let json = s.ok(&["events", "--json", "--since", &since, "--until", &until, "a"]).await;
+    let events: Vec<serde_json::Value> = json.lines().map(|l| serde_json::from_str(l).expect("a JSON object per line")).collect();
+    assert!(!events.is_empty());
+    for e in &events {
+        let keys: Vec<&String> = e.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["action", "attributes", "id", "service", "time", "type"]);
+        assert_eq!(e["service"], "a", "only service a: {e}");
+        assert_eq!(e["type"], "container");
+        assert_eq!(e["id"], id("a").as_str());
+    }
+    assert!(events.iter().any(|e| e["action"] == "kill"), "restarted: {json}");
+
+    if reference_installed() {
+        let theirs = text(&s.docker_compose(&["events", "--since", &since, "--until", &until]).await).1;
+        assert_eq!(sorted_attributes(&plain), sorted_attributes(&theirs));
+        let theirs = text(&s.docker_compose(&["events", "--json", "--since", &since, "--until", &until, "a"]).await).1;
+        assert_eq!(json, theirs);
+    }
+}
+
+#[tokio::test]
+async fn events_follows_until_interrupted() {
+    let s = Stack::new("cmds-events-follow", TWO).await;
+    s.ok(&["up", "-d", "b"]).await;
+    let since = now().to_string();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rcompose"))
+        .args(["-p", &s.name, "events", "--json", "--since", &since, "b"])
+        .current_dir(s.dir.path())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn rcompose events");
+    s.ok(&["up", "-d", "a"]).await;
+    s.ok(&["stop", "b"]).await;
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    while let Some(line) = lines.next_line().await.expect("read events") {
+        let e: serde_json::Value = serde_json::from_str(&line).expect("JSON");
+        assert_eq!(e["service"], "b", "only b's events: {e}");
+        seen.push(e["action"].as_str().unwrap().to_string());
+        if seen.last().map(String::as_str) == Some("stop") {
+            break;
+        }
+    }
+    assert!(seen.contains(&"die".to_string()), "{seen:?}");
+    // Interrupted, it exits as Docker Compose's does after Ctrl-C: 130.
+    let pid = child.id().expect("running") as i32;
+    unsafe { libc::kill(pid, libc::SIGINT) };
+    let status = child.wait().await.unwrap();
+    assert_eq!(status.code(), Some(130));
+}
+
+#[tokio::test]
+async fn events_refuses_an_unreadable_time() {
+    let s = Stack::new("cmds-events-bad", TWO).await;
+    let (code, _, err) = text(&s.rcompose(&["events", "--since", "garbage"]).await);
+    assert_eq!(code, 1);
+    assert!(err.contains("invalid timestamp \"garbage\""), "{err}");
+}
+
+#[tokio::test]
+async fn publish_is_refused_clearly() {
+    let s = Stack::new("cmds-publish", TWO).await;
+    let (code, out, err) = text(&s.rcompose(&["publish", "--with-env", "registry.example/app:1"]).await);
+    assert_eq!(code, 1);
+    assert_eq!(out, "");
+    assert!(err.contains("publish is not supported by rcompose"), "{err}");
+}
