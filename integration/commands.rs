@@ -128,3 +128,59 @@ async fn publish_is_refused_clearly() {
     assert_eq!(out, "");
     assert!(err.contains("publish is not supported by rcompose"), "{err}");
 }
+
+const WEB_DB: &str = "services:
+  web:
+    image: busybox:latest
+    command: sleep 600
+    stop_signal: SIGKILL
+    depends_on: [db]
+  db:
+    image: busybox:latest
+    command: sleep 600
+    stop_signal: SIGKILL
+";
+
+/// The project's running containers' names, sorted.
+async fn running(s: &Stack) -> Vec<String> {
+    s.containers().await.into_iter().filter(|(_, c)| c.state == rcompose::engine::ContainerStatus::Running).map(|(n, _)| n).collect()
+}
+
+#[tokio::test]
+async fn scale_adds_and_removes_containers_as_up_scale_does() {
+    let s = Stack::new("cmds-scale", WEB_DB).await;
+    let names = |list: &[(&str, u32)]| list.iter().map(|(svc, n)| s.container(svc, *n)).collect::<Vec<_>>();
+    s.ok(&["scale", "--no-deps", "web=2"]).await;
+    assert_eq!(running(&s).await, names(&[("web", 1), ("web", 2)]), "--no-deps leaves db alone");
+    s.ok(&["scale", "web=3"]).await;
+    assert_eq!(running(&s).await, names(&[("db", 1), ("web", 1), ("web", 2), ("web", 3)]), "db comes with web");
+    s.ok(&["scale", "web=1", "db=2"]).await;
+    assert_eq!(running(&s).await, names(&[("db", 1), ("db", 2), ("web", 1)]));
+    let plan = s.ok(&["--dry-run", "scale", "web=2"]).await;
+    assert!(plan.contains("web #2: create (scale to 2)"), "{plan}");
+    assert_eq!(running(&s).await.len(), 3, "a dry run changes nothing");
+    // db, a dependency, is converged to its own scale (1) too, as Docker Compose does.
+    s.ok(&["scale", "web=0"]).await;
+    assert_eq!(running(&s).await, names(&[("db", 1)]));
+
+    for (args, message) in [
+        (&["scale", "web"][..], "invalid scale specifier: web"),
+        (&["scale", "web=x"][..], "invalid scale specifier: can't parse replica value as int: web=x"),
+        (&["scale", "nosuch=2"][..], "no such service: nosuch"),
+    ] {
+        let (code, _, err) = text(&s.rcompose(args).await);
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(err.contains(message), "{args:?}: {err}");
+        if reference_installed() {
+            let (code, _, err) = text(&s.docker_compose(args).await);
+            assert_eq!(code, 1, "{args:?}: {err}");
+            assert!(err.contains(message), "Docker Compose says {err}");
+        }
+    }
+    if reference_installed() {
+        // Docker Compose scales what rcompose made, to the same containers.
+        let out = s.docker_compose(&["scale", "web=2", "db=1"]).await;
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(running(&s).await, names(&[("db", 1), ("web", 1), ("web", 2)]));
+    }
+}

@@ -24,6 +24,7 @@ pub mod push;
 pub mod restart;
 pub mod rm;
 pub mod run;
+pub mod scale;
 mod session;
 pub mod start;
 pub mod stop;
@@ -191,6 +192,8 @@ pub enum Command {
     Wait(wait::WaitArgs),
     /// Follow the engine's events for the project's containers
     Events(events::EventsArgs),
+    /// Set how many containers services run (SERVICE=REPLICAS...)
+    Scale(scale::ScaleArgs),
     /// Publish the project as an OCI artifact (not supported by rcompose: refused)
     Publish(publish::PublishArgs),
     /// Print the shell script that completes rcompose's commands, flags and service names
@@ -260,7 +263,7 @@ impl Command {
         use Command::*;
         match self {
             Up(_) | Down(_) | Create(_) | Build(_) | Pull(_) | Push(_) | Start(_) | Stop(_) | Restart(_) | Rm(_) | Run(_) | Kill(_)
-            | Pause(_) | Unpause(_) | Watch(_) | Cp(_) => true,
+            | Pause(_) | Unpause(_) | Watch(_) | Cp(_) | Scale(_) => true,
             Config(_) | Ps(_) | Logs(_) | Images(_) | Volumes(_) | Wait(_) | Completion(_) | Port(_) | Top(_) | Ls(_) | Version(_)
             | Exec(_) | Attach(_) | Events(_) | Publish(_) => false,
         }
@@ -300,6 +303,7 @@ fn run_command(cli: Cli) -> anyhow::Result<i32> {
         Command::Completion(args) => completion::run(args),
         Command::Events(args) => events::run(&cli.global, args),
         Command::Publish(args) => publish::run(args),
+        Command::Scale(args) => scale::run(&cli.global, args),
     }
 }
 
