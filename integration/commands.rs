@@ -5,6 +5,8 @@ use std::process::Stdio;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+use rcompose::engine::Engine;
+
 use crate::harness::reference_installed;
 use crate::up::Stack;
 
@@ -182,5 +184,134 @@ async fn scale_adds_and_removes_containers_as_up_scale_does() {
         let out = s.docker_compose(&["scale", "web=2", "db=1"]).await;
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         assert_eq!(running(&s).await, names(&[("db", 1), ("web", 1), ("web", 2)]));
+    }
+}
+
+/// The entries of a tar archive, with the content of `wanted`.
+fn entries(tar: &[u8], wanted: &str) -> (Vec<String>, Option<String>) {
+    let mut archive = ::tar::Archive::new(tar);
+    let (mut names, mut content) = (Vec::new(), None);
+    for entry in archive.entries().expect("a tar archive") {
+        let mut entry = entry.expect("an entry");
+        let name = entry.path().unwrap().display().to_string();
+        if name == wanted {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut entry, &mut text).unwrap();
+            content = Some(text);
+        }
+        names.push(name);
+    }
+    names.sort();
+    (names, content)
+}
+
+#[tokio::test]
+async fn export_streams_the_containers_file_system_to_a_file_or_standard_output() {
+    let s = Stack::new("cmds-export", TWO).await;
+    s.ok(&["up", "-d", "--scale", "a=2"]).await;
+    s.ok(&["exec", "--index", "2", "a", "sh", "-c", "echo second > /marker"]).await;
+    s.ok(&["exec", "a", "sh", "-c", "echo first > /marker"]).await;
+
+    let out = s.rcompose(&["export", "a"]).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (names, marker) = entries(&out.stdout, "marker");
+    assert_eq!(marker.as_deref(), Some("first\n"), "the lowest-numbered container");
+    assert!(names.contains(&"bin/busybox".to_string()), "{names:?}");
+
+    let file = s.dir.path().join("a2.tar");
+    s.ok(&["export", "--index", "2", "-o", file.to_str().unwrap(), "a"]).await;
+    let written = std::fs::read(&file).unwrap();
+    assert_eq!(entries(&written, "marker").1.as_deref(), Some("second\n"));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600, "as Docker Compose writes it");
+    let leftovers: Vec<_> = std::fs::read_dir(s.dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".rcompose-export"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary file is left");
+
+    let dry = s.dir.path().join("dry.tar");
+    s.ok(&["--dry-run", "export", "-o", dry.to_str().unwrap(), "a"]).await;
+    assert!(!dry.exists(), "a dry run writes nothing");
+
+    for (args, message) in [
+        (&["export", "--index", "3", "a"][..], "service \"a\" is not running container #3"),
+        (&["export", "-o", "/nonexistent-dir/x.tar", "a"][..], "invalid output path: directory \"/nonexistent-dir\" does not exist"),
+        (&["export", "nosuch"][..], "service \"nosuch\" is not running"),
+    ] {
+        let (code, out, err) = text(&s.rcompose(args).await);
+        assert_eq!((code, out.as_str()), (1, ""), "{args:?}: {err}");
+        assert!(err.contains(message), "{args:?}: {err}");
+        if reference_installed() {
+            let (code, _, err) = text(&s.docker_compose(args).await);
+            assert_eq!(code, 1, "{args:?}: {err}");
+            assert!(err.contains(message), "Docker Compose says {err}");
+        }
+    }
+
+    // Never a tar archive on a terminal, as Docker Compose refuses.
+    let mut pty = crate::pty::Pty::rcompose(s.dir.path(), &s.name, &["export", "a"], 24, 80);
+    assert_eq!(pty.wait(), 1);
+    assert!(pty.transcript().contains("output option is required when exporting to terminal"), "{}", pty.transcript());
+
+    if reference_installed() {
+        let theirs = s.docker_compose(&["export", "a"]).await;
+        assert!(theirs.status.success());
+        assert_eq!(names, entries(&theirs.stdout, "marker").0, "the same entries as Docker Compose's export");
+    }
+}
+
+#[tokio::test]
+async fn commit_makes_an_image_with_author_message_and_changes() {
+    let s = Stack::new("cmds-commit", TWO).await;
+    s.ok(&["up", "-d", "a"]).await;
+    s.ok(&["exec", "a", "sh", "-c", "echo kept > /marker"]).await;
+    let reference = format!("{}-image:v1", s.name);
+    let out = s
+        .rcompose(&[
+            "commit",
+            "-a",
+            "Jane <jane@example.com>",
+            "-m",
+            "a message",
+            "-c",
+            "ENV FOO=bar",
+            "-c",
+            "LABEL x=y",
+            "-p=false",
+            "a",
+            &reference,
+        ])
+        .await;
+    let (code, _, err) = text(&out);
+    assert_eq!(code, 0, "{err}");
+    let image = s.engine.inspect_image(&reference).await.expect("the committed image");
+    assert!(err.contains(&format!("Committed as {}", image.id)), "{err}");
+    assert_eq!(image.labels.get("x").map(String::as_str), Some("y"));
+    let check = tokio::process::Command::new("docker")
+        .args(["image", "inspect", &reference, "--format", "{{.Author}}|{{.Comment}}|{{index .Config.Env 1}}"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&check.stdout).trim(), "Jane <jane@example.com>|a message|FOO=bar");
+
+    let dry = format!("{}-image:dry", s.name);
+    s.ok(&["--dry-run", "commit", "a", &dry]).await;
+    assert!(s.engine.inspect_image(&dry).await.is_err(), "a dry run makes no image");
+    let (code, _, err) = text(&s.rcompose(&["commit", "b", &dry]).await);
+    assert_eq!(code, 1);
+    assert!(err.contains("service \"b\" is not running"), "{err}");
+    if reference_installed() {
+        let theirs = format!("{}-image:v2", s.name);
+        let (code, _, err) = text(&s.docker_compose(&["commit", "-m", "a message", "a", &theirs]).await);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(
+            s.engine.inspect_image(&theirs).await.unwrap().labels,
+            s.engine.inspect_image(&reference).await.unwrap().labels.into_iter().filter(|(k, _)| k != "x").collect()
+        );
+    }
+    for r in [reference, format!("{}-image:v2", s.name)] {
+        let _ = s.engine.remove_image(&r, true).await;
     }
 }

@@ -21,7 +21,7 @@ fn main() {
         }
     };
     cli::plugin::connect_to_cli();
-    let args = cli::run::publish_short_flags(args);
+    let args = cli::commit::pause_short_flags(cli::run::publish_short_flags(args));
     let parsed = <Cli as clap::CommandFactory>::command().bin_name(bin_name).try_get_matches_from(args);
     let cli = match parsed.and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m)) {
         Ok(cli) => cli,

@@ -3,6 +3,7 @@
 
 pub mod attach;
 pub mod build;
+pub mod commit;
 pub mod completion;
 pub mod config;
 pub mod cp;
@@ -10,6 +11,7 @@ pub mod create;
 pub mod down;
 pub mod events;
 pub mod exec;
+pub mod export;
 pub mod images;
 pub mod kill;
 pub mod logs;
@@ -194,6 +196,10 @@ pub enum Command {
     Events(events::EventsArgs),
     /// Set how many containers services run (SERVICE=REPLICAS...)
     Scale(scale::ScaleArgs),
+    /// Write a service container's file system as a tar archive
+    Export(export::ExportArgs),
+    /// Create a new image from a service container's changes
+    Commit(commit::CommitArgs),
     /// Publish the project as an OCI artifact (not supported by rcompose: refused)
     Publish(publish::PublishArgs),
     /// Print the shell script that completes rcompose's commands, flags and service names
@@ -263,7 +269,7 @@ impl Command {
         use Command::*;
         match self {
             Up(_) | Down(_) | Create(_) | Build(_) | Pull(_) | Push(_) | Start(_) | Stop(_) | Restart(_) | Rm(_) | Run(_) | Kill(_)
-            | Pause(_) | Unpause(_) | Watch(_) | Cp(_) | Scale(_) => true,
+            | Pause(_) | Unpause(_) | Watch(_) | Cp(_) | Scale(_) | Export(_) | Commit(_) => true,
             Config(_) | Ps(_) | Logs(_) | Images(_) | Volumes(_) | Wait(_) | Completion(_) | Port(_) | Top(_) | Ls(_) | Version(_)
             | Exec(_) | Attach(_) | Events(_) | Publish(_) => false,
         }
@@ -304,6 +310,8 @@ fn run_command(cli: Cli) -> anyhow::Result<i32> {
         Command::Events(args) => events::run(&cli.global, args),
         Command::Publish(args) => publish::run(args),
         Command::Scale(args) => scale::run(&cli.global, args),
+        Command::Export(args) => export::run(&cli.global, args),
+        Command::Commit(args) => commit::run(&cli.global, args),
     }
 }
 

@@ -11,6 +11,7 @@ mod digests;
 mod down;
 mod events;
 mod exec;
+mod export;
 mod images;
 mod lifecycle;
 mod lock;
@@ -41,6 +42,7 @@ pub use cp::{paths as copy_paths, CopyError, CopyOptions, CopyStdio};
 pub use down::DownOptions;
 pub use events::{service_event, EventsOptions, ServiceEvent};
 pub use exec::{pick_container, resolve_env, AttachServiceOptions, ExecOptions};
+pub use export::{ExportError, ExportTo};
 pub use images::{BuildOptions, PullOptions, PushOptions};
 pub use lifecycle::RmOptions;
 pub use project::{load_project, load_with_environment, name_and_environment, name_only};
@@ -126,6 +128,8 @@ pub enum ComposeError {
     NoDigest { service: String, image: String, why: String },
     #[error(transparent)]
     Copy(Box<CopyError>),
+    #[error(transparent)]
+    Export(#[from] ExportError),
 }
 
 impl Compose {
