@@ -16,11 +16,14 @@ use super::{Compose, ComposeError};
 use crate::engine::CommitOptions;
 use crate::output::{Detail, Event};
 
+/// Where the chunks of a streamed export are written, in order.
+pub type ChunkSink = Arc<dyn Fn(&[u8]) -> std::io::Result<()> + Send + Sync>;
+
 /// Where an export goes.
 #[derive(Clone)]
 pub enum ExportTo {
     /// Each chunk handed over as it arrives (standard output); an error ends the export.
-    Stream(Arc<dyn Fn(&[u8]) -> std::io::Result<()> + Send + Sync>),
+    Stream(ChunkSink),
     /// A file, replaced atomically once the archive is complete (mode 0600, as Docker Compose's).
     File(PathBuf),
 }
