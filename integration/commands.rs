@@ -315,3 +315,45 @@ async fn commit_makes_an_image_with_author_message_and_changes() {
         let _ = s.engine.remove_image(&r, true).await;
     }
 }
+
+#[tokio::test]
+async fn graph_reads_the_files_alone() {
+    let yaml = "services:
+  web:
+    image: busybox:latest
+    depends_on:
+      db: {condition: service_healthy}
+    volumes: [data:/data]
+  db:
+    image: busybox:latest
+    volumes: [data:/var/lib/db]
+  sidecar:
+    image: busybox:latest
+    network_mode: service:web
+volumes:
+  data: {}
+";
+    let s = Stack::new("cmds-graph", yaml).await;
+    // No engine is reached: an address where nothing answers changes nothing.
+    let graph = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_rcompose"));
+        cmd.args(["-p", &s.name, "graph"]).args(args).current_dir(s.dir.path()).env("DOCKER_HOST", "unix:///nonexistent.sock");
+        cmd.output().expect("run rcompose graph")
+    };
+    let (code, tree, err) = text(&graph(&[]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        tree,
+        "sidecar\n└── web  [network_mode]\n    └── db  [service_healthy]\n\nnetworks:\n  default: db, web\n\nvolumes:\n  data: db, web\n"
+    );
+    let (_, dot, _) = text(&graph(&["--format", "dot"]));
+    assert!(dot.contains("\"web\" -> \"db\" [label=\"service_healthy\"];"), "{dot}");
+    let (_, mermaid, _) = text(&graph(&["--format", "mermaid"]));
+    assert!(mermaid.starts_with("flowchart LR\n"), "{mermaid}");
+    let (_, json, _) = text(&graph(&["--format", "json"]));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["volumes"]["data"], serde_json::json!(["db", "web"]));
+    let (code, _, err) = text(&graph(&["--format", "png"]));
+    assert_eq!(code, 1);
+    assert!(err.contains("unsupported format \"png\""), "{err}");
+}

@@ -12,6 +12,7 @@ pub mod down;
 pub mod events;
 pub mod exec;
 pub mod export;
+pub mod graph;
 pub mod images;
 pub mod kill;
 pub mod logs;
@@ -200,6 +201,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Create a new image from a service container's changes
     Commit(commit::CommitArgs),
+    /// Draw how the services depend on each other and what they share (tree, dot, mermaid, json)
+    Graph(graph::GraphArgs),
     /// Publish the project as an OCI artifact (not supported by rcompose: refused)
     Publish(publish::PublishArgs),
     /// Print the shell script that completes rcompose's commands, flags and service names
@@ -271,7 +274,7 @@ impl Command {
             Up(_) | Down(_) | Create(_) | Build(_) | Pull(_) | Push(_) | Start(_) | Stop(_) | Restart(_) | Rm(_) | Run(_) | Kill(_)
             | Pause(_) | Unpause(_) | Watch(_) | Cp(_) | Scale(_) | Export(_) | Commit(_) => true,
             Config(_) | Ps(_) | Logs(_) | Images(_) | Volumes(_) | Wait(_) | Completion(_) | Port(_) | Top(_) | Ls(_) | Version(_)
-            | Exec(_) | Attach(_) | Events(_) | Publish(_) => false,
+            | Exec(_) | Attach(_) | Events(_) | Publish(_) | Graph(_) => false,
         }
     }
 }
@@ -312,6 +315,7 @@ fn run_command(cli: Cli) -> anyhow::Result<i32> {
         Command::Scale(args) => scale::run(&cli.global, args),
         Command::Export(args) => export::run(&cli.global, args),
         Command::Commit(args) => commit::run(&cli.global, args),
+        Command::Graph(args) => graph::run(&cli.global, args),
     }
 }
 
