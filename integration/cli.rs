@@ -115,7 +115,7 @@ fn usage_mistakes_exit_as_docker_compose() {
     assert!(err.contains("invalid timestamp \"99999999999999-01-01\": out of range"), "{err}");
     let (_, err) = rcompose(dir, &["--ansi", "bogus", "config", "-q"]);
     assert!(err.contains("unsupported --ansi value \"bogus\""), "{err}");
-    let (code, err) = rcompose(dir, &["events"]);
+    let (code, err) = rcompose(dir, &["alpha"]);
     assert_eq!(code, 16);
     assert!(err.contains("a Docker Compose command rcompose does not have"), "{err}");
     assert_eq!(rcompose_env(dir, &["config", "-q"], &[("COMPOSE_PROGRESS", "x")]).0, 1, "the variable is checked as the flag");
@@ -148,6 +148,10 @@ fn an_unreachable_engine_exits_1() {
         &["top"],
         &["ls"],
         &["--dry-run", "up"],
+        &["events"],
+        &["scale", "web=2"],
+        &["export", "web"],
+        &["commit", "web"],
     ] {
         let (code, err) = rcompose_env(dir, args, &no_engine);
         assert_eq!(code, 1, "rcompose {args:?}: {err}");

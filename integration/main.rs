@@ -19,6 +19,7 @@ mod engine_networks;
 
 mod attached;
 mod build;
+mod commands;
 mod completion;
 mod compose240;
 mod cp;

@@ -3,12 +3,16 @@
 
 pub mod attach;
 pub mod build;
+pub mod commit;
 pub mod completion;
 pub mod config;
 pub mod cp;
 pub mod create;
 pub mod down;
+pub mod events;
 pub mod exec;
+pub mod export;
+pub mod graph;
 pub mod images;
 pub mod kill;
 pub mod logs;
@@ -17,11 +21,13 @@ pub mod pause;
 pub mod plugin;
 pub mod port;
 pub mod ps;
+pub mod publish;
 pub mod pull;
 pub mod push;
 pub mod restart;
 pub mod rm;
 pub mod run;
+pub mod scale;
 mod session;
 pub mod stack;
 pub mod start;
@@ -191,6 +197,18 @@ pub enum Command {
     Volumes(volumes::VolumesArgs),
     /// Block until the services' containers stop; exit with the last one's exit code
     Wait(wait::WaitArgs),
+    /// Follow the engine's events for the project's containers
+    Events(events::EventsArgs),
+    /// Set how many containers services run (SERVICE=REPLICAS...)
+    Scale(scale::ScaleArgs),
+    /// Write a service container's file system as a tar archive
+    Export(export::ExportArgs),
+    /// Create a new image from a service container's changes
+    Commit(commit::CommitArgs),
+    /// Draw how the services depend on each other and what they share (tree, dot, mermaid, json)
+    Graph(graph::GraphArgs),
+    /// Publish the project as an OCI artifact (not supported by rcompose: refused)
+    Publish(publish::PublishArgs),
     /// Print the shell script that completes rcompose's commands, flags and service names
     Completion(completion::CompletionArgs),
     /// Deploy the project to a Docker Swarm as a stack, and list or remove stacks
@@ -260,10 +278,10 @@ impl Command {
         use Command::*;
         match self {
             Up(_) | Down(_) | Create(_) | Build(_) | Pull(_) | Push(_) | Start(_) | Stop(_) | Restart(_) | Rm(_) | Run(_) | Kill(_)
-            | Pause(_) | Unpause(_) | Watch(_) | Cp(_) => true,
+            | Pause(_) | Unpause(_) | Watch(_) | Cp(_) | Scale(_) | Export(_) | Commit(_) => true,
             Stack(s) => s.shows_progress(),
             Config(_) | Ps(_) | Logs(_) | Images(_) | Volumes(_) | Wait(_) | Completion(_) | Port(_) | Top(_) | Ls(_) | Version(_)
-            | Exec(_) | Attach(_) | Stats(_) => false,
+            | Exec(_) | Attach(_) | Stats(_) | Events(_) | Publish(_) | Graph(_) => false,
         }
     }
 }
@@ -301,6 +319,12 @@ fn run_command(cli: Cli) -> anyhow::Result<i32> {
         Command::Wait(args) => wait::run(&cli.global, args),
         Command::Completion(args) => completion::run(args),
         Command::Stack(args) => stack::run(&cli.global, args),
+        Command::Events(args) => events::run(&cli.global, args),
+        Command::Publish(args) => publish::run(args),
+        Command::Scale(args) => scale::run(&cli.global, args),
+        Command::Export(args) => export::run(&cli.global, args),
+        Command::Commit(args) => commit::run(&cli.global, args),
+        Command::Graph(args) => graph::run(&cli.global, args),
     }
 }
 

@@ -9,7 +9,9 @@ mod cascade;
 mod cp;
 mod digests;
 mod down;
+mod events;
 mod exec;
+mod export;
 mod images;
 mod lifecycle;
 mod lock;
@@ -39,7 +41,9 @@ pub use attach::{AttachEvent, Attached, StopReason};
 pub use cascade::{AttachOptions, OnExit};
 pub use cp::{paths as copy_paths, CopyError, CopyOptions, CopyStdio};
 pub use down::DownOptions;
+pub use events::{service_event, EventsOptions, ServiceEvent};
 pub use exec::{pick_container, resolve_env, AttachServiceOptions, ExecOptions};
+pub use export::{ExportError, ExportTo};
 pub use images::{BuildOptions, PullOptions, PushOptions};
 pub use lifecycle::RmOptions;
 pub use project::{load_project, load_with_environment, name_and_environment, name_only};
@@ -128,6 +132,8 @@ pub enum ComposeError {
     /// A provider service's provider could not be run, or failed.
     #[error(transparent)]
     Provider(#[from] provider::ProviderError),
+    #[error(transparent)]
+    Export(#[from] ExportError),
 }
 
 impl Compose {

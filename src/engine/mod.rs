@@ -47,8 +47,8 @@ pub use inspect::{
     PortSummary,
 };
 pub use io::{
-    byte_stream, ArchiveOptions, ByteStream, EngineEvent, EngineVersion, EventFilter, ExecOutput, ExecSpec, LogChunk, LogOptions,
-    LogStream, PathKind, PathStat, RemoveContainerOptions, TopResult, WaitCondition, WaitResult,
+    byte_stream, ArchiveOptions, ByteStream, CommitOptions, EngineEvent, EngineVersion, EventFilter, ExecOutput, ExecSpec, LogChunk,
+    LogOptions, LogStream, PathKind, PathStat, RemoveContainerOptions, TopResult, WaitCondition, WaitResult,
 };
 pub use network::{Ipam, IpamPool, NetworkInfo, NetworkMember, NetworkSpec};
 pub use registry::RegistryAuth;
@@ -130,6 +130,12 @@ pub trait Engine: Send + Sync {
     /// `./a` for `d/.`), owners and modes as in the container. A missing path is a `NotFound`
     /// first item.
     fn get_archive<'a>(&'a self, id: &'a str, path: &'a str) -> EngineStream<'a, bytes::Bytes>;
+    /// The container's whole file system (running or not) as one tar archive, streamed as the
+    /// engine writes it (`docker export`).
+    fn export_container<'a>(&'a self, id: &'a str) -> EngineStream<'a, bytes::Bytes>;
+    /// Makes an image of the container's file system and configuration (`docker commit`);
+    /// returns the new image's id. The engine refuses a malformed reference (`Api`, 400).
+    fn commit_container<'a>(&'a self, id: &'a str, options: &'a CommitOptions) -> EngineFuture<'a, String>;
 
     // ---- networks
 

@@ -1,6 +1,7 @@
 //! The only module that writes to the terminal. Everything else returns data, or sends
 //! progress events here to be shown in the `--progress` mode ([`progress`]).
 
+pub mod events;
 pub mod logs;
 pub mod progress;
 pub mod stack;

@@ -2,6 +2,7 @@
 //! it), or one of its lists.
 
 pub mod bake;
+pub mod graph;
 
 use serde_json::Value as Json;
 

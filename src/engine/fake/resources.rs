@@ -101,6 +101,12 @@ impl State {
         self.new_image(0xa, vec![reference], labels)
     }
 
+    /// An image committed from a container, tagged `reference` if given; returns its id.
+    pub fn commit(&mut self, reference: Option<&str>) -> String {
+        let tags = reference.map(normalize_reference).into_iter().collect();
+        self.new_image(0xc, tags, BTreeMap::new())
+    }
+
     /// Stores a new image made now (its id from `new_id(kind)`) and returns its id.
     fn new_image(&mut self, kind: u8, repo_tags: Vec<String>, labels: BTreeMap<String, String>) -> String {
         let id = format!("sha256:{}", self.new_id(kind));
