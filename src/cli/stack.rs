@@ -22,7 +22,7 @@ pub enum StackCommand {
     /// deployed once its dependencies run, are healthy, or completed, as the condition says).
     Deploy(DeployArgs),
     /// List the tasks of the stack
-    Ps(FormatArgs),
+    Ps(PsArgs),
     /// List the services of the stack
     Services(FormatArgs),
     /// Remove the stack's services, networks, secrets and configs
@@ -57,6 +57,15 @@ pub enum Resolve {
 }
 
 #[derive(Debug, Args)]
+pub struct PsArgs {
+    #[command(flatten)]
+    pub format: FormatArgs,
+    /// Show the tasks' errors whole (they are cut to 30 characters otherwise)
+    #[arg(long)]
+    pub no_trunc: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct FormatArgs {
     /// Output format: table or json (one object per line)
     #[arg(long, default_value = "table", value_parser = ["table", "json"])]
@@ -66,13 +75,20 @@ pub struct FormatArgs {
     pub quiet: bool,
 }
 
+impl StackArgs {
+    /// Whether the command reports progress events (`deploy` and `rm` do).
+    pub fn shows_progress(&self) -> bool {
+        matches!(self.command, StackCommand::Deploy(_) | StackCommand::Rm)
+    }
+}
+
 pub fn run(global: &GlobalOptions, args: StackArgs) -> anyhow::Result<i32> {
     match args.command {
         StackCommand::Deploy(a) => deploy(global, a),
-        StackCommand::Ps(f) => {
+        StackCommand::Ps(a) => {
             let (name, _) = session::project_or_name(global, &[])?;
-            let rows = session::call_with(global, false, |c| async move { c.stack_ps(&name).await })?;
-            print(&f, &rows, |r| &r.id, output::stack::ps_table)
+            let rows = session::call_with(global, false, |c| async move { c.stack_ps(&name, a.no_trunc).await })?;
+            print(&a.format, &rows, |r| &r.id, output::stack::ps_table)
         }
         StackCommand::Services(f) => {
             let (name, _) = session::project_or_name(global, &[])?;

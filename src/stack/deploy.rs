@@ -22,6 +22,8 @@ use crate::output::Event;
 
 /// How often the tasks are listed while waiting.
 const POLL: Duration = Duration::from_millis(500);
+/// How long a service must stay running for a wait on it to end.
+const SETTLE: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Clone, Default)]
 pub struct DeployOptions {
@@ -222,6 +224,7 @@ impl Waiter<'_> {
         let full = Namespace::new(&self.namespace).scope(service);
         let filter = LabelFilter::new().eq(LABEL_NAMESPACE, &self.namespace);
         let mut last = String::new();
+        let mut settled = None;
         loop {
             let services = self.swarm.list_services(&filter).await?;
             let Some(s) = services.into_iter().find(|s| s.spec.name == full) else {
@@ -229,6 +232,16 @@ impl Waiter<'_> {
             };
             let tasks = self.swarm.list_tasks(std::slice::from_ref(&s.id)).await?;
             match verdict(service, &s, &tasks, self.old, self.nodes, condition) {
+                // Running must hold across two polls a settle apart: a task that exits at once
+                // is seen running for a moment.
+                Verdict::Ready if condition == Condition::Running && settled.is_none() => {
+                    settled = Some(());
+                    tokio::select! {
+                        _ = self.c.cancel.cancelled() => return Err(StackError::Wait("canceled".into())),
+                        _ = tokio::time::sleep(SETTLE) => {}
+                    }
+                    continue;
+                }
                 Verdict::Ready => {
                     let status = if condition == Condition::Completed { "Exited" } else { "Running" };
                     event(self.c, "Service", &full, status);
@@ -236,6 +249,7 @@ impl Waiter<'_> {
                 }
                 Verdict::Failed(why) => return Err(StackError::Wait(why)),
                 Verdict::Pending(progress) => {
+                    settled = None;
                     if progress != last {
                         event(self.c, "Service", &full, "Waiting");
                         last = progress.clone();

@@ -70,6 +70,16 @@ fn ports(ports: &[PortConfig], mode: &str) -> String {
     list.join(", ")
 }
 
+/// A task's error as `docker stack ps` shows it: quoted, cut to 30 characters unless
+/// `no_trunc`.
+fn error_cell(err: &str, no_trunc: bool) -> String {
+    if err.is_empty() {
+        return String::new();
+    }
+    let cut = if !no_trunc && err.chars().count() > 30 { err.chars().take(29).chain(['…']).collect() } else { err.to_string() };
+    crate::go::quote::go_quote(&cut)
+}
+
 fn seconds_since(timestamp: &str, now: i64) -> Option<i64> {
     timestamp.parse::<jiff::Timestamp>().ok().map(|t| now - t.as_second())
 }
@@ -103,11 +113,13 @@ impl Compose {
                     m if m.global_job.is_some() => ("global job", live.len() as u64),
                     m => ("replicated", m.replicated.as_ref().and_then(|r| r.replicas).unwrap_or(1)),
                 };
+                let max = s.spec.task_template.placement.as_ref().map_or(0, |p| p.max_replicas);
+                let per_node = if max > 0 && mode == "replicated" { format!(" (max {max} per node)") } else { String::new() };
                 ServiceRow {
                     id: short(&s.id),
                     name: s.spec.name.clone(),
                     mode: mode.into(),
-                    replicas: format!("{running}/{desired}"),
+                    replicas: format!("{running}/{desired}{per_node}"),
                     image: image(&s.spec.task_template.container_spec.image),
                     ports: ports(&s.endpoint.ports, "ingress"),
                 }
@@ -117,7 +129,7 @@ impl Compose {
 
     /// `stack ps`: the tasks of the stack's services, each slot's current task first and its
     /// older ones after it (`\_ name`), as `docker stack ps` lists them.
-    pub async fn stack_ps(&self, name: &str) -> Result<Vec<TaskRow>, StackError> {
+    pub async fn stack_ps(&self, name: &str, no_trunc: bool) -> Result<Vec<TaskRow>, StackError> {
         let (services, mut tasks) = self.stack_services_and_tasks(name).await?;
         let swarm = manager(self).await?;
         let nodes: BTreeMap<String, String> = swarm.list_nodes().await?.into_iter().map(|n| (n.id, n.description.hostname)).collect();
@@ -149,7 +161,7 @@ impl Compose {
                     node: nodes.get(&t.node_id).cloned().unwrap_or_default(),
                     desired_state: capitalized(&t.desired_state),
                     current_state: format!("{}{ago}", capitalized(&t.status.state)),
-                    error: if t.status.err.is_empty() { String::new() } else { format!("{:?}", t.status.err) },
+                    error: error_cell(&t.status.err, no_trunc),
                     ports: ports(&t.status.port_status.ports, "host"),
                 }
             })
@@ -195,15 +207,16 @@ impl Compose {
             }
         }
         // A network stays busy until the service's tasks are gone: the engine is asked again
-        // for a while, as `docker stack rm` leaves it to the swarm.
+        // for up to a minute (`docker stack rm` tries once, and often leaves the network behind).
         for n in &networks {
             event("Network", &n.name, "Removing");
             let mut tries = 0;
             loop {
                 match self.engine.remove_network(&n.id).await {
                     Ok(()) => break,
-                    Err(e) if e.is_not_found() => break,
-                    Err(e) if tries < 60 && !self.cancel.is_cancelled() => {
+                    // Once the swarm dropped it, the node answers 500 "not found" for a while.
+                    Err(e) if e.is_not_found() || e.to_string().contains("not found") => break,
+                    Err(e) if tries < 120 && !self.cancel.is_cancelled() => {
                         tries += 1;
                         tracing::debug!("network {} busy: {e}", n.name);
                         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
@@ -214,5 +227,19 @@ impl Compose {
             event("Network", &n.name, "Removed");
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_are_quoted_and_cut_as_docker_stack_ps_shows_them() {
+        assert_eq!(error_cell("", false), "");
+        assert_eq!(error_cell("task: non-zero exit (2)", false), "\"task: non-zero exit (2)\"");
+        let long = "no suitable node (host-mode port already in use on 1 node)";
+        assert_eq!(error_cell(long, false), "\"no suitable node (host-mode p…\"");
+        assert_eq!(error_cell(long, true), format!("\"{long}\""));
     }
 }

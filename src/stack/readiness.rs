@@ -51,6 +51,9 @@ pub fn verdict(
     nodes: &BTreeMap<String, String>,
     condition: Condition,
 ) -> Verdict {
+    // A job's tasks are meant to end: whatever was asked, it is ready once one completed.
+    let is_job = service.spec.mode.replicated_job.is_some() || service.spec.mode.global_job.is_some();
+    let condition = if is_job { Condition::Completed } else { condition };
     let spec = &service.spec.task_template.container_spec;
     let current: Vec<&Task> = tasks.iter().filter(|t| t.service_id == service.id && t.spec.container_spec == *spec).collect();
     let failed: Vec<&&Task> =
@@ -148,6 +151,13 @@ mod tests {
         // Failures from before the deploy are not counted.
         let old: BTreeSet<String> = ["a", "b", "c"].map(String::from).into();
         assert_eq!(verdict("web", &s, &tasks, &old, &BTreeMap::new(), Condition::Running), Verdict::Pending("0/1".into()));
+    }
+
+    #[test]
+    fn a_job_is_ready_once_a_task_completed() {
+        let mut s = service(1);
+        s.spec.mode = ServiceMode { replicated_job: Some(Default::default()), ..Default::default() };
+        assert_eq!(check(&s, &[task("a", "complete", "complete")], Condition::Running), Verdict::Ready);
     }
 
     #[test]

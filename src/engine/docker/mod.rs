@@ -19,6 +19,7 @@ mod resources;
 mod runtime;
 mod spec;
 mod swarm;
+mod stats;
 mod wire;
 
 use std::time::Duration;
@@ -28,10 +29,11 @@ use futures_util::FutureExt;
 
 use super::RegistryAuth;
 use super::{
-    ArchiveOptions, AttachStreams, BuildOptions, ByteStream, ContainerDetails, ContainerSpec, ContainerSummary, EndpointSpec, Engine,
-    EngineError, EngineEvent, EngineFuture, EngineResult, EngineStream, EngineVersion, EventFilter, ExecOutput, ExecSpec, ExecStart,
-    ExecState, Hijacked, ImageFilter, ImageInfo, ImageMessage, ImageRemoved, ImageSummary, LabelFilter, LogChunk, LogOptions, NetworkInfo,
-    NetworkSpec, PathStat, RemoveContainerOptions, TopResult, TtySize, VolumeInfo, VolumeSpec, WaitCondition, WaitResult,
+    ArchiveOptions, AttachStreams, BuildOptions, ByteStream, CommitOptions, ContainerDetails, ContainerSpec, ContainerSummary,
+    EndpointSpec, Engine, EngineError, EngineEvent, EngineFuture, EngineResult, EngineStream, EngineVersion, EventFilter, ExecOutput,
+    ExecSpec, ExecStart, ExecState, Hijacked, ImageFilter, ImageInfo, ImageMessage, ImageRemoved, ImageSummary, LabelFilter, LogChunk,
+    LogOptions, NetworkInfo, NetworkSpec, PathStat, RemoveContainerOptions, TopResult, TtySize, VolumeInfo, VolumeSpec, WaitCondition,
+    WaitResult,
 };
 
 /// Where the engine listens when `DOCKER_HOST` is unset.
@@ -253,6 +255,10 @@ impl Engine for DockerEngine {
         liveness::bounded(self, "listing processes of a container", liveness::answer_timeout(), runtime::top(self, id, ps_args))
     }
 
+    fn container_stats<'a>(&'a self, id: &'a str, stream: bool) -> EngineStream<'a, super::ContainerStats> {
+        stats::stats(self, id, stream)
+    }
+
     // ---- archives
 
     fn stat_path<'a>(&'a self, id: &'a str, path: &'a str) -> EngineFuture<'a, PathStat> {
@@ -261,6 +267,16 @@ impl Engine for DockerEngine {
 
     fn get_archive<'a>(&'a self, id: &'a str, path: &'a str) -> EngineStream<'a, bytes::Bytes> {
         archives::get(self, id, path)
+    }
+
+    fn export_container<'a>(&'a self, id: &'a str) -> EngineStream<'a, bytes::Bytes> {
+        archives::export(self, id)
+    }
+
+    fn commit_container<'a>(&'a self, id: &'a str, options: &'a CommitOptions) -> EngineFuture<'a, String> {
+        // Copying a large file system takes as long as it takes: bounded by the answer
+        // timeout only as far as the engine keeps the connection alive.
+        images::commit(self, id, options).boxed()
     }
 
     fn list_networks<'a>(&'a self, filter: &'a LabelFilter) -> EngineFuture<'a, Vec<NetworkInfo>> {

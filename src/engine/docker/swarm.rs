@@ -19,6 +19,67 @@ fn convert<A: Serialize, B: DeserializeOwned>(value: &A, what: &str) -> EngineRe
     serde_json::from_value(json).map_err(|e| EngineError::Protocol { message: format!("{what}: {e}") })
 }
 
+/// A service spec in bollard's model. bollard names the container's healthcheck
+/// `HealthCheck` where the API writes `Healthcheck` (the engine reads either: Go's JSON
+/// decoder ignores case), so the key is renamed on the way.
+fn spec_request(spec: &ServiceSpec) -> EngineResult<wire::ServiceSpec> {
+    let mut json = serde_json::to_value(spec).map_err(|e| EngineError::Protocol { message: format!("a service spec: {e}") })?;
+    if let Some(c) = json.pointer_mut("/TaskTemplate/ContainerSpec").and_then(|c| c.as_object_mut()) {
+        if let Some(h) = c.remove("Healthcheck") {
+            c.insert("HealthCheck".into(), h);
+        }
+    }
+    serde_json::from_value(json).map_err(|e| EngineError::Protocol { message: format!("a service spec: {e}") })
+}
+
+/// `GET path` answered as JSON, read by hand over the engine's unix socket: bollard's models
+/// drop a service's `Healthcheck` (they expect `HealthCheck`), and a spec compared without it
+/// would hide a change. `None` when the engine is not on a unix socket.
+async fn raw_get<T: DeserializeOwned>(e: &DockerEngine, path: &str) -> EngineResult<Option<T>> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Some(socket) = &e.socket else { return Ok(None) };
+    let io = |err: std::io::Error| EngineError::Unavailable { host: e.host.clone(), reason: err.to_string() };
+    let mut stream = tokio::net::UnixStream::connect(socket).await.map_err(io)?;
+    // HTTP/1.0: the engine then sends the body whole (no chunks) and closes.
+    let request = format!("GET {path} HTTP/1.0\r\nHost: docker\r\nUser-Agent: {}\r\n\r\n", super::USER_AGENT);
+    stream.write_all(request.as_bytes()).await.map_err(io)?;
+    let mut answer = Vec::new();
+    let read = stream.read_to_end(&mut answer);
+    tokio::time::timeout(super::liveness::answer_timeout(), read)
+        .await
+        .map_err(|_| EngineError::NoAnswer {
+            host: e.host.clone(),
+            what: format!("GET {path}"),
+            seconds: super::liveness::answer_timeout().as_secs(),
+        })?
+        .map_err(io)?;
+    let split = answer
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| EngineError::Protocol { message: format!("GET {path}: no answer head") })?;
+    let (head, body) = (String::from_utf8_lossy(&answer[..split]).to_string(), &answer[split + 4..]);
+    let status: u16 = head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    if !(200..300).contains(&status) {
+        let message = serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(String::from))
+            .unwrap_or_else(|| String::from_utf8_lossy(body).to_string());
+        return Err(EngineError::from_status(status, message));
+    }
+    serde_json::from_slice(body).map(Some).map_err(|err| EngineError::Protocol { message: format!("GET {path}: {err}") })
+}
+
+/// The engine's `filters` query parameter.
+fn filters_query(filters: &std::collections::HashMap<String, Vec<String>>) -> String {
+    let json = serde_json::to_string(filters).unwrap_or_default();
+    json.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 pub(super) async fn info(e: &DockerEngine) -> EngineResult<SwarmInfo> {
     let info = e.docker.info().await.map_err(|x| e.err(x))?;
     let swarm = info.swarm.unwrap_or_default();
@@ -27,13 +88,16 @@ pub(super) async fn info(e: &DockerEngine) -> EngineResult<SwarmInfo> {
 }
 
 pub(super) async fn list_services(e: &DockerEngine, filter: &LabelFilter) -> EngineResult<Vec<Service>> {
+    if let Some(list) = raw_get(e, &format!("/services?filters={}", filters_query(&filters(filter)))).await? {
+        return Ok(list);
+    }
     let options = q::ListServicesOptions { filters: Some(filters(filter)), ..Default::default() };
     let list = e.docker.list_services(Some(options)).await.map_err(|x| e.err(x))?;
     list.iter().map(|s| convert(s, "a service")).collect()
 }
 
 pub(super) async fn create_service(e: &DockerEngine, spec: &ServiceSpec) -> EngineResult<String> {
-    let body: wire::ServiceSpec = convert(spec, "a service spec")?;
+    let body = spec_request(spec)?;
     let created = e.docker.create_service(body, None).await.map_err(|x| e.err(x))?;
     for warning in created.warnings.unwrap_or_default() {
         e.warn(format!("service {}: {warning}", spec.name));
@@ -42,7 +106,7 @@ pub(super) async fn create_service(e: &DockerEngine, spec: &ServiceSpec) -> Engi
 }
 
 pub(super) async fn update_service(e: &DockerEngine, id: &str, version: Version, spec: &ServiceSpec) -> EngineResult<()> {
-    let body: wire::ServiceSpec = convert(spec, "a service spec")?;
+    let body = spec_request(spec)?;
     let version =
         i32::try_from(version.index).map_err(|_| EngineError::Protocol { message: format!("service version {}", version.index) })?;
     let options = q::UpdateServiceOptions { version, ..Default::default() };
@@ -61,6 +125,9 @@ pub(super) async fn list_tasks(e: &DockerEngine, services: &[String]) -> EngineR
     let mut f = std::collections::HashMap::new();
     if !services.is_empty() {
         f.insert("service".to_string(), services.to_vec());
+    }
+    if let Some(list) = raw_get(e, &format!("/tasks?filters={}", filters_query(&f))).await? {
+        return Ok(list);
     }
     let options = q::ListTasksOptions { filters: Some(f) };
     let list = e.docker.list_tasks(Some(options)).await.map_err(|x| e.err(x))?;

@@ -45,8 +45,8 @@ pub fn service_spec(ns: &Namespace, project: &Project, service: &Service) -> Res
         isolation: service.isolation.clone(),
         init: service.init,
         sysctls: service.sysctls.clone(),
-        capability_add: service.cap_add.clone(),
-        capability_drop: service.cap_drop.clone(),
+        capability_add: capabilities(&service.cap_add, &[]),
+        capability_drop: capabilities(&service.cap_drop, &service.cap_add),
         ulimits: ulimits(service),
     };
     let task = TaskSpec {
@@ -67,6 +67,28 @@ pub fn service_spec(ns: &Namespace, project: &Project, service: &Service) -> Res
         rollback_config: deploy.rollback_config.as_ref().map(update_config),
         endpoint_spec: Some(endpoint(&deploy.endpoint_mode, &service.ports)?),
     })
+}
+
+/// Capabilities as the docker CLI sends them: `CAP_` names in capitals, sorted, without
+/// duplicates; `ALL` alone when present; a capability also added is not dropped.
+fn capabilities(list: &[String], added: &[String]) -> Vec<String> {
+    let normal = |c: &String| {
+        let c = c.to_uppercase();
+        if c == "ALL" || c.starts_with("CAP_") {
+            c
+        } else {
+            format!("CAP_{c}")
+        }
+    };
+    let mut out: Vec<String> = list.iter().map(normal).collect();
+    out.sort();
+    out.dedup();
+    if out.iter().any(|c| c == "ALL") {
+        out = vec!["ALL".into()];
+    }
+    let added: Vec<String> = added.iter().map(normal).collect();
+    out.retain(|c| !added.contains(c));
+    out
 }
 
 /// `KEY=value` (or `KEY` alone, unset), sorted.
@@ -407,6 +429,14 @@ mod tests {
         assert_eq!(nano_cpus(1.5), 1_500_000_000);
         assert_eq!(nano_cpus(2.0), 2_000_000_000);
         assert_eq!(nano_cpus(0.0), 0);
+    }
+
+    #[test]
+    fn capabilities_are_normalised_as_the_docker_cli_does() {
+        let s = |v: &[&str]| v.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        assert_eq!(capabilities(&s(&["net_admin", "CAP_CHOWN", "NET_ADMIN"]), &[]), ["CAP_CHOWN", "CAP_NET_ADMIN"]);
+        assert_eq!(capabilities(&s(&["MKNOD", "all"]), &[]), ["ALL"]);
+        assert_eq!(capabilities(&s(&["MKNOD", "CHOWN"]), &s(&["chown"])), ["CAP_MKNOD"]);
     }
 
     #[test]

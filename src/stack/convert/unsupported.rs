@@ -77,6 +77,15 @@ fn ignored_parts(project: &Project, service: &Service) -> Vec<String> {
         let at = project.located(&format!("services.{}.healthcheck", service.name));
         out.push(format!("{at}: start_interval ignored: the engine's API (1.41) has no such service field"));
     }
+    if service.ports.iter().any(|p| !p.host_ip.is_empty()) {
+        let at = project.located(&format!("services.{}.ports", service.name));
+        out.push(format!("{at}: host_ip ignored: a swarm publishes on every address of the node"));
+    }
+    let reservations = service.deploy.as_ref().and_then(|d| d.resources.reservations.as_ref());
+    if reservations.is_some_and(|r| !r.devices.is_empty()) {
+        let at = project.located(&format!("services.{}.deploy", service.name));
+        out.push(format!("{at}: resources.reservations.devices ignored: use generic_resources"));
+    }
     for (name, dep) in &service.depends_on {
         if !project.services.contains_key(name) && dep.required {
             let at = project.located(&format!("services.{}.depends_on", service.name));
@@ -98,6 +107,14 @@ mod tests {
         assert_eq!(warnings.len(), 2, "{warnings:?}");
         assert!(warnings[0].contains("compose.yaml:4:5: services.web.container_name: ignored by a swarm"), "{warnings:?}");
         assert!(warnings[1].contains("compose.yaml:5:5: services.web.links"), "{warnings:?}");
+    }
+
+    #[test]
+    fn dropped_parts_of_supported_keys_are_named() {
+        let p = project("services:\n  web:\n    image: busybox\n    ports: ['127.0.0.1:80:80']\n");
+        let warnings = unsupported_keys(&p);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("compose.yaml:4:5: services.web.ports: host_ip ignored"), "{warnings:?}");
     }
 
     #[test]

@@ -265,6 +265,15 @@ pub fn normalized(spec: &ServiceSpec, ids: &BTreeMap<&str, &str>) -> ServiceSpec
         }
     }
     endpoint.ports.sort();
+    // The engine stores the update and rollback policies' enums: "" reads back as the first value.
+    for u in [&mut s.update_config, &mut s.rollback_config].into_iter().flatten() {
+        if u.failure_action.is_empty() {
+            u.failure_action = "pause".into();
+        }
+        if u.order.is_empty() {
+            u.order = "stop-first".into();
+        }
+    }
     let t = &mut s.task_template;
     if t.resources.as_ref().is_some_and(|r| r.limits.is_none() && r.reservations.is_none()) {
         t.resources = None;
@@ -304,6 +313,9 @@ pub fn normalized(spec: &ServiceSpec, ids: &BTreeMap<&str, &str>) -> ServiceSpec
     }
     c.secrets.iter_mut().for_each(|r| r.id.clear());
     c.configs.iter_mut().for_each(|r| r.id.clear());
+    // docker orders two uses of one secret (or config) at random: the order carries nothing.
+    c.secrets.sort_by(|a, b| (&a.name, &a.file.name).cmp(&(&b.name, &b.file.name)));
+    c.configs.sort_by(|a, b| (&a.name, &a.file.name).cmp(&(&b.name, &b.file.name)));
     s
 }
 
