@@ -23,8 +23,8 @@ mod inspect;
 mod io;
 mod network;
 mod registry;
-pub mod swarm;
 mod stats;
+pub mod swarm;
 mod volume;
 
 use std::time::Duration;

@@ -18,8 +18,8 @@ mod registry;
 mod resources;
 mod runtime;
 mod spec;
-mod swarm;
 mod stats;
+mod swarm;
 mod wire;
 
 use std::time::Duration;
