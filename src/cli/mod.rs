@@ -98,6 +98,14 @@ pub struct GlobalOptions {
     /// Name containers and built images with `_` (`project_web_1`), as Docker Compose v1 did
     #[arg(long, global = true)]
     pub compatibility: bool,
+    /// The docker context whose engine to use (`docker context ls` lists them); wins over
+    /// DOCKER_HOST and DOCKER_CONTEXT. Put it before the command
+    #[arg(short = 'c', long = "context", value_name = "CONTEXT")]
+    pub context: Option<String>,
+    /// The engine's address, as DOCKER_HOST: unix:///path, tcp://host:port or
+    /// ssh://user@host[:port]. Put it before the command
+    #[arg(short = 'H', long = "host", value_name = "HOST")]
+    pub host: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -201,6 +209,12 @@ impl GlobalOptions {
                 Ansi::Always => true,
                 Ansi::Auto => std::io::IsTerminal::is_terminal(&std::io::stdout()),
             }
+    }
+
+    /// The engine the flags (`--context`, `--host`) and the environment designate.
+    pub fn endpoint(&self) -> Result<crate::engine::endpoint::Endpoint, crate::engine::endpoint::EndpointError> {
+        let selection = crate::engine::endpoint::Selection { context: self.context.clone(), host: self.host.clone() };
+        crate::engine::endpoint::from_env(&selection)
     }
 
     /// Loader options from the global flags and the environment.
