@@ -31,6 +31,7 @@ mod plugin;
 mod progress;
 mod registry;
 mod reliability;
+mod remote;
 mod run;
 mod status;
 mod takeover;
