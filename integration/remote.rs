@@ -311,3 +311,188 @@ fn a_context_can_point_at_an_ssh_engine() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).starts_with("NAME"), "{}", text(&out.stdout));
 }
+
+// ---------------------------------------------------------------------------------------------
+// A TLS engine: a second dockerd of the test's own, listening on TCP with `--tlsverify`.
+
+/// A second `dockerd` (own data root, exec root, socket; no default bridge, no iptables) in a
+/// network namespace of its own, as `reliability.rs` starts one (a dockerd with
+/// `--bridge=none` deletes the `docker0` of the namespace it runs in), reached from here
+/// through a veth pair: its TCP listener speaks TLS with certificates the test makes
+/// (`openssl`), the engine's for its veth address, and a client's that it requires.
+struct TlsEngine {
+    dir: tempfile::TempDir,
+    child: Option<std::process::Child>,
+    /// `tcp://ADDRESS:2376`.
+    host: String,
+}
+
+impl TlsEngine {
+    fn start() -> TlsEngine {
+        ensure_busybox();
+        let dir = tempfile::Builder::new().prefix("rc-tls").tempdir_in("/tmp").expect("temp dir");
+        let d = dir.path();
+        // A /30 of its own, from the pid: two test binaries never share it.
+        let net = 20 + std::process::id() % 200;
+        let (engine_ip, our_ip) = (format!("10.219.{net}.2"), format!("10.219.{net}.1"));
+        make_certificates(&d.join("certs"), &engine_ip);
+        std::fs::write(d.join("daemon.json"), "{}").unwrap();
+        let log = std::fs::File::create(d.join("dockerd.log")).unwrap();
+        let certs = d.join("certs");
+        let child = Command::new("unshare")
+            .args(["--net", "dockerd", "--config-file"])
+            .arg(d.join("daemon.json"))
+            .arg("--data-root")
+            .arg(d.join("data"))
+            .arg("--exec-root")
+            .arg(d.join("exec"))
+            .arg("--pidfile")
+            .arg(d.join("dockerd.pid"))
+            .arg("-H")
+            .arg(format!("unix://{}", d.join("sock").display()))
+            .args(["-H", "tcp://0.0.0.0:2376", "--tlsverify", "--tlscacert"])
+            .arg(certs.join("ca.pem"))
+            .arg("--tlscert")
+            .arg(certs.join("engine-cert.pem"))
+            .arg("--tlskey")
+            .arg(certs.join("engine-key.pem"))
+            .args(["--bridge=none", "--iptables=false", "--ip6tables=false", "--default-address-pool", "base=10.214.0.0/16,size=24"])
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("dockerd runs");
+        let pid = child.id().to_string();
+        let engine = TlsEngine { dir, child: Some(child), host: format!("tcp://{engine_ip}:2376") };
+        let (ours, theirs) = (format!("rctls{}h", std::process::id() % 100000), format!("rctls{}e", std::process::id() % 100000));
+        // The veth's far end goes into the engine's namespace; both ends die with it.
+        let ip = |args: &[&str]| assert!(Command::new("ip").args(args).status().unwrap().success(), "ip {args:?}");
+        let inside = |args: &[&str]| {
+            let ok = Command::new("nsenter").args(["-t", &pid, "-n", "ip"]).args(args).status().unwrap().success();
+            assert!(ok, "ip {args:?} in the engine's namespace");
+        };
+        ip(&["link", "add", &ours, "type", "veth", "peer", "name", &theirs, "netns", &pid]);
+        ip(&["addr", "add", &format!("{our_ip}/30"), "dev", &ours]);
+        ip(&["link", "set", &ours, "up"]);
+        inside(&["addr", "add", &format!("{engine_ip}/30"), "dev", &theirs]);
+        inside(&["link", "set", &theirs, "up"]);
+        inside(&["link", "set", "lo", "up"]);
+        let socket = format!("unix://{}", engine.dir.path().join("sock").display());
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !Command::new("docker").args(["-H", &socket, "version"]).output().is_ok_and(|o| o.status.success()) {
+            assert!(Instant::now() < deadline, "the TLS engine did not start: {}", engine.log());
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        let load = format!("docker save busybox:latest | docker -H {socket} load");
+        let out = Command::new("sh").args(["-c", &load]).output().expect("load busybox");
+        assert!(out.status.success(), "loading busybox: {}", text(&out.stderr));
+        engine
+    }
+
+    fn certs(&self) -> PathBuf {
+        self.dir.path().join("certs")
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("dockerd.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for TlsEngine {
+    fn drop(&mut self) {
+        let socket = format!("unix://{}", self.dir.path().join("sock").display());
+        if let Ok(out) = Command::new("docker").args(["-H", &socket, "ps", "-aq"]).output() {
+            let ids: Vec<String> = text(&out.stdout).split_whitespace().map(String::from).collect();
+            if !ids.is_empty() {
+                let _ = Command::new("docker").args(["-H", &socket, "rm", "-f", "-v"]).args(&ids).output();
+            }
+        }
+        if let Some(mut c) = self.child.take() {
+            let _ = Command::new("kill").args(["-TERM", &c.id().to_string()]).status();
+            let _ = c.wait();
+        }
+        // dockerd makes its data root a mount of its own, and leaves it.
+        let _ = Command::new("umount").arg(self.dir.path().join("data")).stderr(Stdio::null()).status();
+    }
+}
+
+/// A CA, the engine's certificate for `engine_ip` and a client certificate, in `dir` as the
+/// docker CLI names them (`ca.pem`, `cert.pem`, `key.pem`; the engine's `engine-*.pem`).
+fn make_certificates(dir: &Path, engine_ip: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl runs (apt-get install openssl)");
+        assert!(out.status.success(), "openssl {args:?}: {}", text(&out.stderr));
+    };
+    let key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    openssl(
+        &[&["req", "-x509"], &key[..], &["-keyout", "ca-key.pem", "-out", "ca.pem", "-days", "2", "-subj", "/CN=rcompose-test-ca"]]
+            .concat(),
+    );
+    std::fs::write(dir.join("engine.ext"), format!("subjectAltName=IP:{engine_ip}\nextendedKeyUsage=serverAuth\n")).unwrap();
+    std::fs::write(dir.join("client.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
+    for (name, subject) in [("engine", "/CN=rcompose-test-engine"), ("client", "/CN=rcompose-test-client")] {
+        let (key_file, csr) = (format!("{name}-key.pem"), format!("{name}.csr"));
+        openssl(&[&["req"], &key[..], &["-keyout", &key_file, "-out", &csr, "-subj", subject]].concat());
+        let (cert, ext) = (format!("{name}-cert.pem"), format!("{name}.ext"));
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca-key.pem",
+            "-CAcreateserial",
+            "-out",
+            &cert,
+            "-days",
+            "2",
+            "-extfile",
+            &ext,
+        ]);
+    }
+    std::fs::copy(dir.join("client-cert.pem"), dir.join("cert.pem")).unwrap();
+    std::fs::copy(dir.join("client-key.pem"), dir.join("key.pem")).unwrap();
+}
+
+#[test]
+fn a_tls_engine_is_reached_with_the_docker_clis_tls_variables_and_contexts() {
+    let engine = TlsEngine::start();
+    let certs = engine.certs();
+    let cert_path = certs.to_str().unwrap();
+    let name = format!("remote-tls-{}", std::process::id());
+    let (dir, _cleanup) = project(&name);
+    let dir = dir.path();
+    let env = [("DOCKER_HOST", engine.host.as_str()), ("DOCKER_TLS_VERIFY", "1"), ("DOCKER_CERT_PATH", cert_path)];
+
+    let up = rcompose(dir, &["up", "-d", "web"], &env, b"");
+    assert!(up.status.success(), "up -d over TLS: {}", text(&up.stderr));
+    let logs = rcompose(dir, &["logs", "web"], &env, b"");
+    assert!(text(&logs.stdout).contains("hello from web"), "logs: {}{}", text(&logs.stdout), text(&logs.stderr));
+    let exec = rcompose(dir, &["exec", "-T", "web", "cat"], &env, b"over TLS\n");
+    assert_eq!(text(&exec.stdout), "over TLS\n", "{}", text(&exec.stderr));
+    // The containers are the TLS engine's, not the main engine's.
+    let socket = format!("unix://{}", engine.dir.path().join("sock").display());
+    let there = docker(&["-H", &socket, "ps", "-q", "--filter", &format!("label=com.docker.compose.project={name}")]);
+    assert_eq!(there.split_whitespace().count(), 1, "{there}");
+
+    // A context made by the docker CLI with the same files.
+    let contexts = tempfile::tempdir().unwrap();
+    let files = format!("host={},ca={cert_path}/ca.pem,cert={cert_path}/cert.pem,key={cert_path}/key.pem", engine.host);
+    docker(&["--config", contexts.path().to_str().unwrap(), "context", "create", "rc-tls", "--docker", &files]);
+    let ps = rcompose(dir, &["--context", "rc-tls", "ps", "-q"], &[("DOCKER_CONFIG", contexts.path().to_str().unwrap())], b"");
+    assert_eq!(text(&ps.stdout).split_whitespace().count(), 1, "ps by context: {}", text(&ps.stderr));
+
+    // Without a client certificate the engine refuses; without TLS it does not answer HTTP.
+    let bare = tempfile::tempdir().unwrap();
+    std::fs::copy(certs.join("ca.pem"), bare.path().join("ca.pem")).unwrap();
+    let refused = rcompose(dir, &["ps"], &[env[0], env[1], ("DOCKER_CERT_PATH", bare.path().to_str().unwrap())], b"");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(text(&refused.stderr).contains(&engine.host), "{}", text(&refused.stderr));
+    let plain = rcompose(dir, &["ps"], &[env[0]], b"");
+    assert_eq!(plain.status.code(), Some(1), "{}", text(&plain.stderr));
+
+    let down = rcompose(dir, &["down"], &env, b"");
+    assert!(down.status.success(), "down over TLS: {}", text(&down.stderr));
+}
