@@ -301,6 +301,29 @@ fn a_context_pointing_nowhere_or_unknown_is_named() {
     assert!(err.contains("context \"rc-missing\" not found"), "{err}");
 }
 
+/// As the docker CLI's compose plugin, `docker --context NAME compose ...` reaches the
+/// context's engine (the CLI passes its flags on; rcompose takes `--context` as its own, so it
+/// wins over DOCKER_HOST as it does in the CLI).
+#[test]
+fn the_docker_clis_context_flag_reaches_the_plugin() {
+    let dir = tempfile::tempdir().unwrap();
+    let contexts = Contexts::new(&[("rc-here", &local_host()), ("rc-nowhere", "tcp://127.0.0.1:1")]);
+    let config = contexts.config();
+    std::fs::create_dir(contexts.0.path().join("cli-plugins")).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_rcompose"), contexts.0.path().join("cli-plugins/docker-compose")).unwrap();
+    let docker_compose = |context: &str| {
+        let mut cmd = Command::new("docker");
+        cmd.args(["--config", config, "--context", context, "compose", "ls"]).current_dir(dir.path());
+        cmd.env("DOCKER_HOST", "tcp://127.0.0.1:1").env_remove("DOCKER_CONTEXT").output().expect("docker runs")
+    };
+    let here = docker_compose("rc-here");
+    assert!(here.status.success() && text(&here.stdout).starts_with("NAME"), "{}", text(&here.stderr));
+    let nowhere = docker_compose("rc-nowhere");
+    assert!(!nowhere.status.success());
+    let err = text(&nowhere.stderr);
+    assert!(err.contains("tcp://127.0.0.1:1") && err.contains("context \"rc-nowhere\""), "{err}");
+}
+
 #[test]
 fn a_context_can_point_at_an_ssh_engine() {
     let sshd = sshd();
