@@ -507,6 +507,14 @@ fn a_tls_engine_is_reached_with_the_docker_clis_tls_variables_and_contexts() {
     let ps = rcompose(dir, &["--context", "rc-tls", "ps", "-q"], &[("DOCKER_CONFIG", contexts.path().to_str().unwrap())], b"");
     assert_eq!(text(&ps.stdout).split_whitespace().count(), 1, "ps by context: {}", text(&ps.stderr));
 
+    // The docker CLI's TLS flags, as standalone Docker Compose takes them.
+    let ca = certs.join("ca.pem");
+    let (cert, key) = (certs.join("cert.pem"), certs.join("key.pem"));
+    let flags =
+        ["--tlsverify", "--tlscacert", ca.to_str().unwrap(), "--tlscert", cert.to_str().unwrap(), "--tlskey", key.to_str().unwrap()];
+    let by_flags = rcompose(dir, &[&flags[..], &["-H", &engine.host, "ps", "-q"]].concat(), &[], b"");
+    assert_eq!(text(&by_flags.stdout).split_whitespace().count(), 1, "ps by TLS flags: {}", text(&by_flags.stderr));
+
     // Without a client certificate the engine refuses; without TLS it does not answer HTTP.
     let bare = tempfile::tempdir().unwrap();
     std::fs::copy(certs.join("ca.pem"), bare.path().join("ca.pem")).unwrap();

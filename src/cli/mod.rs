@@ -106,6 +106,22 @@ pub struct GlobalOptions {
     /// ssh://user@host[:port]. Put it before the command
     #[arg(short = 'H', long = "host", value_name = "HOST")]
     pub host: Option<String>,
+    /// Speak TLS to a tcp:// engine (as DOCKER_TLS), without checking its certificate unless
+    /// --tlsverify
+    #[arg(long = "tls")]
+    pub tls: bool,
+    /// Speak TLS and check the engine's certificate against the CA (as DOCKER_TLS_VERIFY)
+    #[arg(long = "tlsverify")]
+    pub tlsverify: bool,
+    /// The CA the engine's certificate must be signed by (default: DOCKER_CERT_PATH/ca.pem)
+    #[arg(long = "tlscacert", value_name = "FILE")]
+    pub tlscacert: Option<PathBuf>,
+    /// The client certificate shown to the engine (default: DOCKER_CERT_PATH/cert.pem)
+    #[arg(long = "tlscert", value_name = "FILE")]
+    pub tlscert: Option<PathBuf>,
+    /// The client certificate's key (default: DOCKER_CERT_PATH/key.pem)
+    #[arg(long = "tlskey", value_name = "FILE")]
+    pub tlskey: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -213,7 +229,15 @@ impl GlobalOptions {
 
     /// The engine the flags (`--context`, `--host`) and the environment designate.
     pub fn endpoint(&self) -> Result<crate::engine::endpoint::Endpoint, crate::engine::endpoint::EndpointError> {
-        let selection = crate::engine::endpoint::Selection { context: self.context.clone(), host: self.host.clone() };
+        use crate::engine::endpoint::{Selection, TlsFlags};
+        let tls = TlsFlags {
+            tls: self.tls,
+            verify: self.tlsverify,
+            ca: self.tlscacert.clone(),
+            cert: self.tlscert.clone(),
+            key: self.tlskey.clone(),
+        };
+        let selection = Selection { context: self.context.clone(), host: self.host.clone(), tls };
         crate::engine::endpoint::from_env(&selection)
     }
 

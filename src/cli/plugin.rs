@@ -6,8 +6,9 @@
 //! up -d`, it runs the plugin as `docker-compose [DOCKER GLOBAL FLAGS] compose up -d` (and
 //! passes its environment, with `DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND` set). Of the docker
 //! CLI's global flags, `--config` becomes `DOCKER_CONFIG` for this process, `-H/--host` and
-//! `-c/--context` rcompose's own `--host` and `--context` (so that they win over the
-//! environment as in the docker CLI); the others (log level, TLS files) are ignored. When it sets
+//! `-c/--context` and the TLS flags rcompose's own `--host`, `--context`, `--tls...` (so that
+//! they win over the environment as in the docker CLI); the others (log level, debug) are
+//! ignored. When it sets
 //! `DOCKER_CLI_PLUGIN_SOCKET`, the plugin connects to that (abstract) unix socket: the CLI then
 //! knows the plugin runs, and closes the socket to ask it to stop, which rcompose takes as
 //! SIGTERM (a graceful stop, as Ctrl-C).
@@ -44,7 +45,15 @@ const DOCKER_VALUE_FLAGS: [(&str, Option<&str>); 10] = [
     ("--tlskey", None),
 ];
 /// The docker CLI's global flags rcompose has too, and the name rcompose gives each.
-const SHARED_FLAGS: [(&str, &str); 4] = [("-c", "--context"), ("--context", "--context"), ("-H", "--host"), ("--host", "--host")];
+const SHARED_FLAGS: [(&str, &str); 7] = [
+    ("-c", "--context"),
+    ("--context", "--context"),
+    ("-H", "--host"),
+    ("--host", "--host"),
+    ("--tlscacert", "--tlscacert"),
+    ("--tlscert", "--tlscert"),
+    ("--tlskey", "--tlskey"),
+];
 const DOCKER_BOOL_FLAGS: [&str; 4] = ["-D", "--debug", "--tls", "--tlsverify"];
 
 /// The argument the docker CLI runs a plugin with to learn about it.
@@ -90,6 +99,9 @@ fn docker_globals(args: &[OsString]) -> Option<(usize, Vec<(&'static str, OsStri
             _ => (word, None),
         };
         if DOCKER_BOOL_FLAGS.contains(&flag) {
+            if matches!(flag, "--tls" | "--tlsverify") && inline.as_ref().is_none_or(|v| v != "false") {
+                shared.push(OsString::from(flag));
+            }
             i += 1;
             continue;
         }
@@ -210,6 +222,9 @@ mod tests {
         assert_eq!(invocation(line, true), run("/d/docker-compose --host=unix:///s --context=ctx up -d", env));
         let line = args("/d/docker-compose -c ctx compose ps");
         assert_eq!(invocation(line, true), run("/d/docker-compose --context=ctx ps", vec![]));
+        let line = args("/d/docker-compose --tlsverify --tlscacert /ca.pem -H tcp://h:2376 compose ps");
+        let want = run("/d/docker-compose --tlsverify --tlscacert=/ca.pem --host=tcp://h:2376 ps", vec![]);
+        assert_eq!(invocation(line, true), want);
     }
 
     #[test]

@@ -41,11 +41,25 @@ pub struct Tls {
     pub verify: bool,
 }
 
-/// What the command line says about the engine (the global `--context` and `--host` flags).
+/// What the command line says about the engine (the global `--context` and `--host` flags,
+/// and the docker CLI's TLS flags).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Selection {
     pub context: Option<String>,
     pub host: Option<String>,
+    pub tls: TlsFlags,
+}
+
+/// The docker CLI's TLS flags, for the `default` context: `--tls`, `--tlsverify` (both also
+/// set by `DOCKER_TLS` and `DOCKER_TLS_VERIFY`), and the files, which otherwise are `ca.pem`,
+/// `cert.pem` and `key.pem` of `DOCKER_CERT_PATH`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsFlags {
+    pub tls: bool,
+    pub verify: bool,
+    pub ca: Option<PathBuf>,
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
 }
 
 /// Why no endpoint could be decided.
@@ -70,12 +84,13 @@ impl Endpoint {
     /// variables say.
     fn default_context(
         host: Option<String>,
+        flags: &TlsFlags,
         env: &dyn Fn(&str) -> Option<String>,
         config_dir: Option<&Path>,
     ) -> Result<Self, EndpointError> {
-        let verify = env("DOCKER_TLS_VERIFY").is_some();
-        let tls = verify || env("DOCKER_TLS").is_some();
-        let tls = if tls { Some(default_tls(verify, env, config_dir)?) } else { None };
+        let verify = flags.verify || env("DOCKER_TLS_VERIFY").is_some();
+        let tls = verify || flags.tls || env("DOCKER_TLS").is_some();
+        let tls = if tls { Some(default_tls(verify, flags, env, config_dir)?) } else { None };
         let host = host.unwrap_or_else(|| DEFAULT_HOST.to_string());
         let host = with_default_port(&host, tls.is_some());
         Ok(Endpoint { host, tls, context: None })
@@ -102,8 +117,10 @@ pub fn resolve(selection: &Selection, env: &dyn Fn(&str) -> Option<String>, home
     let env = |k: &str| non_empty(env(k));
     let name = match (&selection.context, &selection.host) {
         (Some(name), _) => name.clone(),
-        (None, Some(host)) => return Endpoint::default_context(Some(host.clone()), &env, config_dir.as_deref()),
-        (None, None) if env("DOCKER_HOST").is_some() => return Endpoint::default_context(env("DOCKER_HOST"), &env, config_dir.as_deref()),
+        (None, Some(host)) => return Endpoint::default_context(Some(host.clone()), &selection.tls, &env, config_dir.as_deref()),
+        (None, None) if env("DOCKER_HOST").is_some() => {
+            return Endpoint::default_context(env("DOCKER_HOST"), &selection.tls, &env, config_dir.as_deref())
+        }
         (None, None) => match env("DOCKER_CONTEXT") {
             Some(name) => name,
             None => match &config_dir {
@@ -115,7 +132,7 @@ pub fn resolve(selection: &Selection, env: &dyn Fn(&str) -> Option<String>, home
     if name == DEFAULT_CONTEXT {
         // The default context is the variables' host: `--context default` with DOCKER_HOST set
         // talks to DOCKER_HOST, as in the docker CLI.
-        return Endpoint::default_context(env("DOCKER_HOST"), &env, config_dir.as_deref());
+        return Endpoint::default_context(env("DOCKER_HOST"), &selection.tls, &env, config_dir.as_deref());
     }
     let Some(dir) = config_dir else {
         return Err(EndpointError::UnknownContext { name, meta: PathBuf::from("~/.docker/contexts (no HOME)") });
@@ -131,18 +148,32 @@ pub fn from_env(selection: &Selection) -> Result<Endpoint, EndpointError> {
     resolve(selection, &|k| std::env::var(k).ok(), home.as_deref())
 }
 
-/// The TLS of the default context: `DOCKER_CERT_PATH` (else the configuration directory)
-/// holding `ca.pem`, `cert.pem` and `key.pem`. As in the docker CLI, a missing client
-/// certificate or key is no error (none is presented); a missing `ca.pem` is, when the engine's
-/// certificate is to be checked.
-fn default_tls(verify: bool, env: &dyn Fn(&str) -> Option<String>, config_dir: Option<&Path>) -> Result<Tls, EndpointError> {
+/// The TLS of the default context: the files the flags name, else `DOCKER_CERT_PATH` (else the
+/// configuration directory) holding `ca.pem`, `cert.pem` and `key.pem`. As in the docker CLI,
+/// a missing default client certificate or key is no error (none is presented); a file a flag
+/// names must exist, and so must `ca.pem` when the engine's certificate is to be checked.
+fn default_tls(
+    verify: bool,
+    flags: &TlsFlags,
+    env: &dyn Fn(&str) -> Option<String>,
+    config_dir: Option<&Path>,
+) -> Result<Tls, EndpointError> {
     let dir = env("DOCKER_CERT_PATH").map(PathBuf::from).or_else(|| config_dir.map(Path::to_path_buf)).unwrap_or_default();
-    let ca = dir.join("ca.pem");
-    if verify && !ca.is_file() {
-        return Err(EndpointError::TlsFile { path: ca, reason: "no such file (DOCKER_CERT_PATH names the directory of ca.pem)".into() });
+    let missing = |path: PathBuf, why: &str| EndpointError::TlsFile { path, reason: format!("no such file ({why})") };
+    // The file a flag (`--tls{flag}`) names, else `file` of the directory when it exists.
+    let pick = |given: &Option<PathBuf>, flag: &str, file: &str| -> Result<Option<PathBuf>, EndpointError> {
+        match given {
+            Some(path) if path.is_file() => Ok(Some(path.clone())),
+            Some(path) => Err(missing(path.clone(), &format!("--tls{flag}"))),
+            None => Ok(Some(dir.join(file)).filter(|p| p.is_file())),
+        }
+    };
+    let ca = pick(&flags.ca, "cacert", "ca.pem")?;
+    if verify && ca.is_none() {
+        return Err(missing(dir.join("ca.pem"), "DOCKER_CERT_PATH names the directory of ca.pem"));
     }
-    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-    Ok(Tls { ca: ca.is_file().then_some(ca), cert: (cert.is_file() && key.is_file()).then_some((cert, key)), verify })
+    let (cert, key) = (pick(&flags.cert, "cert", "cert.pem")?, pick(&flags.key, "key", "key.pem")?);
+    Ok(Tls { ca, cert: cert.zip(key), verify })
 }
 
 /// `tcp://host` with the docker CLI's default port: 2376 with TLS, 2375 without; an empty

@@ -45,7 +45,7 @@ impl Case {
     }
 
     fn resolve(&self, context: Option<&str>, host: Option<&str>) -> Result<Endpoint, EndpointError> {
-        let selection = Selection { context: context.map(str::to_string), host: host.map(str::to_string) };
+        let selection = Selection { context: context.map(str::to_string), host: host.map(str::to_string), ..Default::default() };
         resolve(&selection, &|k| self.vars.get(k).cloned(), Some(self.home.path()))
     }
 }
@@ -168,4 +168,24 @@ fn tcp_addresses_get_the_default_port() {
 fn a_context_is_described_with_its_address() {
     let e = Endpoint { host: "tcp://127.0.0.1:1".into(), tls: None, context: Some("nowhere".into()) };
     assert_eq!(e.describe(), "tcp://127.0.0.1:1 (context \"nowhere\")");
+}
+
+#[test]
+fn the_docker_clis_tls_flags_name_the_files() {
+    let certs = tempfile::tempdir().unwrap();
+    for f in ["my-ca.pem", "my-cert.pem", "my-key.pem"] {
+        std::fs::write(certs.path().join(f), "pem").unwrap();
+    }
+    let case = Case::new();
+    let file = |f: &str| Some(certs.path().join(f));
+    let tls = TlsFlags { tls: false, verify: true, ca: file("my-ca.pem"), cert: file("my-cert.pem"), key: file("my-key.pem") };
+    let selection = Selection { host: Some("tcp://10.0.0.1".into()), tls, ..Default::default() };
+    let e = resolve(&selection, &|k| case.vars.get(k).cloned(), Some(case.home.path())).unwrap();
+    assert_eq!(e.host, "tcp://10.0.0.1:2376");
+    assert_eq!(e.tls, Some(Tls { ca: file("my-ca.pem"), cert: file("my-cert.pem").zip(file("my-key.pem")), verify: true }));
+    // A file a flag names must exist.
+    let tls = TlsFlags { tls: true, cert: file("nope.pem"), ..Default::default() };
+    let selection = Selection { host: Some("tcp://10.0.0.1".into()), tls, ..Default::default() };
+    let err = resolve(&selection, &|k| case.vars.get(k).cloned(), Some(case.home.path())).unwrap_err();
+    assert!(err.to_string().contains("nope.pem") && err.to_string().contains("--tlscert"), "{err}");
 }
