@@ -10,6 +10,7 @@ import itertools
 import os
 import shutil
 import statistics
+import subprocess
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
@@ -381,6 +382,50 @@ def run_rm():
     return scenario
 
 
+def stats(n):
+    """`stats --no-stream` on n running services brought up once by rcompose: one sample of
+    each container (the engine takes about a second per sample, in parallel)."""
+    def scenario(ctx):
+        with Stack(ctx, f"stats{n}", lambda p, s: stacks.independent(p, n, s)) as stack:
+            stack.fresh()
+            harness.run(ctx.rcompose.argv + ["up", "-d"], stack.dir)
+            once = lambda t: harness.run(t.argv + ["stats", "--no-stream"], stack.dir)
+            samples = harness.alternate(ctx.tools(), ctx.runs_or(10), once)
+        return [time_rows(f"stats-{n}", samples, ctx, unit="s")]
+# ---- events
+
+
+def events(n):
+    """`events --json --since S --until U` replaying what restarting n services made (about
+    five events per container, inside the 256 events the engine remembers): the time to
+    receive, filter and print them, and the memory. Both tools must print the same events.
+    (Docker Compose 2.40.3 ends such a bounded stream with "EOF" and exit code 1; its exit
+    code is not checked.)"""
+    def scenario(ctx):
+        with Stack(ctx, f"events{n}", lambda p, s: stacks.independent(p, n, s)) as stack:
+            stack.fresh()
+            harness.run(ctx.rcompose.argv + ["up", "-d"], stack.dir)
+            time.sleep(SETTLE)
+            since = int(time.time())
+            harness.run(ctx.rcompose.argv + ["restart", "-t", "0"], stack.dir)
+            until = int(time.time()) + 1
+            time.sleep(max(0.0, until - time.time()) + SETTLE)
+            argv = ["events", "--json", "--since", str(since), "--until", str(until)]
+            printed = {}
+            for tool in ctx.tools():
+                out = subprocess.run(tool.argv + argv, cwd=stack.dir, capture_output=True, text=True, timeout=harness.TIMEOUT)
+                printed[tool.name] = out.stdout.splitlines()
+            counts = {name: len(lines) for name, lines in printed.items()}
+            if len(set(counts.values())) != 1 or not counts[ctx.rcompose.name]:
+                raise BenchError(f"the tools printed different numbers of events: {counts}")
+            samples = harness.alternate(ctx.tools(), ctx.runs_or(20),
+                                        lambda t: harness.run(t.argv + argv, stack.dir, check=t is ctx.rcompose))
+        row = time_rows(f"events-{n}", samples, ctx)
+        row.notes.append(f"{counts[ctx.rcompose.name]} events replayed")
+        return [row]
+    return scenario
+
+
 SCENARIOS = {
     "config-500": config(500),
     "up-30": up(30),
@@ -391,10 +436,12 @@ SCENARIOS = {
     "cp-5000": cp(5000),
     "exec-T": exec_true(),
     "run-rm": run_rm(),
+    "events-20": events(20),
     "config-100": config(100),
     "config-2000": config(2000),
     "up-10": up(10),
     "up-60": up(60),
     "down-10": down(10),
     "down-60": down(60),
+    "stats-10": stats(10),
 }

@@ -308,3 +308,34 @@ fn scopeguard(f: impl FnOnce()) -> impl Drop {
     }
     Guard(Some(f))
 }
+
+/// `build --print` writes the bake file Docker Compose 2.40.3 prints, byte for byte; building
+/// with attestations is refused, as 2.40.3 refuses it on the engine's own builder.
+#[tokio::test]
+async fn build_print_is_docker_composes_bake_file_and_attestations_are_refused() {
+    let file = "services:\n  web:\n    build:\n      context: .\n      args: {A: '1', B: null}\n      labels: {team: core}\n      target: prod\n      tags: ['extra:1']\n    image: reg.example/web:2\n  api.v1:\n    build: ./api\n    depends_on: [web]\n  db:\n    image: busybox\n";
+    let s = Stack::new("bakeprint", file).await;
+    std::fs::create_dir_all(s.dir.path().join("api")).unwrap();
+    let ours = s.rcompose(&["build", "--print", "--no-cache"]).await;
+    assert!(ours.status.success(), "{}", stderr(&ours));
+    let text = String::from_utf8_lossy(&ours.stdout).into_owned();
+    assert!(text.contains("\"api_v1\"") && text.contains("\"no-cache\": true"), "{text}");
+    assert!(s.engine.inspect_image("reg.example/web:2").await.is_err(), "nothing is built");
+    if crate::harness::reference_installed() {
+        let theirs = s.docker_compose(&["build", "--print", "--no-cache"]).await;
+        let theirs = String::from_utf8_lossy(&theirs.stdout).into_owned();
+        // Docker Compose lists the group's targets in Go's random map order: compared as sets.
+        let targets = |t: &str| {
+            let v: serde_json::Value = serde_json::from_str(t).expect("JSON");
+            let mut names: Vec<String> = v["group"]["default"]["targets"].as_array().unwrap().iter().map(|n| n.to_string()).collect();
+            names.sort();
+            names
+        };
+        assert_eq!(targets(&text), targets(&theirs));
+        let after = |t: &str| t[t.find("\"target\"").expect("targets")..].to_string();
+        assert_eq!(after(&text), after(&theirs), "the targets as Docker Compose 2.40.3 prints them");
+    }
+    let refused = s.rcompose(&["build", "--provenance", "true"]).await;
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("--provenance: attestations need BuildKit"), "{}", stderr(&refused));
+}

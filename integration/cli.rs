@@ -115,7 +115,7 @@ fn usage_mistakes_exit_as_docker_compose() {
     assert!(err.contains("invalid timestamp \"99999999999999-01-01\": out of range"), "{err}");
     let (_, err) = rcompose(dir, &["--ansi", "bogus", "config", "-q"]);
     assert!(err.contains("unsupported --ansi value \"bogus\""), "{err}");
-    let (code, err) = rcompose(dir, &["events"]);
+    let (code, err) = rcompose(dir, &["alpha"]);
     assert_eq!(code, 16);
     assert!(err.contains("a Docker Compose command rcompose does not have"), "{err}");
     assert_eq!(rcompose_env(dir, &["config", "-q"], &[("COMPOSE_PROGRESS", "x")]).0, 1, "the variable is checked as the flag");
@@ -148,6 +148,10 @@ fn an_unreachable_engine_exits_1() {
         &["top"],
         &["ls"],
         &["--dry-run", "up"],
+        &["events"],
+        &["scale", "web=2"],
+        &["export", "web"],
+        &["commit", "web"],
     ] {
         let (code, err) = rcompose_env(dir, args, &no_engine);
         assert_eq!(code, 1, "rcompose {args:?}: {err}");
@@ -256,16 +260,35 @@ pub(crate) async fn interrupt_when(s: &Stack, args: &[&str], ready: impl Fn(&str
         .args(args)
         .current_dir(s.dir.path())
         .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
         .spawn()
         .expect("spawn rcompose");
     let mut stderr = BufReader::new(child.stderr.take().expect("piped")).lines();
+    // Standard output is watched too (attached `up` shows logs and hook output there), and
+    // read to its end so that the child never blocks on it.
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped")).lines();
+    let (seen, mut seen_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let out_reader = tokio::spawn(async move {
+        while let Ok(Some(line)) = stdout.next_line().await {
+            let _ = seen.send(line);
+        }
+    });
     let reached = async {
-        while let Some(line) = stderr.next_line().await.expect("read stderr") {
-            if ready(&line) {
-                return;
+        let mut out_open = true;
+        loop {
+            tokio::select! {
+                line = stderr.next_line() => match line.expect("read stderr") {
+                    Some(line) if ready(&line) => return,
+                    Some(_) => {}
+                    None => panic!("rcompose {args:?} ended before the line to interrupt at"),
+                },
+                line = seen_rx.recv(), if out_open => match line {
+                    Some(line) if ready(&line) => return,
+                    Some(_) => {}
+                    None => out_open = false,
+                },
             }
         }
-        panic!("rcompose {args:?} ended before the line to interrupt at");
     };
     tokio::time::timeout(Duration::from_secs(60), reached).await.expect("the line to interrupt at comes");
     let pid = child.id().expect("running").to_string();
@@ -279,6 +302,7 @@ pub(crate) async fn interrupt_when(s: &Stack, args: &[&str], ready: impl Fn(&str
     };
     let rest = tokio::time::timeout(Duration::from_secs(60), rest).await.expect("stderr closes");
     let status = tokio::time::timeout(Duration::from_secs(60), child.wait()).await.expect("rcompose ends").expect("status");
+    let _ = out_reader.await;
     (status, rest)
 }
 

@@ -315,3 +315,59 @@ async fn compatibility_names_containers_and_built_images_with_underscores() {
         assert_eq!(ours, theirs);
     }
 }
+
+const TALKING: &str = r#"
+services:
+  web:
+    image: busybox
+    command: [sh, -c, "echo main; sleep 1"]
+    post_start:
+      - command: [sh, -c, "echo hook-out; echo hook-err >&2"]
+"#;
+
+/// Attached, a hook's output is shown among the logs on standard output, labelled as Docker
+/// Compose 2.40.3 labels it (`web-1 ->  | hook-out`).
+#[tokio::test]
+async fn attached_up_shows_hook_output_among_the_logs() {
+    let s = Stack::new("hooklog", TALKING).await;
+    let out = s.rcompose(&["up"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(stdout.contains("web-1 ->  | hook-out\n") && stdout.contains("web-1 ->  | hook-err\n"), "{stdout}");
+    assert!(!stderr(&out).contains("hook-out"), "not among the progress lines: {}", stderr(&out));
+    if reference_installed() {
+        let _ = s.rcompose(&["down"]).await;
+        let theirs = s.docker_compose(&["up"]).await;
+        let text = String::from_utf8_lossy(&theirs.stdout).replace("\x1b[K", "");
+        for line in ["web-1 ->  | hook-out", "web-1 ->  | hook-err", "web-1  | main"] {
+            assert!(text.contains(line) && stdout.contains(line), "{line:?} in both:\n{text}\n---\n{stdout}");
+        }
+    }
+}
+
+/// A service's `mac_address` reaches an engine older than API 1.44, which reads it from the
+/// container's configuration only, where Docker Compose 2.40.3 puts it.
+#[tokio::test]
+async fn mac_address_is_the_containers_on_an_engine_before_api_1_44() {
+    const MAC: &str = "02:42:ac:11:00:99";
+    let file =
+        format!("services:\n  a:\n    image: busybox\n    command: [sleep, '60']\n    stop_signal: SIGKILL\n    mac_address: {MAC}\n");
+    let s = Stack::new("macaddr", &file).await;
+    let inspect = |name: String| {
+        let o = std::process::Command::new("docker")
+            .args(["inspect", "-f", "{{.Config.MacAddress}} {{range .NetworkSettings.Networks}}{{.MacAddress}}{{end}}", &name])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    };
+    let up = s.rcompose(&["up", "-d"]).await;
+    assert!(up.status.success(), "{}", stderr(&up));
+    let ours = inspect(s.container("a", 1));
+    assert!(ours.ends_with(&format!(" {MAC}")), "the engine gave the container its address: {ours}");
+    if reference_installed() {
+        let _ = s.rcompose(&["down"]).await;
+        let theirs = s.docker_compose(&["up", "-d"]).await;
+        assert!(theirs.status.success(), "{}", stderr(&theirs));
+        assert_eq!(ours, inspect(s.container("a", 1)), "as Docker Compose 2.40.3 sets it");
+    }
+}

@@ -261,6 +261,19 @@ async fn attach_and_detach_leave_the_container_running() {
     assert_eq!(pty.wait(), 1, "detached:\n{}", pty.transcript());
     assert!(stack.engine.inspect_container(&web1).await.unwrap().state.running);
 
+    // The docker CLI's configured detachKeys, when --detach-keys is not given.
+    let config = stack.dir.path().join("docker-config");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("config.json"), r#"{"detachKeys": "ctrl-x,z"}"#).unwrap();
+    let args = ["-p", stack.name.as_str(), "attach", "web"];
+    let env = [("DOCKER_CONFIG", config.to_str().unwrap())];
+    let mut pty = Pty::spawn_with(env!("CARGO_BIN_EXE_rcompose"), &args, stack.dir.path(), 24, 80, &env);
+    pty.send(b"\x10\x11echo configured-$((3+3))\r");
+    pty.expect("configured-6");
+    pty.send(b"\x18z");
+    assert_eq!(pty.wait(), 1, "detached by the configured keys:\n{}", pty.transcript());
+    assert!(stack.engine.inspect_container(&web1).await.unwrap().state.running);
+
     // The container's exit ends attach with its exit code.
     let mut pty = Pty::rcompose(stack.dir.path(), &stack.name, &["attach", "web"], 24, 80);
     pty.send(b"exit 9\r");

@@ -27,6 +27,11 @@ pub struct Pty {
 impl Pty {
     /// Runs `program args...` in `dir` on a new terminal of `rows` x `columns`.
     pub fn spawn(program: &str, args: &[&str], dir: &Path, rows: u16, columns: u16) -> Pty {
+        Pty::spawn_with(program, args, dir, rows, columns, &[])
+    }
+
+    /// [`Pty::spawn`] with these variables set.
+    pub fn spawn_with(program: &str, args: &[&str], dir: &Path, rows: u16, columns: u16, env: &[(&str, &str)]) -> Pty {
         let pair = native_pty_system().openpty(PtySize { rows, cols: columns, pixel_width: 0, pixel_height: 0 }).expect("openpty");
         let mut cmd = CommandBuilder::new(program);
         cmd.args(args);
@@ -35,6 +40,9 @@ impl Pty {
             cmd.env_remove(var);
         }
         cmd.env("TERM", "xterm");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pair.slave.spawn_command(cmd).unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("pty reader");

@@ -133,6 +133,13 @@ async fn a_build_from_a_private_image_sends_the_login() {
     let refused = rc(&s, &r.anonymous, None, &["build"]).await;
     assert!(!refused.status.success(), "no login, no FROM image");
     assert!(stderr(&refused).contains("no basic auth credentials"), "{}", stderr(&refused));
+    let host = &r.private.host;
+    assert!(
+        stderr(&refused)
+            .contains(&format!("registry {host} asks for a login, and no credentials are stored for it: run `docker login {host}`")),
+        "names the registry of the FROM image and what to do: {}",
+        stderr(&refused)
+    );
 
     let out = rc(&s, &r.login, None, &["build"]).await;
     assert!(out.status.success(), "{}", stderr(&out));
@@ -349,4 +356,23 @@ async fn pull_flags_against_real_registries() {
     assert_ne!(local_id(&s, &dep).await, Some(first.clone()), "up --pull always");
     let _ = rc(&s, &r.login, None, &["down"]).await;
     forget(&s, &[&open, &dep, &private, &buildable, &old_open, &first]).await;
+}
+
+#[tokio::test]
+async fn a_broken_config_file_is_warned_about_and_pulls_go_on_without_credentials() {
+    let r = registries();
+    let s = Stack::new("reg-broken", "services: {}\n").await;
+    let image = r.open.seed(&repo(&s, "app"), "1", 1, &s.name, None);
+    forget(&s, &[&image]).await;
+    s.write(&format!("services:\n  app:\n    image: {image}\n"));
+    let config = s.dir.path().join("broken-config");
+    write_config(&config, "{\"auths\": {");
+
+    let out = rc(&s, &config, None, &["pull"]).await;
+    let text = stderr(&out);
+    assert!(out.status.success(), "an open registry needs no credentials, as with the docker CLI: {text}");
+    assert_eq!(text.matches("Error parsing config file").count(), 1, "one warning naming the file: {text}");
+    assert!(text.contains(&config.join("config.json").display().to_string()), "{text}");
+    assert!(local_id(&s, &image).await.is_some(), "pulled");
+    forget(&s, &[&image]).await;
 }

@@ -210,3 +210,57 @@ async fn a_changed_network_is_recreated_and_a_changed_volume_kept_as_docker_comp
     assert_eq!(after[&theirs.container("app", 1)], before[&theirs.container("app", 1)], "2.40.3 keeps the container");
     assert_eq!(ours, lines, "the same progress lines as Docker Compose 2.40.3");
 }
+
+/// `up -y` answers Docker Compose 2.40.3's question for a volume whose configuration changed:
+/// the volume is recreated (its data lost, as the user agreed) with the container mounting it.
+#[tokio::test]
+async fn up_yes_recreates_a_changed_volume_as_docker_compose_2_40_does() {
+    async fn recreate(s: &Stack, rcompose: bool) -> (bool, bool, Vec<String>) {
+        let run = |args: &'static [&'static str]| async move {
+            if rcompose {
+                s.rcompose(args).await
+            } else {
+                s.docker_compose(args).await
+            }
+        };
+        let made = run(&["up", "-d"]).await;
+        assert!(made.status.success(), "{}", text(&made));
+        let app = s.container("app", 1);
+        let wrote = std::process::Command::new("docker").args(["exec", &app, "sh", "-c", "echo lost > /data/f"]).output().unwrap();
+        assert!(wrote.status.success());
+        let before = ids(s).await;
+        s.write(&NETWORKED.replace("  vdata: {}", "  vdata: {labels: {y: \"2\"}}"));
+        let changed = run(&["up", "-d", "-y"]).await;
+        assert!(changed.status.success(), "{}", text(&changed));
+        let after = ids(s).await;
+        let volume = format!("volume {}_vdata", s.name);
+        let labels = std::process::Command::new("docker")
+            .args(["volume", "inspect", "-f", "{{.Labels.y}}", &format!("{}_vdata", s.name)])
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&labels.stdout).trim(), "2", "the volume has its new configuration");
+        let data = std::process::Command::new("docker").args(["exec", &app, "ls", "/data"]).output().unwrap();
+        let mut lines: Vec<String> = String::from_utf8_lossy(&changed.stderr)
+            .lines()
+            .map(|l| l.replace(&s.name, "P").trim().to_string())
+            .filter(|l| l.starts_with("Container") || l.starts_with("Volume"))
+            .collect();
+        lines.sort();
+        // (A volume's identity is its creation time, to the second: an emptied volume with the
+        // new labels is the proof that it was made anew.)
+        assert!(after.contains_key(&volume));
+        (after[&app] != before[&app], String::from_utf8_lossy(&data.stdout).trim().is_empty(), lines)
+    }
+    let s = Stack::new("voly", NETWORKED).await;
+    let (recreated, emptied, ours) = recreate(&s, true).await;
+    assert!(recreated, "the container mounting the volume is new");
+    assert!(emptied, "the new volume starts empty");
+
+    if !reference_installed() {
+        return;
+    }
+    let theirs = Stack::new("voly-ref", NETWORKED).await;
+    let (recreated, emptied, lines) = recreate(&theirs, false).await;
+    assert!(recreated && emptied, "2.40.3 recreates both too");
+    assert_eq!(ours, lines, "the same progress lines as Docker Compose 2.40.3");
+}

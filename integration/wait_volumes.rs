@@ -42,9 +42,7 @@ async fn volumes_lists_the_projects_volumes_as_docker_compose() {
     let (code, _, err) = text(&s.rcompose(&["-f", "compose.yaml", "volumes", "nosuch"]).await);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("nosuch"), "{err}");
-    let (code, _, err) = text(&s.rcompose(&["volumes", "--format", "{{.Name}}"]).await);
-    assert_eq!(code, 1);
-    assert!(err.contains("Go templates are not supported yet"), "{err}");
+    assert_eq!(s.ok(&["volumes", "--format", "{{.Name}} {{.Driver}}"]).await, format!("{volume} local\n"), "a Go template");
     if reference_installed() {
         let reference = text(&s.docker_compose(&["volumes"]).await).1;
         assert_eq!(table, reference);

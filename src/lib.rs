@@ -14,6 +14,7 @@ pub mod reconcile;
 pub mod registry;
 pub mod render;
 pub mod shutdown;
+pub mod stack;
 pub mod status;
 pub mod stdio;
 pub mod watch;

@@ -21,7 +21,7 @@ fn main() {
         }
     };
     cli::plugin::connect_to_cli();
-    let args = cli::run::publish_short_flags(args);
+    let args = cli::commit::pause_short_flags(cli::run::publish_short_flags(args));
     let parsed = <Cli as clap::CommandFactory>::command().bin_name(bin_name).try_get_matches_from(args);
     let cli = match parsed.and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m)) {
         Ok(cli) => cli,
@@ -89,7 +89,7 @@ fn usage_exit_code(e: &clap::Error) -> i32 {
 /// The name of a Docker Compose command rcompose lacks, when that is what was typed: saying
 /// so helps more than "unrecognized subcommand".
 fn missing_command(e: &clap::Error) -> Option<&str> {
-    const COMPOSE_ONLY: [&str; 5] = ["events", "scale", "stats", "alpha", "publish"];
+    const COMPOSE_ONLY: [&str; 1] = ["alpha"];
     match (e.kind(), e.get(clap::error::ContextKind::InvalidSubcommand)) {
         (clap::error::ErrorKind::InvalidSubcommand, Some(clap::error::ContextValue::String(s))) => {
             COMPOSE_ONLY.contains(&s.as_str()).then_some(s.as_str())

@@ -36,7 +36,10 @@ pub fn run(global: &GlobalOptions, args: AttachArgs) -> anyhow::Result<i32> {
         index: (args.index > 0).then_some(args.index),
         stdin: !args.no_stdin,
         proxy_signals: args.sig_proxy,
-        detach_keys: args.detach_keys.unwrap_or_else(|| keys::DEFAULT.to_string()),
+        detach_keys: match args.detach_keys {
+            Some(keys) => keys,
+            None => keys::configured()?,
+        },
     };
     let code = session::interactive(global, |c| async move { c.attach(&name, &options).await })?;
     Ok(i32::try_from(code).unwrap_or(1))

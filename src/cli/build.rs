@@ -42,6 +42,20 @@ pub struct BuildArgs {
     /// other than `default` is accepted with a warning that it is not used
     #[arg(long, value_name = "NAME")]
     pub builder: Option<String>,
+    /// Print, instead of building, the bake file (JSON) Docker Compose would give
+    /// `docker buildx bake` for these builds
+    #[arg(long)]
+    pub print: bool,
+    /// Check the build configuration with BuildKit's linter. The classic builder rcompose uses
+    /// has none: the images are built, with a warning, as Docker Compose does without buildx
+    #[arg(long)]
+    pub check: bool,
+    /// Add a provenance attestation (BuildKit only: refused unless `false`)
+    #[arg(long, value_name = "VALUE")]
+    pub provenance: Option<String>,
+    /// Add an SBOM attestation (BuildKit only: refused unless `false`)
+    #[arg(long, value_name = "VALUE")]
+    pub sbom: Option<String>,
 }
 
 /// `--memory`: a size as Docker reads it.
@@ -50,7 +64,25 @@ fn memory(value: &str) -> Result<i64, String> {
 }
 
 pub fn run(global: &GlobalOptions, args: BuildArgs) -> anyhow::Result<i32> {
+    for (flag, value) in [("--provenance", &args.provenance), ("--sbom", &args.sbom)] {
+        if value.as_deref().is_some_and(|v| !matches!(v, "false" | "0")) {
+            anyhow::bail!(
+                "{flag}: attestations need BuildKit, and rcompose builds with the engine's classic builder, which cannot add them \
+                 (Docker Compose refuses them the same way on the docker driver)"
+            );
+        }
+    }
     let project = session::project(global, &args.services)?;
+    if args.print {
+        let selected: Vec<String> =
+            if args.services.is_empty() { project.services.keys().cloned().collect() } else { args.services.clone() };
+        let overrides = Overrides { no_cache: args.no_cache, pull: args.pull, args: build_args(&args.build_args), ..Default::default() };
+        crate::output::stdout(&crate::render::bake::bake_file(&project, &selected, &overrides, args.push));
+        return Ok(0);
+    }
+    if args.check {
+        crate::output::warn("--check: the classic builder has no build checks; building without them");
+    }
     let overrides = Overrides {
         no_cache: args.no_cache,
         pull: args.pull,

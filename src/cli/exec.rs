@@ -61,7 +61,7 @@ pub fn run(global: &GlobalOptions, args: ExecArgs) -> anyhow::Result<i32> {
         tty: !args.no_tty && terminal::stdin_is_terminal() && terminal::stdout_is_terminal(),
         detach: args.detach,
         stdin: args.interactive,
-        detach_keys: Some(keys::parse(keys::DEFAULT)?),
+        detach_keys: Some(keys::parse(&keys::configured()?)?),
     };
     let code = session::interactive(global, |c| async move { c.exec(&name, &options).await })?;
     Ok(i32::try_from(code).unwrap_or(1))

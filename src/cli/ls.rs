@@ -10,8 +10,11 @@ pub struct LsArgs {
     /// Show stopped projects too
     #[arg(short, long)]
     pub all: bool,
-    /// Output format: table or json
-    #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+    /// Output format: `table` (the default), `json`, a Go template (`{{.Name}} {{.State}}`), or
+    /// `table` followed by a template for aligned columns under a header
+    /// (`table {{.Service}}\t{{.Status}}`); fields: Name, Status, ConfigFiles (Docker Compose
+    /// 2.40.3 knows only table and json)
+    #[arg(long, default_value = "table")]
     pub format: String,
     /// Only display project names
     #[arg(short, long)]
@@ -22,6 +25,7 @@ pub struct LsArgs {
 }
 
 pub fn run(global: &GlobalOptions, args: LsArgs) -> anyhow::Result<i32> {
+    output::status::listing_format(&args.format).map_err(anyhow::Error::msg)?;
     let name = match args.filter.as_deref().map(|f| f.split_once('=')) {
         None => None,
         Some(Some(("name", v))) => Some(v.to_string()),
@@ -32,8 +36,11 @@ pub fn run(global: &GlobalOptions, args: LsArgs) -> anyhow::Result<i32> {
         rows.iter().map(|r| format!("{}\n", r.name)).collect()
     } else if args.format == "json" {
         output::status::json_array(&rows)
-    } else {
+    } else if matches!(args.format.as_str(), "table" | "") {
         output::status::ls_table(&rows)
+    } else {
+        let format = if args.format == "raw" { output::status::LS_RAW } else { &args.format };
+        output::status::templated(format, &output::status::ls_fields(&rows), output::status::LS_COLUMNS)?
     };
     output::stdout(&text);
     Ok(0)

@@ -3,12 +3,16 @@
 
 pub mod attach;
 pub mod build;
+pub mod commit;
 pub mod completion;
 pub mod config;
 pub mod cp;
 pub mod create;
 pub mod down;
+pub mod events;
 pub mod exec;
+pub mod export;
+pub mod graph;
 pub mod images;
 pub mod kill;
 pub mod logs;
@@ -17,13 +21,17 @@ pub mod pause;
 pub mod plugin;
 pub mod port;
 pub mod ps;
+pub mod publish;
 pub mod pull;
 pub mod push;
 pub mod restart;
 pub mod rm;
 pub mod run;
+pub mod scale;
 mod session;
+pub mod stack;
 pub mod start;
+pub mod stats;
 pub mod stop;
 pub mod top;
 pub mod unpause;
@@ -197,6 +205,8 @@ pub enum Command {
     Port(port::PortArgs),
     /// Display the processes running in the containers
     Top(top::TopArgs),
+    /// Display a live stream of the containers' resource usage (CPU, memory, network, disk)
+    Stats(stats::StatsArgs),
     /// List running compose projects
     Ls(ls::LsArgs),
     /// Execute a command in a service's running container
@@ -211,8 +221,22 @@ pub enum Command {
     Volumes(volumes::VolumesArgs),
     /// Block until the services' containers stop; exit with the last one's exit code
     Wait(wait::WaitArgs),
+    /// Follow the engine's events for the project's containers
+    Events(events::EventsArgs),
+    /// Set how many containers services run (SERVICE=REPLICAS...)
+    Scale(scale::ScaleArgs),
+    /// Write a service container's file system as a tar archive
+    Export(export::ExportArgs),
+    /// Create a new image from a service container's changes
+    Commit(commit::CommitArgs),
+    /// Draw how the services depend on each other and what they share (tree, dot, mermaid, json)
+    Graph(graph::GraphArgs),
+    /// Publish the project as an OCI artifact (not supported by rcompose: refused)
+    Publish(publish::PublishArgs),
     /// Print the shell script that completes rcompose's commands, flags and service names
     Completion(completion::CompletionArgs),
+    /// Deploy the project to a Docker Swarm as a stack, and list or remove stacks
+    Stack(stack::StackArgs),
 }
 
 impl GlobalOptions {
@@ -292,9 +316,10 @@ impl Command {
         use Command::*;
         match self {
             Up(_) | Down(_) | Create(_) | Build(_) | Pull(_) | Push(_) | Start(_) | Stop(_) | Restart(_) | Rm(_) | Run(_) | Kill(_)
-            | Pause(_) | Unpause(_) | Watch(_) | Cp(_) => true,
+            | Pause(_) | Unpause(_) | Watch(_) | Cp(_) | Scale(_) | Export(_) | Commit(_) => true,
+            Stack(s) => s.shows_progress(),
             Config(_) | Ps(_) | Logs(_) | Images(_) | Volumes(_) | Wait(_) | Completion(_) | Port(_) | Top(_) | Ls(_) | Version(_)
-            | Exec(_) | Attach(_) => false,
+            | Exec(_) | Attach(_) | Stats(_) | Events(_) | Publish(_) | Graph(_) => false,
         }
     }
 }
@@ -322,6 +347,7 @@ fn run_command(cli: Cli) -> anyhow::Result<i32> {
         Command::Images(args) => images::run(&cli.global, args),
         Command::Port(args) => port::run(&cli.global, args),
         Command::Top(args) => top::run(&cli.global, args),
+        Command::Stats(args) => stats::run(&cli.global, args),
         Command::Ls(args) => ls::run(&cli.global, args),
         Command::Watch(args) => watch::run(&cli.global, args),
         Command::Exec(args) => exec::run(&cli.global, args),
@@ -330,6 +356,13 @@ fn run_command(cli: Cli) -> anyhow::Result<i32> {
         Command::Volumes(args) => volumes::run(&cli.global, args),
         Command::Wait(args) => wait::run(&cli.global, args),
         Command::Completion(args) => completion::run(args),
+        Command::Stack(args) => stack::run(&cli.global, args),
+        Command::Events(args) => events::run(&cli.global, args),
+        Command::Publish(args) => publish::run(args),
+        Command::Scale(args) => scale::run(&cli.global, args),
+        Command::Export(args) => export::run(&cli.global, args),
+        Command::Commit(args) => commit::run(&cli.global, args),
+        Command::Graph(args) => graph::run(&cli.global, args),
     }
 }
 

@@ -19,8 +19,12 @@ pub struct PsArgs {
     /// Display service names
     #[arg(long = "services", id = "list_services")]
     pub list_services: bool,
-    /// Output format: table or json
-    #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+    /// Output format: `table` (the default), `json`, a Go template (`{{.Name}} {{.State}}`), or
+    /// `table` followed by a template for aligned columns under a header
+    /// (`table {{.Service}}\t{{.Status}}`); fields: ID, Name, Names, Project, Service, Image, Command,
+    /// CreatedAt, RunningFor, Ports, Publishers, State, Status, Health, ExitCode, Size, Labels,
+    /// Mounts, LocalVolumes, Networks
+    #[arg(long, default_value = "table")]
     pub format: String,
     /// Only containers in this state (paused, restarting, removing, running, dead, created,
     /// exited); repeatable
@@ -57,8 +61,11 @@ pub fn run(global: &GlobalOptions, args: PsArgs) -> anyhow::Result<i32> {
         services.iter().map(|s| format!("{s}\n")).collect()
     } else if args.format == "json" {
         output::status::ps_json(&rows)
-    } else {
+    } else if matches!(args.format.as_str(), "table" | "") {
         output::status::ps_table(&rows)
+    } else {
+        let format = if args.format == "raw" { output::status::PS_RAW } else { &args.format };
+        output::status::templated(format, &output::status::ps_fields(&rows), output::status::PS_COLUMNS)?
     };
     output::stdout(&text);
     Ok(0)

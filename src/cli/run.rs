@@ -146,7 +146,7 @@ impl RunArgs {
             no_deps: self.no_deps,
             detach: self.detach,
             quiet: self.quiet,
-            detach_keys: Some(keys::parse(keys::DEFAULT)?),
+            detach_keys: Some(keys::parse(&keys::configured()?)?),
             up: plan::UpOptions {
                 remove_orphans: self.remove_orphans,
                 images: ImageOptions {

@@ -132,8 +132,9 @@ pub struct CreateFlags {
     /// Run this many containers of a service (overrides `scale` in the file)
     #[arg(long, value_name = "SERVICE=NUM")]
     pub scale: Vec<String>,
-    /// Assume "yes" as the answer to every question and run non-interactively (rcompose asks
-    /// none today; accepted so that Docker Compose 2.40 command lines work)
+    /// Assume "yes" as the answer to every question and run non-interactively. Today's one
+    /// question: a named volume whose configuration changed in the file is recreated, with the
+    /// containers that mount it, and its data is lost (without -y it is kept, with a warning)
     #[arg(short, long)]
     pub yes: bool,
     #[command(flatten)]

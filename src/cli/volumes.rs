@@ -9,8 +9,10 @@ use crate::output;
 pub struct VolumesArgs {
     /// Only the volumes that the running containers of these services mount
     pub services: Vec<String>,
-    /// Output format: `table` (the default: driver and name) or `json` (one object per line,
-    /// with every field the docker CLI shows); Go templates are not supported yet
+    /// Output format: `table` (the default), `json`, a Go template (`{{.Name}} {{.State}}`), or
+    /// `table` followed by a template for aligned columns under a header
+    /// (`table {{.Service}}\t{{.Status}}`); fields: Name, Driver, Scope, Mountpoint, Labels, Links,
+    /// Size, Group, Availability, Status
     #[arg(long, default_value = "table", value_name = "FORMAT")]
     pub format: String,
     /// Only display volume names
@@ -19,17 +21,17 @@ pub struct VolumesArgs {
 }
 
 pub fn run(global: &GlobalOptions, args: VolumesArgs) -> anyhow::Result<i32> {
-    if !args.quiet && !matches!(args.format.as_str(), "table" | "json") {
-        anyhow::bail!("unsupported --format {:?}: rcompose knows table and json (Go templates are not supported yet)", args.format);
-    }
     let (name, project) = session::project_or_name(global, &args.services)?;
     let volumes = session::call(global, false, |c| async move { c.volumes(&name, project.as_ref(), &args.services).await })?;
     let text = if args.quiet {
         output::volumes::volume_names(&volumes)
     } else if args.format == "json" {
         output::volumes::volumes_json(&volumes)
-    } else {
+    } else if matches!(args.format.as_str(), "table" | "") {
         output::volumes::volumes_table(&volumes)
+    } else {
+        let format = if args.format == "raw" { output::volumes::VOLUME_RAW } else { &args.format };
+        output::status::templated(format, &output::volumes::volume_fields(&volumes), output::volumes::VOLUME_COLUMNS)?
     };
     output::stdout(&text);
     Ok(0)

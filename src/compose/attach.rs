@@ -111,7 +111,8 @@ impl Compose {
             ..Default::default()
         };
         let start: Vec<String> = if opts.services.is_empty() { Vec::new() } else { targets.into_iter().collect() };
-        let runner = AttachedUp { compose: self, project, opts, out, shown: plan.warnings.clone() };
+        let names: Vec<(String, String, String)> = sources.iter().map(|s| (s.name.clone(), s.label.clone(), s.service.clone())).collect();
+        let runner = AttachedUp { compose: self, project, opts, out, shown: plan.warnings.clone(), names };
         let exit_code = runner.run(sources, request, start, Cascade::new(attach)).await?;
         Ok(Attached { plan, exit_code })
     }
@@ -127,6 +128,8 @@ struct AttachedUp<'a> {
     out: mpsc::Sender<AttachEvent>,
     /// Warnings already shown by the create step, not to repeat.
     shown: Vec<String>,
+    /// The attached containers' names, with their log labels and services.
+    names: Vec<(String, String, String)>,
 }
 
 impl<'a> AttachedUp<'a> {
@@ -149,6 +152,7 @@ impl<'a> AttachedUp<'a> {
         let warn = c.warn.clone();
         let starter = Compose {
             cancel: start_cancel.clone(),
+            details: self.hook_lines(),
             // Docker Compose shows no start progress among the logs.
             events: Arc::new(|_: &Event| {}),
             warn: Arc::new(move |w: &str| {
@@ -229,11 +233,40 @@ impl<'a> AttachedUp<'a> {
         Ok(cascade.code)
     }
 
+    /// Where the output of hooks goes while attached: among the logs, labelled as Docker
+    /// Compose 2.40.3 labels it (`web-1 ->  | ...`), on standard output. (Other step output,
+    /// which a start has none of, stays where it was.)
+    fn hook_lines(&self) -> crate::reconcile::execute::DetailSink {
+        let (out, names, other) = (self.out.clone(), self.names.clone(), self.compose.details.clone());
+        Arc::new(move |d: &crate::output::Detail| {
+            let Some(container) = d.name.strip_suffix(" ->") else { return other(d) };
+            let (label, service) = names
+                .iter()
+                .find(|(name, _, _)| name == container)
+                .map(|(_, label, service)| (label.clone(), service.clone()))
+                .unwrap_or_else(|| (container.to_string(), String::new()));
+            let source = Arc::new(LogSource {
+                id: String::new(),
+                name: container.to_string(),
+                service,
+                number: 0,
+                label: format!("{label} ->"),
+                running: true,
+            });
+            let line = LogEvent::Line { source, stream: crate::engine::LogStream::Stdout, text: format!("{}\n", d.text) };
+            // The printer is far behind only if the terminal is: the line is then shown as
+            // progress output rather than waited for.
+            if out.try_send(AttachEvent::Log(line)).is_err() {
+                other(d)
+            }
+        })
+    }
+
     /// Stops the services `up` named (all when none), as Docker Compose does.
     fn stop(&self) -> Call<'a> {
-        let (c, project, opts) = (self.compose, self.project, self.opts);
+        let (c, project, opts, details) = (self.compose, self.project, self.opts, self.hook_lines());
         Box::pin(async move {
-            let c = Compose { cancel: CancellationToken::new(), ..c.clone() };
+            let c = Compose { cancel: CancellationToken::new(), details, ..c.clone() };
             c.stop_running_hooks(&project.name, Some(project), &opts.services, opts.converge.timeout, true).await
         })
     }

@@ -70,6 +70,8 @@ pub fn attached_services(
     if attached.is_empty() {
         attached = targets.clone();
     }
+    // A provider service has no container to attach to.
+    attached.retain(|s| project.services.get(s).is_none_or(|s| s.provider.is_none()));
     Ok(attached)
 }
 

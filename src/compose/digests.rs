@@ -67,6 +67,7 @@ impl Compose {
                 }
             }
         }
+        self.warn_all(&self.credentials.take_warnings());
         Ok(())
     }
 }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Compose, ComposeError};
+use super::{provider, Compose, ComposeError};
 use crate::model::Project;
 use crate::reconcile::observe::observe;
 use crate::reconcile::plan::{self, Plan};
@@ -16,8 +16,15 @@ impl Compose {
     pub async fn down(&self, name: &str, project: Option<&Project>, opts: &DownOptions) -> Result<Plan, ComposeError> {
         let _lock = self.lock(name).await?;
         let observed = observe(self.engine.as_ref(), name, project, &BTreeMap::new()).await?;
-        let plan = plan::plan_down(name, project, &observed, opts);
+        let mut plan = plan::plan_down(name, project, &observed, opts);
         self.execute(name, &plan).await?;
+        // Provider services have no container: their providers take down what they made, once
+        // the dependents' containers are gone.
+        if let Some(p) = project {
+            let all = p.services.keys().cloned().collect();
+            let (_, decisions) = self.run_providers(p, &all, provider::Command::Down).await?;
+            plan.decisions.extend(decisions);
+        }
         Ok(plan)
     }
 }

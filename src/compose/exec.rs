@@ -70,7 +70,12 @@ pub fn pick_container(mut running: Vec<ContainerSummary>, service: &str, index: 
 
 impl Compose {
     /// The running container of `service` (see [`pick_container`]).
-    async fn service_container(&self, project: &str, service: &str, index: Option<u32>) -> Result<ContainerSummary, ComposeError> {
+    pub(super) async fn service_container(
+        &self,
+        project: &str,
+        service: &str,
+        index: Option<u32>,
+    ) -> Result<ContainerSummary, ComposeError> {
         let filter = LabelFilter::new().eq(labels::PROJECT, project).eq(labels::SERVICE, service).has(labels::CONFIG_HASH);
         let filter = match index {
             Some(i) => filter.eq(labels::CONTAINER_NUMBER, i.to_string()),

@@ -9,11 +9,14 @@ mod cascade;
 mod cp;
 mod digests;
 mod down;
+mod events;
 mod exec;
+mod export;
 mod images;
 mod lifecycle;
 mod lock;
 mod project;
+pub mod provider;
 mod query;
 mod run;
 mod up;
@@ -38,7 +41,9 @@ pub use attach::{AttachEvent, Attached, StopReason};
 pub use cascade::{AttachOptions, OnExit};
 pub use cp::{paths as copy_paths, CopyError, CopyOptions, CopyStdio};
 pub use down::DownOptions;
+pub use events::{service_event, EventsOptions, ServiceEvent};
 pub use exec::{pick_container, resolve_env, AttachServiceOptions, ExecOptions};
+pub use export::{ExportError, ExportTo};
 pub use images::{BuildOptions, PullOptions, PushOptions};
 pub use lifecycle::RmOptions;
 pub use project::{load_project, load_with_environment, name_and_environment, name_only};
@@ -126,6 +131,11 @@ pub enum ComposeError {
     NoDigest { service: String, image: String, why: String },
     #[error(transparent)]
     Copy(Box<CopyError>),
+    /// A provider service's provider could not be run, or failed.
+    #[error(transparent)]
+    Provider(#[from] provider::ProviderError),
+    #[error(transparent)]
+    Export(#[from] ExportError),
 }
 
 impl Compose {
@@ -193,6 +203,7 @@ impl Compose {
         let outcome = executor.run(plan).await;
         self.warn_all(&outcome.warnings);
         self.warn_all(&self.engine.take_warnings());
+        self.warn_all(&self.credentials.take_warnings());
         check(plan, &outcome, self.cancel.is_cancelled())
     }
 }

@@ -8,6 +8,7 @@ use tokio::sync::mpsc;
 use super::{Compose, ComposeError};
 use crate::engine::TopResult;
 use crate::logs::{LogEvent, LogRequest};
+use crate::status::stats::{StatsEntry, StatsOptions};
 use crate::status::{self, images::ImageRow, ls::ProjectRow, ps::PsOptions, ps::PsRow, Scope};
 
 impl Compose {
@@ -54,5 +55,17 @@ impl Compose {
     ) -> Result<(), ComposeError> {
         let cancel = self.cancel.clone();
         Ok(status::logs(self.engine.clone(), scope, index, request, out, cancel.cancelled_owned()).await?)
+    }
+
+    /// `stats --no-stream`: one sample of each container `opts` selects.
+    pub async fn stats(&self, opts: &StatsOptions) -> Result<Vec<StatsEntry>, ComposeError> {
+        Ok(status::stats::once(&*self.engine, opts).await?)
+    }
+
+    /// `stats`: the figures of the containers `opts` selects, sent to `out` every half second
+    /// until cancelled (Ctrl-C) or `out` is closed.
+    pub async fn stats_follow(&self, opts: &StatsOptions, out: mpsc::Sender<Vec<StatsEntry>>) -> Result<(), ComposeError> {
+        let cancel = self.cancel.clone();
+        Ok(status::stats::follow(self.engine.clone(), opts, out, cancel.cancelled_owned()).await?)
     }
 }

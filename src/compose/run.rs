@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use super::{Compose, ComposeError};
+use super::{provider, Compose, ComposeError};
 use crate::engine::{AttachStreams, WaitCondition};
 use crate::model::Project;
 use crate::reconcile::hash::config_hash;
@@ -58,11 +58,14 @@ impl Compose {
         if !project.services.contains_key(service) {
             return Err(ComposeError::NoSuchService(service.clone()));
         }
+        let dependencies = plan::run_dependencies(project, service, opts.no_deps);
+        // Providers first: what they set is part of the one-off container's environment.
+        let (provided, provider_decisions) = self.run_providers(project, &dependencies, provider::Command::Up).await?;
+        let project = provided.as_ref().unwrap_or(project);
         let mut one_off = opts.one_off.clone();
         one_off.environment = environment(&opts.env, &opts.env_files, &|k| std::env::var(k).ok())?;
         let slug = slug();
         let container = plan::one_off_service(project, &one_off, &slug)?;
-        let dependencies = plan::run_dependencies(project, service, opts.no_deps);
 
         let hashes: BTreeMap<String, String> = project
             .services
@@ -75,7 +78,8 @@ impl Compose {
         images.insert(service.clone());
         let (observed, up) = self.ensure_images(project, &images, observed, &hashes, opts.up.clone()).await?;
         let run = RunPlanOptions { dependencies, up, slug };
-        let plan = plan::plan_run(project, &observed, &container, &one_off, &run)?;
+        let mut plan = plan::plan_run(project, &observed, &container, &one_off, &run)?;
+        plan.decisions.splice(0..0, provider_decisions);
         self.execute(&project.name, &plan).await?;
         if self.dry_run {
             return Ok(RunOutcome::Planned(plan));

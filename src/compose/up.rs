@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use futures_util::future::try_join_all;
 
-use super::{Compose, ComposeError};
+use super::{provider, Compose, ComposeError};
 use crate::engine::{ContainerStatus, LabelFilter};
 use crate::graph::Graph;
 use crate::model::{Project, SERVICE_COMPLETED};
@@ -34,6 +34,9 @@ impl Compose {
     /// (or would carry out, when dry-running).
     pub async fn up(&self, project: &Project, opts: &UpOptions) -> Result<Plan, ComposeError> {
         let targets = targets(project, &opts.services, opts.no_deps)?;
+        // Providers first: what they set is part of their dependents' configuration.
+        let (provided, provider_decisions) = self.run_providers(project, &targets, provider::Command::Up).await?;
+        let project = provided.as_ref().unwrap_or(project);
         let hashes: BTreeMap<String, String> =
             project.services.values().filter(|s| targets.contains(&s.name)).map(|s| (s.name.clone(), config_hash(project, s))).collect();
         // Held until the plan is carried out: a concurrent run observes what this one made.
@@ -42,7 +45,11 @@ impl Compose {
         let mut converge = plan::UpOptions { services: targets.clone(), ..opts.converge.clone() };
         converge.images.now = crate::status::time::now_secs();
         let (observed, converge) = self.ensure_images(project, &targets, observed, &hashes, converge).await?;
-        let plan = plan::plan_up(project, &observed, &converge)?;
+        let mut plan = plan::plan_up(project, &observed, &converge)?;
+        if !provider_decisions.is_empty() {
+            plan.warnings.push("dry run: no provider was run, so the services that depend on a provider service are planned without the variables it would set".to_string());
+        }
+        plan.decisions.splice(0..0, provider_decisions);
         self.execute(&project.name, &plan).await?;
         drop(lock);
         if opts.wait && !opts.converge.no_start && !self.dry_run {

@@ -172,6 +172,19 @@ pub struct TopResult {
     pub processes: Vec<Vec<String>>,
 }
 
+/// What `commit_container` records in the new image.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CommitOptions {
+    /// `repo[:tag]` the image gets (the tag defaults to `latest`); `None` leaves it untagged.
+    pub reference: Option<String>,
+    pub comment: Option<String>,
+    pub author: Option<String>,
+    /// Dockerfile instructions applied to the image's config (`ENV A=1`, `CMD ["sh"]`).
+    pub changes: Vec<String>,
+    /// Freeze the container while its file system is copied.
+    pub pause: bool,
+}
+
 /// Which engine events to receive.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EventFilter {

@@ -24,6 +24,8 @@ mod inspect;
 mod io;
 mod network;
 mod registry;
+mod stats;
+pub mod swarm;
 mod volume;
 
 use std::time::Duration;
@@ -46,11 +48,12 @@ pub use inspect::{
     PortSummary,
 };
 pub use io::{
-    byte_stream, ArchiveOptions, ByteStream, EngineEvent, EngineVersion, EventFilter, ExecOutput, ExecSpec, LogChunk, LogOptions,
-    LogStream, PathKind, PathStat, RemoveContainerOptions, TopResult, WaitCondition, WaitResult,
+    byte_stream, ArchiveOptions, ByteStream, CommitOptions, EngineEvent, EngineVersion, EventFilter, ExecOutput, ExecSpec, LogChunk,
+    LogOptions, LogStream, PathKind, PathStat, RemoveContainerOptions, TopResult, WaitCondition, WaitResult,
 };
 pub use network::{Ipam, IpamPool, NetworkInfo, NetworkMember, NetworkSpec};
 pub use registry::RegistryAuth;
+pub use stats::{ContainerStats, CpuReading};
 pub use volume::{VolumeInfo, VolumeSpec};
 
 pub type EngineResult<T> = Result<T, EngineError>;
@@ -114,6 +117,9 @@ pub trait Engine: Send + Sync {
     fn put_archive_with<'a>(&'a self, id: &'a str, path: &'a str, tar: ByteStream, options: ArchiveOptions) -> EngineFuture<'a, ()>;
     /// `ps_args` defaults to the engine's (`-ef`).
     fn top<'a>(&'a self, id: &'a str, ps_args: Option<&'a str>) -> EngineFuture<'a, TopResult>;
+    /// Resource usage samples of a container: one (the engine waits for two readings, so that
+    /// CPU use is known) unless `stream`, else one about every second while it is read.
+    fn container_stats<'a>(&'a self, id: &'a str, stream: bool) -> EngineStream<'a, ContainerStats>;
 
     // ---- archives
 
@@ -125,6 +131,12 @@ pub trait Engine: Send + Sync {
     /// `./a` for `d/.`), owners and modes as in the container. A missing path is a `NotFound`
     /// first item.
     fn get_archive<'a>(&'a self, id: &'a str, path: &'a str) -> EngineStream<'a, bytes::Bytes>;
+    /// The container's whole file system (running or not) as one tar archive, streamed as the
+    /// engine writes it (`docker export`).
+    fn export_container<'a>(&'a self, id: &'a str) -> EngineStream<'a, bytes::Bytes>;
+    /// Makes an image of the container's file system and configuration (`docker commit`);
+    /// returns the new image's id. The engine refuses a malformed reference (`Api`, 400).
+    fn commit_container<'a>(&'a self, id: &'a str, options: &'a CommitOptions) -> EngineFuture<'a, String>;
 
     // ---- networks
 
@@ -188,4 +200,12 @@ pub trait Engine: Send + Sync {
     fn attach_container<'a>(&'a self, id: &'a str, streams: &'a AttachStreams) -> EngineFuture<'a, Hijacked>;
     /// Sets the size of a container's TTY. A container that is not running is `Conflict`.
     fn resize_container_tty<'a>(&'a self, id: &'a str, size: TtySize) -> EngineFuture<'a, ()>;
+
+    // ---- swarm
+
+    /// The engine's Swarm calls (`stack deploy`...), when it has them: a Docker engine does,
+    /// whether or not it is in a swarm ([`swarm::SwarmEngine::swarm_info`] says).
+    fn swarm(&self) -> Option<&dyn swarm::SwarmEngine> {
+        None
+    }
 }

@@ -13,7 +13,15 @@ use serde_json::{Number, Value};
 /// Go's compact `json.Marshal` text of `value`.
 pub fn marshal(value: &Value) -> String {
     let mut out = String::new();
-    write_value(&mut out, value);
+    write_value(&mut out, value, true);
+    out
+}
+
+/// What the docker CLI's template function `json` writes: an `encoding/json` encoder with
+/// `SetEscapeHTML(false)`, so `<`, `>` and `&` stay as they are (the rest as [`marshal`]).
+pub fn marshal_unescaped(value: &Value) -> String {
+    let mut out = String::new();
+    write_value(&mut out, value, false);
     out
 }
 
@@ -49,30 +57,30 @@ fn write_indented(out: &mut String, value: &Value, depth: usize) {
                     out.push(',');
                 }
                 newline(out, depth + 1);
-                write_string(out, k);
+                write_string(out, k, true);
                 out.push_str(": ");
                 write_indented(out, v, depth + 1);
             }
             newline(out, depth);
             out.push('}');
         }
-        other => write_value(out, other),
+        other => write_value(out, other, true),
     }
 }
 
-fn write_value(out: &mut String, value: &Value) {
+fn write_value(out: &mut String, value: &Value, html: bool) {
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Number(n) => write_number(out, n),
-        Value::String(s) => write_string(out, s),
+        Value::String(s) => write_string(out, s, html),
         Value::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
-                write_value(out, item);
+                write_value(out, item, html);
             }
             out.push(']');
         }
@@ -82,9 +90,9 @@ fn write_value(out: &mut String, value: &Value) {
                 if i > 0 {
                     out.push(',');
                 }
-                write_string(out, k);
+                write_string(out, k, html);
                 out.push(':');
-                write_value(out, v);
+                write_value(out, v, html);
             }
             out.push('}');
         }
@@ -115,7 +123,7 @@ fn go_float(f: f64) -> String {
     format!("{f}")
 }
 
-fn write_string(out: &mut String, s: &str) {
+fn write_string(out: &mut String, s: &str, html: bool) {
     out.push('"');
     for c in s.chars() {
         match c {
@@ -126,7 +134,8 @@ fn write_string(out: &mut String, s: &str) {
             '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            '<' | '>' | '&' if html => out.push_str(&format!("\\u{:04x}", c as u32)),
+            '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
             c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push(c),
         }
@@ -143,6 +152,11 @@ mod tests {
     fn strings_are_escaped_like_go() {
         let v = json!("<a href=\"x\">&</a>\u{7}\u{1b}\u{8}\u{c}\t\u{2028}é\u{7f}");
         assert_eq!(marshal(&v), r#""\u003ca href=\"x\"\u003e\u0026\u003c/a\u003e\u0007\u001b\b\f\t\u2028é"#.to_string() + "\u{7f}\"");
+    }
+
+    #[test]
+    fn the_template_function_leaves_html_characters_alone() {
+        assert_eq!(marshal_unescaped(&json!({"a": "<b> & \u{2028}"})), "{\"a\":\"<b> & \\u2028\"}");
     }
 
     #[test]

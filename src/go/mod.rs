@@ -13,13 +13,18 @@
 //! - [`json`] — `encoding/json` (`Marshal`, `MarshalIndent`): HTML escaping, number forms.
 //! - [`yaml`] — `gopkg.in/yaml.v3` as `config` uses it, quoting what a YAML 1.1 reader retypes.
 //! - [`tabwriter`] — `text/tabwriter` with Docker's settings.
+//! - [`template`] — `--format` Go templates with the docker CLI's functions and `table`.
 //! - [`quote`] — `strconv.Quote`.
 //! - [`path`] — `path/filepath.Clean`.
+//! - [`units`] — Docker's `go-units` sizes (`1.98MB`, `320KiB`) with Go's `%g`.
 //! - [`time`] — `time.Duration` and `time.Time` as text, and Docker's human durations.
+//! - [`units`] — `go-units` sizes (`1.98MB`).
 
 pub mod json;
 pub mod path;
 pub mod quote;
 pub mod tabwriter;
+pub mod template;
 pub mod time;
+pub mod units;
 pub mod yaml;

@@ -370,12 +370,17 @@ fn read_file(file: &Path) -> Result<Node, Diagnostic> {
 }
 
 /// `["services", "web", "ports", "0"]` → `services.web.ports[0]`.
-/// The positions of the keys whose support depends on the engine (`type: image` volumes), by
-/// key path: only the planner, which knows the engine, can refuse them.
+/// The positions of the keys whose support depends on the engine (`type: image` volumes, the
+/// keys of a service a Swarm ignores), by key path: only the planner, which knows the engine,
+/// can refuse them.
 fn engine_dependent_positions(tree: &Node) -> std::collections::BTreeMap<String, String> {
     let mut out = std::collections::BTreeMap::new();
     let Some(services) = tree.get("services").and_then(Node::as_map) else { return out };
     for (name, service) in services {
+        // Each key of a service, for the keys a Swarm cannot honour (`stack deploy`).
+        for (key, value) in service.as_map().into_iter().flatten() {
+            out.insert(format!("services.{name}.{key}"), value.report_pos().to_string());
+        }
         let Some(volumes) = service.get("volumes").and_then(Node::as_seq) else { continue };
         for (i, v) in volumes.iter().enumerate() {
             if v.get("type").and_then(Node::as_str) == Some(crate::model::MOUNT_IMAGE) {

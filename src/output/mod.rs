@@ -1,8 +1,11 @@
 //! The only module that writes to the terminal. Everything else returns data, or sends
 //! progress events here to be shown in the `--progress` mode ([`progress`]).
 
+pub mod events;
 pub mod logs;
 pub mod progress;
+pub mod stack;
+pub mod stats;
 pub mod status;
 pub mod volumes;
 
@@ -72,11 +75,23 @@ pub fn log_writer() -> impl Write {
 /// line of the live view on a terminal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
-    /// `Container`, `Network`, `Volume`, `Image`.
+    /// `Container`, `Network`, `Volume`, `Image`; empty for a provider service, whose line
+    /// is its name alone (` db  Created`), as Docker Compose shows it.
     pub kind: &'static str,
     pub name: String,
     /// `Creating`, `Created`, `Started`, `Error`...
     pub status: &'static str,
+}
+
+impl Event {
+    /// What the line is about: `Container p-web-1`, or the name alone when there is no kind.
+    pub fn id(&self) -> String {
+        if self.kind.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{} {}", self.kind, self.name)
+        }
+    }
 }
 
 /// Shows a progress event on standard error, in the `--progress` mode.
@@ -91,6 +106,16 @@ pub struct Detail {
     /// What the line is about: the services a build is for, the image a pull fetches.
     pub name: String,
     pub text: String,
+    /// A line only a live view shows, in place of the last one of its source (a layer's byte
+    /// count while it downloads): the plain and JSON logs keep the changes of status only.
+    pub live_only: bool,
+}
+
+impl Detail {
+    /// An output line of `name`'s, which every view shows.
+    pub fn line(name: &str, text: &str) -> Detail {
+        Detail { name: name.to_string(), text: text.to_string(), live_only: false }
+    }
 }
 
 /// Shows a step's output line on standard error, in the `--progress` mode.

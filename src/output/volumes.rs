@@ -15,11 +15,34 @@ pub fn volumes_table(volumes: &[VolumeInfo]) -> String {
 /// `volumes --format json`: one object per line with the docker CLI's fields, in its order;
 /// the fields the engine's volume list does not fill (cluster volumes, usage) are `N/A`.
 pub fn volumes_json(volumes: &[VolumeInfo]) -> String {
+    volume_fields(volumes).iter().map(|value| go_json(value) + "\n").collect()
+}
+
+/// The column names of `volumes --format 'table ...'`, by field, as the docker CLI names them.
+pub const VOLUME_COLUMNS: &[(&str, &str)] = &[
+    ("ID", "ID"),
+    ("Name", "VOLUME NAME"),
+    ("Group", "GROUP"),
+    ("Driver", "DRIVER"),
+    ("Scope", "SCOPE"),
+    ("Availability", "AVAILABILITY"),
+    ("Mountpoint", "MOUNTPOINT"),
+    ("Labels", "LABELS"),
+    ("Links", "LINKS"),
+    ("Size", "SIZE"),
+    ("Status", "STATUS"),
+];
+
+/// The `raw` format of `volumes`, as the docker CLI writes it.
+pub const VOLUME_RAW: &str = "name: {{.Name}}\\ndriver: {{.Driver}}\\n";
+
+/// Each volume's fields, as `--format json` and templates show them.
+pub fn volume_fields(volumes: &[VolumeInfo]) -> Vec<serde_json::Value> {
     volumes
         .iter()
         .map(|v| {
             let labels: Vec<String> = v.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            let value = serde_json::json!({
+            serde_json::json!({
                 "Availability": "N/A",
                 "Driver": v.driver,
                 "Group": "N/A",
@@ -30,8 +53,7 @@ pub fn volumes_json(volumes: &[VolumeInfo]) -> String {
                 "Scope": v.scope,
                 "Size": "N/A",
                 "Status": "N/A",
-            });
-            go_json(&value) + "\n"
+            })
         })
         .collect()
 }

@@ -263,11 +263,14 @@ impl Executor {
                 let name = job.service_list();
                 let output = |line: &str| {
                     if !job.quiet {
-                        (self.details)(&Detail { name: name.clone(), text: line.to_string() })
+                        (self.details)(&Detail::line(&name, line))
                     }
                 };
                 let auths = self.credentials.all().map_err(|err| err.to_string())?;
-                let id = crate::build::run(e, job, &auths, &output).await.map_err(|err| err.to_string())?;
+                let id = crate::build::run(e, job, &auths, &output).await.map_err(|err| match err {
+                    crate::build::BuildError::Engine(err) => build_refused(&auths, err),
+                    other => other.to_string(),
+                })?;
                 let mut known = images.lock().expect("never poisoned");
                 for tag in &job.tags {
                     known.insert(tag.clone(), id.clone());
@@ -297,7 +300,7 @@ impl Executor {
             Op::StartContainer(t) => e.start_container(t.key()).await,
             Op::RunHooks { target, service, hooks, .. } => {
                 let name = format!("{} ->", target.name);
-                let output = |line: &str| (self.details)(&Detail { name: name.clone(), text: line.to_string() });
+                let output = |line: &str| (self.details)(&Detail::line(&name, line));
                 return super::hooks::run(e, target.key(), service, hooks, &output).await;
             }
             Op::StopContainer { target, timeout } => gone_is_done(e.stop_container(target.key(), *timeout).await),
@@ -348,17 +351,33 @@ impl Executor {
         quiet: bool,
     ) -> Result<(), EngineError> {
         let mut last: HashMap<Option<String>, String> = HashMap::new();
+        let mut counted: HashMap<String, String> = HashMap::new();
         while let Some(item) = progress.next().await {
-            let text = match item? {
-                ImageMessage::Status { id, status, .. } if last.get(&id) != Some(&status) => {
-                    last.insert(id.clone(), status.clone());
-                    id.map_or(status.clone(), |id| format!("{id}: {status}"))
+            let mut lines: Vec<(String, bool)> = Vec::new();
+            match item? {
+                ImageMessage::Status { id, status, current, total } => {
+                    if last.get(&id) != Some(&status) {
+                        last.insert(id.clone(), status.clone());
+                        lines.push((id.as_ref().map_or(status.clone(), |id| format!("{id}: {status}")), false));
+                    }
+                    // A new byte count: only a live view shows it, in place of the layer's
+                    // line (a plain log would get a line per chunk).
+                    if let (Some(id), Some(current), Some(total)) = (id, current, total.filter(|t| *t > 0)) {
+                        let size = |n: i64| crate::go::units::human_size(n as f64, 3);
+                        let bytes = format!("{}/{}", size(current), size(total));
+                        if counted.get(&id) != Some(&bytes) {
+                            lines.push((format!("{id}: {status} {bytes}"), true));
+                            counted.insert(id, bytes);
+                        }
+                    }
                 }
-                ImageMessage::Output(text) => text.trim_end().to_string(),
+                ImageMessage::Output(text) => lines.push((text.trim_end().to_string(), false)),
                 _ => continue,
             };
             if !quiet {
-                (self.details)(&Detail { name: reference.to_string(), text });
+                for (text, live_only) in lines {
+                    (self.details)(&Detail { name: reference.to_string(), text, live_only });
+                }
             }
         }
         Ok(())
@@ -375,6 +394,31 @@ fn refused(reference: &str, with_login: bool, err: EngineError) -> String {
     let login = crate::registry::login_command(&registry);
     let why = if with_login { "refused the credentials stored for it" } else { "asks for a login, and no credentials are stored for it" };
     format!("{err}: registry {registry} {why}: run `{login}`")
+}
+
+/// A build's error; when a registry refused a `FROM` image, it also says which registry and
+/// how to log in to it. The engine names the registry only in the URL it asked
+/// (`Head "http://127.0.0.1:5000/v2/base/manifests/1": no basic auth credentials`).
+fn build_refused(auths: &std::collections::BTreeMap<String, crate::engine::RegistryAuth>, err: EngineError) -> String {
+    if !err.is_denied() {
+        return err.to_string();
+    }
+    let text = err.to_string();
+    let registry = text
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.split_once("/v2/"))
+        .map(|(host, _)| host.to_string())
+        .filter(|host| !host.is_empty() && !host.contains(char::is_whitespace));
+    let Some(registry) = registry else {
+        return format!("{text}: a registry refused a base image: run `docker login` for its registry");
+    };
+    let host = crate::registry::hostname(&registry).to_string();
+    let registry = if host == "index.docker.io" { crate::registry::DOCKER_HUB.to_string() } else { registry };
+    let login = crate::registry::login_command(&registry);
+    let with_login = auths.keys().any(|k| crate::registry::hostname(k) == host);
+    let why = if with_login { "refused the credentials stored for it" } else { "asks for a login, and no credentials are stored for it" };
+    format!("{text}: registry {registry} {why}: run `{login}`")
 }
 
 /// Writes `files` into container `id` through the archive endpoint: one archive for the files

@@ -23,6 +23,14 @@ pub enum CredentialError {
     Lookup { registry: String, message: String },
 }
 
+/// The docker CLI's configuration directory: `$DOCKER_CONFIG`, else `~/.docker`.
+pub fn docker_config_dir() -> Option<PathBuf> {
+    std::env::var_os("DOCKER_CONFIG")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".docker")))
+}
+
 /// The credential store of the docker CLI, read lazily.
 #[derive(Debug)]
 pub struct Credentials {
@@ -30,6 +38,10 @@ pub struct Credentials {
     file: Option<PathBuf>,
     /// Answers already given, by credential key.
     known: Mutex<HashMap<String, Option<RegistryAuth>>>,
+    /// What the caller should print (a config file that does not parse), taken once.
+    warnings: Mutex<Vec<String>>,
+    /// The file was found broken and warned about: it is read as no file from then on.
+    broken: std::sync::atomic::AtomicBool,
 }
 
 /// The keys a config file names, which are the registries a build may need.
@@ -47,28 +59,48 @@ struct Keys {
 impl Credentials {
     /// The docker CLI's store: `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`.
     pub fn from_env() -> Credentials {
-        let dir = std::env::var_os("DOCKER_CONFIG")
-            .filter(|d| !d.is_empty())
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".docker")));
-        Credentials { file: dir.map(|d| d.join("config.json")), known: Mutex::default() }
+        Credentials::at(docker_config_dir().map(|d| d.join("config.json")))
     }
 
     /// The store of the config directory `dir`.
     pub fn in_dir(dir: &Path) -> Credentials {
-        Credentials { file: Some(dir.join("config.json")), known: Mutex::default() }
+        Credentials::at(Some(dir.join("config.json")))
     }
 
     /// A store that knows no registry.
     pub fn none() -> Credentials {
-        Credentials { file: None, known: Mutex::default() }
+        Credentials::at(None)
     }
 
-    /// The config file's text; `None` when there is none (nobody logged in).
+    fn at(file: Option<PathBuf>) -> Credentials {
+        Credentials { file, known: Mutex::default(), warnings: Mutex::default(), broken: Default::default() }
+    }
+
+    /// What reading the store found worth a warning (a config file that is not JSON), once.
+    pub fn take_warnings(&self) -> Vec<String> {
+        std::mem::take(&mut *self.warnings.lock().expect("never poisoned"))
+    }
+
+    /// The config file's text; `None` when there is none (nobody logged in). A file that is
+    /// not JSON is read as none, with a warning, as the docker CLI reads it: a stray edit of
+    /// `config.json` must not stop pulls that need no credentials.
     fn text(&self) -> Result<Option<Vec<u8>>, CredentialError> {
+        use std::sync::atomic::Ordering;
         let Some(path) = &self.file else { return Ok(None) };
+        if self.broken.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
         match std::fs::read(path) {
-            Ok(bytes) => Ok(Some(bytes)),
+            Ok(bytes) => match serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
+                Ok(_) => Ok(Some(bytes)),
+                Err(e) => {
+                    if !self.broken.swap(true, Ordering::Relaxed) {
+                        let warning = format!("Error parsing config file ({}): {e}; no registry credentials are used", path.display());
+                        self.warnings.lock().expect("never poisoned").push(warning);
+                    }
+                    Ok(None)
+                }
+            },
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(CredentialError::File { path: path.clone(), message: e.to_string() }),
         }
@@ -193,13 +225,17 @@ mod tests {
     }
 
     #[test]
-    fn no_file_means_no_credentials_and_a_broken_one_is_named() {
+    fn no_file_means_no_credentials_and_a_broken_one_is_warned_about() {
         let dir = tempfile::tempdir().unwrap();
         let c = Credentials::in_dir(dir.path());
         assert_eq!(c.for_image("127.0.0.1:5000/app").unwrap(), None);
         assert!(c.all().unwrap().is_empty());
         let (_d, c) = store("{not json");
-        let e = c.for_image("127.0.0.1:5000/app").unwrap_err();
-        assert!(e.to_string().contains("config.json"), "{e}");
+        assert_eq!(c.for_image("127.0.0.1:5000/app").unwrap(), None, "a broken file is read as none, as the docker CLI does");
+        assert!(c.all().unwrap().is_empty());
+        let warnings = c.take_warnings();
+        assert_eq!(warnings.len(), 1, "warned once: {warnings:?}");
+        assert!(warnings[0].contains("config.json") && warnings[0].contains("key must be a string"), "{warnings:?}");
+        assert!(c.take_warnings().is_empty());
     }
 }

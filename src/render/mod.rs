@@ -1,6 +1,9 @@
 //! What `config` prints: the project in canonical form (YAML or JSON, as Docker Compose prints
 //! it), or one of its lists.
 
+pub mod bake;
+pub mod graph;
+
 use serde_json::Value as Json;
 
 use crate::loader::interpolate::{Op, Reference};

@@ -27,6 +27,9 @@ pub struct ImageRow {
     /// How long ago the image was last tagged (`18 minutes ago`), or `N/A`: the table's CREATED.
     #[serde(skip)]
     pub created: String,
+    /// When the image was built, RFC 3339, or `N/A` (the `CreatedAt` of a `--format` template).
+    #[serde(skip)]
+    pub created_at: String,
 }
 
 /// One row per container of `scope` (stopped ones included), sorted by container name.
@@ -70,6 +73,7 @@ pub async fn images(engine: &dyn Engine, scope: &Scope) -> Result<Vec<ImageRow>,
                 size: info.size,
                 last_tag_time: info.last_tag_time.clone(),
                 created,
+                created_at: info.created.clone().unwrap_or_else(|| "N/A".into()),
             })
         })
         .collect())
@@ -87,35 +91,7 @@ fn split_tag(reference: &str) -> (String, String) {
 /// Docker's `units.HumanSizeWithPrecision(size, 3)`: decimal units, three significant digits
 /// (`1.98MB`, `123MB`, `0B`).
 pub fn human_size(bytes: i64) -> String {
-    const UNITS: [&str; 9] = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
-    let mut size = bytes as f64;
-    let mut unit = 0;
-    while size >= 1000.0 && unit < UNITS.len() - 1 {
-        size /= 1000.0;
-        unit += 1;
-    }
-    format!("{}{}", go_g3(size), UNITS[unit])
-}
-
-/// Go's `%.3g`.
-fn go_g3(v: f64) -> String {
-    if v == 0.0 {
-        return "0".into();
-    }
-    let sci = format!("{v:.2e}");
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    if !(-4..3).contains(&exp) {
-        let m = mantissa.trim_end_matches('0').trim_end_matches('.');
-        return format!("{m}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
-    }
-    let decimals = (2 - exp).max(0) as usize;
-    let s = format!("{v:.decimals$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
+    crate::go::units::human_size(bytes as f64, 3)
 }
 
 #[cfg(test)]

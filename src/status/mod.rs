@@ -10,6 +10,7 @@ pub mod images;
 pub mod ls;
 pub mod port;
 pub mod ps;
+pub mod stats;
 pub mod time;
 pub mod top;
 

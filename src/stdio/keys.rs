@@ -4,6 +4,27 @@
 /// Docker's default: Ctrl-P then Ctrl-Q.
 pub const DEFAULT: &str = "ctrl-p,ctrl-q";
 
+/// The detach keys when no `--detach-keys` is given: the `detachKeys` of the docker CLI's
+/// `config.json` (as `docker attach` and `docker exec` read it), else [`DEFAULT`]. A file
+/// that cannot be read is no setting; a setting that cannot be parsed is an error naming it.
+pub fn configured() -> Result<String, InvalidKeys> {
+    #[derive(serde::Deserialize)]
+    struct Config {
+        #[serde(rename = "detachKeys", default)]
+        detach_keys: String,
+    }
+    let file = crate::registry::docker_config_dir().map(|d| d.join("config.json"));
+    let set = file
+        .and_then(|f| std::fs::read(f).ok())
+        .and_then(|text| serde_json::from_slice::<Config>(&text).ok())
+        .map(|c| c.detach_keys)
+        .filter(|k| !k.is_empty());
+    match set {
+        Some(keys) => parse(&keys).map(|_| keys),
+        None => Ok(DEFAULT.to_string()),
+    }
+}
+
 /// A `--detach-keys` value that cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid detach keys {0:?}: expected comma-separated keys, each a letter or ctrl-<a-z, @, ^, [, \\, ], _>")]

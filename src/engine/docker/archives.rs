@@ -1,5 +1,6 @@
 //! Container archives: what a path is (`HEAD /containers/{id}/archive`, its
-//! `X-Docker-Container-Path-Stat` header) and its content as a tar stream (`GET`).
+//! `X-Docker-Container-Path-Stat` header) and its content as a tar stream (`GET`); a whole
+//! container's file system (`export`).
 
 use bollard::query_parameters as q;
 use bytes::Bytes;
@@ -38,6 +39,11 @@ pub(super) async fn stat(e: &DockerEngine, id: &str, path: &str) -> EngineResult
 pub(super) fn get<'a>(e: &'a DockerEngine, id: &'a str, path: &'a str) -> EngineStream<'a, Bytes> {
     let options = q::DownloadFromContainerOptions { path: path.to_string() };
     e.docker.download_from_container(id, Some(options)).map_err(|x| e.err(x)).boxed()
+}
+
+/// `GET /containers/{id}/export`: the container's file system as a tar stream.
+pub(super) fn export<'a>(e: &'a DockerEngine, id: &'a str) -> EngineStream<'a, Bytes> {
+    e.docker.export_container(id).map_err(|x| e.err(x)).boxed()
 }
 
 fn kind(mode: u32) -> PathKind {

@@ -32,7 +32,28 @@ pub(super) async fn create(e: &DockerEngine, spec: &ContainerSpec) -> EngineResu
     let at_create = if e.api_version() < MULTI_NETWORK_CREATE { &spec.networks[..spec.networks.len().min(1)] } else { &spec.networks[..] };
     let body = spec::create_body(spec, at_create);
     let options = q::CreateContainerOptions { name: spec.name.clone(), ..Default::default() };
-    let created = e.docker.create_container(Some(options), body).await.map_err(|x| e.err(x))?;
+    // Before API 1.44 the engine takes a container's MAC address in `Config.MacAddress` and
+    // ignores the endpoint's, as Docker Compose 2.40.3 sends it there; bollard's types (of a
+    // later API) lack that field, so the body is sent with it added.
+    let mac = at_create.first().and_then(|n| n.mac_address.clone()).filter(|_| e.api_version() < MULTI_NETWORK_CREATE);
+    let created = match mac {
+        None => e.docker.create_container(Some(options), body).await,
+        Some(mac) => {
+            let mut json = serde_json::to_value(&body).map_err(|x| EngineError::Protocol { message: x.to_string() })?;
+            json["MacAddress"] = serde_json::Value::String(mac);
+            let bytes = bytes::Bytes::from(serde_json::to_vec(&json).map_err(|x| EngineError::Protocol { message: x.to_string() })?);
+            // (A request modifier replaces the connection's own, which names rcompose.)
+            let docker = e.docker.clone().with_request_modifier(move |mut req| {
+                req.headers_mut().insert("user-agent", super::USER_AGENT.parse().expect("ascii header"));
+                if req.uri().path().ends_with("/containers/create") {
+                    *req.body_mut() = bollard::body_full(bytes.clone());
+                }
+                req
+            });
+            docker.create_container(Some(options), body).await
+        }
+    }
+    .map_err(|x| e.err(x))?;
     for warning in created.warnings.iter().filter(|w| !w.is_empty()) {
         e.warn(format!("container {}: {warning}", spec.name.as_deref().unwrap_or(&created.id)));
     }

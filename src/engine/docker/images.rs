@@ -7,7 +7,7 @@ use futures_util::{stream, StreamExt, TryStreamExt};
 use super::wire::sorted;
 use super::{filters, spec::map, DockerEngine};
 use crate::engine::{
-    BuildOptions, ByteStream, EngineResult, EngineStream, ImageFilter, ImageInfo, ImageMessage, ImageRemoved, ImageSummary,
+    BuildOptions, ByteStream, CommitOptions, EngineResult, EngineStream, ImageFilter, ImageInfo, ImageMessage, ImageRemoved, ImageSummary,
 };
 
 pub(super) async fn inspect(e: &DockerEngine, name: &str) -> EngineResult<ImageInfo> {
@@ -44,6 +44,29 @@ pub(super) async fn tag(e: &DockerEngine, source: &str, target: &str) -> EngineR
     let (repo, tag) = split_reference(target);
     let options = q::TagImageOptions { repo: Some(repo.into()), tag: Some(tag.into()) };
     e.docker.tag_image(source, Some(options)).await.map_err(|x| e.err(x))
+}
+
+/// `POST /commit`: an image of the container; the changes go as one Dockerfile text, which
+/// the engine reads line by line as it reads its repeated `changes` parameters.
+pub(super) async fn commit(e: &DockerEngine, id: &str, o: &CommitOptions) -> EngineResult<String> {
+    let (repo, tag) = match o.reference.as_deref() {
+        Some(r) => {
+            let (repo, tag) = split_reference(r);
+            (Some(repo.to_string()), Some(tag.to_string()))
+        }
+        None => (None, None),
+    };
+    let options = q::CommitContainerOptions {
+        container: Some(id.to_string()),
+        repo,
+        tag,
+        comment: o.comment.clone(),
+        author: o.author.clone(),
+        pause: o.pause,
+        changes: (!o.changes.is_empty()).then(|| o.changes.join("\n")),
+    };
+    let answer = e.docker.commit_container(options, bollard::models::ContainerConfig::default()).await.map_err(|x| e.err(x))?;
+    Ok(answer.id)
 }
 
 /// `registry:5000/a/b:tag` into (`registry:5000/a/b`, `tag`); the tag defaults to `latest`.
@@ -83,7 +106,7 @@ pub(super) fn build<'a>(e: &'a DockerEngine, context: ByteStream, o: &'a BuildOp
         return e
             .docker
             .build_image(options, super::registry::credentials_map(&o.registry_auths), body)
-            .map_err(|x| e.err(x))
+            .map_err(|x| super::error::registry(e.err(x)))
             .map_ok(|info| stream::iter(build_progress(info).into_iter().map(Ok)))
             .try_flatten()
             .boxed();
@@ -109,7 +132,7 @@ pub(super) fn build<'a>(e: &'a DockerEngine, context: ByteStream, o: &'a BuildOp
         while let Some(item) = items.next().await {
             let batch = match item {
                 Ok(info) => build_progress(info).into_iter().map(Ok).collect(),
-                Err(x) => vec![Err(super::error::convert(&host, x))],
+                Err(x) => vec![Err(super::error::registry(super::error::convert(&host, x)))],
             };
             for b in batch {
                 if tx.send(b).await.is_err() {

@@ -19,6 +19,8 @@ mod registry;
 mod resources;
 mod runtime;
 mod spec;
+mod stats;
+mod swarm;
 mod wire;
 
 use std::time::Duration;
@@ -29,10 +31,11 @@ use futures_util::FutureExt;
 use super::endpoint;
 use super::RegistryAuth;
 use super::{
-    ArchiveOptions, AttachStreams, BuildOptions, ByteStream, ContainerDetails, ContainerSpec, ContainerSummary, EndpointSpec, Engine,
-    EngineError, EngineEvent, EngineFuture, EngineResult, EngineStream, EngineVersion, EventFilter, ExecOutput, ExecSpec, ExecStart,
-    ExecState, Hijacked, ImageFilter, ImageInfo, ImageMessage, ImageRemoved, ImageSummary, LabelFilter, LogChunk, LogOptions, NetworkInfo,
-    NetworkSpec, PathStat, RemoveContainerOptions, TopResult, TtySize, VolumeInfo, VolumeSpec, WaitCondition, WaitResult,
+    ArchiveOptions, AttachStreams, BuildOptions, ByteStream, CommitOptions, ContainerDetails, ContainerSpec, ContainerSummary,
+    EndpointSpec, Engine, EngineError, EngineEvent, EngineFuture, EngineResult, EngineStream, EngineVersion, EventFilter, ExecOutput,
+    ExecSpec, ExecStart, ExecState, Hijacked, ImageFilter, ImageInfo, ImageMessage, ImageRemoved, ImageSummary, LabelFilter, LogChunk,
+    LogOptions, NetworkInfo, NetworkSpec, PathStat, RemoveContainerOptions, TopResult, TtySize, VolumeInfo, VolumeSpec, WaitCondition,
+    WaitResult,
 };
 
 /// Where the engine listens when `DOCKER_HOST` is unset.
@@ -262,6 +265,10 @@ impl Engine for DockerEngine {
         liveness::bounded(self, "listing processes of a container", liveness::answer_timeout(), runtime::top(self, id, ps_args))
     }
 
+    fn container_stats<'a>(&'a self, id: &'a str, stream: bool) -> EngineStream<'a, super::ContainerStats> {
+        stats::stats(self, id, stream)
+    }
+
     // ---- archives
 
     fn stat_path<'a>(&'a self, id: &'a str, path: &'a str) -> EngineFuture<'a, PathStat> {
@@ -270,6 +277,16 @@ impl Engine for DockerEngine {
 
     fn get_archive<'a>(&'a self, id: &'a str, path: &'a str) -> EngineStream<'a, bytes::Bytes> {
         archives::get(self, id, path)
+    }
+
+    fn export_container<'a>(&'a self, id: &'a str) -> EngineStream<'a, bytes::Bytes> {
+        archives::export(self, id)
+    }
+
+    fn commit_container<'a>(&'a self, id: &'a str, options: &'a CommitOptions) -> EngineFuture<'a, String> {
+        // Copying a large file system takes as long as it takes: bounded by the answer
+        // timeout only as far as the engine keeps the connection alive.
+        images::commit(self, id, options).boxed()
     }
 
     fn list_networks<'a>(&'a self, filter: &'a LabelFilter) -> EngineFuture<'a, Vec<NetworkInfo>> {
@@ -367,6 +384,52 @@ impl Engine for DockerEngine {
 
     fn resize_container_tty<'a>(&'a self, id: &'a str, size: TtySize) -> EngineFuture<'a, ()> {
         interactive::resize_container_tty(self, id, size).boxed()
+    }
+
+    fn swarm(&self) -> Option<&dyn super::swarm::SwarmEngine> {
+        Some(self)
+    }
+}
+
+impl super::swarm::SwarmEngine for DockerEngine {
+    fn swarm_info(&self) -> EngineFuture<'_, super::swarm::SwarmInfo> {
+        swarm::info(self).boxed()
+    }
+    fn list_services<'a>(&'a self, filter: &'a LabelFilter) -> EngineFuture<'a, Vec<super::swarm::Service>> {
+        swarm::list_services(self, filter).boxed()
+    }
+    fn create_service<'a>(&'a self, spec: &'a super::swarm::ServiceSpec) -> EngineFuture<'a, String> {
+        swarm::create_service(self, spec).boxed()
+    }
+    fn update_service<'a>(
+        &'a self,
+        id: &'a str,
+        version: super::swarm::Version,
+        spec: &'a super::swarm::ServiceSpec,
+    ) -> EngineFuture<'a, ()> {
+        swarm::update_service(self, id, version, spec).boxed()
+    }
+    fn remove_service<'a>(&'a self, id: &'a str) -> EngineFuture<'a, ()> {
+        swarm::remove_service(self, id).boxed()
+    }
+    fn list_tasks<'a>(&'a self, services: &'a [String]) -> EngineFuture<'a, Vec<super::swarm::Task>> {
+        swarm::list_tasks(self, services).boxed()
+    }
+    fn list_nodes(&self) -> EngineFuture<'_, Vec<super::swarm::Node>> {
+        swarm::list_nodes(self).boxed()
+    }
+    fn list_files<'a>(
+        &'a self,
+        kind: super::swarm::FileKind,
+        filter: &'a LabelFilter,
+    ) -> EngineFuture<'a, Vec<super::swarm::FileObjectInfo>> {
+        swarm::list_files(self, kind, filter).boxed()
+    }
+    fn create_file<'a>(&'a self, kind: super::swarm::FileKind, spec: &'a super::swarm::FileObjectSpec) -> EngineFuture<'a, String> {
+        swarm::create_file(self, kind, spec).boxed()
+    }
+    fn remove_file<'a>(&'a self, kind: super::swarm::FileKind, id: &'a str) -> EngineFuture<'a, ()> {
+        swarm::remove_file(self, kind, id).boxed()
     }
 }
 

@@ -22,10 +22,11 @@ use state::State;
 
 use super::RegistryAuth;
 use super::{
-    ArchiveOptions, AttachStreams, BuildOptions, ByteStream, ContainerDetails, ContainerSpec, ContainerSummary, EndpointSpec, Engine,
-    EngineError, EngineEvent, EngineFuture, EngineResult, EngineStream, EngineVersion, EventFilter, ExecOutput, ExecSpec, ExecStart,
-    ExecState, Hijacked, ImageFilter, ImageInfo, ImageMessage, ImageRemoved, ImageSummary, LabelFilter, LogChunk, LogOptions, NetworkInfo,
-    NetworkSpec, PathStat, RemoveContainerOptions, TopResult, TtySize, VolumeInfo, VolumeSpec, WaitCondition, WaitResult,
+    ArchiveOptions, AttachStreams, BuildOptions, ByteStream, CommitOptions, ContainerDetails, ContainerSpec, ContainerSummary,
+    EndpointSpec, Engine, EngineError, EngineEvent, EngineFuture, EngineResult, EngineStream, EngineVersion, EventFilter, ExecOutput,
+    ExecSpec, ExecStart, ExecState, Hijacked, ImageFilter, ImageInfo, ImageMessage, ImageRemoved, ImageSummary, LabelFilter, LogChunk,
+    LogOptions, NetworkInfo, NetworkSpec, PathStat, RemoveContainerOptions, TopResult, TtySize, VolumeInfo, VolumeSpec, WaitCondition,
+    WaitResult,
 };
 
 /// The fake engine. Share it as `Arc<FakeEngine>` and hand out `Arc<dyn Engine>` clones.
@@ -305,6 +306,15 @@ impl Engine for FakeEngine {
         done(self.on_container("top", id, |s| s.top(id)))
     }
 
+    /// One sample of an idle container: its id and name, nothing used.
+    fn container_stats<'a>(&'a self, id: &'a str, _stream: bool) -> EngineStream<'a, super::ContainerStats> {
+        items(self.on_container("container_stats", id, |s| {
+            let full = s.container_id(id)?;
+            let name = format!("/{}", s.containers[&full].name);
+            Ok(vec![super::ContainerStats { id: full, name, ..Default::default() }])
+        }))
+    }
+
     // ---- archives
 
     fn stat_path<'a>(&'a self, id: &'a str, path: &'a str) -> EngineFuture<'a, PathStat> {
@@ -326,6 +336,20 @@ impl Engine for FakeEngine {
                 .ok_or_else(|| EngineError::not_found(format!("Could not find the file {path} in container {id}")))
         });
         items(found.map(|tar| tar.chunks(512).map(bytes::Bytes::copy_from_slice).collect()))
+    }
+
+    /// The archive set for the path `/` (`set_path_archive`), else an empty archive.
+    fn export_container<'a>(&'a self, id: &'a str) -> EngineStream<'a, bytes::Bytes> {
+        let found = self.on_container("export_container", id, |s| {
+            let name = s.container_name(id);
+            Ok(s.path_archives.get(&(name, "/".to_string())).cloned().unwrap_or_else(|| vec![0; 1024]))
+        });
+        items(found.map(|tar| tar.chunks(512).map(bytes::Bytes::copy_from_slice).collect()))
+    }
+
+    /// A new image, tagged with the options' reference.
+    fn commit_container<'a>(&'a self, id: &'a str, options: &'a CommitOptions) -> EngineFuture<'a, String> {
+        done(self.on_container("commit_container", id, |s| Ok(s.commit(options.reference.as_deref()))))
     }
 
     fn list_networks<'a>(&'a self, filter: &'a LabelFilter) -> EngineFuture<'a, Vec<NetworkInfo>> {

@@ -101,6 +101,12 @@ impl State {
         self.new_image(0xa, vec![reference], labels)
     }
 
+    /// An image committed from a container, tagged `reference` if given; returns its id.
+    pub fn commit(&mut self, reference: Option<&str>) -> String {
+        let tags = reference.map(normalize_reference).into_iter().collect();
+        self.new_image(0xc, tags, BTreeMap::new())
+    }
+
     /// Stores a new image made now (its id from `new_id(kind)`) and returns its id.
     fn new_image(&mut self, kind: u8, repo_tags: Vec<String>, labels: BTreeMap<String, String>) -> String {
         let id = format!("sha256:{}", self.new_id(kind));
@@ -186,13 +192,27 @@ impl State {
     /// A pull always succeeds: a known reference is up to date, an unknown one appears.
     pub fn pull(&mut self, reference: &str) -> Vec<ImageMessage> {
         let reference = normalize_reference(reference);
+        let layer = |status: &str, current: Option<i64>| ImageMessage::Status {
+            id: Some("0123456789ab".into()),
+            status: status.into(),
+            current,
+            total: current.map(|_| 4_000_000),
+        };
+        let mut messages = Vec::new();
         let status = if self.image_id(&reference).is_ok() {
             format!("Status: Image is up to date for {reference}")
         } else {
             self.add_image(&reference, BTreeMap::new());
+            // One layer, fetched in chunks, as the engine reports a download.
+            messages.push(layer("Pulling fs layer", None));
+            for current in [1_000_000, 2_500_000, 2_500_000, 4_000_000] {
+                messages.push(layer("Downloading", Some(current)));
+            }
+            messages.push(layer("Pull complete", None));
             format!("Status: Downloaded newer image for {reference}")
         };
-        vec![ImageMessage::Status { id: None, status, current: None, total: None }]
+        messages.push(ImageMessage::Status { id: None, status, current: None, total: None });
+        messages
     }
 
     /// A push of an image the engine has succeeds (there is no registry to refuse it).

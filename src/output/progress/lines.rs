@@ -29,10 +29,13 @@ impl<W: Write> Plain<W> {
 
 impl<W: Write + Send> Render for Plain<W> {
     fn event(&mut self, e: &Event, _now: Duration) {
-        let _ = writeln!(self.out, " {} {}  {}", e.kind, e.name, e.status);
+        let _ = writeln!(self.out, " {}  {}", e.id(), e.status);
     }
 
     fn detail(&mut self, d: &Detail, _now: Duration) {
+        if d.live_only {
+            return;
+        }
         let _ = writeln!(self.out, " [{}] {}", d.name, d.text);
     }
 }
@@ -72,11 +75,14 @@ impl<W: Write> Json<W> {
 
 impl<W: Write + Send> Render for Json<W> {
     fn event(&mut self, e: &Event, _now: Duration) {
-        let id = format!("{} {}", e.kind, e.name);
+        let id = e.id();
         self.write(&Message { id: &id, text: "", status: e.status });
     }
 
     fn detail(&mut self, d: &Detail, _now: Duration) {
+        if d.live_only {
+            return;
+        }
         self.write(&Message { id: &d.name, text: &d.text, status: "" });
     }
 }
@@ -95,7 +101,8 @@ mod tests {
 
     fn feed(r: &mut dyn Render) {
         r.event(&Event { kind: "Container", name: "p-web-1".into(), status: "Started" }, Duration::ZERO);
-        r.detail(&Detail { name: "web".into(), text: "Step 1/2 : FROM <busybox>".into() }, Duration::ZERO);
+        r.detail(&Detail::line("web", "Step 1/2 : FROM <busybox>"), Duration::ZERO);
+        r.detail(&Detail { live_only: true, ..Detail::line("web", "a3ed95caeb02: Downloading 1MB/2MB") }, Duration::ZERO);
     }
 
     #[test]

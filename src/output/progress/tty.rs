@@ -123,7 +123,7 @@ fn line_text(line: &Line, column: usize, width: usize, now: Duration) -> String 
 
 impl<W: Write + Send> Render for Tty<W> {
     fn event(&mut self, e: &Event, now: Duration) {
-        let id = format!("{} {}", e.kind, e.name);
+        let id = e.id();
         let phase = Phase::of(e.status);
         match self.lines.iter_mut().find(|l| l.id == id) {
             Some(line) => {
@@ -290,8 +290,8 @@ mod tests {
     fn output_lines_show_the_latest_per_source_cut_to_the_width() {
         let mut t = Tty::new(Vec::new(), || 30);
         t.event(&ev("Image", "p-web", "Building"), ms(0));
-        t.detail(&Detail { name: "web".into(), text: "Step 1/2 : FROM busybox".into() }, ms(1));
-        t.detail(&Detail { name: "web".into(), text: "Step 2/2 : RUN echo\tvery long indeed".into() }, ms(2));
+        t.detail(&Detail::line("web", "Step 1/2 : FROM busybox"), ms(1));
+        t.detail(&Detail::line("web", "Step 2/2 : RUN echo\tvery long indeed"), ms(2));
         t.tick(ms(3));
         let all = frames(&t);
         assert!(all.ends_with("\n   [web] Step 2/2 : RUN echo \n\x1b[?25h"), "{all:?}");
@@ -309,7 +309,7 @@ mod tests {
         t.event(&ev("Image", "reg:5000/app:1", "Pulling"), ms(0));
         for text in ["1: Pulling from app", "4eb94e9492c6: Pulling fs layer", "0a1b2c3d4e5f: Pulling fs layer", "4eb94e9492c6: Downloading"]
         {
-            t.detail(&Detail { name: "reg:5000/app:1".into(), text: text.into() }, ms(1));
+            t.detail(&Detail::line("reg:5000/app:1", text), ms(1));
         }
         t.tick(ms(2));
         let all = frames(&t);
@@ -317,5 +317,11 @@ mod tests {
         assert!(all.contains("[reg:5000/app:1] 4eb94e9492c6: Downloading\n"), "{all:?}");
         assert!(all.contains("[reg:5000/app:1] 0a1b2c3d4e5f: Pulling fs layer\n"), "{all:?}");
         assert!(!all.contains("4eb94e9492c6: Pulling fs layer"), "a layer's line shows its latest status: {all:?}");
+
+        t.detail(&Detail { live_only: true, ..Detail::line("reg:5000/app:1", "4eb94e9492c6: Downloading 1.2MB/3.4MB") }, ms(3));
+        t.tick(ms(4));
+        let last = frames(&t)[all.len()..].to_string();
+        assert!(last.contains("[reg:5000/app:1] 4eb94e9492c6: Downloading 1.2MB/3.4MB\n"), "the byte count shows: {last:?}");
+        assert_eq!(last.matches("4eb94e9492c6").count(), 1, "in place of the layer's line: {last:?}");
     }
 }

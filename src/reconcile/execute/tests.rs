@@ -244,3 +244,27 @@ async fn a_service_sharing_another_ones_container_is_hashed_with_its_id() {
     assert!(w.up(&changed).await.is_success());
     assert_eq!(w.mutations(), Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn a_pull_passes_on_status_changes_to_every_view_and_byte_counts_to_live_ones() {
+    let mut w = world();
+    let seen: Arc<Mutex<Vec<(String, bool)>>> = Arc::default();
+    let sink = seen.clone();
+    w.executor.details = Arc::new(move |d: &crate::output::Detail| sink.lock().unwrap().push((d.text.clone(), d.live_only)));
+    w.executor.pull("reg:5000/app:1", false).await.unwrap();
+    let seen = seen.lock().unwrap().clone();
+    let expect = |text: &str, live_only: bool| (text.to_string(), live_only);
+    assert_eq!(
+        seen,
+        [
+            expect("0123456789ab: Pulling fs layer", false),
+            expect("0123456789ab: Downloading", false),
+            expect("0123456789ab: Downloading 1MB/4MB", true),
+            expect("0123456789ab: Downloading 2.5MB/4MB", true),
+            expect("0123456789ab: Downloading 4MB/4MB", true),
+            expect("0123456789ab: Pull complete", false),
+            expect("Status: Downloaded newer image for reg:5000/app:1", false),
+        ],
+        "a repeated count is not passed on; each new one is, for live views only"
+    );
+}

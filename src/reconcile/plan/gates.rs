@@ -44,7 +44,8 @@ impl Gates {
     pub fn before_start(&mut self, plan: &mut Plan, project: &Project, s: &Service) -> Vec<Edge> {
         let mut edges = Vec::new();
         for (dep, d) in &s.depends_on {
-            if !self.targets.contains(dep) || !project.services.contains_key(dep) {
+            // A provider service has no container to wait for: its provider is done before the plan.
+            if !self.targets.contains(dep) || project.services.get(dep).is_none_or(|d| d.provider.is_some()) {
                 continue;
             }
             let ready = self.ready.get(dep).cloned().unwrap_or_default();

@@ -324,7 +324,8 @@ fn merge(builds: Vec<(BuildJob, Vec<StepId>)>) -> Vec<(BuildJob, Vec<StepId>)> {
 /// Plans only the images of `up` for `targets` (all services when empty): what a first pass
 /// carries out before the containers are planned against the images it produced.
 pub fn plan_images(project: &Project, observed: &Observed, targets: &BTreeSet<String>, opts: &ImageOptions) -> Result<Plan, PlanError> {
-    let selected: Vec<&Service> = project.services.values().filter(|s| targets.is_empty() || targets.contains(&s.name)).collect();
+    let selected: Vec<&Service> =
+        project.services.values().filter(|s| (targets.is_empty() || targets.contains(&s.name)) && s.provider.is_none()).collect();
     let mut plan = Plan::default();
     prepare(&mut plan, project, observed, &selected, opts)?;
     Ok(plan)

@@ -24,7 +24,13 @@ fn target(c: &ObservedContainer) -> Target {
 pub fn plan_start(project: &Project, observed: &Observed, services: &BTreeSet<String>) -> Plan {
     let mut plan = Plan::default();
     let order = crate::graph::Graph::new(project).start_order().unwrap_or_default();
-    let targets: BTreeSet<String> = order.iter().filter(|s| services.is_empty() || services.contains(*s)).cloned().collect();
+    // Provider services have no container to start.
+    let targets: BTreeSet<String> = order
+        .iter()
+        .filter(|s| services.is_empty() || services.contains(*s))
+        .filter(|s| project.services.get(*s).is_none_or(|s| s.provider.is_none()))
+        .cloned()
+        .collect();
     let mut gates = Gates::new(targets.clone());
     for name in order.iter().filter(|s| targets.contains(*s)) {
         let containers: Vec<&ObservedContainer> = observed.containers.iter().filter(|c| !c.oneoff && c.service == *name).collect();

@@ -24,6 +24,9 @@ pub(super) struct Prepared {
     /// Running containers this plan stops to recreate a network whose configuration changed,
     /// by name, with why: they are started again once it is back, as Docker Compose 2.40.3 does.
     pub stopped: BTreeMap<String, String>,
+    /// Containers this plan removes to recreate a volume whose configuration changed (`up -y`),
+    /// by name, with why: the plan creates new ones in their place.
+    pub removed: BTreeMap<String, String>,
 }
 
 impl Prepared {
@@ -52,6 +55,7 @@ pub(super) fn prepare(
     observed: &Observed,
     targets: &[&Service],
     images: &super::ImageOptions,
+    recreate_volumes: bool,
 ) -> Result<Prepared, PlanError> {
     let mut out = Prepared::default();
     let used_networks: std::collections::BTreeSet<&str> = targets.iter().flat_map(|s| s.networks.keys().map(String::as_str)).collect();
@@ -111,17 +115,21 @@ pub(super) fn prepare(
                 }
                 match found.labels.get(labels::CONFIG_HASH) {
                     // Docker Compose 2.40.3 asks whether to recreate a volume whose configuration
-                    // changed, and keeps it unless told yes: rcompose always keeps it, since
-                    // recreating it would lose its data.
+                    // changed, and keeps it unless told yes (`up -y`): its data is lost then.
                     Some(h) if *h != hash::volume_hash(vol) => {
                         let what = if keys.is_empty() { "its configuration".to_string() } else { keys.join(", ") };
+                        if recreate_volumes {
+                            let step = recreate_volume(plan, project, observed, key, vol, &what, &mut out.removed);
+                            out.volumes.insert(key.clone(), step);
+                            continue;
+                        }
                         plan.decide(
                             format!("volume {}", found.name),
                             "used as it is",
-                            format!("{what} changed; remove it to have it recreated (its data is lost then)"),
+                            format!("{what} changed; `up -y` recreates it, and its data is lost then"),
                         );
                         plan.warnings.push(format!(
-                            "volume {:?} exists but doesn't match configuration in compose file: kept as it is, as recreating it would lose its data (remove it, with its data, to have it recreated)",
+                            "volume {:?} exists but doesn't match configuration in compose file: kept as it is, with its data (`up -y` recreates it, losing its data)",
                             found.name
                         ));
                     }
@@ -210,6 +218,35 @@ fn recreate_network(
         steps.push(plan.push(Op::ConnectNetwork { target, endpoint: Box::new(endpoint) }, hard([create]), None));
     }
     steps
+}
+
+/// Recreates the volume of `key` whose configuration changed, as Docker Compose 2.40.3 does
+/// when told yes: the containers of the project's services that mount it are stopped and
+/// removed (recorded in `removed`, so that the plan creates new ones), then the volume, which
+/// is created anew. Returns the step the new containers wait on.
+fn recreate_volume(
+    plan: &mut Plan,
+    project: &Project,
+    observed: &Observed,
+    key: &str,
+    vol: &crate::model::Volume,
+    what: &str,
+    removed: &mut BTreeMap<String, String>,
+) -> StepId {
+    plan.decide(format!("volume {}", vol.name), "recreate", format!("{what} changed; --yes: its data is lost"));
+    let mounts = |c: &&ObservedContainer| project.services.get(&c.service).is_some_and(|s| volume_keys(s).any(|k| k == key));
+    let mut gone = Vec::new();
+    for c in observed.containers.iter().filter(mounts) {
+        gone.push(stop_and_remove(plan, c, None, vec![]));
+        removed.insert(c.name().to_string(), format!("volume {} is recreated", vol.name));
+    }
+    // Silent, as Docker Compose 2.40.3 removes it: the volume's line shows its creation.
+    let remove = plan.push(Op::RemoveVolume { name: vol.name.clone() }, hard(gone), None);
+    plan.push(
+        Op::CreateVolume(volume_spec(project, key, vol)),
+        hard([remove]),
+        StepLabel::new("Volume", &vol.name, Some("Creating"), Some("Created")),
+    )
 }
 
 /// The settings of the file that an existing network does not have (only those the file sets).

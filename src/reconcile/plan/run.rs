@@ -159,7 +159,9 @@ pub fn run_dependencies(project: &Project, service: &str, no_deps: bool) -> BTre
 /// conditions) and the files written into it. Starting and attaching are the caller's.
 pub fn plan_run(project: &Project, observed: &Observed, one_off: &Service, o: &OneOff, opts: &RunPlanOptions) -> Result<Plan, PlanError> {
     let order = Graph::new(project).start_order()?;
-    let targets: Vec<&Service> = order.iter().filter(|s| opts.dependencies.contains(*s)).map(|s| &project.services[s]).collect();
+    // Provider services have no container: their providers ran before this plan.
+    let targets: Vec<&Service> =
+        order.iter().filter(|s| opts.dependencies.contains(*s)).map(|s| &project.services[s]).filter(|s| s.provider.is_none()).collect();
     let up = UpOptions { services: opts.dependencies.clone(), named: opts.dependencies.clone(), ..opts.up.clone() };
     let (mut plan, mut gates, res) = converge(project, observed, &up, &targets, Some(one_off))?;
 

@@ -67,8 +67,13 @@ pub struct UpOptions {
 /// Plans `up`: pure, from the project, what the engine holds, and the options.
 pub fn plan_up(project: &Project, observed: &Observed, opts: &UpOptions) -> Result<Plan, PlanError> {
     let order = Graph::new(project).start_order()?;
-    let targets: Vec<&Service> =
-        order.iter().filter(|s| opts.services.is_empty() || opts.services.contains(*s)).map(|s| &project.services[s]).collect();
+    // A provider service has no container: its provider ran before this plan.
+    let targets: Vec<&Service> = order
+        .iter()
+        .filter(|s| opts.services.is_empty() || opts.services.contains(*s))
+        .map(|s| &project.services[s])
+        .filter(|s| s.provider.is_none())
+        .collect();
     Ok(converge(project, observed, opts, &targets, None)?.0)
 }
 
@@ -85,7 +90,7 @@ pub(super) fn converge(
     let mut plan = Plan::default();
     let mut needs: Vec<&Service> = targets.to_vec();
     needs.extend(extra);
-    let res = resources::prepare(&mut plan, project, observed, &needs, &opts.images)?;
+    let res = resources::prepare(&mut plan, project, observed, &needs, &opts.images, opts.assume_yes)?;
     resources::orphans(&mut plan, project, observed, opts.remove_orphans, opts.timeout);
     let mut gates = Gates::new(targets.iter().map(|s| s.name.clone()).collect());
     let mut up = Up { plan, project, observed, opts, res, gates: &mut gates, recreated: BTreeSet::new(), first: BTreeMap::new() };
@@ -139,7 +144,10 @@ impl Up<'_> {
         // Replacements an interrupted `up` left are removed or adopted first.
         let tidied = leftovers::tidy(&mut self.plan, self.project, s, self.observed.containers.iter());
         prereqs.extend(tidied.steps.iter().copied());
-        let (kept, excess) = split_replicas(&tidied.containers, want);
+        // Containers removed to recreate a volume they mount (`up -y`) are replaced.
+        let present: Vec<ObservedContainer> =
+            tidied.containers.iter().filter(|c| !self.res.removed.contains_key(c.name())).cloned().collect();
+        let (kept, excess) = split_replicas(&present, want);
         let several = want > 1 || kept.len() + excess.len() > 1;
         let subject = |n: u32| if several { format!("{} #{n}", s.name) } else { s.name.clone() };
         for c in excess {
@@ -211,7 +219,11 @@ impl Up<'_> {
         for number in free {
             let name = labels::container_name(self.project, s, number);
             names.push(name.clone());
-            let reason = if want > 1 { format!("scale to {want}") } else { "no container".to_string() };
+            let reason = match self.res.removed.get(&name) {
+                Some(why) => why.clone(),
+                None if want > 1 => format!("scale to {want}"),
+                None => "no container".to_string(),
+            };
             self.plan.decide(subject(number), "create", reason);
             let cx = context(number, &name);
             let spec = convert::container_spec(self.project, s, &cx);

@@ -354,3 +354,28 @@ fn a_changed_volume_is_kept_with_a_warning_never_recreated() {
         "{plan:?}"
     );
 }
+
+#[test]
+fn up_yes_recreates_a_changed_volume_and_the_containers_that_mount_it() {
+    let p = project(NET);
+    let changed = project(&NET.replace("  data: {}", "  data: {labels: {y: \"2\"}}"));
+    let yes = UpOptions { assume_yes: true, ..UpOptions::default() };
+    let plan = plan_up(&changed, &net_labelled(&p), &yes).unwrap();
+    let text = plan.to_string();
+    assert!(text.contains("volume p_data: recreate (its configuration changed; --yes: its data is lost)"), "{text}");
+    assert!(text.contains("app: create (volume p_data is recreated)") && text.contains("other: up to date"), "{text}");
+    assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
+    assert_eq!(
+        steps(&plan),
+        [
+            "#1 stop container p-app-1 (617070310000)",
+            "#2 remove container p-app-1 (617070310000)  after #1",
+            "#3 remove volume p_data  after #2",
+            "#4 create volume p_data  after #3",
+            "#5 create container p-app-1  after #4",
+            "#6 start container p-app-1  after #5",
+        ]
+    );
+    let Op::CreateVolume(spec) = &plan.steps[3].op else { panic!("{text}") };
+    assert_eq!(spec.labels[labels::CONFIG_HASH], hash::volume_hash(&changed.volumes["data"]));
+}
