@@ -46,7 +46,17 @@ pub(super) fn current_context(dir: &Path) -> Result<Option<String>, EndpointErro
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(EndpointError::BadConfig { path, reason: e.to_string() }),
     };
-    let config: Config = serde_json::from_slice(&text).map_err(|e| EndpointError::BadConfig { path, reason: e.to_string() })?;
+    // A file that does not parse names no context: the docker CLI warns and goes on with the
+    // default one (a stray edit must not cut the user off the engine).
+    let config: Config = match serde_json::from_slice(&text) {
+        Ok(config) => config,
+        Err(e) => {
+            if let Some(warning) = crate::registry::broken_config_warning(&path, &e) {
+                crate::output::warn(&warning);
+            }
+            return Ok(None);
+        }
+    };
     Ok(config.current_context.filter(|c| !c.is_empty()))
 }
 
