@@ -35,6 +35,7 @@ mod progress;
 mod provider;
 mod registry;
 mod reliability;
+mod remote;
 mod run;
 mod stack;
 mod stats;

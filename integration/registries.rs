@@ -150,13 +150,13 @@ fn start(root: &Path, name: &str, htpasswd: Option<&Path>) -> Result<Registry, S
     Ok(Registry { host, log, auth: htpasswd.is_some() })
 }
 
-/// The thread the registries are children of: it lives as long as the process, so the
-/// parent-death signal reaches them only when the process ends.
-struct Keeper {
+/// The thread the registries (and `remote.rs`'s sshd) are children of: it lives as long as
+/// the process, so the parent-death signal reaches them only when the process ends.
+pub struct Keeper {
     requests: std::sync::mpsc::Sender<(Command, std::sync::mpsc::Sender<std::io::Result<Child>>)>,
 }
 
-fn keeper() -> &'static Mutex<Keeper> {
+pub fn keeper() -> &'static Mutex<Keeper> {
     static KEEPER: OnceLock<Mutex<Keeper>> = OnceLock::new();
     KEEPER.get_or_init(|| {
         let (tx, rx) = std::sync::mpsc::channel::<(Command, std::sync::mpsc::Sender<std::io::Result<Child>>)>();
@@ -181,7 +181,7 @@ fn keeper() -> &'static Mutex<Keeper> {
     })
 }
 
-trait Spawn {
+pub trait Spawn {
     fn spawn(&self, cmd: &mut Command) -> Result<Child, String>;
 }
 
@@ -189,8 +189,9 @@ impl Spawn for Mutex<Keeper> {
     fn spawn(&self, cmd: &mut Command) -> Result<Child, String> {
         let (tx, rx) = std::sync::mpsc::channel();
         let owned = std::mem::replace(cmd, Command::new("true"));
+        let program = owned.get_program().to_string_lossy().into_owned();
         self.lock().unwrap().requests.send((owned, tx)).map_err(|e| e.to_string())?;
-        rx.recv().map_err(|e| e.to_string())?.map_err(|e| format!("cannot start docker-registry: {e}"))
+        rx.recv().map_err(|e| e.to_string())?.map_err(|e| format!("cannot start {program}: {e}"))
     }
 }
 

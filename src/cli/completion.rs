@@ -5,9 +5,10 @@
 //! with `RCOMPOSE_COMPLETE=<shell>` and the words typed so far, and [`complete_if_asked`],
 //! the first thing `main` does, answers from the clap definitions and exits. Commands and
 //! flags therefore never go stale. Service names come from the compose files the typed global
-//! flags (`-f`, `--project-directory`, `--env-file`) or the current directory point at, loaded
-//! as every command loads them (the validation memo makes an unchanged file cheap): no engine
-//! call is made. A project that does not load completes no service.
+//! flags (`-f`, `--project-directory`, `--env-file`) or the current directory point at, found
+//! and parsed as every command finds them, of which only the `services` keys are read
+//! (`loader::service_names`; a project with `include:` is loaded whole): no engine call is
+//! made. A project whose files do not parse completes no service.
 
 use std::ffi::OsString;
 use std::sync::OnceLock;
@@ -132,6 +133,12 @@ pub fn service_names(words: &[OsString]) -> Vec<String> {
     let Ok(typed) = Typed::try_parse_from(words) else { return Vec::new() };
     let mut opts = typed.global.load_options(&[]);
     opts.profiles = vec!["*".to_string()];
+    // Only the names are read; a project that includes others is loaded whole.
+    match loader::service_names(&opts) {
+        Ok(Some(names)) => return names,
+        Ok(None) => {}
+        Err(_) => return Vec::new(),
+    }
     match loader::load(&opts) {
         Ok(loaded) => loaded.project.services.into_keys().collect(),
         Err(_) => Vec::new(),
@@ -153,6 +160,20 @@ mod tests {
         std::fs::write(&file, "services:\n  web: {image: a}\n  db: {image: a, profiles: [debug]}\n").unwrap();
         let line = format!("rcompose -f {} logs ", file.display());
         assert_eq!(service_names(&words(&line)), ["db", "web"]);
+    }
+
+    #[test]
+    fn names_come_from_every_file_and_from_included_projects() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.yaml"), dir.path().join("b.yaml"));
+        std::fs::write(&a, "services:\n  web: {image: a}\n").unwrap();
+        std::fs::write(&b, "services:\n  web: {environment: [X=1]}\n  cache: {image: a}\n").unwrap();
+        let line = format!("rcompose -f {} -f {} logs ", a.display(), b.display());
+        assert_eq!(service_names(&words(&line)), ["cache", "web"]);
+        let main = dir.path().join("main.yaml");
+        std::fs::write(&main, format!("include: [{}]\nservices:\n  api: {{image: a}}\n", b.display())).unwrap();
+        std::fs::write(&b, "services:\n  cache: {image: a}\n").unwrap();
+        assert_eq!(service_names(&words(&format!("rcompose -f {} logs ", main.display()))), ["api", "cache"]);
     }
 
     #[test]

@@ -106,6 +106,30 @@ pub struct GlobalOptions {
     /// Name containers and built images with `_` (`project_web_1`), as Docker Compose v1 did
     #[arg(long, global = true)]
     pub compatibility: bool,
+    /// The docker context whose engine to use (`docker context ls` lists them); wins over
+    /// DOCKER_HOST and DOCKER_CONTEXT. Put it before the command
+    #[arg(short = 'c', long = "context", value_name = "CONTEXT")]
+    pub context: Option<String>,
+    /// The engine's address, as DOCKER_HOST: unix:///path, tcp://host:port or
+    /// ssh://user@host[:port]. Put it before the command
+    #[arg(short = 'H', long = "host", value_name = "HOST")]
+    pub host: Option<String>,
+    /// Speak TLS to a tcp:// engine (as DOCKER_TLS), without checking its certificate unless
+    /// --tlsverify
+    #[arg(long = "tls")]
+    pub tls: bool,
+    /// Speak TLS and check the engine's certificate against the CA (as DOCKER_TLS_VERIFY)
+    #[arg(long = "tlsverify")]
+    pub tlsverify: bool,
+    /// The CA the engine's certificate must be signed by (default: DOCKER_CERT_PATH/ca.pem)
+    #[arg(long = "tlscacert", value_name = "FILE")]
+    pub tlscacert: Option<PathBuf>,
+    /// The client certificate shown to the engine (default: DOCKER_CERT_PATH/cert.pem)
+    #[arg(long = "tlscert", value_name = "FILE")]
+    pub tlscert: Option<PathBuf>,
+    /// The client certificate's key (default: DOCKER_CERT_PATH/key.pem)
+    #[arg(long = "tlskey", value_name = "FILE")]
+    pub tlskey: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -225,6 +249,20 @@ impl GlobalOptions {
                 Ansi::Always => true,
                 Ansi::Auto => std::io::IsTerminal::is_terminal(&std::io::stdout()),
             }
+    }
+
+    /// The engine the flags (`--context`, `--host`) and the environment designate.
+    pub fn endpoint(&self) -> Result<crate::engine::endpoint::Endpoint, crate::engine::endpoint::EndpointError> {
+        use crate::engine::endpoint::{Selection, TlsFlags};
+        let tls = TlsFlags {
+            tls: self.tls,
+            verify: self.tlsverify,
+            ca: self.tlscacert.clone(),
+            cert: self.tlscert.clone(),
+            key: self.tlskey.clone(),
+        };
+        let selection = Selection { context: self.context.clone(), host: self.host.clone(), tls };
+        crate::engine::endpoint::from_env(&selection)
     }
 
     /// Loader options from the global flags and the environment.

@@ -5,8 +5,9 @@
 //! `docker-cli-plugin-metadata` and reads a JSON object describing it; to run `docker compose
 //! up -d`, it runs the plugin as `docker-compose [DOCKER GLOBAL FLAGS] compose up -d` (and
 //! passes its environment, with `DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND` set). Of the docker
-//! CLI's global flags, `--config` becomes `DOCKER_CONFIG`, `-H/--host` `DOCKER_HOST` and
-//! `-c/--context` `DOCKER_CONTEXT`, for this process; the others (log level, TLS files) are
+//! CLI's global flags, `--config` becomes `DOCKER_CONFIG` for this process, `-H/--host` and
+//! `-c/--context` and the TLS flags rcompose's own `--host`, `--context`, `--tls...` (so that
+//! they win over the environment as in the docker CLI); the others (log level, debug) are
 //! ignored. When it sets
 //! `DOCKER_CLI_PLUGIN_SOCKET`, the plugin connects to that (abstract) unix socket: the CLI then
 //! knows the plugin runs, and closes the socket to ask it to stop, which rcompose takes as
@@ -33,15 +34,25 @@ pub enum Invocation {
 /// The docker CLI's global flags that take a value, and the variable each one sets (if any).
 const DOCKER_VALUE_FLAGS: [(&str, Option<&str>); 10] = [
     ("--config", Some("DOCKER_CONFIG")),
-    ("-c", Some("DOCKER_CONTEXT")),
-    ("--context", Some("DOCKER_CONTEXT")),
-    ("-H", Some("DOCKER_HOST")),
-    ("--host", Some("DOCKER_HOST")),
+    ("-c", None),
+    ("--context", None),
+    ("-H", None),
+    ("--host", None),
     ("-l", None),
     ("--log-level", None),
     ("--tlscacert", None),
     ("--tlscert", None),
     ("--tlskey", None),
+];
+/// The docker CLI's global flags rcompose has too, and the name rcompose gives each.
+const SHARED_FLAGS: [(&str, &str); 7] = [
+    ("-c", "--context"),
+    ("--context", "--context"),
+    ("-H", "--host"),
+    ("--host", "--host"),
+    ("--tlscacert", "--tlscacert"),
+    ("--tlscert", "--tlscert"),
+    ("--tlskey", "--tlskey"),
 ];
 const DOCKER_BOOL_FLAGS: [&str; 4] = ["-D", "--debug", "--tls", "--tlsverify"];
 
@@ -62,29 +73,35 @@ pub fn invocation(args: Vec<OsString>, from_docker: bool) -> Invocation {
         return Invocation::Complete(args[3..].to_vec());
     }
     if as_plugin {
-        if let Some((compose, env)) = docker_globals(&args) {
+        if let Some((compose, env, shared)) = docker_globals(&args) {
             let mut args = args;
-            args.drain(1..=compose);
+            args.splice(1..=compose, shared);
             return Invocation::Run { args, bin_name: "docker compose", env };
         }
     }
     Invocation::Run { args, bin_name: "rcompose", env: Vec::new() }
 }
 
-/// The position of the `compose` word after the docker CLI's global flags, and the variables
-/// those flags set; `None` when the words are not that.
-fn docker_globals(args: &[OsString]) -> Option<(usize, Vec<(&'static str, OsString)>)> {
+/// The position of the `compose` word after the docker CLI's global flags, the variables
+/// those flags set, and those of rcompose's flags they become; `None` when the words are not
+/// that.
+#[allow(clippy::type_complexity)]
+fn docker_globals(args: &[OsString]) -> Option<(usize, Vec<(&'static str, OsString)>, Vec<OsString>)> {
     let mut env = Vec::new();
+    let mut shared = Vec::new();
     let mut i = 1;
     while let Some(word) = args.get(i).and_then(|a| a.to_str()) {
         if word == "compose" {
-            return Some((i, env));
+            return Some((i, env, shared));
         }
         let (flag, inline) = match word.split_once('=') {
             Some((f, v)) if f.starts_with("--") => (f, Some(OsString::from(v))),
             _ => (word, None),
         };
         if DOCKER_BOOL_FLAGS.contains(&flag) {
+            if matches!(flag, "--tls" | "--tlsverify") && inline.as_ref().is_none_or(|v| v != "false") {
+                shared.push(OsString::from(flag));
+            }
             i += 1;
             continue;
         }
@@ -98,6 +115,10 @@ fn docker_globals(args: &[OsString]) -> Option<(usize, Vec<(&'static str, OsStri
         };
         if let Some(var) = var {
             env.push((*var, value));
+        } else if let Some((_, ours)) = SHARED_FLAGS.iter().find(|(f, _)| *f == flag) {
+            let mut pair = OsString::from(format!("{ours}="));
+            pair.push(value);
+            shared.push(pair);
         }
         i += 1;
     }
@@ -197,8 +218,13 @@ mod tests {
         // Run by hand under the plugin's name, without the CLI's variable.
         assert_eq!(invocation(args("/d/cli-plugins/docker-compose compose -p x ps"), false), want);
         let line = args("/d/docker-compose --config /c -D --log-level=info -H unix:///s --context=ctx compose up -d");
-        let env = vec![("DOCKER_CONFIG", "/c".into()), ("DOCKER_HOST", "unix:///s".into()), ("DOCKER_CONTEXT", "ctx".into())];
-        assert_eq!(invocation(line, true), run("/d/docker-compose up -d", env));
+        let env = vec![("DOCKER_CONFIG", "/c".into())];
+        assert_eq!(invocation(line, true), run("/d/docker-compose --host=unix:///s --context=ctx up -d", env));
+        let line = args("/d/docker-compose -c ctx compose ps");
+        assert_eq!(invocation(line, true), run("/d/docker-compose --context=ctx ps", vec![]));
+        let line = args("/d/docker-compose --tlsverify --tlscacert /ca.pem -H tcp://h:2376 compose ps");
+        let want = run("/d/docker-compose --tlsverify --tlscacert=/ca.pem --host=tcp://h:2376 ps", vec![]);
+        assert_eq!(invocation(line, true), want);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The one entry every command that talks to the engine goes through: [`call`] (and [`run`],
 //! which prints the plan of `--dry-run`). It starts the runtime (one `block_on`), connects to
-//! the engine (one connect), wires progress, build/pull output and warnings to `src/output/`
+//! the engine (one connect, to the endpoint `--context`, `--host` and the environment choose as
+//! the docker CLI does: `crate::engine::endpoint`), wires progress, build/pull output and warnings to `src/output/`
 //! (nothing when `--progress quiet`), turns Ctrl-C and SIGTERM into the cancellation token
 //! (the second one fires `force`, or exits 130), runs the command, and maps its result: a
 //! command that Ctrl-C stopped is `Interrupted` (exit 130, "canceled"), whatever it returned.
@@ -89,8 +90,9 @@ where
     let dry_run = global.dry_run;
     let parallel = usize::try_from(global.parallel).ok().filter(|n| *n > 0);
     let quiet = global.progress == Requested::Quiet;
+    let endpoint = global.endpoint()?;
     let value = block_on(&cancel, forceable.then_some(&force), async {
-        let mut c = Compose::connect().await.map_err(anyhow::Error::from)?;
+        let mut c = Compose::connect_to(&endpoint).await.map_err(anyhow::Error::from)?;
         c.parallel = parallel;
         c.dry_run = dry_run;
         c.cancel = cancel.clone();
@@ -118,9 +120,10 @@ where
     // No signal becomes cancellation: until a session starts, signals keep their default
     // action; then `crate::stdio` decides what each does (end the session, restoring the
     // terminal, or pass it on to the container).
+    let endpoint = global.endpoint()?;
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("cannot start the async runtime");
     let value = rt.block_on(async {
-        let mut c = Compose::connect().await?;
+        let mut c = Compose::connect_to(&endpoint).await?;
         c.dry_run = dry_run;
         if !quiet {
             c.events = Arc::new(output::event);

@@ -38,16 +38,16 @@ fn path(host: &str, name: &str) -> PathBuf {
     std::env::temp_dir().join("rcompose-locks").join(format!("{}.lock", &digest[..24]))
 }
 
-/// The engine the lock is about: `DOCKER_HOST`, as the engine connection reads it.
-fn host() -> String {
-    std::env::var("DOCKER_HOST").ok().filter(|h| !h.is_empty()).unwrap_or_else(|| "unix:///var/run/docker.sock".to_string())
-}
-
 /// Takes the lock of project `name`, waiting (and saying so through `waiting`, once) while
 /// another run holds it. `None` when no lock file can be made (a read-only temporary
 /// directory): the run goes on unlocked rather than not at all.
-pub async fn acquire(name: &str, cancel: &CancellationToken, waiting: impl Fn(&str)) -> Result<Option<ProjectLock>, ComposeError> {
-    let path = path(&host(), name);
+pub async fn acquire(
+    host: &str,
+    name: &str,
+    cancel: &CancellationToken,
+    waiting: impl Fn(&str),
+) -> Result<Option<ProjectLock>, ComposeError> {
+    let path = path(host, name);
     let Some(mut file) = open(&path) else { return Ok(None) };
     let mut said = false;
     loop {
@@ -100,12 +100,12 @@ mod tests {
     async fn a_second_run_waits_for_the_first_and_says_so() {
         let name = format!("lock-test-{}", std::process::id());
         let cancel = CancellationToken::new();
-        let first = acquire(&name, &cancel, |_| panic!("nothing holds it yet")).await.unwrap().expect("a lock file");
+        let first = acquire("unix:///test.sock", &name, &cancel, |_| panic!("nothing holds it yet")).await.unwrap().expect("a lock file");
         let said = Arc::new(Mutex::new(Vec::new()));
         let heard = said.clone();
         let second = tokio::spawn(async move {
             let c = CancellationToken::new();
-            acquire(&name, &c, |m| heard.lock().unwrap().push(m.to_string())).await.unwrap().is_some()
+            acquire("unix:///test.sock", &name, &c, |m| heard.lock().unwrap().push(m.to_string())).await.unwrap().is_some()
         });
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert!(!second.is_finished(), "the second run waits while the first holds the lock");
@@ -120,9 +120,9 @@ mod tests {
     async fn a_waiting_run_can_be_interrupted() {
         let name = format!("lock-test-cancel-{}", std::process::id());
         let cancel = CancellationToken::new();
-        let _held = acquire(&name, &cancel, |_| {}).await.unwrap().expect("a lock file");
+        let _held = acquire("unix:///test.sock", &name, &cancel, |_| {}).await.unwrap().expect("a lock file");
         let other = CancellationToken::new();
         other.cancel();
-        assert!(matches!(acquire(&name, &other, |_| {}).await, Err(ComposeError::Interrupted)));
+        assert!(matches!(acquire("unix:///test.sock", &name, &other, |_| {}).await, Err(ComposeError::Interrupted)));
     }
 }

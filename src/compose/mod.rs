@@ -72,6 +72,8 @@ pub struct Compose {
     pub warn: WarnSink,
     /// The registry credentials `docker login` stored, for pulls, pushes and builds.
     pub credentials: Arc<Credentials>,
+    /// The engine's address, which the per-project lock is about (`lock`).
+    pub engine_host: String,
 }
 
 /// Why a command failed.
@@ -149,6 +151,10 @@ impl Compose {
             details: Arc::new(|_: &crate::output::Detail| {}),
             warn: Arc::new(|_: &str| {}),
             credentials: Arc::new(Credentials::from_env()),
+            engine_host: std::env::var("DOCKER_HOST")
+                .ok()
+                .filter(|h| !h.is_empty())
+                .unwrap_or_else(|| crate::engine::endpoint::DEFAULT_HOST.into()),
         }
     }
 
@@ -157,13 +163,19 @@ impl Compose {
         Ok(Compose::new(Arc::new(DockerEngine::connect().await?)))
     }
 
+    /// A runtime connected to the Docker engine at `endpoint` (a context's, `--host`...).
+    pub async fn connect_to(endpoint: &crate::engine::endpoint::Endpoint) -> Result<Compose, ComposeError> {
+        let compose = Compose::new(Arc::new(DockerEngine::connect_endpoint(endpoint).await?));
+        Ok(Compose { engine_host: endpoint.host.clone(), ..compose })
+    }
+
     /// The per-project lock ([`lock`]) for a command that changes project `name`; none when
     /// dry-running, which changes nothing.
     async fn lock(&self, name: &str) -> Result<Option<lock::ProjectLock>, ComposeError> {
         if self.dry_run {
             return Ok(None);
         }
-        lock::acquire(name, &self.cancel, |message| (self.warn)(message)).await
+        lock::acquire(&self.engine_host, name, &self.cancel, |message| (self.warn)(message)).await
     }
 
     fn warn_all(&self, warnings: &[String]) {

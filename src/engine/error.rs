@@ -29,7 +29,7 @@ pub enum EngineError {
     /// The engine cannot be reached at all.
     #[error(
         "cannot connect to the docker engine at {host}: {reason} \
-         (is the engine running? set DOCKER_HOST to point at it)"
+         (is the engine running? DOCKER_HOST, --context or `docker context use` choose the engine)"
     )]
     Unavailable { host: String, reason: String },
 

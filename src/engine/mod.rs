@@ -14,6 +14,7 @@
 
 mod container;
 pub mod docker;
+pub mod endpoint;
 mod error;
 pub mod fake;
 mod filter;

@@ -176,6 +176,32 @@ pub fn variables(opts: &Options) -> Result<(Vec<interpolate::Reference>, Environ
     Ok((variables, environment, project_dir, warnings))
 }
 
+/// The names of the services the files declare, every profile included, for shell completion:
+/// the files are found and parsed as [`load`] finds and parses them, and only the keys of their
+/// `services` are read (no interpolation, validation or typing: service names are keys, which
+/// are never interpolated). `None` when a file includes others (`include:` brings services only
+/// a full [`load`] knows).
+pub fn service_names(opts: &Options) -> Result<Option<Vec<String>>, Diagnostic> {
+    let mut warnings = Vec::new();
+    let mut environment = Environment::from_process(opts.environ.iter().cloned());
+    let provisional_dir = opts.project_dir.clone().map(|d| absolutize(&d, &opts.cwd)).unwrap_or_else(|| opts.cwd.clone());
+    environment.add_env_files(&env::env_files(&opts.env_files, &provisional_dir, &opts.cwd)?)?;
+    let mut names = indexmap::IndexSet::new();
+    for file in source::config_files(opts, &environment, &mut warnings)? {
+        let doc = read_file(&file)?;
+        let Some(top) = doc.as_map() else { continue };
+        if top.contains_key("include") {
+            return Ok(None);
+        }
+        if let Some(services) = top.get("services").and_then(Node::as_map) {
+            names.extend(services.keys().cloned());
+        }
+    }
+    let mut names: Vec<String> = names.into_iter().collect();
+    names.sort();
+    Ok(Some(names))
+}
+
 /// What the tree passes make of the files before the model is typed.
 struct Merged {
     tree: Node,

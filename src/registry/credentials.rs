@@ -31,6 +31,17 @@ pub fn docker_config_dir() -> Option<PathBuf> {
         .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".docker")))
 }
 
+/// Set once a broken `config.json` was warned about by the engine's context lookup, which
+/// reads the file first: the credential store then reads it as none without a second warning.
+static CONFIG_WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The warning for a `config.json` at `path` that does not parse (`error`), as the docker CLI
+/// gives it; `None` when it was already given. The file is then read as empty.
+pub fn broken_config_warning(path: &Path, error: &dyn std::fmt::Display) -> Option<String> {
+    (!CONFIG_WARNED.swap(true, std::sync::atomic::Ordering::Relaxed))
+        .then(|| format!("Error parsing config file ({}): {error}; it is read as empty", path.display()))
+}
+
 /// The credential store of the docker CLI, read lazily.
 #[derive(Debug)]
 pub struct Credentials {
@@ -94,7 +105,7 @@ impl Credentials {
             Ok(bytes) => match serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
                 Ok(_) => Ok(Some(bytes)),
                 Err(e) => {
-                    if !self.broken.swap(true, Ordering::Relaxed) {
+                    if !self.broken.swap(true, Ordering::Relaxed) && !CONFIG_WARNED.load(Ordering::Relaxed) {
                         let warning = format!("Error parsing config file ({}): {e}; no registry credentials are used", path.display());
                         self.warnings.lock().expect("never poisoned").push(warning);
                     }

@@ -5,5 +5,5 @@
 mod credentials;
 mod reference;
 
-pub use credentials::{docker_config_dir, CredentialError, Credentials};
+pub use credentials::{broken_config_warning, docker_config_dir, CredentialError, Credentials};
 pub use reference::{hostname, login_command, Reference, DOCKER_HUB, DOCKER_HUB_KEY};

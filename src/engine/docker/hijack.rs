@@ -1,18 +1,16 @@
 //! Exec start and container attach with the connection taken over by our own HTTP/1.1
-//! exchange on the engine's unix socket (as `logstream` reads logs).
+//! exchange on a connection to the engine (as `logstream` reads logs), whatever its transport.
 //!
 //! bollard guesses from each read's first byte whether output is multiplexed (a frame header
 //! starts with 0, 1 or 2), so a TTY that writes such a byte first (`printf '\001'`, a NUL of a
 //! full-screen program) loses output. Here the caller says whether there is a TTY, and the
-//! bytes are taken as they are: raw with one, frames without. Only plain unix sockets are
-//! spoken to this way; tcp, TLS and ssh engines keep bollard's path.
+//! bytes are taken as they are: raw with one, frames without.
 
 use bytes::{Buf, Bytes, BytesMut};
 use futures_util::StreamExt;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::unix::OwnedReadHalf;
-use tokio::net::UnixStream;
+use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf};
 
+use super::dial::{Conn, Dialer};
 use super::logstream::protocol;
 use crate::engine::{EngineError, EngineResult, Hijacked, LogChunk, LogStream};
 
@@ -20,7 +18,7 @@ const READ_SIZE: usize = 64 * 1024;
 
 /// Where and how to connect.
 pub(super) struct Socket<'a> {
-    pub path: &'a str,
+    pub dialer: &'a Dialer,
     pub host: &'a str,
     pub user_agent: &'a str,
 }
@@ -30,7 +28,7 @@ pub(super) struct Socket<'a> {
 /// comes (raw, or multiplexed frames).
 pub(super) async fn open(socket: &Socket<'_>, url: &str, body: &str, tty: bool) -> EngineResult<Hijacked> {
     let unavailable = |e: std::io::Error| EngineError::Unavailable { host: socket.host.to_string(), reason: e.to_string() };
-    let mut sock = UnixStream::connect(socket.path).await.map_err(unavailable)?;
+    let mut sock = socket.dialer.dial().await.map_err(unavailable)?;
     let request = format!(
         "POST {url} HTTP/1.1\r\nHost: docker\r\nUser-Agent: {}\r\nContent-Type: application/json\r\nConnection: Upgrade\r\n\
          Upgrade: tcp\r\nContent-Length: {}\r\n\r\n{body}",
@@ -49,7 +47,7 @@ pub(super) async fn open(socket: &Socket<'_>, url: &str, body: &str, tty: bool) 
         }
         return Err(EngineError::from_status(status, message(&raw)));
     }
-    let (read, write) = sock.into_split();
+    let (read, write) = tokio::io::split(sock);
     let output =
         futures_util::stream::unfold(
             Output { read, buf: raw, tty, ended: false },
@@ -90,7 +88,7 @@ fn message(body: &[u8]) -> String {
 /// The output half: raw bytes with a TTY, frames (8-byte header: stream, 3 zero bytes, length)
 /// without.
 struct Output {
-    read: OwnedReadHalf,
+    read: ReadHalf<Conn>,
     buf: BytesMut,
     tty: bool,
     ended: bool,

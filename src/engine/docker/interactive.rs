@@ -1,13 +1,10 @@
 //! Exec and attach with the process's streams hijacked from the HTTP connection: what
 //! `exec`, `run` and `attach` connect the terminal to.
 
-use bollard::container::AttachContainerResults;
-use bollard::exec::{ResizeExecOptions, StartExecOptions, StartExecResults};
+use bollard::exec::{ResizeExecOptions, StartExecOptions};
 use bollard::models::ExecConfig;
 use bollard::query_parameters as q;
-use futures_util::{StreamExt, TryStreamExt};
 
-use super::runtime::chunk;
 use super::{hijack, DockerEngine};
 use crate::engine::{AttachStreams, EngineResult, ExecSpec, ExecStart, ExecState, Hijacked, TtySize};
 
@@ -28,15 +25,13 @@ pub(super) async fn create_exec(e: &DockerEngine, container: &str, spec: &ExecSp
 }
 
 pub(super) async fn start_exec(e: &DockerEngine, exec: &str, start: ExecStart) -> EngineResult<Option<Hijacked>> {
-    if let (Some(socket), false) = (e.hijack_socket(), start.detach) {
-        let body = serde_json::json!({ "Detach": false, "Tty": start.tty }).to_string();
-        return Ok(Some(hijack::open(&socket, &format!("/exec/{}/start", hijack::escape(exec)), &body, start.tty).await?));
+    if start.detach {
+        let options = StartExecOptions { detach: true, tty: start.tty, output_capacity: None };
+        e.docker.start_exec(exec, Some(options)).await.map_err(|x| e.err(x))?;
+        return Ok(None);
     }
-    let options = StartExecOptions { detach: start.detach, tty: start.tty, output_capacity: None };
-    match e.docker.start_exec(exec, Some(options)).await.map_err(|x| e.err(x))? {
-        StartExecResults::Attached { output, input } => Ok(Some(hijacked(e, output, input))),
-        StartExecResults::Detached => Ok(None),
-    }
+    let body = serde_json::json!({ "Detach": false, "Tty": start.tty }).to_string();
+    Ok(Some(hijack::open(&e.hijack_socket(), &format!("/exec/{}/start", hijack::escape(exec)), &body, start.tty).await?))
 }
 
 pub(super) async fn resize_exec(e: &DockerEngine, exec: &str, size: TtySize) -> EngineResult<()> {
@@ -50,31 +45,19 @@ pub(super) async fn inspect_exec(e: &DockerEngine, exec: &str) -> EngineResult<E
 }
 
 pub(super) async fn attach_container(e: &DockerEngine, id: &str, streams: &AttachStreams) -> EngineResult<Hijacked> {
-    if let Some(socket) = e.hijack_socket() {
-        let flag = |b: bool| if b { "1" } else { "0" };
-        let mut url = format!(
-            "/containers/{}/attach?stream=1&stdin={}&stdout={}&stderr={}&logs={}",
-            hijack::escape(id),
-            flag(streams.stdin),
-            flag(streams.stdout),
-            flag(streams.stderr),
-            flag(streams.logs)
-        );
-        if let Some(keys) = &streams.detach_keys {
-            url.push_str(&format!("&detachKeys={}", hijack::escape(keys)));
-        }
-        return hijack::open(&socket, &url, "", streams.tty).await;
+    let flag = |b: bool| if b { "1" } else { "0" };
+    let mut url = format!(
+        "/containers/{}/attach?stream=1&stdin={}&stdout={}&stderr={}&logs={}",
+        hijack::escape(id),
+        flag(streams.stdin),
+        flag(streams.stdout),
+        flag(streams.stderr),
+        flag(streams.logs)
+    );
+    if let Some(keys) = &streams.detach_keys {
+        url.push_str(&format!("&detachKeys={}", hijack::escape(keys)));
     }
-    let options = q::AttachContainerOptions {
-        detach_keys: streams.detach_keys.clone(),
-        logs: streams.logs,
-        stream: true,
-        stdin: streams.stdin,
-        stdout: streams.stdout,
-        stderr: streams.stderr,
-    };
-    let AttachContainerResults { output, input } = e.docker.attach_container(id, Some(options)).await.map_err(|x| e.err(x))?;
-    Ok(hijacked(e, output, input))
+    hijack::open(&e.hijack_socket(), &url, "", streams.tty).await
 }
 
 pub(super) async fn resize_container_tty(e: &DockerEngine, id: &str, size: TtySize) -> EngineResult<()> {
@@ -82,20 +65,9 @@ pub(super) async fn resize_container_tty(e: &DockerEngine, id: &str, size: TtySi
     e.docker.resize_container_tty(id, options).await.map_err(|x| e.err(x))
 }
 
-type Output = std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<bollard::container::LogOutput, bollard::errors::Error>> + Send>>;
-
 impl DockerEngine {
-    /// The engine's unix socket, when streams are taken over by our own exchange on it.
-    fn hijack_socket(&self) -> Option<hijack::Socket<'_>> {
-        self.socket.as_deref().map(|path| hijack::Socket { path, host: &self.host, user_agent: super::USER_AGENT })
+    /// Where streams are taken over by our own exchange.
+    fn hijack_socket(&self) -> hijack::Socket<'_> {
+        hijack::Socket { dialer: &self.dialer, host: &self.host, user_agent: super::USER_AGENT }
     }
-}
-
-/// Our view of bollard's hijacked halves (tcp, TLS and ssh engines): frames become chunks (stdin echoes dropped), errors
-/// ours.
-fn hijacked(e: &DockerEngine, output: Output, input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>) -> Hijacked {
-    let host = e.host.clone();
-    let output =
-        output.map_err(move |x| super::error::convert(&host, x)).try_filter_map(|frame| std::future::ready(Ok(chunk(frame)))).boxed();
-    Hijacked { output, input }
 }

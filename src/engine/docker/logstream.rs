@@ -1,4 +1,5 @@
-//! A container's log stream read with our own HTTP/1.1 exchange on the engine's unix socket.
+//! A container's log stream read with our own HTTP/1.1 exchange on a connection to the engine
+//! (`dial`: a unix socket, TCP, TLS or ssh).
 //!
 //! The engine writes one HTTP chunk, holding one multiplexed frame, per line its container
 //! prints. Through bollard every such line costs a trip through hyper's body channel, a
@@ -8,7 +9,6 @@
 //! and the payloads of consecutive frames of one output stream become one `LogChunk`: a read
 //! system call that brings fifty lines yields one chunk, not fifty.
 //!
-//! Only plain unix sockets are read this way; tcp, TLS and ssh engines keep bollard's path.
 //! A container with a TTY sends its output raw, without frame headers; as bollard does, the
 //! first bytes decide (a frame header starts with 0, 1 or 2 and three zero bytes).
 
@@ -16,9 +16,9 @@ use std::collections::VecDeque;
 
 use bytes::{Buf, BytesMut};
 use futures_util::StreamExt;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::UnixStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
+use super::dial::{Conn, Dialer};
 use crate::engine::{EngineError, EngineResult, EngineStream, LogChunk, LogOptions, LogStream};
 
 /// How much one read may bring.
@@ -26,13 +26,19 @@ const READ_SIZE: usize = 64 * 1024;
 /// The longest answer head (status line and headers) accepted.
 const MAX_HEAD: usize = 64 * 1024;
 
-/// The logs of container `id` read from the engine at the unix socket `path`; `host` names
-/// the engine in errors.
-pub(super) fn logs<'a>(path: &'a str, host: &'a str, user_agent: &'a str, id: &'a str, o: &'a LogOptions) -> EngineStream<'a, LogChunk> {
+/// The logs of container `id` read from the engine `dialer` reaches; `host` names the engine
+/// in errors.
+pub(super) fn logs<'a>(
+    dialer: &'a Dialer,
+    host: &'a str,
+    user_agent: &'a str,
+    id: &'a str,
+    o: &'a LogOptions,
+) -> EngineStream<'a, LogChunk> {
     let request = request(id, o, user_agent);
     let start = async move {
         let unavailable = |e: std::io::Error| EngineError::Unavailable { host: host.to_string(), reason: e.to_string() };
-        let mut sock = UnixStream::connect(path).await.map_err(unavailable)?;
+        let mut sock = dialer.dial().await.map_err(unavailable)?;
         sock.write_all(request.as_bytes()).await.map_err(protocol)?;
         Reader::open(sock).await
     };
@@ -67,7 +73,7 @@ fn request(id: &str, o: &LogOptions, user_agent: &str) -> String {
 
 /// Reads an HTTP/1.1 answer's head from `sock` (bounded by `MAX_HEAD`): the head, blank line
 /// included, and the bytes read after it.
-pub(super) async fn read_head(sock: &mut UnixStream) -> EngineResult<(BytesMut, BytesMut)> {
+pub(super) async fn read_head<S: AsyncRead + Unpin>(sock: &mut S) -> EngineResult<(BytesMut, BytesMut)> {
     let mut raw = BytesMut::with_capacity(READ_SIZE);
     let end = loop {
         if let Some(p) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -97,14 +103,14 @@ enum Body {
 }
 
 struct Reader {
-    sock: UnixStream,
+    sock: Conn,
     dec: Decoder,
     done: bool,
 }
 
 impl Reader {
     /// Reads the answer's head; an error status becomes the engine's error.
-    async fn open(mut sock: UnixStream) -> EngineResult<Reader> {
+    async fn open(mut sock: Conn) -> EngineResult<Reader> {
         let (head, raw) = read_head(&mut sock).await?;
         let (status, body) = parse_head(&head)?;
         let mut dec = Decoder::new(raw, body);

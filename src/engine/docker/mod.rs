@@ -7,6 +7,7 @@
 
 mod archives;
 mod containers;
+mod dial;
 mod error;
 mod hijack;
 mod images;
@@ -27,6 +28,7 @@ use std::time::Duration;
 use bollard::Docker;
 use futures_util::FutureExt;
 
+use super::endpoint;
 use super::RegistryAuth;
 use super::{
     ArchiveOptions, AttachStreams, BuildOptions, ByteStream, CommitOptions, ContainerDetails, ContainerSpec, ContainerSummary,
@@ -37,7 +39,7 @@ use super::{
 };
 
 /// Where the engine listens when `DOCKER_HOST` is unset.
-pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
+pub const DEFAULT_HOST: &str = crate::engine::endpoint::DEFAULT_HOST;
 
 /// Time allowed for the engine to start answering one request. Streams (logs, events, build
 /// output) are not bound by it once they have started; cancellation is the caller's business.
@@ -50,11 +52,11 @@ const USER_AGENT: &str = concat!("rcompose/", env!("CARGO_PKG_VERSION"));
 #[derive(Clone)]
 pub struct DockerEngine {
     docker: Docker,
-    /// The address we connected to, for error messages.
+    /// The address we connected to (with its context, if any), for error messages.
     host: String,
-    /// The engine's unix socket when it is reached over a plain one: container logs are read
-    /// from it directly (`logstream`).
-    socket: Option<String>,
+    /// How connections to the engine are opened, for what speaks HTTP by hand: container logs
+    /// (`logstream`), exec and attach sessions (`hijack`).
+    dialer: std::sync::Arc<dial::Dialer>,
     /// What the engine warned about while doing what was asked (a container's or network's
     /// creation), kept until the caller takes them ([`Engine::take_warnings`]) and prints them
     /// through `src/output/`: nothing here writes to the terminal.
@@ -73,60 +75,71 @@ impl DockerEngine {
         self.warnings.lock().unwrap_or_else(|e| e.into_inner()).push(warning);
     }
 
-    /// Connects to `DOCKER_HOST` (default `unix:///var/run/docker.sock`; `tcp://` too) and
-    /// negotiates the API version, which fails with `Unavailable` if nothing answers.
+    /// Connects to the engine the environment designates (`DOCKER_HOST`, `DOCKER_CONTEXT`, the
+    /// docker CLI's current context: `crate::engine::endpoint`) and negotiates the API version,
+    /// which fails with `Unavailable` if nothing answers.
     pub async fn connect() -> EngineResult<Self> {
-        let host = std::env::var("DOCKER_HOST").ok().filter(|h| !h.is_empty()).unwrap_or_else(|| DEFAULT_HOST.to_string());
-        Self::connect_to(&host).await
+        let endpoint = endpoint::from_env(&endpoint::Selection::default()).map_err(|e| EngineError::Unavailable {
+            host: "the engine of the docker CLI's configuration".to_string(),
+            reason: e.to_string(),
+        })?;
+        Self::connect_endpoint(&endpoint).await
     }
 
-    /// Connects to an explicit address (`unix:///path`, `tcp://host:port`) and settles on the
-    /// lower of the engine's API version and ours, which decides version-dependent behaviour
-    /// here (several networks at create needs 1.44). bollard 0.21 sends unversioned paths
-    /// (`GET /containers/json`), so the engine reads every request at its own newest version.
+    /// Connects to an explicit address (`unix:///path`, `tcp://host:port`, `ssh://user@host`),
+    /// without TLS.
     pub async fn connect_to(host: &str) -> EngineResult<Self> {
-        // Checks the address (scheme, socket file) before any I/O.
-        let docker = Docker::connect_with_host(host).map_err(|e| error::convert(host, e))?;
+        Self::connect_endpoint(&endpoint::Endpoint { host: host.to_string(), tls: None, context: None }).await
+    }
+
+    /// Connects to `endpoint` and settles on the lower of the engine's API version and ours,
+    /// which decides version-dependent behaviour here (several networks at create needs 1.44).
+    /// bollard 0.21 sends unversioned paths (`GET /containers/json`), so the engine reads every
+    /// request at its own newest version.
+    ///
+    /// Sockets and plain TCP are spoken to by bollard's own clients; TLS and ssh engines by
+    /// bollard over our connections (`dial`), which the ping, logs, exec and attach use on
+    /// every transport.
+    pub async fn connect_endpoint(endpoint: &endpoint::Endpoint) -> EngineResult<Self> {
+        let host = endpoint.describe();
+        let unavailable = |reason: String| EngineError::Unavailable { host: host.clone(), reason };
+        let dialer = std::sync::Arc::new(dial::Dialer::new(endpoint).map_err(unavailable)?);
         let ready = |docker: Docker| {
             docker.with_timeout(REQUEST_TIMEOUT).with_request_modifier(|mut req| {
                 req.headers_mut().insert("user-agent", USER_AGENT.parse().expect("ascii header"));
                 req
             })
         };
-        let plain = std::env::var_os("DOCKER_TLS_VERIFY").is_none();
-        let version = match ping::Address::parse(host).filter(|_| plain) {
-            Some(address) => tokio::time::timeout(liveness::answer_timeout(), ping::api_version(&address, USER_AGENT))
-                .await
-                .map_err(|_| EngineError::NoAnswer {
-                    host: host.to_string(),
-                    what: "connecting".to_string(),
-                    seconds: liveness::answer_timeout().as_secs(),
-                })?
-                .map_err(|err| error::convert(host, bollard::errors::Error::IOError { err }))?
-                .map(|engine| (address, engine)),
-            None => None,
-        };
-        let socket = match &version {
-            Some((ping::Address::Unix(path), _)) => Some(path.clone()),
-            _ => None,
-        };
-        let docker = match version {
-            Some((address, engine)) => {
-                let ours = bollard::API_DEFAULT_VERSION;
-                let (major, minor) = engine.min((ours.major_version, ours.minor_version));
-                let v = bollard::ClientVersion { major_version: major, minor_version: minor };
-                let timeout = REQUEST_TIMEOUT.as_secs();
-                match address {
-                    ping::Address::Unix(_) => Docker::connect_with_unix(host, timeout, &v),
-                    ping::Address::Tcp(_) => Docker::connect_with_http(host, timeout, &v),
-                }
-                .map(ready)
-                .map_err(|e| error::convert(host, e))?
+        // TLS and ssh engines: bollard over our pooled connections, the ping's kept for the
+        // next call.
+        let pool = (!matches!(*dialer, dial::Dialer::Unix(_) | dial::Dialer::Tcp(_))).then(|| dial::Pool::new(dialer.clone()));
+        let ping = async {
+            match &pool {
+                Some(pool) => pool.api_version(USER_AGENT).await,
+                None => ping::api_version(&dialer, USER_AGENT).await,
             }
-            // TLS, ssh, or an engine that does not say its version in the ping's headers.
-            None => ready(docker).negotiate_version().await.map_err(|e| error::convert(host, e))?,
         };
-        Ok(DockerEngine { docker, host: host.to_string(), socket, warnings: Default::default() })
+        let seconds = liveness::answer_timeout().as_secs();
+        // Whatever stops the first exchange means the engine cannot be reached.
+        let engine = tokio::time::timeout(liveness::answer_timeout(), ping)
+            .await
+            .map_err(|_| EngineError::NoAnswer { host: host.clone(), what: "connecting".to_string(), seconds })?
+            .map_err(|err| unavailable(err.to_string()))?;
+        // An engine too old to say its version in the ping's headers is asked by bollard.
+        let known = engine.is_some();
+        let ours = (bollard::API_DEFAULT_VERSION.major_version, bollard::API_DEFAULT_VERSION.minor_version);
+        let (major, minor) = engine.unwrap_or(ours).min(ours);
+        let version = bollard::ClientVersion { major_version: major, minor_version: minor };
+        let timeout = REQUEST_TIMEOUT.as_secs();
+        let docker = match (&pool, &*dialer) {
+            (Some(pool), _) => pool.docker(timeout, &version),
+            (None, dial::Dialer::Unix(_)) => Docker::connect_with_unix(&endpoint.host, timeout, &version),
+            (None, _) => Docker::connect_with_http(&endpoint.host, timeout, &version),
+        }
+        .map(ready)
+        .map_err(|e| error::convert(&host, e))?;
+        let docker = if known { docker } else { docker.negotiate_version().await.map_err(|e| error::convert(&host, e))? };
+        Ok(DockerEngine { docker, host, dialer, warnings: Default::default() })
     }
 
     /// The address this engine was reached at.
@@ -232,10 +245,7 @@ impl Engine for DockerEngine {
     }
 
     fn logs<'a>(&'a self, id: &'a str, options: &'a LogOptions) -> EngineStream<'a, LogChunk> {
-        let stream = match &self.socket {
-            Some(path) => logstream::logs(path, &self.host, USER_AGENT, id, options),
-            None => runtime::logs(self, id, options),
-        };
+        let stream = logstream::logs(&self.dialer, &self.host, USER_AGENT, id, options);
         if !options.follow {
             return stream;
         }

@@ -12,7 +12,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use super::{filters, DockerEngine};
 use crate::engine::{
     ArchiveOptions, ByteStream, EngineError, EngineEvent, EngineResult, EngineStream, EngineVersion, EventFilter, ExecOutput, ExecSpec,
-    LogChunk, LogOptions, LogStream, TopResult,
+    LogChunk, LogStream, TopResult,
 };
 
 pub(super) async fn version(e: &DockerEngine) -> EngineResult<EngineVersion> {
@@ -52,20 +52,6 @@ pub(super) fn events<'a>(e: &'a DockerEngine, f: &'a EventFilter) -> EngineStrea
         })
         .map_err(|x| e.err(x))
         .boxed()
-}
-
-pub(super) fn logs<'a>(e: &'a DockerEngine, id: &'a str, o: &'a LogOptions) -> EngineStream<'a, LogChunk> {
-    let secs = |t: Option<i64>| t.map_or(0, |t| i32::try_from(t).unwrap_or(i32::MAX));
-    let options = q::LogsOptions {
-        follow: o.follow,
-        stdout: true,
-        stderr: true,
-        since: secs(o.since),
-        until: secs(o.until),
-        timestamps: o.timestamps,
-        tail: o.tail.map_or_else(|| "all".to_string(), |n| n.to_string()),
-    };
-    e.docker.logs(id, Some(options)).map_err(|x| e.err(x)).try_filter_map(|out| std::future::ready(Ok(chunk(out)))).boxed()
 }
 
 /// Our view of one frame; a TTY's single stream counts as stdout, stdin echoes are dropped.

@@ -34,12 +34,12 @@ fn spec_request(spec: &ServiceSpec) -> EngineResult<wire::ServiceSpec> {
 
 /// `GET path` answered as JSON, read by hand over the engine's unix socket: bollard's models
 /// drop a service's `Healthcheck` (they expect `HealthCheck`), and a spec compared without it
-/// would hide a change. `None` when the engine is not on a unix socket.
+/// would hide a change. The connection is opened as every other one (unix socket, TCP, TLS or
+/// ssh).
 async fn raw_get<T: DeserializeOwned>(e: &DockerEngine, path: &str) -> EngineResult<Option<T>> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let Some(socket) = &e.socket else { return Ok(None) };
     let io = |err: std::io::Error| EngineError::Unavailable { host: e.host.clone(), reason: err.to_string() };
-    let mut stream = tokio::net::UnixStream::connect(socket).await.map_err(io)?;
+    let mut stream = e.dialer.dial().await.map_err(io)?;
     // HTTP/1.0: the engine then sends the body whole (no chunks) and closes.
     let request = format!("GET {path} HTTP/1.0\r\nHost: docker\r\nUser-Agent: {}\r\n\r\n", super::USER_AGENT);
     stream.write_all(request.as_bytes()).await.map_err(io)?;
