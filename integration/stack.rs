@@ -363,3 +363,62 @@ fn a_port_published_in_host_mode_answers_on_localhost() {
     let ps = s.ok(&["stack", "ps"]);
     assert!(ps.contains("*:18280->8080/tcp"), "{ps}");
 }
+
+/// Issue 13: a `stack deploy` killed (SIGKILL, as a closed laptop or a cancelled CI job) after
+/// it created the network and one service, while it waited for that service's health to create
+/// the next: the next deploy keeps what the first made (no second network, the service not
+/// updated) and creates the rest.
+#[test]
+fn a_deploy_killed_half_way_is_finished_by_the_next_deploy() {
+    use std::io::BufRead;
+    let s = Stack::new(
+        "killed",
+        concat!(
+            "services:\n  db:\n    image: busybox:latest\n",
+            "    command: [sh, -c, 'while [ ! -f /go ]; do sleep 0.2; done; touch /ready; sleep 100000']\n",
+            "    healthcheck: {test: [CMD, test, -f, /ready], interval: 1s, retries: 600}\n",
+            "  web:\n    image: busybox:latest\n    command: [sleep, '100000']\n    depends_on: {db: {condition: service_healthy}}\n",
+        ),
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rcompose"))
+        .args(["-p", &s.name, "--progress", "plain", "stack", "deploy", "--wait-timeout", "300"])
+        .current_dir(s.dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // db is created, then the deploy waits for it to be healthy, which it is not until /go.
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    loop {
+        let line = lines.next().unwrap_or_else(|| panic!("the deploy ended before db was created: {seen:?}")).unwrap();
+        let created = line.contains(&format!("{}_db", s.name)) && line.contains("Created");
+        seen.push(line);
+        if created {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let filter = format!("label=com.docker.stack.namespace={}", s.name);
+    assert_eq!(docker(&["service", "ls", "-q", "--filter", &filter]).lines().count(), 1, "only db made: {seen:?}");
+    let db_version = s.version("db");
+
+    let plan = s.ok(&["--dry-run", "stack", "deploy"]);
+    assert_eq!(plan, "db: unchanged\nweb: create, after db healthy\n", "what the next deploy does");
+    // db's task may still be starting: its container appears within a minute (a guard).
+    let task = format!("label=com.docker.swarm.service.name={}_db", s.name);
+    for _ in 0..120 {
+        if !docker(&["ps", "-q", "--filter", &task]).trim().is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    s.exec("db", "touch /go");
+    s.ok(&["stack", "deploy", "--wait", "--wait-timeout", "300"]);
+    assert_eq!(docker(&["service", "ls", "-q", "--filter", &filter]).lines().count(), 2, "db and web");
+    assert_eq!(docker(&["network", "ls", "-q", "--filter", &filter]).lines().count(), 1, "one network");
+    assert_eq!(s.version("db"), db_version, "db left as the killed deploy made it");
+    s.container("web");
+}
