@@ -164,13 +164,20 @@ async fn remove_everything(project: &str) -> Result<(), String> {
     }
 }
 
-/// Creates `busybox:latest` with `scripts/busybox-image.sh` unless it exists; once per run.
-/// Whether the reference, Docker Compose v2 (`docker compose`), is installed. Tests compare
-/// with it when it is and skip only that comparison, with a note, when it is not: rcompose
-/// never needs it.
+/// A reference missing: outside CI a note and the comparison is skipped (rcompose never needs
+/// the reference); under CI (`CI=true`, set by `.ci/run`, which installs both references) a
+/// failure, so that a comparison never passes by finding nothing to compare with.
+pub fn reference_missing(note: &str) {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{note} (CI=true: .ci/run installs the references, so this is a failure, not a skip)");
+    }
+    eprintln!("note: {note}");
+}
+
 /// Whether the reference, Docker Compose 2.40.x, is `docker compose`: every comparison with
 /// "Docker Compose" in these tests is with 2.40.3 (`.ci/run` installs it). Another version is
-/// not compared with: its behaviour is not the one the tests expect.
+/// not compared with: its behaviour is not the one the tests expect. Tests compare with it when
+/// it is there and skip only that comparison when it is not (see [`reference_missing`]).
 pub fn reference_installed() -> bool {
     static INSTALLED: OnceLock<bool> = OnceLock::new();
     *INSTALLED.get_or_init(|| {
@@ -183,11 +190,13 @@ pub fn reference_installed() -> bool {
         match version {
             Some(v) if v.starts_with("2.40.") => true,
             Some(v) => {
-                eprintln!("note: `docker compose` is {v}, not the reference 2.40: the comparison with Docker Compose is skipped");
+                reference_missing(&format!(
+                    "`docker compose` is {v}, not the reference 2.40: the comparison with Docker Compose is skipped"
+                ));
                 false
             }
             None => {
-                eprintln!("note: `docker compose` is not installed: the comparison with Docker Compose is skipped");
+                reference_missing("`docker compose` is not installed: the comparison with Docker Compose is skipped");
                 false
             }
         }
@@ -203,12 +212,13 @@ pub fn compose_2_26() -> Option<std::path::PathBuf> {
     match version.map(|o| String::from_utf8_lossy(&o.stdout).trim().trim_start_matches('v').to_string()) {
         Some(v) if v.starts_with("2.26.") => Some(path),
         _ => {
-            eprintln!("note: Docker Compose 2.26 is not at {}: the takeover from it is skipped", path.display());
+            reference_missing(&format!("Docker Compose 2.26 is not at {}: the takeover from it is skipped", path.display()));
             None
         }
     }
 }
 
+/// Creates `busybox:latest` with `scripts/busybox-image.sh` unless it exists; once per run.
 pub fn ensure_busybox() {
     static DONE: OnceLock<Result<(), String>> = OnceLock::new();
     let result = DONE.get_or_init(|| {

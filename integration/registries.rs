@@ -279,7 +279,7 @@ pub fn reference_binary() -> Option<PathBuf> {
     ];
     let found = candidates.into_iter().find(|p| p.is_file());
     if found.is_none() {
-        eprintln!("note: Docker Compose is not installed: the comparison with it is skipped");
+        crate::harness::reference_missing("Docker Compose is not installed: the comparison with it is skipped");
     }
     found
 }
