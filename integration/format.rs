@@ -55,10 +55,16 @@ const PS_TEMPLATES: &[&str] = &[
     r#"{{if eq .Service "web"}}{{println .Name}}{{else}}{{printf "%-12s|" .Service}}{{end}}"#,
     r"  {{.Command}}\n{{.CreatedAt}}  ",
     "xml",
+    r#"table {{.Name}}\t{{.Label "com.docker.compose.service"}}\t{{.Label "com.docker.compose.project.config_files"}}|{{.Label "nope"}}"#,
+    r#"{{if eq (.Label "com.docker.compose.oneoff") "False"}}{{.Label "com.docker.compose.container-number" | printf "n%s"}}{{end}}"#,
 ];
 
-const VOLUME_TEMPLATES: &[&str] =
-    &[r"table {{.Name}}\t{{.Driver}}\t{{.Scope}}", "{{.Name}} {{.Mountpoint}} {{.Links}} {{.Size}} {{.Status}}", "table"];
+const VOLUME_TEMPLATES: &[&str] = &[
+    r"table {{.Name}}\t{{.Driver}}\t{{.Scope}}",
+    "{{.Name}} {{.Mountpoint}} {{.Links}} {{.Size}} {{.Status}}",
+    "table",
+    r#"table {{.Name}}\t{{.Label "com.docker.compose.volume"}}"#,
+];
 
 #[tokio::test]
 async fn go_templates_print_what_docker_compose_prints() {

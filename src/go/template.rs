@@ -18,8 +18,10 @@
 //! - a field the row does not have is an error, and nothing is printed.
 //!
 //! Rows are JSON objects in the field order of the command's own JSON; a row's fields are the
-//! methods Go would call. A method with arguments (`.Label "x"`) is not supported: `gotmpl`
-//! has no methods, only fields.
+//! methods Go would call. `gotmpl` has no methods, only fields, so the one method with an
+//! argument the docker CLI's rows have, `.Label "key"`, is rewritten before parsing into a call
+//! of a function of ours on the dot (`rcomposeLabel . "key"`): a row's label value, `""` when it
+//! has none; in a table's header, the key's last dotted part (`service`), as the docker CLI's.
 
 use std::sync::{Arc, Mutex};
 
@@ -55,7 +57,7 @@ impl Format {
         } else {
             format
         };
-        let body = body.trim_matches(' ').replace("\\t", "\t").replace("\\n", "\n");
+        let body = label_calls(&body.trim_matches(' ').replace("\\t", "\t").replace("\\n", "\n"));
         let current = Arc::new(Mutex::new(Json::Null));
         let map = |fs: Vec<(&str, Func)>| fs.into_iter().map(|(n, f)| (n.to_string(), f)).collect::<gotmpl::FuncMap>();
         let rows = Template::new("").missing_key(MissingKey::Error).funcs(map(row_functions(current.clone())));
@@ -93,6 +95,110 @@ impl Format {
         let text = format!("{}\n{body}", String::from_utf8_lossy(&header));
         Ok(super::tabwriter::write(&text, 10, 3))
     }
+}
+
+/// The name `.Label "key"` is rewritten to call; not a name the docker CLI gives a function.
+const LABEL_FUNCTION: &str = "rcomposeLabel";
+
+/// `template` with every `.Label` method call on the dot (`.Label "key"`, in an action, outside
+/// string literals) turned into `rcomposeLabel . "key"`, which `gotmpl` can call.
+fn label_calls(template: &str) -> String {
+    let (mut out, mut rest) = (String::with_capacity(template.len()), template);
+    while let Some(open) = rest.find("{{") {
+        out.push_str(&rest[..open + 2]);
+        rest = &rest[open + 2..];
+        let mut chars = rest.char_indices().peekable();
+        let mut end = rest.len();
+        let mut quote: Option<char> = None;
+        let mut previous = ' ';
+        while let Some((i, c)) = chars.next() {
+            match quote {
+                Some('"') if c == '\\' => {
+                    out.push(c);
+                    if let Some((_, escaped)) = chars.next() {
+                        out.push(escaped);
+                    }
+                    continue;
+                }
+                Some(q) if c == q => quote = None,
+                Some(_) => {}
+                None if c == '"' || c == '`' || c == '\'' => quote = Some(c),
+                None if rest[i..].starts_with("}}") => {
+                    end = i;
+                    break;
+                }
+                None if c == '.'
+                    && !(previous.is_alphanumeric() || matches!(previous, '_' | '.' | ')' | '$'))
+                    && rest[i + 1..].starts_with("Label")
+                    && rest[i + 1 + "Label".len()..].starts_with(char::is_whitespace) =>
+                {
+                    out.push_str(LABEL_FUNCTION);
+                    out.push_str(" .");
+                    for _ in 0.."Label".len() {
+                        chars.next();
+                    }
+                    previous = 'l';
+                    continue;
+                }
+                None => {}
+            }
+            out.push(c);
+            previous = c;
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The value of label `key` of a row, whose `Labels` field is the docker CLI's text
+/// (`k=v,k2=v2`; a value may hold commas, as a list of compose files does) or a map.
+fn label_of(row: &Value, key: &str) -> String {
+    let Value::Map(fields) = row else { return String::new() };
+    match fields.get("Labels") {
+        Some(Value::Map(labels)) => labels.get(key).map(|v| v.to_string()).unwrap_or_default(),
+        Some(Value::String(text)) => {
+            let mut found: Option<String> = None;
+            for part in text.split(',') {
+                match part.split_once('=') {
+                    // A new label starts where a part names a key (keys have no `/`).
+                    Some((k, v)) if !k.contains('/') => {
+                        if found.is_some() {
+                            break;
+                        }
+                        if k == key {
+                            found = Some(v.to_string());
+                        }
+                    }
+                    _ => {
+                        if let Some(value) = &mut found {
+                            value.push(',');
+                            value.push_str(part);
+                        }
+                    }
+                }
+            }
+            found.unwrap_or_default()
+        }
+        _ => String::new(),
+    }
+}
+
+/// The function behind `.Label "key"` in a row.
+fn label_function() -> Func {
+    Arc::new(|args: &[Value]| match args {
+        [row, Value::String(key)] => Ok(Value::from(label_of(row, key))),
+        [_, other] => Err(fail(format!("error calling Label: wrong type for value; expected string; got {}", other.type_name()))),
+        _ => Err(fail(format!("wrong number of args for Label: want 1 got {}", args.len().saturating_sub(1)))),
+    })
+}
+
+/// The same in a table's header: the key's last dotted part, `-` and `_` as spaces.
+fn label_header_function() -> Func {
+    Arc::new(|args: &[Value]| {
+        let key = string_arg("Label", args, 1)?;
+        Ok(Value::from(key.rsplit('.').next().unwrap_or(key).replace(['-', '_'], " ")))
+    })
 }
 
 /// The message of an execution error, with Go's words for a field the row lacks.
@@ -188,6 +294,7 @@ fn row_functions(current: Arc<Mutex<Json>>) -> Vec<(&'static str, Func)> {
     });
     vec![
         ("json", json),
+        (LABEL_FUNCTION, label_function()),
         (
             "split",
             Arc::new(|args: &[Value]| {
@@ -242,13 +349,15 @@ fn row_functions(current: Arc<Mutex<Json>>) -> Vec<(&'static str, Func)> {
 
 /// The functions of a table's header (`templates.HeaderFunctions`): the column name unchanged.
 fn header_functions() -> Vec<(&'static str, Func)> {
-    ["json", "split", "join", "title", "lower", "upper", "truncate"]
+    let mut functions: Vec<(&'static str, Func)> = ["json", "split", "join", "title", "lower", "upper", "truncate"]
         .into_iter()
         .map(|name| {
             let f: Func = Arc::new(move |args: &[Value]| Ok(Value::from(string_arg(name, args, 0)?)));
             (name, f)
         })
-        .collect()
+        .collect();
+    functions.push((LABEL_FUNCTION, label_header_function()));
+    functions
 }
 
 /// Go's `strings.Title`: the first letter of each word upper-cased; words are separated by
@@ -284,6 +393,38 @@ mod tests {
 
     fn render(format: &str) -> Result<String, TemplateError> {
         Format::parse(format)?.render(&rows(), COLUMNS)
+    }
+
+    #[test]
+    fn label_is_a_rows_label_and_its_last_part_in_a_header() {
+        let rows = vec![
+            json!({"Name": "p-web-1", "Labels": "a.b.service=web,com.docker.compose.project.config_files=/p/a.yaml,/p/b.yaml,z=1"}),
+            json!({"Name": "p-db-1", "Labels": ""}),
+        ];
+        let render = |f: &str| Format::parse(f).unwrap().render(&rows, &[("Name", "NAME")]).unwrap();
+        assert_eq!(
+            render(r#"{{.Label "a.b.service"}}|{{ .Label `z` | upper }}"#),
+            "web|1
+|
+"
+        );
+        assert_eq!(
+            render(r#"{{.Label "com.docker.compose.project.config_files"}}"#),
+            "/p/a.yaml,/p/b.yaml
+
+"
+        );
+        assert_eq!(render(r#"table {{.Name}}\t{{.Label "a.b.service"}}"#), "NAME      service\np-web-1   web\np-db-1    \n");
+        // Only a call on the dot, in an action, outside strings, is rewritten.
+        assert_eq!(
+            label_calls(r#"x .Label "k" {{printf ".Label %s" "a"}}{{$.Label "k"}}{{.Labels}}"#),
+            r#"x .Label "k" {{printf ".Label %s" "a"}}{{$.Label "k"}}{{.Labels}}"#
+        );
+        assert_eq!(
+            label_calls(r#"{{if .Label "k"}}{{(.Label "k")}}{{end}}"#),
+            r#"{{if rcomposeLabel . "k"}}{{(rcomposeLabel . "k")}}{{end}}"#
+        );
+        assert!(Format::parse(r#"{{.Label "a" "b"}}"#).unwrap().render(&rows, &[]).is_err(), "two keys");
     }
 
     #[test]
