@@ -317,6 +317,9 @@ def cp(n):
         for row in rows:
             row.notes.append(f"{n} files of 1 KiB in {n // 100} directories")
         return rows
+    return scenario
+
+
 # ---- exec
 
 
@@ -392,6 +395,9 @@ def stats(n):
             once = lambda t: harness.run(t.argv + ["stats", "--no-stream"], stack.dir)
             samples = harness.alternate(ctx.tools(), ctx.runs_or(10), once)
         return [time_rows(f"stats-{n}", samples, ctx, unit="s")]
+    return scenario
+
+
 # ---- events
 
 
