@@ -13,6 +13,7 @@ mod gates;
 mod images;
 mod leftovers;
 mod lifecycle;
+mod pre_start;
 mod resources;
 mod run;
 mod up;
@@ -188,6 +189,14 @@ pub enum Op {
         service: String,
         phase: HookPhase,
         hooks: Vec<crate::model::ServiceHook>,
+    },
+    /// Starts the container a service's `pre_start` hook was created in and waits for it to
+    /// exit, its output passed on; a non-zero exit fails the step (`reconcile::hooks`).
+    RunPreStart {
+        target: Target,
+        service: String,
+        /// The hook's index in the service's `pre_start` list.
+        index: usize,
     },
     StopContainer {
         target: Target,

@@ -162,6 +162,11 @@ impl Up<'_> {
         let awaited = pending.as_ref().map(|p| p.containers.keys().cloned().collect::<Vec<_>>().join(", ")).unwrap_or_default();
         // The containers kept as they are, by name, with their ids.
         let mut kept_ids = BTreeMap::new();
+        // The containers this plan creates or recreates: number, name, the step that completes
+        // them; and whether a container of the service is kept running. `pre_start` hooks run
+        // when the first is not empty and the second is false.
+        let mut fresh: Vec<(u32, String, StepId)> = Vec::new();
+        let mut running = false;
         // Docker Compose 2.26.1 recreates the dependents of a recreated service (those this `up`
         // converges), whatever their `restart` flag: they may hold its old address or namespace.
         let dependency_recreated = s.depends_on.keys().find(|d| self.recreated.contains(*d)).cloned();
@@ -202,9 +207,11 @@ impl Up<'_> {
                     self.recreated.insert(s.name.clone());
                     let last = self.recreate(s, c, cx, &image, &subject(number), prereqs.clone(), pending.clone())?;
                     ready.push(last);
+                    fresh.push((number, name.clone(), last));
                     starts.push((vec![last], Target::name(&name)));
                 }
                 Decision::UpToDate(_) => {
+                    running |= c.is_up();
                     kept_ids.insert(name.clone(), c.id().to_string());
                 }
                 Decision::Start(_) => {
@@ -233,14 +240,26 @@ impl Up<'_> {
             let step = self.plan.push(op, hard(prereqs.clone()), StepLabel::new("Container", &name, Some("Creating"), Some("Created")));
             let step = self.copy_files(s, &subject(number), Target::name(&name), step)?;
             ready.push(step);
+            fresh.push((number, name.clone(), step));
             starts.push((vec![step], Target::name(&name)));
         }
         if !self.opts.no_start && !starts.is_empty() {
             let gate_edges = self.gates.before_start(&mut self.plan, self.project, s);
+            // The hooks run in the volumes of the lowest-numbered new container, once it exists
+            // and the dependencies are ready; every start of the service waits for them.
+            let hooks = match fresh.iter().min_by_key(|(number, ..)| *number) {
+                Some((_, of, step)) if !running => {
+                    let mut after = gate_edges.clone();
+                    after.extend(hard([*step]));
+                    super::pre_start::push(&mut self.plan, self.project, self.observed, s, of, &after)
+                }
+                _ => None,
+            };
             ready.clear();
             for (created, target) in starts {
                 let mut after = gate_edges.clone();
                 after.extend(hard(created));
+                after.extend(hard(hooks));
                 ready.push(super::push_start(&mut self.plan, target, Some(s), after));
             }
         }

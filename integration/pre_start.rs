@@ -1,0 +1,143 @@
+//! `pre_start` hooks (Docker Compose v5's init containers) on the real engine: each runs to its
+//! exit in a container of its own, `project-service-pre_start-N`, in the service container's
+//! volumes, before that container starts; a failed one stops `up` and is kept for inspection
+//! until the next `up` or `down`. Docker Compose 2.40.3, the reference installed here, refuses
+//! the key, so nothing is compared with it.
+
+use std::process::Output;
+
+use crate::up::Stack;
+use rcompose::engine::{ContainerStatus, Engine, ExecSpec, LabelFilter};
+use rcompose::reconcile::labels;
+
+fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+/// What `cat path` prints in container `name`.
+async fn cat(s: &Stack, name: &str, path: &str) -> String {
+    s.engine.exec(name, &ExecSpec::new(["cat", path])).await.expect("exec").stdout_text()
+}
+
+/// The names of the project's hook containers, with their states.
+async fn hook_containers(s: &Stack) -> Vec<(String, ContainerStatus)> {
+    let filter = LabelFilter::new().eq(labels::PROJECT, &s.name).eq(labels::HOOK, "pre_start");
+    let list = s.engine.list_containers(true, &filter).await.expect("list containers");
+    list.into_iter().map(|c| (c.name().to_string(), c.state)).collect()
+}
+
+/// Two hooks: the first (root, in /etc, the service's environment with one variable
+/// overridden) writes a seed into the service's named volume and counts its runs; the second
+/// adds its user. The service copies the seed when it starts: what it copied was there before
+/// its command ran.
+const SEEDED: &str = r#"
+services:
+  db:
+    image: busybox
+    command: ["sleep", "600"]
+    stop_signal: SIGKILL
+  web:
+    image: busybox
+    command: ["sh", "-c", "cp /data/seed /data/seen-at-start; sleep 600"]
+    stop_signal: SIGKILL
+    depends_on: [db]
+    volumes: [data:/data]
+    environment:
+      FROM: service
+      OVER: service
+    pre_start:
+      - command: sh -c 'chmod 777 /data && echo "$$(pwd) $$FROM $$OVER" > /data/seed && chmod 666 /data/seed && echo run >> /data/runs && echo seeded'
+        working_dir: /etc
+        environment:
+          OVER: hook
+      - command: sh -c 'id -u >> /data/seed'
+        user: "1000"
+volumes:
+  data: {}
+"#;
+
+#[tokio::test]
+async fn pre_start_hooks_run_in_order_before_the_service_starts_in_its_volumes_and_leave_no_container() {
+    let s = Stack::new("prestart", SEEDED).await;
+    let web = s.container("web", 1);
+    let out = s.rcompose(&["--progress", "plain", "up", "-d"]).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let shown = text(&out).lines().any(|l| l.contains("web pre_start[0] ->") && l.ends_with(" seeded"));
+    assert!(shown, "the hook's output is shown, named after it: {}", text(&out));
+    assert_eq!(cat(&s, &web, "/data/seen-at-start").await, "/etc service hook\n1000\n", "both hooks ran before the service's command");
+    assert_eq!(cat(&s, &web, "/data/runs").await, "run\n");
+    assert_eq!(hook_containers(&s).await, [], "a hook that succeeded leaves no container");
+    let ps = s.ok(&["ps", "-a", "--format", "{{.Name}}"]).await;
+    assert_eq!(ps.lines().collect::<Vec<_>>(), [s.container("db", 1), web.clone()], "ps shows no hook container");
+
+    // Up to date: the hooks do not run again, nor when the container is only restarted.
+    let out = s.rcompose(&["--progress", "plain", "up", "-d"]).await;
+    assert!(out.status.success() && !text(&out).contains("pre_start"), "{}", text(&out));
+    s.ok(&["restart", "web"]).await;
+    assert_eq!(cat(&s, &web, "/data/runs").await, "run\n", "not run by an up to date up, nor by restart");
+
+    // Recreated: they run again, before the new container starts.
+    s.ok(&["up", "-d", "--force-recreate", "web"]).await;
+    assert_eq!(cat(&s, &web, "/data/runs").await, "run\nrun\n");
+    assert_eq!(s.engine.inspect_container(&web).await.expect("web").state.status, ContainerStatus::Running);
+    assert_eq!(hook_containers(&s).await, []);
+}
+
+const FAILING: &str = r#"
+services:
+  web:
+    image: busybox
+    command: ["sleep", "600"]
+    stop_signal: SIGKILL
+    pre_start:
+      - command: sh -c 'echo migrating; echo "no database" >&2; exit 3'
+      - command: "true"
+  other:
+    image: busybox
+    command: ["sleep", "600"]
+    stop_signal: SIGKILL
+    depends_on: [web]
+"#;
+
+#[tokio::test]
+async fn a_failing_pre_start_hook_stops_up_and_its_container_stays_for_inspection_until_the_next_up_or_down() {
+    let s = Stack::new("prestartfail", FAILING).await;
+    let (web, other) = (s.container("web", 1), s.container("other", 1));
+    let hook = format!("{}-web-pre_start-0", s.name);
+    let out = s.rcompose(&["--progress", "plain", "up", "-d"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let message = format!("service \"web\" pre_start[0] exited with code 3: no database (hook container {hook} retained for inspection)");
+    assert!(text(&out).contains(&message), "the error names the service, the hook and its exit code: {}", text(&out));
+    let states = s.containers().await;
+    assert_eq!(states[&web].state, ContainerStatus::Created, "the service's container is not started");
+    assert_eq!(states[&other].state, ContainerStatus::Created, "nor what depends on it");
+    assert_eq!(
+        hook_containers(&s).await,
+        [(hook.clone(), ContainerStatus::Exited)],
+        "the failed hook's container is kept, the next hook never made"
+    );
+
+    // Fixed: the next `up` removes the old hook container, runs the hooks and starts the service.
+    s.write(&FAILING.replace("exit 3", "exit 0"));
+    let out = s.rcompose(&["up", "-d"]).await;
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(s.containers().await[&web].state, ContainerStatus::Running);
+    assert_eq!(hook_containers(&s).await, [], "the kept container and the new ones are gone");
+
+    // Broken again, then `down`: nothing of the project is left.
+    s.write(FAILING);
+    assert_eq!(s.rcompose(&["up", "-d", "--force-recreate"]).await.status.code(), Some(1));
+    s.ok(&["down"]).await;
+    assert_eq!(s.containers().await.len(), 0, "down removes the kept hook container too");
+}
+
+#[tokio::test]
+async fn dry_run_says_which_hooks_would_run_and_runs_none() {
+    let s = Stack::new("prestartdry", SEEDED).await;
+    let out = s.rcompose(&["up", "-d", "--dry-run"]).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let text = text(&out);
+    assert!(text.contains("web: run pre_start (2 hooks before"), "{text}");
+    assert!(text.contains("run pre_start hook 1 of web in container"), "{text}");
+    assert_eq!(s.containers().await.len(), 0, "nothing was made");
+}

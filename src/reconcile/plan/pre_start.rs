@@ -1,0 +1,219 @@
+//! `pre_start` hooks (Docker Compose v5's init containers), planned as Docker Compose v5.5 runs
+//! them (`pkg/compose/pre_start.go`): each hook runs to completion, in declared order, in a
+//! container of its own, `project-service-pre_start-N`, made from the service's container spec
+//! with the hook's command (and its `user`, `privileged`, `working_dir`, `environment` over
+//! the service's), the service container's volumes (`volumes_from`) and networks. It runs
+//! after that container is created and the service's dependencies are ready, before it starts;
+//! a non-zero exit fails the step, so the service's containers are not started.
+//!
+//! The hooks run once for the service, when this plan creates or recreates its containers and
+//! none of its containers is left running: not for a container that is only started again, nor
+//! for replicas added beside a running one (v5.5's "not re-triggered on scale up").
+//!
+//! A hook's container is removed (with its anonymous volumes) once the hook succeeded; a failed
+//! one is kept for `docker logs`, as v5.5 keeps it, and removed by the next `up` that runs the
+//! hooks, or by `down`.
+
+use super::{hard, Edge, OnFailure, Op, Plan, StepId, StepLabel, Target};
+use crate::engine::ContainerSpec;
+use crate::model::{Project, Service, ServiceHook};
+use crate::reconcile::convert::{self, Context};
+use crate::reconcile::labels;
+use crate::reconcile::observe::Observed;
+
+/// The kind written in the `com.docker.compose.hook` label.
+pub const KIND: &str = "pre_start";
+
+/// Plans the `pre_start` hooks of `s` in the container the service's container named `of`
+/// lends its volumes to, each after `after` and the hook before it. Returns the step the
+/// service's starts wait on, or `None` when `s` has no hook.
+pub fn push(plan: &mut Plan, project: &Project, observed: &Observed, s: &Service, of: &str, after: &[Edge]) -> Option<StepId> {
+    if s.pre_start.is_empty() {
+        return None;
+    }
+    let count = s.pre_start.len();
+    plan.decide(&s.name, "run pre_start", format!("{count} {} before {of} starts", if count == 1 { "hook" } else { "hooks" }));
+    let mut previous: Option<StepId> = None;
+    for (index, hook) in s.pre_start.iter().enumerate() {
+        let name = labels::pre_start_name(project, s, index);
+        let mut first = after.to_vec();
+        first.extend(hard(previous));
+        // A container of this hook left by an earlier run (a failed hook's, kept for
+        // inspection) has the name this one needs.
+        let left = observed.hooks.iter().filter(|c| c.name() == name || (c.service == s.name && index_of(c) == Some(index)));
+        for old in left {
+            plan.decide(format!("{} pre_start[{index}]", s.name), "remove", format!("container {} left by an earlier run", old.name()));
+            let target = Target { name: old.name().to_string(), id: Some(old.id().to_string()) };
+            let step = plan.push(Op::RemoveContainer { target, volumes: true }, first.clone(), None);
+            first.extend(hard([step]));
+        }
+        let spec = hook_spec(project, s, hook, index, of);
+        let op = Op::CreateContainer { spec: Box::new(spec), image_label: None, hash: None };
+        let create = plan.push(op, first, None);
+        let run = Op::RunPreStart { target: Target::name(&name), service: s.name.clone(), index };
+        let run = plan.push(run, hard([create]), StepLabel::new("Container", &name, Some("Starting"), Some("Exited")));
+        let remove = Op::RemoveContainer { target: Target::name(&name), volumes: true };
+        let remove = plan.push(remove, hard([run]), None);
+        // A hook that succeeded but whose container could not be removed does not keep the
+        // service from starting (v5.5 logs a warning).
+        plan.steps[remove].on_failure = OnFailure::Warn;
+        previous = Some(run);
+    }
+    previous
+}
+
+/// The hook index a hook container's label gives, if it reads.
+fn index_of(c: &crate::reconcile::observe::ObservedContainer) -> Option<usize> {
+    c.label(labels::HOOK_INDEX).and_then(|i| i.parse().ok())
+}
+
+/// The container the `index`-th hook runs in: the service's container spec (image, networks
+/// with their aliases, mounts, resources...) with the hook's command, its `user`,
+/// `working_dir` and `privileged` when set, its `environment` over the service's, the volumes
+/// of container `of`, and labels naming it a hook: no config hash, no replica number (v5.5's
+/// `createPreStartContainer`). Unlike v5.5, no restart policy: an exited hook is not restarted.
+pub fn hook_spec(project: &Project, s: &Service, hook: &ServiceHook, index: usize, of: &str) -> ContainerSpec {
+    let mut service = s.clone();
+    service.command = hook.command.clone();
+    if !hook.user.is_empty() {
+        service.user = hook.user.clone();
+    }
+    if !hook.working_dir.is_empty() {
+        service.working_dir = hook.working_dir.clone();
+    }
+    service.privileged |= hook.privileged;
+    service.environment.extend(hook.environment.clone());
+    let name = labels::pre_start_name(project, s, index);
+    let cx = Context { number: 1, name, ..Context::default() };
+    let mut spec = convert::container_spec(project, &service, &cx);
+    let l = &mut spec.config.labels;
+    for key in [labels::CONFIG_HASH, labels::CONTAINER_NUMBER, labels::REPLACE, labels::IMAGE] {
+        l.remove(key);
+    }
+    l.insert(labels::HOOK.into(), KIND.into());
+    l.insert(labels::HOOK_INDEX.into(), index.to_string());
+    spec.host.volumes_from.push(of.to_string());
+    spec.host.restart_policy = None;
+    spec.host.auto_remove = false;
+    spec
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{ContainerStatus, ContainerSummary};
+    use crate::reconcile::observe::ObservedContainer;
+    use crate::reconcile::plan::{plan_up, UpOptions};
+    use crate::reconcile::testing::{container, converged, project, steps};
+
+    const HOOKED: &str = "services:\n  web:\n    image: busybox\n    depends_on: [db]\n    pre_start:\n      - command: [\"true\"]\n      \
+                          - command: [\"false\"]\n  db:\n    image: busybox\n";
+
+    fn fresh(p: &Project) -> Observed {
+        Observed { images: converged(p).images, ..Default::default() }
+    }
+
+    #[test]
+    fn hooks_run_in_order_after_the_container_is_created_and_before_it_starts() {
+        let p = project(HOOKED);
+        let plan = plan_up(&p, &fresh(&p), &UpOptions::default()).unwrap();
+        assert_eq!(
+            steps(&plan),
+            [
+                "#1 create network p_default",
+                "#2 create container p-db-1  after #1",
+                "#3 start container p-db-1  after #2",
+                "#4 create container p-web-1  after #1",
+                "#5 create container p-web-pre_start-0  after #3, #4",
+                "#6 run pre_start hook 0 of web in container p-web-pre_start-0 to its exit  after #5",
+                "#7 remove container p-web-pre_start-0 and its anonymous volumes  after #6  (failure only warns)",
+                "#8 create container p-web-pre_start-1  after #3, #4, #6",
+                "#9 run pre_start hook 1 of web in container p-web-pre_start-1 to its exit  after #8",
+                "#10 remove container p-web-pre_start-1 and its anonymous volumes  after #9  (failure only warns)",
+                "#11 start container p-web-1  after #3, #4, #9",
+            ]
+        );
+        assert!(plan.decisions.iter().any(|d| d.to_string() == "web: run pre_start (2 hooks before p-web-1 starts)"));
+    }
+
+    #[test]
+    fn hooks_do_not_run_for_a_running_service_nor_for_a_container_only_started_again() {
+        let p = project(HOOKED);
+        let running = converged(&p);
+        assert!(!steps(&plan_up(&p, &running, &UpOptions::default()).unwrap()).iter().any(|s| s.contains("pre_start")));
+        // Scaled up beside a running replica: not run again.
+        let opts = UpOptions { scale: [("web".to_string(), 2)].into(), ..Default::default() };
+        let plan = plan_up(&p, &running, &opts).unwrap();
+        assert!(steps(&plan).iter().any(|s| s.starts_with("#") && s.contains("create container p-web-2")));
+        assert!(!steps(&plan).iter().any(|s| s.contains("pre_start")));
+        let mut stopped = converged(&p);
+        stopped.containers.retain(|c| c.service != "web");
+        stopped.containers.push(container(&p, "web", 1, ContainerStatus::Exited));
+        assert!(!steps(&plan_up(&p, &stopped, &UpOptions::default()).unwrap()).iter().any(|s| s.contains("pre_start")));
+        // Nor when nothing starts.
+        let no_start = UpOptions { no_start: true, ..Default::default() };
+        assert!(!steps(&plan_up(&p, &fresh(&p), &no_start).unwrap()).iter().any(|s| s.contains("pre_start")));
+    }
+
+    #[test]
+    fn a_recreated_service_runs_its_hooks_after_the_rename() {
+        let p = project(HOOKED);
+        let opts = UpOptions { recreate: crate::reconcile::plan::Recreate::Force, ..Default::default() };
+        let plan = plan_up(&p, &converged(&p), &opts).unwrap();
+        let steps = steps(&plan);
+        let rename = steps.iter().position(|s| s.contains("rename container") && s.contains("to p-web-1")).expect("renamed");
+        let hook = steps.iter().position(|s| s.contains("create container p-web-pre_start-0")).expect("hooks planned");
+        assert!(steps[hook].contains(&format!("#{}", rename + 1)), "{steps:#?}");
+    }
+
+    #[test]
+    fn a_container_an_earlier_run_left_is_removed_first() {
+        let p = project(HOOKED);
+        let mut o = fresh(&p);
+        let spec = hook_spec(&p, &p.services["web"], &p.services["web"].pre_start[0], 0, "p-web-1");
+        let summary = ContainerSummary {
+            id: "f".repeat(64),
+            names: vec!["p-web-pre_start-0".into()],
+            state: ContainerStatus::Exited,
+            labels: spec.config.labels,
+            ..Default::default()
+        };
+        o.hooks.push(ObservedContainer::from_summary(summary));
+        let plan = plan_up(&p, &o, &UpOptions::default()).unwrap();
+        let steps = steps(&plan);
+        let remove = steps.iter().position(|s| s.contains("remove container p-web-pre_start-0 (ffffffffffff)")).expect("removed");
+        let create = steps.iter().position(|s| s.contains("create container p-web-pre_start-0")).unwrap();
+        assert!(remove < create && steps[create].contains(&format!("#{}", remove + 1)), "{steps:#?}");
+        // `down` removes it too.
+        let down = crate::reconcile::plan::plan_down("p", Some(&p), &o, &Default::default());
+        assert!(down.to_string().contains("remove container p-web-pre_start-0"), "{down}");
+    }
+
+    #[test]
+    fn a_hook_container_is_the_service_container_with_the_hook_over_it() {
+        let p = project(
+            "services:\n  web:\n    image: busybox\n    user: nobody\n    working_dir: /srv\n    restart: always\n    labels: [team=a]\n    \
+             environment: [A=service, B=service]\n    volumes: [data:/data]\n    pre_start:\n      - command: sh -c 'echo hi'\n        \
+             user: root\n        privileged: true\n        environment: [B=hook, C]\nvolumes:\n  data: {}\n",
+        );
+        let s = &p.services["web"];
+        let spec = hook_spec(&p, s, &s.pre_start[0], 0, "p-web-1");
+        assert_eq!(spec.name.as_deref(), Some("p-web-pre_start-0"));
+        assert_eq!(spec.config.cmd.as_deref(), Some(&["sh".to_string(), "-c".into(), "echo hi".into()][..]));
+        assert_eq!((spec.config.user.as_deref(), spec.config.working_dir.as_deref()), (Some("root"), Some("/srv")));
+        assert!(spec.host.privileged);
+        assert_eq!(spec.config.env, ["A=service", "B=hook", "C"]);
+        assert_eq!(spec.host.volumes_from, ["p-web-1"]);
+        assert_eq!(spec.host.restart_policy, None);
+        assert_eq!(spec.config.image, "busybox");
+        let l = &spec.config.labels;
+        assert_eq!((l[labels::HOOK].as_str(), l[labels::HOOK_INDEX].as_str(), l[labels::SERVICE].as_str()), ("pre_start", "0", "web"));
+        assert_eq!(l["team"], "a");
+        assert!(!l.contains_key(labels::CONFIG_HASH) && !l.contains_key(labels::CONTAINER_NUMBER));
+        // The service's own mounts come with it, as v5.5 creates the hook from the service's spec.
+        assert!(
+            spec.host.binds.iter().any(|b| b.ends_with(":/data:rw")) || spec.host.mounts.iter().any(|m| m.target == "/data"),
+            "{spec:?}"
+        );
+    }
+}
