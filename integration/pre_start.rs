@@ -6,6 +6,7 @@
 
 use std::process::Output;
 
+use crate::cli::interrupt_when;
 use crate::up::Stack;
 use rcompose::engine::{ContainerStatus, Engine, ExecSpec, LabelFilter};
 use rcompose::reconcile::labels;
@@ -19,11 +20,13 @@ async fn cat(s: &Stack, name: &str, path: &str) -> String {
     s.engine.exec(name, &ExecSpec::new(["cat", path])).await.expect("exec").stdout_text()
 }
 
-/// The names of the project's hook containers, with their states.
+/// The names of the project's hook containers, with their states, sorted.
 async fn hook_containers(s: &Stack) -> Vec<(String, ContainerStatus)> {
     let filter = LabelFilter::new().eq(labels::PROJECT, &s.name).eq(labels::HOOK, "pre_start");
     let list = s.engine.list_containers(true, &filter).await.expect("list containers");
-    list.into_iter().map(|c| (c.name().to_string(), c.state)).collect()
+    let mut list: Vec<_> = list.into_iter().map(|c| (c.name().to_string(), c.state)).collect();
+    list.sort_by(|a, b| a.0.cmp(&b.0));
+    list
 }
 
 /// Two hooks: the first (root, in /etc, the service's environment with one variable
@@ -83,6 +86,41 @@ async fn pre_start_hooks_run_in_order_before_the_service_starts_in_its_volumes_a
     assert_eq!(hook_containers(&s).await, []);
 }
 
+#[tokio::test]
+async fn create_makes_the_hook_containers_and_start_runs_them_once() {
+    let s = Stack::new("prestartcreate", SEEDED).await;
+    let web = s.container("web", 1);
+    s.ok(&["create"]).await;
+    let made = hook_containers(&s).await;
+    let names: Vec<String> = (0..2).map(|i| format!("{}-web-pre_start-{i}", s.name)).collect();
+    assert_eq!(made, names.iter().map(|n| (n.clone(), ContainerStatus::Created)).collect::<Vec<_>>(), "made, not run");
+    // With the compose file read (with `-p` alone, no file is read, and no hook is known).
+    s.ok(&["-f", "compose.yaml", "start"]).await;
+    assert_eq!(cat(&s, &web, "/data/seen-at-start").await, "/etc service hook\n1000\n", "they ran before the service's command");
+    assert_eq!(hook_containers(&s).await, []);
+    s.ok(&["stop"]).await;
+    s.ok(&["-f", "compose.yaml", "start"]).await;
+    assert_eq!(cat(&s, &web, "/data/runs").await, "run\n", "a container started again does not run them again");
+}
+
+#[tokio::test]
+async fn attached_up_runs_the_hooks_before_the_service_and_attaches_to_the_service_only() {
+    let yaml = SEEDED.replace("cp /data/seed /data/seen-at-start; sleep 600", r#"echo \"started after $$(cat /data/runs)\"; sleep 600"#);
+    let s = Stack::new("prestartattached", &yaml).await;
+    let seen = std::sync::Mutex::new(Vec::new());
+    let ready = |l: &str| {
+        seen.lock().unwrap().push(l.to_string());
+        l.contains("started after")
+    };
+    let (status, lines) = interrupt_when(&s, &["--progress", "plain", "up"], ready).await;
+    assert_eq!(status.code(), Some(130), "{lines:#?}");
+    let all = seen.into_inner().unwrap().join("\n");
+    assert!(all.contains("started after run"), "the service saw what the hook wrote: {all}");
+    assert!(all.lines().any(|l| l.contains("web pre_start[0] ->") && l.ends_with(" seeded")), "the hook's output: {all}");
+    assert!(all.contains("Attaching to db-1, web-1\n"), "no hook container attached: {all}");
+    assert_eq!(hook_containers(&s).await, []);
+}
+
 const FAILING: &str = r#"
 services:
   web:
@@ -111,11 +149,9 @@ async fn a_failing_pre_start_hook_stops_up_and_its_container_stays_for_inspectio
     let states = s.containers().await;
     assert_eq!(states[&web].state, ContainerStatus::Created, "the service's container is not started");
     assert_eq!(states[&other].state, ContainerStatus::Created, "nor what depends on it");
-    assert_eq!(
-        hook_containers(&s).await,
-        [(hook.clone(), ContainerStatus::Exited)],
-        "the failed hook's container is kept, the next hook never made"
-    );
+    let next = format!("{}-web-pre_start-1", s.name);
+    let kept = [(hook.clone(), ContainerStatus::Exited), (next, ContainerStatus::Created)];
+    assert_eq!(hook_containers(&s).await, kept, "the failed hook's container is kept, the next hook's never started");
 
     // Fixed: the next `up` removes the old hook container, runs the hooks and starts the service.
     s.write(&FAILING.replace("exit 3", "exit 0"));

@@ -38,7 +38,8 @@ pub struct EventsOptions {
 /// The event as `events` reports it, or `None` when it is not one of a service container of
 /// `services` (empty: any service).
 pub fn service_event(e: EngineEvent, services: &[String]) -> Option<ServiceEvent> {
-    if e.kind != "container" || e.attributes.get(labels::ONEOFF).is_some_and(|v| v == "True") {
+    let hook = e.attributes.contains_key(labels::HOOK);
+    if e.kind != "container" || hook || e.attributes.get(labels::ONEOFF).is_some_and(|v| v == "True") {
         return None;
     }
     let service = e.attributes.get(labels::SERVICE).cloned().unwrap_or_default();

@@ -43,6 +43,15 @@ pub fn plan_start(project: &Project, observed: &Observed, services: &BTreeSet<St
         } else {
             Vec::new()
         };
+        // The `pre_start` hooks `create` or `up --no-start` made ready to run, when no container
+        // of the service is running: before any of them starts.
+        let service = &project.services[name];
+        let mut edges = edges;
+        if !containers.is_empty() && !containers.iter().any(|c| c.is_up()) {
+            let runners = super::pre_start::waiting(observed, service);
+            let hooks = super::pre_start::run(&mut plan, service, runners, &edges);
+            edges.extend(hard(hooks));
+        }
         let mut ready = Vec::new();
         for c in &containers {
             if c.is_up() {

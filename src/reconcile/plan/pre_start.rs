@@ -3,43 +3,44 @@
 //! container of its own, `project-service-pre_start-N`, made from the service's container spec
 //! with the hook's command (and its `user`, `privileged`, `working_dir`, `environment` over
 //! the service's), the service container's volumes (`volumes_from`) and networks. It runs
-//! after that container is created and the service's dependencies are ready, before it starts;
-//! a non-zero exit fails the step, so the service's containers are not started.
+//! after the service's dependencies are ready and before its containers start; a non-zero exit
+//! fails the step, so they are not started.
 //!
-//! The hooks run once for the service, when this plan creates or recreates its containers and
-//! none of its containers is left running: not for a container that is only started again, nor
-//! for replicas added beside a running one (v5.5's "not re-triggered on scale up").
+//! As in v5.5, the hook containers ("runners") are made when the service's containers are
+//! created or recreated and none of its containers is left running ([`prepare`]), and are
+//! consumed when the service starts ([`run`]): by the same `up`, or by the start of attached
+//! `up`, `start` after `create` or `up --no-start`, which find them in the `created` state
+//! ([`waiting`]). So the hooks do not run when a container is only started again or
+//! restarted, nor for replicas added beside a running one (v5.5's "not re-triggered on scale
+//! up").
 //!
 //! A hook's container is removed (with its anonymous volumes) once the hook succeeded; a failed
-//! one is kept for `docker logs`, as v5.5 keeps it, and removed by the next `up` that runs the
-//! hooks, or by `down`.
+//! one is kept for `docker logs`, as v5.5 keeps it, and removed by the next `up` that prepares
+//! the hooks, or by `down`.
 
 use super::{hard, Edge, OnFailure, Op, Plan, StepId, StepLabel, Target};
-use crate::engine::ContainerSpec;
+use crate::engine::{ContainerSpec, ContainerStatus};
 use crate::model::{Project, Service, ServiceHook};
 use crate::reconcile::convert::{self, Context};
 use crate::reconcile::labels;
-use crate::reconcile::observe::Observed;
+use crate::reconcile::observe::{Observed, ObservedContainer};
 
 /// The kind written in the `com.docker.compose.hook` label.
 pub const KIND: &str = "pre_start";
 
-/// Plans the `pre_start` hooks of `s` in the container the service's container named `of`
-/// lends its volumes to, each after `after` and the hook before it. Returns the step the
-/// service's starts wait on, or `None` when `s` has no hook.
-pub fn push(plan: &mut Plan, project: &Project, observed: &Observed, s: &Service, of: &str, after: &[Edge]) -> Option<StepId> {
-    if s.pre_start.is_empty() {
-        return None;
-    }
-    let count = s.pre_start.len();
-    plan.decide(&s.name, "run pre_start", format!("{count} {} before {of} starts", if count == 1 { "hook" } else { "hooks" }));
-    let mut previous: Option<StepId> = None;
+/// A hook container to run: the hook's index, the container, and the steps that make it.
+pub type Runner = (usize, Target, Vec<Edge>);
+
+/// Plans the creation of the containers of `s`'s `pre_start` hooks, lent the volumes of the
+/// service's container named `of`, after `after` (the step that creates that container); a
+/// container of the same hook an earlier run left is removed first. Returns the runners.
+pub fn prepare(plan: &mut Plan, project: &Project, observed: &Observed, s: &Service, of: &str, after: &[Edge]) -> Vec<Runner> {
+    let mut runners = Vec::new();
     for (index, hook) in s.pre_start.iter().enumerate() {
         let name = labels::pre_start_name(project, s, index);
         let mut first = after.to_vec();
-        first.extend(hard(previous));
         // A container of this hook left by an earlier run (a failed hook's, kept for
-        // inspection) has the name this one needs.
+        // inspection, or a runner never started) has the name this one needs.
         let left = observed.hooks.iter().filter(|c| c.name() == name || (c.service == s.name && index_of(c) == Some(index)));
         for old in left {
             plan.decide(format!("{} pre_start[{index}]", s.name), "remove", format!("container {} left by an earlier run", old.name()));
@@ -50,20 +51,57 @@ pub fn push(plan: &mut Plan, project: &Project, observed: &Observed, s: &Service
         let spec = hook_spec(project, s, hook, index, of);
         let op = Op::CreateContainer { spec: Box::new(spec), image_label: None, hash: None };
         let create = plan.push(op, first, None);
-        let run = Op::RunPreStart { target: Target::name(&name), service: s.name.clone(), index };
-        let run = plan.push(run, hard([create]), StepLabel::new("Container", &name, Some("Starting"), Some("Exited")));
-        let remove = Op::RemoveContainer { target: Target::name(&name), volumes: true };
-        let remove = plan.push(remove, hard([run]), None);
+        runners.push((index, Target::name(name), hard([create])));
+    }
+    runners
+}
+
+/// The runners of `s` that wait in the `created` state (made by `create`, `up --no-start` or
+/// the create phase of attached `up`), by index.
+pub fn waiting(observed: &Observed, s: &Service) -> Vec<Runner> {
+    let mut runners: Vec<Runner> = observed
+        .hooks
+        .iter()
+        .filter(|c| c.service == s.name && c.state() == ContainerStatus::Created && c.label(labels::HOOK) == Some(KIND))
+        .filter_map(|c| {
+            index_of(c)
+                .filter(|i| *i < s.pre_start.len())
+                .map(|i| (i, Target { name: c.name().to_string(), id: Some(c.id().to_string()) }, Vec::new()))
+        })
+        .collect();
+    runners.sort_by_key(|(i, t, _)| (*i, t.name.clone()));
+    runners.dedup_by_key(|(i, ..)| *i);
+    runners
+}
+
+/// Plans running `runners` of `s` one after the other, each after `after` and the steps that
+/// make it, and the removal of each that succeeded. Returns the step the service's starts wait
+/// on, or `None` when there is no runner.
+pub fn run(plan: &mut Plan, s: &Service, runners: Vec<Runner>, after: &[Edge]) -> Option<StepId> {
+    if runners.is_empty() {
+        return None;
+    }
+    let count = runners.len();
+    plan.decide(&s.name, "run pre_start", format!("{count} {} before it starts", if count == 1 { "hook" } else { "hooks" }));
+    let mut previous: Option<StepId> = None;
+    for (index, target, made) in runners {
+        let mut first = after.to_vec();
+        first.extend(made);
+        first.extend(hard(previous));
+        let name = target.name.clone();
+        let op = Op::RunPreStart { target: target.clone(), service: s.name.clone(), index };
+        let step = plan.push(op, first, StepLabel::new("Container", &name, Some("Starting"), Some("Exited")));
+        let remove = plan.push(Op::RemoveContainer { target, volumes: true }, hard([step]), None);
         // A hook that succeeded but whose container could not be removed does not keep the
         // service from starting (v5.5 logs a warning).
         plan.steps[remove].on_failure = OnFailure::Warn;
-        previous = Some(run);
+        previous = Some(step);
     }
     previous
 }
 
 /// The hook index a hook container's label gives, if it reads.
-fn index_of(c: &crate::reconcile::observe::ObservedContainer) -> Option<usize> {
+fn index_of(c: &ObservedContainer) -> Option<usize> {
     c.label(labels::HOOK_INDEX).and_then(|i| i.parse().ok())
 }
 
@@ -102,7 +140,6 @@ pub fn hook_spec(project: &Project, s: &Service, hook: &ServiceHook, index: usiz
 mod tests {
     use super::*;
     use crate::engine::{ContainerStatus, ContainerSummary};
-    use crate::reconcile::observe::ObservedContainer;
     use crate::reconcile::plan::{plan_up, UpOptions};
     use crate::reconcile::testing::{container, converged, project, steps};
 
@@ -124,16 +161,16 @@ mod tests {
                 "#2 create container p-db-1  after #1",
                 "#3 start container p-db-1  after #2",
                 "#4 create container p-web-1  after #1",
-                "#5 create container p-web-pre_start-0  after #3, #4",
-                "#6 run pre_start hook 0 of web in container p-web-pre_start-0 to its exit  after #5",
-                "#7 remove container p-web-pre_start-0 and its anonymous volumes  after #6  (failure only warns)",
-                "#8 create container p-web-pre_start-1  after #3, #4, #6",
-                "#9 run pre_start hook 1 of web in container p-web-pre_start-1 to its exit  after #8",
+                "#5 create container p-web-pre_start-0  after #4",
+                "#6 create container p-web-pre_start-1  after #4",
+                "#7 run pre_start hook 0 of web in container p-web-pre_start-0 to its exit  after #3, #5",
+                "#8 remove container p-web-pre_start-0 and its anonymous volumes  after #7  (failure only warns)",
+                "#9 run pre_start hook 1 of web in container p-web-pre_start-1 to its exit  after #3, #6, #7",
                 "#10 remove container p-web-pre_start-1 and its anonymous volumes  after #9  (failure only warns)",
                 "#11 start container p-web-1  after #3, #4, #9",
             ]
         );
-        assert!(plan.decisions.iter().any(|d| d.to_string() == "web: run pre_start (2 hooks before p-web-1 starts)"));
+        assert!(plan.decisions.iter().any(|d| d.to_string() == "web: run pre_start (2 hooks before it starts)"));
     }
 
     #[test]
@@ -150,9 +187,45 @@ mod tests {
         stopped.containers.retain(|c| c.service != "web");
         stopped.containers.push(container(&p, "web", 1, ContainerStatus::Exited));
         assert!(!steps(&plan_up(&p, &stopped, &UpOptions::default()).unwrap()).iter().any(|s| s.contains("pre_start")));
-        // Nor when nothing starts.
+    }
+
+    /// A hook container as [`prepare`] makes it, in `state`.
+    fn runner(p: &Project, index: usize, state: ContainerStatus) -> ObservedContainer {
+        let s = &p.services["web"];
+        let spec = hook_spec(p, s, &s.pre_start[index], index, "p-web-1");
+        let summary = ContainerSummary {
+            id: format!("{index}").repeat(64),
+            names: vec![labels::pre_start_name(p, s, index)],
+            state,
+            labels: spec.config.labels,
+            ..Default::default()
+        };
+        ObservedContainer::from_summary(summary)
+    }
+
+    #[test]
+    fn the_runners_up_no_start_makes_run_when_the_service_starts() {
+        let p = project(HOOKED);
         let no_start = UpOptions { no_start: true, ..Default::default() };
-        assert!(!steps(&plan_up(&p, &fresh(&p), &no_start).unwrap()).iter().any(|s| s.contains("pre_start")));
+        let created = steps(&plan_up(&p, &fresh(&p), &no_start).unwrap());
+        assert!(created.iter().any(|s| s.contains("create container p-web-pre_start-1")), "{created:#?}");
+        assert!(!created.iter().any(|s| s.contains("run pre_start")), "{created:#?}");
+        // What the engine then holds: every container created, the runners too.
+        let mut o = converged(&p);
+        o.containers = ["db", "web"].iter().map(|s| container(&p, s, 1, ContainerStatus::Created)).collect();
+        o.hooks = vec![runner(&p, 1, ContainerStatus::Created), runner(&p, 0, ContainerStatus::Created)];
+        let started = crate::reconcile::plan::plan_start(&p, &o, &Default::default());
+        let started = steps(&started);
+        let run = |i: usize| started.iter().position(|s| s.contains(&format!("run pre_start hook {i} of web"))).expect("run");
+        let web = started.iter().position(|s| s.contains("start container p-web-1")).unwrap();
+        assert!(run(0) < run(1) && run(1) < web && started[web].contains(&format!("#{}", run(1) + 1)), "{started:#?}");
+        assert!(started.iter().any(|s| s.contains("remove container p-web-pre_start-0 (000000000000)")), "{started:#?}");
+        // `up -d` after `up --no-start` runs them too; a failed hook's container is no runner.
+        let up = steps(&plan_up(&p, &o, &UpOptions::default()).unwrap());
+        assert!(up.iter().any(|s| s.contains("run pre_start hook 1 of web")), "{up:#?}");
+        o.hooks = vec![runner(&p, 0, ContainerStatus::Exited)];
+        let started = steps(&crate::reconcile::plan::plan_start(&p, &o, &Default::default()));
+        assert!(!started.iter().any(|s| s.contains("pre_start")), "{started:#?}");
     }
 
     #[test]

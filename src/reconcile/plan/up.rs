@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use super::gates::Gates;
-use super::{hard, leftovers, resources, Op, PendingHash, Plan, PlanError, StepId, StepLabel, Target};
+use super::{hard, leftovers, pre_start, resources, Op, PendingHash, Plan, PlanError, StepId, StepLabel, Target};
 use crate::graph::Graph;
 use crate::model::{Project, Service};
 use crate::reconcile::convert::{self, Context};
@@ -243,18 +243,18 @@ impl Up<'_> {
             fresh.push((number, name.clone(), step));
             starts.push((vec![step], Target::name(&name)));
         }
+        // `pre_start` hooks: made to run in the volumes of the lowest-numbered new container once
+        // it exists, when no container of the service stays running; else those made by an
+        // earlier `create` or `up --no-start`, if the service is started.
+        let runners = match fresh.iter().min_by_key(|(number, ..)| *number) {
+            _ if running || s.pre_start.is_empty() => Vec::new(),
+            Some((_, of, step)) => pre_start::prepare(&mut self.plan, self.project, self.observed, s, of, &hard([*step])),
+            None => pre_start::waiting(self.observed, s),
+        };
         if !self.opts.no_start && !starts.is_empty() {
             let gate_edges = self.gates.before_start(&mut self.plan, self.project, s);
-            // The hooks run in the volumes of the lowest-numbered new container, once it exists
-            // and the dependencies are ready; every start of the service waits for them.
-            let hooks = match fresh.iter().min_by_key(|(number, ..)| *number) {
-                Some((_, of, step)) if !running => {
-                    let mut after = gate_edges.clone();
-                    after.extend(hard([*step]));
-                    super::pre_start::push(&mut self.plan, self.project, self.observed, s, of, &after)
-                }
-                _ => None,
-            };
+            // Once the dependencies are ready; every start of the service waits for them.
+            let hooks = pre_start::run(&mut self.plan, s, runners, &gate_edges);
             ready.clear();
             for (created, target) in starts {
                 let mut after = gate_edges.clone();
