@@ -115,8 +115,10 @@ mod tests {
     }
 
     #[test]
-    fn one_off_containers_and_other_objects_are_left_out() {
+    fn one_off_containers_hook_containers_and_other_objects_are_left_out() {
         assert!(service_event(event("container", &[(labels::SERVICE, "web"), (labels::ONEOFF, "True")]), &[]).is_none());
+        let hook = [(labels::SERVICE, "web"), (labels::ONEOFF, "False"), (labels::HOOK, "pre_start")];
+        assert!(service_event(event("container", &hook), &[]).is_none());
         assert!(service_event(event("network", &[(labels::SERVICE, "web")]), &[]).is_none());
     }
 }

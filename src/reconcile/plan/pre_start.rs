@@ -189,6 +189,16 @@ mod tests {
         assert!(!steps(&plan_up(&p, &stopped, &UpOptions::default()).unwrap()).iter().any(|s| s.contains("pre_start")));
     }
 
+    #[test]
+    fn a_changed_hook_changes_the_config_hash_so_the_service_is_recreated_and_its_hooks_run_again() {
+        let p = project(HOOKED);
+        let changed = project(&HOOKED.replace("[\"false\"]", "[\"true\"]"));
+        let plan = plan_up(&changed, &converged(&p), &UpOptions::default()).unwrap();
+        let web = plan.decisions.iter().find(|d| d.subject == "web").expect("web decided");
+        assert_eq!(web.action, "recreate", "{web}");
+        assert!(steps(&plan).iter().any(|s| s.contains("run pre_start hook 1 of web")));
+    }
+
     /// A hook container as [`prepare`] makes it, in `state`.
     fn runner(p: &Project, index: usize, state: ContainerStatus) -> ObservedContainer {
         let s = &p.services["web"];
