@@ -121,6 +121,31 @@ async fn attached_up_runs_the_hooks_before_the_service_and_attaches_to_the_servi
     assert_eq!(hook_containers(&s).await, []);
 }
 
+#[tokio::test]
+async fn a_hook_runs_the_image_it_names_else_the_services_own() {
+    let yaml = r#"
+services:
+  web:
+    build:
+      context: .
+      dockerfile_inline: "FROM busybox\nRUN touch /marker\n"
+    command: ["sh", "-c", "cp /data/image /data/seen; sleep 600"]
+    stop_signal: SIGKILL
+    volumes: [data:/data]
+    pre_start:
+      - image: busybox
+        command: sh -c 'if [ -e /marker ]; then echo built; else echo busybox; fi > /data/image'
+      - command: sh -c 'if [ -e /marker ]; then echo built; else echo busybox; fi >> /data/image'
+volumes:
+  data: {}
+"#;
+    let s = Stack::new("prestartimage", yaml).await;
+    s.ok(&["up", "-d"]).await;
+    assert_eq!(cat(&s, &s.container("web", 1), "/data/seen").await, "busybox\nbuilt\n");
+    assert_eq!(hook_containers(&s).await, []);
+    s.ok(&["down", "--rmi", "local"]).await;
+}
+
 const FAILING: &str = r#"
 services:
   web:

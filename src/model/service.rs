@@ -396,6 +396,13 @@ pub struct ServiceModel {
 pub struct ServiceHook {
     /// Printed `null` when unset, as compose-go's `ShellCommand` is.
     pub command: Option<Vec<String>>,
+    /// `pre_start` only: the image the hook's container runs instead of the service's.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub image: String,
+    /// `pre_start` only: run the hook once per replica. Docker Compose v5.5 reads it and
+    /// refuses `true` ("not yet supported"); so does the planner.
+    #[serde(skip_serializing_if = "is_false")]
+    pub per_replica: bool,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub user: String,
     #[serde(skip_serializing_if = "is_false")]

@@ -141,6 +141,7 @@ mod tests {
             privileged: true,
             working_dir: "/etc".into(),
             environment: [("A".to_string(), Some("1".to_string())), ("B".to_string(), None)].into(),
+            ..Default::default()
         };
         let spec = exec_spec(&hook, false);
         assert_eq!(spec.cmd, ["sh", "-c", "id"]);

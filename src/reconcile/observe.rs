@@ -158,6 +158,7 @@ type Images = (BTreeMap<String, Option<String>>, BTreeMap<String, Vec<String>>, 
 async fn images(engine: &dyn Engine, project: Option<&Project>) -> EngineResult<Images> {
     let Some(project) = project else { return Ok(Images::default()) };
     let mut refs: Vec<String> = project.services.values().map(|s| labels::image_name(project, s)).collect();
+    refs.extend(project.services.values().flat_map(crate::reconcile::plan::pre_start::images).map(str::to_string));
     refs.sort();
     refs.dedup();
     let found = try_join_all(refs.iter().map(|r| async move { missing_is_none(engine.inspect_image(r).await) })).await?;

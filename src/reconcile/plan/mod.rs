@@ -13,7 +13,7 @@ mod gates;
 mod images;
 mod leftovers;
 mod lifecycle;
-mod pre_start;
+pub(crate) mod pre_start;
 mod resources;
 mod run;
 mod up;
@@ -65,6 +65,10 @@ pub enum PlanError {
     /// A `run` flag whose value does not parse.
     #[error("invalid {flag}: {why}")]
     RunFlag { flag: &'static str, why: String },
+    /// `per_replica: true` on a `pre_start` hook, which Docker Compose v5.5 reads and refuses
+    /// (in its words).
+    #[error("{at}: service {service:?} pre_start[{index}]: per_replica is not yet supported; remove per_replica or set it to false")]
+    PerReplica { at: String, service: String, index: usize },
     #[error("service {service}: cannot run several replicas with container_name {container_name:?}: container names must be unique")]
     ScaleWithContainerName { service: String, container_name: String },
 }

@@ -18,7 +18,7 @@
 //! one is kept for `docker logs`, as v5.5 keeps it, and removed by the next `up` that prepares
 //! the hooks, or by `down`.
 
-use super::{hard, Edge, OnFailure, Op, Plan, StepId, StepLabel, Target};
+use super::{hard, Edge, OnFailure, Op, Plan, PlanError, StepId, StepLabel, Target};
 use crate::engine::{ContainerSpec, ContainerStatus};
 use crate::model::{Project, Service, ServiceHook};
 use crate::reconcile::convert::{self, Context};
@@ -100,6 +100,24 @@ pub fn run(plan: &mut Plan, s: &Service, runners: Vec<Runner>, after: &[Edge]) -
     previous
 }
 
+/// Refuses a hook with `per_replica: true`, as v5.5 does before it makes anything: the whole
+/// plan is refused.
+pub fn supported(project: &Project, s: &Service) -> Result<(), PlanError> {
+    match s.pre_start.iter().position(|h| h.per_replica) {
+        Some(index) => Err(PlanError::PerReplica {
+            at: project.located(&format!("services.{}.pre_start[{index}].per_replica", s.name)),
+            service: s.name.clone(),
+            index,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The images the `pre_start` hooks of `s` run other than the service's.
+pub fn images(s: &Service) -> impl Iterator<Item = &str> {
+    s.pre_start.iter().map(|h| h.image.as_str()).filter(|i| !i.is_empty())
+}
+
 /// The hook index a hook container's label gives, if it reads.
 fn index_of(c: &ObservedContainer) -> Option<usize> {
     c.label(labels::HOOK_INDEX).and_then(|i| i.parse().ok())
@@ -113,6 +131,9 @@ fn index_of(c: &ObservedContainer) -> Option<usize> {
 pub fn hook_spec(project: &Project, s: &Service, hook: &ServiceHook, index: usize, of: &str) -> ContainerSpec {
     let mut service = s.clone();
     service.command = hook.command.clone();
+    if !hook.image.is_empty() {
+        service.image = hook.image.clone();
+    }
     if !hook.user.is_empty() {
         service.user = hook.user.clone();
     }
@@ -197,6 +218,24 @@ mod tests {
         let web = plan.decisions.iter().find(|d| d.subject == "web").expect("web decided");
         assert_eq!(web.action, "recreate", "{web}");
         assert!(steps(&plan).iter().any(|s| s.contains("run pre_start hook 1 of web")));
+    }
+
+    #[test]
+    fn a_hook_may_run_another_image_pulled_when_missing_and_per_replica_is_refused() {
+        let p = project(&HOOKED.replace("- command: [\"true\"]", "- command: [\"true\"]\n        image: alpine:3"));
+        let s = &p.services["web"];
+        assert_eq!(hook_spec(&p, s, &s.pre_start[0], 0, "p-web-1").config.image, "alpine:3");
+        assert_eq!(hook_spec(&p, s, &s.pre_start[1], 1, "p-web-1").config.image, "busybox", "the service's by default");
+        let images = crate::reconcile::plan::plan_images(&p, &fresh(&p), &Default::default(), &Default::default()).unwrap();
+        assert_eq!(steps(&images), ["#1 pull image alpine:3 for service web"]);
+        let mut o = fresh(&p);
+        o.images.insert("alpine:3".into(), Some("sha256:a".into()));
+        assert!(crate::reconcile::plan::plan_images(&p, &o, &Default::default(), &Default::default()).unwrap().steps.is_empty());
+
+        let p = project(&HOOKED.replace("- command: [\"false\"]", "- command: [\"false\"]\n        per_replica: true"));
+        let err = plan_up(&p, &fresh(&p), &UpOptions::default()).unwrap_err().to_string();
+        assert!(err.ends_with("services.web.pre_start[1].per_replica: service \"web\" pre_start[1]: per_replica is not yet supported; remove per_replica or set it to false"), "{err}");
+        assert!(err.starts_with("compose.yaml:") || err.contains("compose.yaml:"), "{err}");
     }
 
     /// A hook container as [`prepare`] makes it, in `state`.

@@ -122,6 +122,7 @@ impl Up<'_> {
             return Err(PlanError::ScaleWithContainerName { service: s.name.clone(), container_name: s.container_name.clone() });
         }
         self.plan.warnings.extend(convert::files::ignored_ownership(self.project, s));
+        pre_start::supported(self.project, s)?;
         let (hash, pending) = self.label_hash(s)?;
         // The label values other Docker Compose series would have written for the same service:
         // a container carrying one of them is as up to date as one carrying `hash`.
