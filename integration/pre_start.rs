@@ -87,7 +87,7 @@ async fn pre_start_hooks_run_in_order_before_the_service_starts_in_its_volumes_a
 }
 
 #[tokio::test]
-async fn create_makes_the_hook_containers_and_start_runs_them_once() {
+async fn create_makes_the_hook_containers_start_runs_them_and_a_start_after_stop_is_refused_until_up() {
     let s = Stack::new("prestartcreate", SEEDED).await;
     let web = s.container("web", 1);
     s.ok(&["create"]).await;
@@ -98,9 +98,16 @@ async fn create_makes_the_hook_containers_and_start_runs_them_once() {
     s.ok(&["-f", "compose.yaml", "start"]).await;
     assert_eq!(cat(&s, &web, "/data/seen-at-start").await, "/etc service hook\n1000\n", "they ran before the service's command");
     assert_eq!(hook_containers(&s).await, []);
+    // Stopped, the hooks' containers are consumed: `start` refuses (as v5.5), `up` makes new ones.
     s.ok(&["stop"]).await;
-    s.ok(&["-f", "compose.yaml", "start"]).await;
-    assert_eq!(cat(&s, &web, "/data/runs").await, "run\n", "a container started again does not run them again");
+    let out = s.rcompose(&["-f", "compose.yaml", "start"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("service \"web\" pre_start[0]: no hook runner container found"), "{}", text(&out));
+    assert!(text(&out).contains("`docker compose up web`"), "{}", text(&out));
+    assert_eq!(s.containers().await[&web].state, ContainerStatus::Exited, "not started without its hooks");
+    s.ok(&["up", "-d"]).await;
+    assert_eq!(cat(&s, &web, "/data/runs").await, "run\nrun\n", "up ran them again before starting it");
+    assert_eq!(hook_containers(&s).await, []);
 }
 
 #[tokio::test]

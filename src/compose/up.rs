@@ -96,7 +96,7 @@ impl Compose {
             }
         };
         let selected = services.iter().cloned().collect();
-        let plan = plan::plan_start(project, &observed, &selected);
+        let plan = plan::plan_start(project, &observed, &selected)?;
         self.execute(name, &plan).await?;
         Ok(plan)
     }

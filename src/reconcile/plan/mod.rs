@@ -69,6 +69,12 @@ pub enum PlanError {
     /// (in its words).
     #[error("{at}: service {service:?} pre_start[{index}]: per_replica is not yet supported; remove per_replica or set it to false")]
     PerReplica { at: String, service: String, index: usize },
+    /// A start of a service with `pre_start` hooks whose hook containers are missing (a
+    /// previous start consumed them), in Docker Compose v5.5's words.
+    #[error(
+        "service {service:?} pre_start[{index}]: no hook runner container found — either its runner was already consumed by a previous start, or the service's container state changed after reconciliation planned this run; run `docker compose up {service}` to prepare fresh runners"
+    )]
+    NoRunner { service: String, index: usize },
     #[error("service {service}: cannot run several replicas with container_name {container_name:?}: container names must be unique")]
     ScaleWithContainerName { service: String, container_name: String },
 }

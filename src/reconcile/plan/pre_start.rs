@@ -6,13 +6,14 @@
 //! after the service's dependencies are ready and before its containers start; a non-zero exit
 //! fails the step, so they are not started.
 //!
-//! As in v5.5, the hook containers ("runners") are made when the service's containers are
-//! created or recreated and none of its containers is left running ([`prepare`]), and are
-//! consumed when the service starts ([`run`]): by the same `up`, or by the start of attached
-//! `up`, `start` after `create` or `up --no-start`, which find them in the `created` state
-//! ([`waiting`]). So the hooks do not run when a container is only started again or
-//! restarted, nor for replicas added beside a running one (v5.5's "not re-triggered on scale
-//! up").
+//! As in v5.5, the hook containers ("runners") are made by `up` (and `create`) when none of the
+//! service's containers is left running and one is created, recreated or started
+//! ([`prepare`]), and are consumed when the service starts ([`run`]): by the same `up`, or by
+//! the start of attached `up`, or `start` after `create` or `up --no-start`, which find them in
+//! the `created` state ([`waiting`]). A `start` that finds none (the service was only stopped:
+//! its previous start consumed them) is refused, as v5.5 refuses it; `up` makes new ones. The
+//! hooks do not run on `restart`, nor for replicas added beside a running one (v5.5's "not
+//! re-triggered on scale up").
 //!
 //! A hook's container is removed (with its anonymous volumes) once the hook succeeded; a failed
 //! one is kept for `docker logs`, as v5.5 keeps it, and removed by the next `up` that prepares
@@ -195,7 +196,7 @@ mod tests {
     }
 
     #[test]
-    fn hooks_do_not_run_for_a_running_service_nor_for_a_container_only_started_again() {
+    fn hooks_do_not_run_for_a_running_service_but_do_when_up_starts_a_stopped_one() {
         let p = project(HOOKED);
         let running = converged(&p);
         assert!(!steps(&plan_up(&p, &running, &UpOptions::default()).unwrap()).iter().any(|s| s.contains("pre_start")));
@@ -204,10 +205,20 @@ mod tests {
         let plan = plan_up(&p, &running, &opts).unwrap();
         assert!(steps(&plan).iter().any(|s| s.starts_with("#") && s.contains("create container p-web-2")));
         assert!(!steps(&plan).iter().any(|s| s.contains("pre_start")));
+        // Stopped: `up` makes new hook containers and runs them before starting it (v5.5's
+        // "up prepares fresh runners"); `start` alone has none to run and refuses.
         let mut stopped = converged(&p);
         stopped.containers.retain(|c| c.service != "web");
         stopped.containers.push(container(&p, "web", 1, ContainerStatus::Exited));
-        assert!(!steps(&plan_up(&p, &stopped, &UpOptions::default()).unwrap()).iter().any(|s| s.contains("pre_start")));
+        let plan = steps(&plan_up(&p, &stopped, &UpOptions::default()).unwrap());
+        let run = plan.iter().position(|s| s.contains("run pre_start hook 1 of web")).expect("run");
+        let start = plan.iter().position(|s| s.contains("start container p-web-1")).expect("started");
+        assert!(run < start, "{plan:#?}");
+        let err = crate::reconcile::plan::plan_start(&p, &stopped, &Default::default()).unwrap_err().to_string();
+        assert!(
+            err.starts_with("service \"web\" pre_start[0]: no hook runner container found") && err.contains("`docker compose up web`"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -263,18 +274,20 @@ mod tests {
         let mut o = converged(&p);
         o.containers = ["db", "web"].iter().map(|s| container(&p, s, 1, ContainerStatus::Created)).collect();
         o.hooks = vec![runner(&p, 1, ContainerStatus::Created), runner(&p, 0, ContainerStatus::Created)];
-        let started = crate::reconcile::plan::plan_start(&p, &o, &Default::default());
+        let started = crate::reconcile::plan::plan_start(&p, &o, &Default::default()).unwrap();
         let started = steps(&started);
         let run = |i: usize| started.iter().position(|s| s.contains(&format!("run pre_start hook {i} of web"))).expect("run");
         let web = started.iter().position(|s| s.contains("start container p-web-1")).unwrap();
         assert!(run(0) < run(1) && run(1) < web && started[web].contains(&format!("#{}", run(1) + 1)), "{started:#?}");
         assert!(started.iter().any(|s| s.contains("remove container p-web-pre_start-0 (000000000000)")), "{started:#?}");
-        // `up -d` after `up --no-start` runs them too; a failed hook's container is no runner.
+        // `up -d` after `up --no-start` makes them anew and runs them.
         let up = steps(&plan_up(&p, &o, &UpOptions::default()).unwrap());
+        assert!(up.iter().any(|s| s.contains("remove container p-web-pre_start-0 (000000000000)")), "{up:#?}");
         assert!(up.iter().any(|s| s.contains("run pre_start hook 1 of web")), "{up:#?}");
-        o.hooks = vec![runner(&p, 0, ContainerStatus::Exited)];
-        let started = steps(&crate::reconcile::plan::plan_start(&p, &o, &Default::default()));
-        assert!(!started.iter().any(|s| s.contains("pre_start")), "{started:#?}");
+        // A failed hook's container is no runner: `start` refuses.
+        o.hooks = vec![runner(&p, 0, ContainerStatus::Exited), runner(&p, 1, ContainerStatus::Created)];
+        let err = crate::reconcile::plan::plan_start(&p, &o, &Default::default()).unwrap_err();
+        assert!(err.to_string().starts_with("service \"web\" pre_start[0]: no hook runner"), "{err}");
     }
 
     #[test]

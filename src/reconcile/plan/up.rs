@@ -163,10 +163,11 @@ impl Up<'_> {
         let awaited = pending.as_ref().map(|p| p.containers.keys().cloned().collect::<Vec<_>>().join(", ")).unwrap_or_default();
         // The containers kept as they are, by name, with their ids.
         let mut kept_ids = BTreeMap::new();
-        // The containers this plan creates or recreates: number, name, the step that completes
-        // them; and whether a container of the service is kept running. `pre_start` hooks run
-        // when the first is not empty and the second is false.
+        // The containers this plan creates or recreates (number, name, the step that completes
+        // them), those it keeps stopped (number, name), and whether it keeps one running: when
+        // none runs, `pre_start` hooks are prepared to run before the others start.
         let mut fresh: Vec<(u32, String, StepId)> = Vec::new();
+        let mut stopped_kept: Vec<(u32, String)> = Vec::new();
         let mut running = false;
         // Docker Compose 2.26.1 recreates the dependents of a recreated service (those this `up`
         // converges), whatever their `restart` flag: they may hold its old address or namespace.
@@ -213,9 +214,13 @@ impl Up<'_> {
                 }
                 Decision::UpToDate(_) => {
                     running |= c.is_up();
+                    if !c.is_up() {
+                        stopped_kept.push((number, name.clone()));
+                    }
                     kept_ids.insert(name.clone(), c.id().to_string());
                 }
                 Decision::Start(_) => {
+                    stopped_kept.push((number, name.clone()));
                     kept_ids.insert(name.clone(), c.id().to_string());
                     // A container stopped to recreate its network starts once the network is back;
                     // any other, once the leftovers of an interrupted `up` are tidied.
@@ -244,13 +249,18 @@ impl Up<'_> {
             fresh.push((number, name.clone(), step));
             starts.push((vec![step], Target::name(&name)));
         }
-        // `pre_start` hooks: made to run in the volumes of the lowest-numbered new container once
-        // it exists, when no container of the service stays running; else those made by an
-        // earlier `create` or `up --no-start`, if the service is started.
-        let runners = match fresh.iter().min_by_key(|(number, ..)| *number) {
-            _ if running || s.pre_start.is_empty() => Vec::new(),
-            Some((_, of, step)) => pre_start::prepare(&mut self.plan, self.project, self.observed, s, of, &hard([*step])),
-            None => pre_start::waiting(self.observed, s),
+        // `pre_start` hooks, when no container of the service stays running (v5.5 prepares its
+        // runners then, and a start consumes them): made to run in the volumes of the
+        // lowest-numbered container to start, once it exists.
+        let to_start = fresh
+            .iter()
+            .map(|(n, name, step)| (*n, name, hard([*step])))
+            .chain(stopped_kept.iter().map(|(n, name)| (*n, name, Vec::new())));
+        let runners = match to_start.min_by_key(|(number, ..)| *number) {
+            Some((_, of, after)) if !running && !s.pre_start.is_empty() => {
+                pre_start::prepare(&mut self.plan, self.project, self.observed, s, of, &after)
+            }
+            _ => Vec::new(),
         };
         if !self.opts.no_start && !starts.is_empty() {
             let gate_edges = self.gates.before_start(&mut self.plan, self.project, s);
