@@ -128,7 +128,9 @@ fn index_of(c: &ObservedContainer) -> Option<usize> {
 /// with their aliases, mounts, resources...) with the hook's command, its `user`,
 /// `working_dir` and `privileged` when set, its `environment` over the service's, the volumes
 /// of container `of`, and labels naming it a hook: no config hash, no replica number (v5.5's
-/// `createPreStartContainer`). Unlike v5.5, no restart policy: an exited hook is not restarted.
+/// `createPreStartContainer`). No restart policy and no auto-removal: a hook that exited stays
+/// exited until the plan removes it (v5.5 sets `AutoRemove: false` too; whether its spec keeps
+/// the service's `restart` is not known here, rcompose keeps none).
 pub fn hook_spec(project: &Project, s: &Service, hook: &ServiceHook, index: usize, of: &str) -> ContainerSpec {
     let mut service = s.clone();
     service.command = hook.command.clone();
