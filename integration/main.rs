@@ -31,6 +31,7 @@ mod format;
 mod inspect_diff;
 mod interrupted;
 mod plugin;
+mod pre_start;
 mod progress;
 mod provider;
 mod registry;

@@ -239,7 +239,8 @@ impl Follow<'_> {
     /// reading.
     async fn on_event(&mut self, event: &EngineEvent) -> Option<String> {
         let attrs = &event.attributes;
-        if attrs.get(labels::ONEOFF).is_some_and(|v| v == "True") {
+        // Neither `run` containers nor those of `pre_start` hooks (their output is the hook's).
+        if attrs.get(labels::ONEOFF).is_some_and(|v| v == "True") || attrs.contains_key(labels::HOOK) {
             return None;
         }
         let service = attrs.get(labels::SERVICE)?;

@@ -92,6 +92,8 @@ impl Compose {
             .await?
             .iter()
             .filter(|c| c.labels.get(labels::SERVICE).is_some_and(|s| attached.contains(s)))
+            // The containers of `pre_start` hooks are no service's: their output is the hook's.
+            .filter(|c| !c.labels.contains_key(labels::HOOK))
             .map(|c| LogSource::from_summary(&project.name, c))
             .collect();
         sources.sort_by(|a, b| a.label.cmp(&b.label));

@@ -38,7 +38,8 @@ pub struct EventsOptions {
 /// The event as `events` reports it, or `None` when it is not one of a service container of
 /// `services` (empty: any service).
 pub fn service_event(e: EngineEvent, services: &[String]) -> Option<ServiceEvent> {
-    if e.kind != "container" || e.attributes.get(labels::ONEOFF).is_some_and(|v| v == "True") {
+    let hook = e.attributes.contains_key(labels::HOOK);
+    if e.kind != "container" || hook || e.attributes.get(labels::ONEOFF).is_some_and(|v| v == "True") {
         return None;
     }
     let service = e.attributes.get(labels::SERVICE).cloned().unwrap_or_default();
@@ -114,8 +115,10 @@ mod tests {
     }
 
     #[test]
-    fn one_off_containers_and_other_objects_are_left_out() {
+    fn one_off_containers_hook_containers_and_other_objects_are_left_out() {
         assert!(service_event(event("container", &[(labels::SERVICE, "web"), (labels::ONEOFF, "True")]), &[]).is_none());
+        let hook = [(labels::SERVICE, "web"), (labels::ONEOFF, "False"), (labels::HOOK, "pre_start")];
+        assert!(service_event(event("container", &hook), &[]).is_none());
         assert!(service_event(event("network", &[(labels::SERVICE, "web")]), &[]).is_none());
     }
 }

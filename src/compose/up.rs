@@ -96,7 +96,7 @@ impl Compose {
             }
         };
         let selected = services.iter().cloned().collect();
-        let plan = plan::plan_start(project, &observed, &selected);
+        let plan = plan::plan_start(project, &observed, &selected)?;
         self.execute(name, &plan).await?;
         Ok(plan)
     }
@@ -147,7 +147,8 @@ impl Compose {
             .map(|(n, _)| n.as_str())
             .collect();
         let mut by_service: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for c in &containers {
+        // Not the containers of `pre_start` hooks: they exit by design.
+        for c in containers.iter().filter(|c| !c.labels.contains_key(labels::HOOK)) {
             let service = c.labels.get(labels::SERVICE).cloned().unwrap_or_default();
             if targets.contains(&service) && !jobs.contains(service.as_str()) && c.state != ContainerStatus::Created {
                 by_service.entry(service).or_default().push(c.name().to_string());

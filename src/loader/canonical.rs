@@ -50,6 +50,7 @@ const SERVICE_RULES: &[(&str, Rule)] = &[
     ("healthcheck.test", healthcheck_test),
     ("extends", extends),
     ("volumes_from", string_list),
+    ("pre_start", hooks),
     ("post_start", hooks),
     ("pre_stop", hooks),
     ("develop.watch", watch_exec),
@@ -202,7 +203,7 @@ fn shell_command(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-/// `post_start` / `pre_stop`: a list of [`hook`]s.
+/// `pre_start` / `post_start` / `pre_stop`: a list of [`hook`]s.
 fn hooks(node: &mut Node, path: &str) -> Result<(), Diagnostic> {
     for (i, item) in node.as_seq_mut().into_iter().flatten().enumerate() {
         hook(item, &index(path, i))?;

@@ -396,6 +396,12 @@ fn engine_dependent_positions(tree: &Node) -> std::collections::BTreeMap<String,
         for (key, value) in service.as_map().into_iter().flatten() {
             out.insert(format!("services.{name}.{key}"), value.report_pos().to_string());
         }
+        // `per_replica` of each `pre_start` hook, which the planner refuses when true.
+        for (i, hook) in service.get("pre_start").and_then(Node::as_seq).into_iter().flatten().enumerate() {
+            if let Some(v) = hook.get("per_replica") {
+                out.insert(format!("services.{name}.pre_start[{i}].per_replica"), v.report_pos().to_string());
+            }
+        }
         let Some(volumes) = service.get("volumes").and_then(Node::as_seq) else { continue };
         for (i, v) in volumes.iter().enumerate() {
             if v.get("type").and_then(Node::as_str) == Some(crate::model::MOUNT_IMAGE) {

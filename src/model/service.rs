@@ -297,10 +297,15 @@ pub struct Service {
     pub volumes_from: Vec<String>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub working_dir: String,
-    /// Commands run in the container after it starts. Not run by rcompose yet: read and printed.
+    /// Docker Compose v5's init containers: each command runs to completion in a container of
+    /// its own, made from the service's, after the service's container is created and before
+    /// it starts (`reconcile::hooks`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pre_start: Vec<ServiceHook>,
+    /// Commands run in the container after it starts.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub post_start: Vec<ServiceHook>,
-    /// Commands run in the container before it stops. Not run by rcompose yet: read and printed.
+    /// Commands run in the container before it stops.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub pre_stop: Vec<ServiceHook>,
     /// `x-*` extensions and any key the model does not name, printed back as read.
@@ -385,12 +390,19 @@ pub struct ServiceModel {
     pub model_var: String,
 }
 
-/// A `post_start` or `pre_stop` hook.
+/// A `pre_start`, `post_start` or `pre_stop` hook.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
 pub struct ServiceHook {
     /// Printed `null` when unset, as compose-go's `ShellCommand` is.
     pub command: Option<Vec<String>>,
+    /// `pre_start` only: the image the hook's container runs instead of the service's.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub image: String,
+    /// `pre_start` only: run the hook once per replica. Docker Compose v5.5 reads it and
+    /// refuses `true` ("not yet supported"); so does the planner.
+    #[serde(skip_serializing_if = "is_false")]
+    pub per_replica: bool,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub user: String,
     #[serde(skip_serializing_if = "is_false")]

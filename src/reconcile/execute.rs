@@ -303,6 +303,12 @@ impl Executor {
                 let output = |line: &str| (self.details)(&Detail::line(&name, line));
                 return super::hooks::run(e, target.key(), service, hooks, &output).await;
             }
+            Op::RunPreStart { target, service, index } => {
+                // As v5.5 shows them: `web pre_start[0] -> line`.
+                let name = format!("{service} pre_start[{index}] ->");
+                let output = |line: &str| (self.details)(&Detail::line(&name, line));
+                return super::hooks::run_pre_start(e, target.key(), service, *index, &output, &self.cancel).await;
+            }
             Op::StopContainer { target, timeout } => gone_is_done(e.stop_container(target.key(), *timeout).await),
             Op::KillContainer { target, signal } => e.kill_container(target.key(), signal.as_deref()).await,
             Op::PauseContainer(t) => e.pause_container(t.key()).await,

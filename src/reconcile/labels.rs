@@ -18,6 +18,11 @@ pub const VERSION: &str = "com.docker.compose.version";
 pub const NETWORK: &str = "com.docker.compose.network";
 pub const VOLUME: &str = "com.docker.compose.volume";
 pub const REPLACE: &str = "com.docker.compose.replace";
+/// On the containers a `pre_start` hook runs in (Docker Compose v5): the hook's kind,
+/// `pre_start`. Such a container is none of the service's replicas.
+pub const HOOK: &str = "com.docker.compose.hook";
+/// On a `pre_start` hook's container: the hook's index in the service's list.
+pub const HOOK_INDEX: &str = "com.docker.compose.hook.index";
 /// A `run` container's random id; its name ends with the first 12 hex digits.
 pub const SLUG: &str = "com.docker.compose.slug";
 
@@ -32,6 +37,13 @@ pub fn container_name(project: &Project, service: &Service, number: u32) -> Stri
     }
     let sep = project.separator();
     format!("{}{sep}{}{sep}{number}", project.name, service.name)
+}
+
+/// The container the `index`-th `pre_start` hook of `service` runs in, as Docker Compose v5
+/// names it: `project-service-pre_start-N`, N from 0.
+pub fn pre_start_name(project: &Project, service: &Service, index: usize) -> String {
+    let sep = project.separator();
+    format!("{}{sep}{}{sep}pre_start{sep}{index}", project.name, service.name)
 }
 
 /// The image a service runs: its `image`, else the name Docker Compose gives built images

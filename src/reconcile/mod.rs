@@ -3,7 +3,8 @@
 //! `observe` reads; `plan` decides (pure, printable, with a reason for every action);
 //! `execute` carries a plan out with bounded concurrency and decides nothing; `convert` turns
 //! a service into the engine's container spec; `health` waits for containers to be ready;
-//! `hooks` runs the `post_start`/`pre_stop` commands in them.
+//! `hooks` runs the `post_start`/`pre_stop` commands in them, and `pre_start` hooks' own
+//! containers to their exit.
 
 pub mod convert;
 pub mod execute;

@@ -16,8 +16,13 @@ use crate::model::Project;
 /// What the engine holds for one project.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Observed {
-    /// The project's containers, stopped and one-off ones included, sorted by name.
+    /// The project's containers, stopped and one-off ones included, sorted by name; not the
+    /// containers `pre_start` hooks run in.
     pub containers: Vec<ObservedContainer>,
+    /// The containers of `pre_start` hooks (`com.docker.compose.hook` label), sorted by name: a
+    /// failed hook's, kept for inspection as Docker Compose v5 keeps it, or one an interrupted
+    /// run left. No planner counts them as a service's replicas.
+    pub hooks: Vec<ObservedContainer>,
     /// Networks labelled for the project or named by it, by name.
     pub networks: BTreeMap<String, NetworkInfo>,
     /// Volumes labelled for the project or named by it, by name.
@@ -93,21 +98,25 @@ pub async fn observe(
     hashes: &BTreeMap<String, String>,
 ) -> EngineResult<Observed> {
     let filter = LabelFilter::new().eq(labels::PROJECT, name);
-    let (containers, networks, volumes, (images, image_volumes, image_tagged)) = futures_util::try_join!(
+    let (all, networks, volumes, (images, image_volumes, image_tagged)) = futures_util::try_join!(
         containers(engine, &filter, hashes),
         networks(engine, &filter, project),
         volumes(engine, &filter, project),
         images(engine, project),
     )?;
-    Ok(Observed { containers, networks, volumes, images, image_volumes, image_tagged, api_version: Some(engine.api_version()) })
+    let (hooks, containers) = all.into_iter().partition(|c| c.label(labels::HOOK).is_some());
+    Ok(Observed { containers, hooks, networks, volumes, images, image_volumes, image_tagged, api_version: Some(engine.api_version()) })
 }
 
 async fn containers(engine: &dyn Engine, filter: &LabelFilter, hashes: &BTreeMap<String, String>) -> EngineResult<Vec<ObservedContainer>> {
     let mut list: Vec<ObservedContainer> =
         engine.list_containers(true, filter).await?.into_iter().map(ObservedContainer::from_summary).collect();
     list.sort_by(|a, b| a.name().cmp(b.name()));
-    let stale =
-        |c: &ObservedContainer| hashes.get(&c.service).is_some_and(|h| c.label(labels::CONFIG_HASH) != Some(h.as_str())) && !c.oneoff;
+    let stale = |c: &ObservedContainer| {
+        hashes.get(&c.service).is_some_and(|h| c.label(labels::CONFIG_HASH) != Some(h.as_str()))
+            && !c.oneoff
+            && c.label(labels::HOOK).is_none()
+    };
     let details = try_join_all(list.iter().map(|c| async move {
         if !stale(c) {
             return Ok(None);
@@ -149,6 +158,7 @@ type Images = (BTreeMap<String, Option<String>>, BTreeMap<String, Vec<String>>, 
 async fn images(engine: &dyn Engine, project: Option<&Project>) -> EngineResult<Images> {
     let Some(project) = project else { return Ok(Images::default()) };
     let mut refs: Vec<String> = project.services.values().map(|s| labels::image_name(project, s)).collect();
+    refs.extend(project.services.values().flat_map(crate::reconcile::plan::pre_start::images).map(str::to_string));
     refs.sort();
     refs.dedup();
     let found = try_join_all(refs.iter().map(|r| async move { missing_is_none(engine.inspect_image(r).await) })).await?;

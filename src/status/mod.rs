@@ -94,6 +94,8 @@ pub async fn containers(engine: &dyn Engine, scope: &Scope, all: bool, oneoff: b
         .into_iter()
         .filter(|c| scope.wants(c))
         .filter(|c| oneoff || c.labels.get(labels::ONEOFF).is_none_or(|v| !v.eq_ignore_ascii_case("true")))
+        // The containers `pre_start` hooks run in are no service's replicas.
+        .filter(|c| !c.labels.contains_key(labels::HOOK))
         .collect();
     list.sort_by(|a, b| a.name().cmp(b.name()));
     Ok(list)

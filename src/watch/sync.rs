@@ -119,7 +119,8 @@ async fn sync_targets(engine: &dyn Engine, project: &str, service: &str, created
     // Listing all containers also lists the stopped ones: not those.
     let wanted =
         |s: &ContainerStatus| !created || matches!(s, ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Created);
-    Ok(containers.into_iter().filter(|c| wanted(&c.state)).map(|c| c.id).collect())
+    // Not the containers of `pre_start` hooks: no service's replicas.
+    Ok(containers.into_iter().filter(|c| wanted(&c.state) && !c.labels.contains_key(labels::HOOK)).map(|c| c.id).collect())
 }
 
 /// Deletions grouped so that each `rm` stays well within argument limits.

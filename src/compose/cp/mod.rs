@@ -205,6 +205,8 @@ async fn targets(
         filter = filter.eq(labels::CONTAINER_NUMBER, index.to_string());
     }
     let mut list = engine.list_containers(true, &filter).await?;
+    // The containers of `pre_start` hooks are no service's.
+    list.retain(|c| !c.labels.contains_key(labels::HOOK));
     if let Some(index) = options.index {
         list.sort_by_key(|c| c.created);
         list.truncate(1);

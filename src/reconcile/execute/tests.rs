@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use super::*;
-use crate::engine::{EngineError, FakeEngine};
+use crate::engine::{EngineError, FakeEngine, LogChunk};
 use crate::model::Project;
 use crate::reconcile::hash::config_hash;
 use crate::reconcile::observe::observe;
@@ -267,4 +267,47 @@ async fn a_pull_passes_on_status_changes_to_every_view_and_byte_counts_to_live_o
         ],
         "a repeated count is not passed on; each new one is, for live views only"
     );
+}
+
+const HOOKED: &str = "services:\n  web:\n    image: busybox\n    pre_start:\n      - command: [migrate]\n      - command: [seed]\n";
+
+#[tokio::test]
+async fn pre_start_hooks_run_their_containers_in_order_and_a_failure_keeps_the_service_stopped() {
+    let w = world();
+    let p = project(HOOKED);
+    assert!(w.up(&p).await.is_success());
+    let calls: Vec<String> = w.mutations().into_iter().filter(|c| !c.starts_with("logs ")).collect();
+    assert_eq!(
+        calls,
+        [
+            "create_network p_default",
+            "create_container p-web-1",
+            "create_container p-web-pre_start-0",
+            "create_container p-web-pre_start-1",
+            "start_container p-web-pre_start-0",
+            "remove_container p-web-pre_start-0",
+            "start_container p-web-pre_start-1",
+            "remove_container p-web-pre_start-1",
+            "start_container p-web-1"
+        ]
+    );
+
+    let w = world();
+    w.fake.set_exit_code("p-web-pre_start-0", 3);
+    w.fake.set_logs(
+        "p-web-pre_start-0",
+        vec![
+            LogChunk { stream: crate::engine::LogStream::Stdout, bytes: "migrating\n".into() },
+            LogChunk { stream: crate::engine::LogStream::Stderr, bytes: "no database\n".into() },
+        ],
+    );
+    let outcome = w.up(&p).await;
+    assert_eq!(outcome.failures.len(), 1, "{outcome:?}");
+    assert_eq!(
+        outcome.failures[0].message,
+        "service \"web\" pre_start[0] exited with code 3: no database (hook container p-web-pre_start-0 retained for inspection)"
+    );
+    let calls = w.mutations();
+    assert!(!calls.iter().any(|c| c == "start_container p-web-1" || c == "remove_container p-web-pre_start-0"), "{calls:?}");
+    assert!(!calls.iter().any(|c| c == "start_container p-web-pre_start-1"), "{calls:?}");
 }

@@ -69,6 +69,9 @@ impl fmt::Display for Op {
                     short(target)
                 )
             }
+            Op::RunPreStart { target, service, index } => {
+                write!(f, "run pre_start hook {index} of {service} in container {} to its exit", short(target))
+            }
             Op::StopContainer { target, .. } => write!(f, "stop container {}", short(target)),
             Op::KillContainer { target, signal } => {
                 write!(f, "kill container {}", short(target))?;

@@ -41,8 +41,11 @@ pub fn plan_down(name: &str, project: Option<&Project>, observed: &Observed, opt
     // `--remove-orphans`), as in Docker Compose 2.26.1: an orphan left behind would keep the
     // project's network in use. `run` containers stay, as in Docker Compose 2.40, except the
     // exited ones with `--remove-orphans`.
-    let (containers, kept): (Vec<&ObservedContainer>, Vec<&ObservedContainer>) =
+    let (mut containers, kept): (Vec<&ObservedContainer>, Vec<&ObservedContainer>) =
         observed.containers.iter().partition(|c| !c.oneoff || (opts.remove_orphans && super::resources::exited(c)));
+    // And the containers of `pre_start` hooks (a failed one kept for inspection), as Docker
+    // Compose v5 removes them.
+    containers.extend(observed.hooks.iter());
     let removals = stop_and_remove_ordered(&mut plan, project, observed, &containers, opts.timeout, opts.volumes);
     let users = |used: &dyn Fn(&ObservedContainer) -> bool| kept.iter().filter(|c| used(c)).map(|c| c.name()).collect::<Vec<_>>();
 

@@ -167,6 +167,18 @@ pub(super) fn prepare(
             builds.push((job, pulled));
         }
     }
+    // The images `pre_start` hooks run instead of their service's: pulled when missing.
+    for s in targets {
+        for image in super::pre_start::images(s) {
+            if !seen.insert(image.to_string()) || observed.images.get(image).is_some_and(Option::is_some) {
+                continue;
+            }
+            plan.decide(format!("image {image}"), "pull", format!("missing, for a pre_start hook of {}", s.name));
+            let op = Op::PullImage { reference: image.to_string(), services: vec![s.name.clone()], quiet: opts.quiet_pull };
+            let step = plan.push(op, vec![], StepLabel::new("Image", image, Some("Pulling"), Some("Pulled")));
+            ready.insert(image.to_string(), step);
+        }
+    }
     for (job, steps) in merge(builds) {
         let step = push_build(plan, job.clone(), soft(steps));
         for tag in &job.tags {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::down::{by_stop_order, label_project, service_graph, stop_and_remove_ordered};
 use super::gates::Gates;
-use super::{hard, soft, HookPhase, Op, Plan, StepId, StepLabel, Target};
+use super::{hard, soft, HookPhase, Op, Plan, PlanError, StepId, StepLabel, Target};
 use crate::engine::ContainerStatus;
 use crate::model::Project;
 use crate::reconcile::observe::{Observed, ObservedContainer};
@@ -21,7 +21,12 @@ fn target(c: &ObservedContainer) -> Target {
 
 /// Starts the stopped containers of `services`, each service once its dependencies are ready
 /// by their `depends_on` conditions.
-pub fn plan_start(project: &Project, observed: &Observed, services: &BTreeSet<String>) -> Plan {
+///
+/// A service with `pre_start` hooks, none of whose containers runs, runs them first, in the
+/// containers `create` or `up --no-start` made for them; when they are missing (a container
+/// only stopped: the previous start consumed them), the start is refused, as in Docker
+/// Compose v5.5: `up` makes new ones.
+pub fn plan_start(project: &Project, observed: &Observed, services: &BTreeSet<String>) -> Result<Plan, PlanError> {
     let mut plan = Plan::default();
     let order = crate::graph::Graph::new(project).start_order().unwrap_or_default();
     // Provider services have no container to start.
@@ -43,6 +48,19 @@ pub fn plan_start(project: &Project, observed: &Observed, services: &BTreeSet<St
         } else {
             Vec::new()
         };
+        // The `pre_start` hooks `create` or `up --no-start` made ready to run, when no container
+        // of the service is running: before any of them starts.
+        let service = &project.services[name];
+        let mut edges = edges;
+        if !containers.is_empty() && !containers.iter().any(|c| c.is_up()) && !service.pre_start.is_empty() {
+            super::pre_start::supported(project, service)?;
+            let runners = super::pre_start::waiting(observed, service);
+            if let Some(index) = (0..service.pre_start.len()).find(|i| !runners.iter().any(|(r, ..)| r == i)) {
+                return Err(PlanError::NoRunner { service: name.clone(), index });
+            }
+            let hooks = super::pre_start::run(&mut plan, service, runners, &edges);
+            edges.extend(hard(hooks));
+        }
         let mut ready = Vec::new();
         for c in &containers {
             if c.is_up() {
@@ -54,7 +72,7 @@ pub fn plan_start(project: &Project, observed: &Observed, services: &BTreeSet<St
         }
         gates.service_ready(name, ready, containers.iter().map(|c| c.name().to_string()).collect());
     }
-    plan
+    Ok(plan)
 }
 
 /// Stops the running containers of `services`, dependents first.

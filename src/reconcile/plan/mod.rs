@@ -13,6 +13,7 @@ mod gates;
 mod images;
 mod leftovers;
 mod lifecycle;
+pub(crate) mod pre_start;
 mod resources;
 mod run;
 mod up;
@@ -64,6 +65,16 @@ pub enum PlanError {
     /// A `run` flag whose value does not parse.
     #[error("invalid {flag}: {why}")]
     RunFlag { flag: &'static str, why: String },
+    /// `per_replica: true` on a `pre_start` hook, which Docker Compose v5.5 reads and refuses
+    /// (in its words).
+    #[error("{at}: service {service:?} pre_start[{index}]: per_replica is not yet supported; remove per_replica or set it to false")]
+    PerReplica { at: String, service: String, index: usize },
+    /// A start of a service with `pre_start` hooks whose hook containers are missing (a
+    /// previous start consumed them), in Docker Compose v5.5's words.
+    #[error(
+        "service {service:?} pre_start[{index}]: no hook runner container found — either its runner was already consumed by a previous start, or the service's container state changed after reconciliation planned this run; run `docker compose up {service}` to prepare fresh runners"
+    )]
+    NoRunner { service: String, index: usize },
     #[error("service {service}: cannot run several replicas with container_name {container_name:?}: container names must be unique")]
     ScaleWithContainerName { service: String, container_name: String },
 }
@@ -188,6 +199,14 @@ pub enum Op {
         service: String,
         phase: HookPhase,
         hooks: Vec<crate::model::ServiceHook>,
+    },
+    /// Starts the container a service's `pre_start` hook was created in and waits for it to
+    /// exit, its output passed on; a non-zero exit fails the step (`reconcile::hooks`).
+    RunPreStart {
+        target: Target,
+        service: String,
+        /// The hook's index in the service's `pre_start` list.
+        index: usize,
     },
     StopContainer {
         target: Target,

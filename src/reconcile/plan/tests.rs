@@ -269,7 +269,7 @@ fn lifecycle_plans() {
     );
     assert!(plan_rm(Some(&p), &o, &all, false, false, None).steps.is_empty(), "running containers are kept without --stop");
     assert_eq!(plan_rm(Some(&p), &o, &all, true, false, None).steps.len(), 6);
-    assert!(plan_start(&p, &o, &all).steps.is_empty());
+    assert!(plan_start(&p, &o, &all).unwrap().steps.is_empty());
 }
 
 #[test]

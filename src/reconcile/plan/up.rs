@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use super::gates::Gates;
-use super::{hard, leftovers, resources, Op, PendingHash, Plan, PlanError, StepId, StepLabel, Target};
+use super::{hard, leftovers, pre_start, resources, Op, PendingHash, Plan, PlanError, StepId, StepLabel, Target};
 use crate::graph::Graph;
 use crate::model::{Project, Service};
 use crate::reconcile::convert::{self, Context};
@@ -122,6 +122,7 @@ impl Up<'_> {
             return Err(PlanError::ScaleWithContainerName { service: s.name.clone(), container_name: s.container_name.clone() });
         }
         self.plan.warnings.extend(convert::files::ignored_ownership(self.project, s));
+        pre_start::supported(self.project, s)?;
         let (hash, pending) = self.label_hash(s)?;
         // The label values other Docker Compose series would have written for the same service:
         // a container carrying one of them is as up to date as one carrying `hash`.
@@ -162,6 +163,12 @@ impl Up<'_> {
         let awaited = pending.as_ref().map(|p| p.containers.keys().cloned().collect::<Vec<_>>().join(", ")).unwrap_or_default();
         // The containers kept as they are, by name, with their ids.
         let mut kept_ids = BTreeMap::new();
+        // The containers this plan creates or recreates (number, name, the step that completes
+        // them), those it keeps stopped (number, name), and whether it keeps one running: when
+        // none runs, `pre_start` hooks are prepared to run before the others start.
+        let mut fresh: Vec<(u32, String, StepId)> = Vec::new();
+        let mut stopped_kept: Vec<(u32, String)> = Vec::new();
+        let mut running = false;
         // Docker Compose 2.26.1 recreates the dependents of a recreated service (those this `up`
         // converges), whatever their `restart` flag: they may hold its old address or namespace.
         let dependency_recreated = s.depends_on.keys().find(|d| self.recreated.contains(*d)).cloned();
@@ -202,12 +209,18 @@ impl Up<'_> {
                     self.recreated.insert(s.name.clone());
                     let last = self.recreate(s, c, cx, &image, &subject(number), prereqs.clone(), pending.clone())?;
                     ready.push(last);
+                    fresh.push((number, name.clone(), last));
                     starts.push((vec![last], Target::name(&name)));
                 }
                 Decision::UpToDate(_) => {
+                    running |= c.is_up();
+                    if !c.is_up() {
+                        stopped_kept.push((number, name.clone()));
+                    }
                     kept_ids.insert(name.clone(), c.id().to_string());
                 }
                 Decision::Start(_) => {
+                    stopped_kept.push((number, name.clone()));
                     kept_ids.insert(name.clone(), c.id().to_string());
                     // A container stopped to recreate its network starts once the network is back;
                     // any other, once the leftovers of an interrupted `up` are tidied.
@@ -233,14 +246,31 @@ impl Up<'_> {
             let step = self.plan.push(op, hard(prereqs.clone()), StepLabel::new("Container", &name, Some("Creating"), Some("Created")));
             let step = self.copy_files(s, &subject(number), Target::name(&name), step)?;
             ready.push(step);
+            fresh.push((number, name.clone(), step));
             starts.push((vec![step], Target::name(&name)));
         }
+        // `pre_start` hooks, when no container of the service stays running (v5.5 prepares its
+        // runners then, and a start consumes them): made to run in the volumes of the
+        // lowest-numbered container to start, once it exists.
+        let to_start = fresh
+            .iter()
+            .map(|(n, name, step)| (*n, name, hard([*step])))
+            .chain(stopped_kept.iter().map(|(n, name)| (*n, name, Vec::new())));
+        let runners = match to_start.min_by_key(|(number, ..)| *number) {
+            Some((_, of, after)) if !running && !s.pre_start.is_empty() => {
+                pre_start::prepare(&mut self.plan, self.project, self.observed, s, of, &after)
+            }
+            _ => Vec::new(),
+        };
         if !self.opts.no_start && !starts.is_empty() {
             let gate_edges = self.gates.before_start(&mut self.plan, self.project, s);
+            // Once the dependencies are ready; every start of the service waits for them.
+            let hooks = pre_start::run(&mut self.plan, s, runners, &gate_edges);
             ready.clear();
             for (created, target) in starts {
                 let mut after = gate_edges.clone();
                 after.extend(hard(created));
+                after.extend(hard(hooks));
                 ready.push(super::push_start(&mut self.plan, target, Some(s), after));
             }
         }

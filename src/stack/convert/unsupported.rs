@@ -39,6 +39,7 @@ const UNSUPPORTED: &[(&str, &str)] = &[
     ("pid", "not a service option"),
     ("pids_limit", "use deploy.resources.limits.pids"),
     ("platform", "the swarm picks the image's platform per node"),
+    ("pre_start", "no lifecycle hooks in a swarm"),
     ("post_start", "no lifecycle hooks in a swarm"),
     ("pre_stop", "no lifecycle hooks in a swarm"),
     ("privileged", "not a service option"),
