@@ -262,7 +262,11 @@ impl GlobalOptions {
             key: self.tlskey.clone(),
         };
         let selection = Selection { context: self.context.clone(), host: self.host.clone(), tls };
-        crate::engine::endpoint::from_env(&selection)
+        let endpoint = crate::engine::endpoint::from_env(&selection);
+        for warning in crate::engine::endpoint::take_warnings() {
+            crate::output::warn(&warning);
+        }
+        endpoint
     }
 
     /// Loader options from the global flags and the environment.

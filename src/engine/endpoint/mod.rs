@@ -142,6 +142,19 @@ pub fn resolve(selection: &Selection, env: &dyn Fn(&str) -> Option<String>, home
     Ok(Endpoint { host, tls: found.tls, context: Some(name) })
 }
 
+/// What resolving an endpoint found worth a warning (a `config.json` that does not parse), kept
+/// for the caller to print ([`take_warnings`]): nothing here writes to the terminal.
+static WARNINGS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+fn keep_warning(warning: String) {
+    WARNINGS.lock().unwrap_or_else(|e| e.into_inner()).push(warning);
+}
+
+/// The warnings resolving endpoints gave since the last call.
+pub fn take_warnings() -> Vec<String> {
+    std::mem::take(&mut *WARNINGS.lock().unwrap_or_else(|e| e.into_inner()))
+}
+
 /// [`resolve`] with the process environment.
 pub fn from_env(selection: &Selection) -> Result<Endpoint, EndpointError> {
     let home = std::env::var_os("HOME").map(PathBuf::from);

@@ -52,7 +52,7 @@ pub(super) fn current_context(dir: &Path) -> Result<Option<String>, EndpointErro
         Ok(config) => config,
         Err(e) => {
             if let Some(warning) = crate::registry::broken_config_warning(&path, &e) {
-                crate::output::warn(&warning);
+                super::keep_warning(warning);
             }
             return Ok(None);
         }
