@@ -90,6 +90,19 @@ pub(super) async fn read_head<S: AsyncRead + Unpin>(sock: &mut S) -> EngineResul
     Ok((head, raw))
 }
 
+/// The engine's message in the body of an error answer (`{"message": ...}`), else the body.
+pub(super) fn engine_message(body: &[u8]) -> String {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_string))
+        .unwrap_or_else(|| String::from_utf8_lossy(body).trim().to_string())
+}
+
+/// The status code of an answer head [`read_head`] read.
+pub(super) fn status_of(head: &[u8]) -> EngineResult<u16> {
+    parse_head(head).map(|(status, _)| status)
+}
+
 pub(super) fn protocol(e: impl std::fmt::Display) -> EngineError {
     EngineError::Protocol { message: e.to_string() }
 }
@@ -121,11 +134,7 @@ impl Reader {
             while r.fill().await? {}
             r.dec.frames(true);
             let text: Vec<u8> = r.dec.out.iter().flat_map(|c| c.bytes.iter().copied()).collect();
-            let message = serde_json::from_slice::<serde_json::Value>(&text)
-                .ok()
-                .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_string))
-                .unwrap_or_else(|| String::from_utf8_lossy(&text).trim().to_string());
-            return Err(EngineError::from_status(status, message));
+            return Err(EngineError::from_status(status, engine_message(&text)));
         }
         Ok(Reader { sock, dec, done: false })
     }

@@ -32,52 +32,38 @@ fn spec_request(spec: &ServiceSpec) -> EngineResult<wire::ServiceSpec> {
     serde_json::from_value(json).map_err(|e| EngineError::Protocol { message: format!("a service spec: {e}") })
 }
 
-/// `GET path` answered as JSON, read by hand over the engine's unix socket: bollard's models
-/// drop a service's `Healthcheck` (they expect `HealthCheck`), and a spec compared without it
-/// would hide a change. The connection is opened as every other one (unix socket, TCP, TLS or
-/// ssh).
-async fn raw_get<T: DeserializeOwned>(e: &DockerEngine, path: &str) -> EngineResult<Option<T>> {
+/// `GET path` answered as JSON, read by hand: bollard's models drop a service's `Healthcheck`
+/// (they expect `HealthCheck`), and a spec compared without it would hide a change. The
+/// connection is opened as every other one (unix socket, TCP, TLS or ssh).
+async fn raw_get<T: DeserializeOwned>(e: &DockerEngine, path: &str) -> EngineResult<T> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let io = |err: std::io::Error| EngineError::Unavailable { host: e.host.clone(), reason: err.to_string() };
-    let mut stream = e.dialer.dial().await.map_err(io)?;
-    // HTTP/1.0: the engine then sends the body whole (no chunks) and closes.
-    let request = format!("GET {path} HTTP/1.0\r\nHost: docker\r\nUser-Agent: {}\r\n\r\n", super::USER_AGENT);
-    stream.write_all(request.as_bytes()).await.map_err(io)?;
-    let mut answer = Vec::new();
-    let read = stream.read_to_end(&mut answer);
-    tokio::time::timeout(super::liveness::answer_timeout(), read)
-        .await
-        .map_err(|_| EngineError::NoAnswer {
-            host: e.host.clone(),
-            what: format!("GET {path}"),
-            seconds: super::liveness::answer_timeout().as_secs(),
-        })?
-        .map_err(io)?;
-    let split = answer
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| EngineError::Protocol { message: format!("GET {path}: no answer head") })?;
-    let (head, body) = (String::from_utf8_lossy(&answer[..split]).to_string(), &answer[split + 4..]);
-    let status: u16 = head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let exchange = async {
+        let mut stream = e.dialer.dial().await.map_err(io)?;
+        // HTTP/1.0: the engine then sends the body whole (no chunks) and closes.
+        let request = format!("GET {path} HTTP/1.0\r\nHost: docker\r\nUser-Agent: {}\r\n\r\n", super::USER_AGENT);
+        stream.write_all(request.as_bytes()).await.map_err(io)?;
+        let (head, rest) = super::logstream::read_head(&mut stream).await?;
+        let mut body = rest.to_vec();
+        stream.read_to_end(&mut body).await.map_err(io)?;
+        Ok::<_, EngineError>((head, body))
+    };
+    let seconds = super::liveness::answer_timeout();
+    let (head, body) = tokio::time::timeout(seconds, exchange).await.map_err(|_| EngineError::NoAnswer {
+        host: e.host.clone(),
+        what: format!("GET {path}"),
+        seconds: seconds.as_secs(),
+    })??;
+    let status = super::logstream::status_of(&head)?;
     if !(200..300).contains(&status) {
-        let message = serde_json::from_slice::<serde_json::Value>(body)
-            .ok()
-            .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(String::from))
-            .unwrap_or_else(|| String::from_utf8_lossy(body).to_string());
-        return Err(EngineError::from_status(status, message));
+        return Err(EngineError::from_status(status, super::logstream::engine_message(&body)));
     }
-    serde_json::from_slice(body).map(Some).map_err(|err| EngineError::Protocol { message: format!("GET {path}: {err}") })
+    serde_json::from_slice(&body).map_err(|err| EngineError::Protocol { message: format!("GET {path}: {err}") })
 }
 
 /// The engine's `filters` query parameter.
 fn filters_query(filters: &std::collections::HashMap<String, Vec<String>>) -> String {
-    let json = serde_json::to_string(filters).unwrap_or_default();
-    json.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    super::hijack::escape(&serde_json::to_string(filters).unwrap_or_default())
 }
 
 pub(super) async fn info(e: &DockerEngine) -> EngineResult<SwarmInfo> {
@@ -88,12 +74,7 @@ pub(super) async fn info(e: &DockerEngine) -> EngineResult<SwarmInfo> {
 }
 
 pub(super) async fn list_services(e: &DockerEngine, filter: &LabelFilter) -> EngineResult<Vec<Service>> {
-    if let Some(list) = raw_get(e, &format!("/services?filters={}", filters_query(&filters(filter)))).await? {
-        return Ok(list);
-    }
-    let options = q::ListServicesOptions { filters: Some(filters(filter)), ..Default::default() };
-    let list = e.docker.list_services(Some(options)).await.map_err(|x| e.err(x))?;
-    list.iter().map(|s| convert(s, "a service")).collect()
+    raw_get(e, &format!("/services?filters={}", filters_query(&filters(filter)))).await
 }
 
 pub(super) async fn create_service(e: &DockerEngine, spec: &ServiceSpec) -> EngineResult<String> {
@@ -126,12 +107,7 @@ pub(super) async fn list_tasks(e: &DockerEngine, services: &[String]) -> EngineR
     if !services.is_empty() {
         f.insert("service".to_string(), services.to_vec());
     }
-    if let Some(list) = raw_get(e, &format!("/tasks?filters={}", filters_query(&f))).await? {
-        return Ok(list);
-    }
-    let options = q::ListTasksOptions { filters: Some(f) };
-    let list = e.docker.list_tasks(Some(options)).await.map_err(|x| e.err(x))?;
-    list.iter().map(|t| convert(t, "a task")).collect()
+    raw_get(e, &format!("/tasks?filters={}", filters_query(&f))).await
 }
 
 pub(super) async fn list_nodes(e: &DockerEngine) -> EngineResult<Vec<Node>> {
