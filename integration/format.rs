@@ -2,25 +2,7 @@
 //! started; where Docker Compose 2.40.3 accepts templates (`ps`, `volumes`), the same template
 //! prints the same bytes with both tools.
 
-use std::path::Path;
-use std::process::Command;
-
-use crate::harness::{TestProject, TEST_LABEL};
-
-fn run(program: &str, pre: &[&str], dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(program).args(pre).args(args).current_dir(dir).env_remove("COMPOSE_FILE").output().expect("run");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
-}
-
-fn rcompose(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    run(env!("CARGO_BIN_EXE_rcompose"), &[], dir, args)
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let (code, out, err) = rcompose(dir, args);
-    assert_eq!(code, 0, "rcompose {args:?} failed: {err}");
-    out
-}
+use crate::harness::{rcompose_in as rcompose, rcompose_ok as ok, run_in as run, TestProject, TEST_LABEL};
 
 const STACK: &str = r#"
 services:

@@ -164,6 +164,26 @@ async fn remove_everything(project: &str) -> Result<(), String> {
     }
 }
 
+/// Runs `program pre... args...` in `dir` (no `COMPOSE_FILE` from the caller's environment):
+/// exit code, standard output, standard error.
+pub fn run_in(program: &str, pre: &[&str], dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(program).args(pre).args(args).current_dir(dir).env_remove("COMPOSE_FILE").output().expect("run");
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
+}
+
+/// `rcompose args...` in `dir`: exit code, standard output, standard error.
+pub fn rcompose_in(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    run_in(env!("CARGO_BIN_EXE_rcompose"), &[], dir, args)
+}
+
+/// `rcompose args...` in `dir`, which must succeed: its standard output.
+pub fn rcompose_ok(dir: &std::path::Path, args: &[&str]) -> String {
+    let (code, out, err) = rcompose_in(dir, args);
+    assert_eq!(code, 0, "rcompose {args:?} failed: {err}");
+    out
+}
+
 /// A reference missing: outside CI a note and the comparison is skipped (rcompose never needs
 /// the reference); under CI (`CI=true`, set by `.ci/run`, which installs both references) a
 /// failure, so that a comparison never passes by finding nothing to compare with.

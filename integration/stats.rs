@@ -3,23 +3,11 @@
 //! same rows as Docker Compose's for the fields that do not change from one call to the next.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Command, Stdio};
 
 use serde_json::Value as Json;
 
-use crate::harness::{TestProject, TEST_LABEL};
-
-fn run(program: &str, pre: &[&str], dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(program).args(pre).args(args).current_dir(dir).env_remove("COMPOSE_FILE").output().expect("run");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let (code, out, err) = run(env!("CARGO_BIN_EXE_rcompose"), &[], dir, args);
-    assert_eq!(code, 0, "rcompose {args:?} failed: {err}");
-    out
-}
+use crate::harness::{rcompose_ok as ok, run_in as run, TestProject, TEST_LABEL};
 
 const STACK: &str = r#"
 services:

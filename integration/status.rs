@@ -14,20 +14,7 @@ use std::time::Duration;
 use rcompose::engine::{ContainerSpec, Engine, LabelFilter, PortBinding};
 use serde_json::Value as Json;
 
-use crate::harness::{TestProject, TEST_LABEL};
-
-/// Runs `rcompose args...` in `dir`; returns (exit code, stdout, stderr).
-fn rcompose(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out =
-        Command::new(env!("CARGO_BIN_EXE_rcompose")).args(args).current_dir(dir).env_remove("COMPOSE_FILE").output().expect("run rcompose");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let (code, out, err) = rcompose(dir, args);
-    assert_eq!(code, 0, "rcompose {args:?} failed: {err}");
-    out
-}
+use crate::harness::{rcompose_in as rcompose, rcompose_ok as ok, TestProject, TEST_LABEL};
 
 /// A busybox container of `project` carrying Docker Compose's labels, as `service-number`.
 fn compose_container(p: &TestProject, service: &str, number: u32, script: &str) -> ContainerSpec {
