@@ -89,7 +89,7 @@ async fn stack(test: &str, inputs: &Inputs) -> Stack {
 /// Brings the fixture up with one tool (`up -d`, then `create` for the privileged service).
 async fn up(s: &Stack, rcompose: bool) {
     for args in [&["up", "-d"][..], &["--profile", "create-only", "create", "priv", "gpu"]] {
-        let out = if rcompose { s.rcompose(args).await } else { s.docker_compose(args).await };
+        let out = s.by(rcompose, args).await;
         let tool = if rcompose { "rcompose" } else { "docker compose" };
         assert!(out.status.success(), "{tool} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
@@ -97,7 +97,7 @@ async fn up(s: &Stack, rcompose: bool) {
 
 async fn down(s: &Stack, rcompose: bool) {
     let args = ["--profile", "create-only", "down"];
-    let out = if rcompose { s.rcompose(&args).await } else { s.docker_compose(&args).await };
+    let out = s.by(rcompose, &args).await;
     assert!(out.status.success(), "down: {}", String::from_utf8_lossy(&out.stderr));
 }
 

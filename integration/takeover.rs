@@ -7,6 +7,7 @@
 //! short bind (v5 leaves `create_host_path: true` out: see `hash::tests`, no v5 binary runs here).
 
 use std::collections::BTreeMap;
+use std::process::Output;
 
 use crate::harness::{compose_2_26, reference_installed};
 use crate::up::Stack;
@@ -148,25 +149,30 @@ volumes:
   vdata: {}
 "#;
 
+/// The progress lines of `out` about the objects of `kinds` (`Container`, `Network`...), the
+/// project's name written `P`, sorted: what two tools' runs are compared by.
+fn progress_lines(s: &Stack, out: &Output, kinds: &[&str]) -> Vec<String> {
+    let mut lines: Vec<String> = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .map(|l| l.replace(&s.name, "P").trim().to_string())
+        .filter(|l| kinds.iter().any(|k| l.starts_with(k)))
+        .collect();
+    lines.sort();
+    lines
+}
+
 /// What a changed network and a changed volume come to, for one tool: the ids before and
 /// after, whether the container sits on the new network, whether the volume kept its data, and
 /// the progress lines (sorted, prompts left out).
 async fn change_network_and_volume(s: &Stack, rcompose: bool) -> (BTreeMap<String, String>, BTreeMap<String, String>, Vec<String>) {
-    let run = |args: &'static [&'static str]| async move {
-        if rcompose {
-            s.rcompose(args).await
-        } else {
-            s.docker_compose(args).await
-        }
-    };
-    let made = run(&["up", "-d"]).await;
+    let made = s.by(rcompose, &["up", "-d"]).await;
     assert!(made.status.success(), "{}", text(&made));
     let app = s.container("app", 1);
     let wrote = std::process::Command::new("docker").args(["exec", &app, "sh", "-c", "echo kept > /data/f"]).output().unwrap();
     assert!(wrote.status.success());
     let before = ids(s).await;
     s.write(&NETWORKED.replace("  n: {}", "  n: {labels: {x: \"1\"}}").replace("  vdata: {}", "  vdata: {labels: {y: \"2\"}}"));
-    let changed = run(&["up", "-d"]).await;
+    let changed = s.by(rcompose, &["up", "-d"]).await;
     assert!(changed.status.success(), "{}", text(&changed));
     let after = ids(s).await;
     let on_new = std::process::Command::new("docker")
@@ -176,13 +182,7 @@ async fn change_network_and_volume(s: &Stack, rcompose: bool) -> (BTreeMap<Strin
     assert_eq!(String::from_utf8_lossy(&on_new.stdout).trim(), after[&format!("network {}_n", s.name)], "app is on the new network");
     let data = std::process::Command::new("docker").args(["exec", &app, "cat", "/data/f"]).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&data.stdout), "kept\n", "the volume kept its data");
-    let mut lines: Vec<String> = String::from_utf8_lossy(&changed.stderr)
-        .lines()
-        .map(|l| l.replace(&s.name, "P").trim().to_string())
-        .filter(|l| l.starts_with("Container") || l.starts_with("Network") || l.starts_with("Volume"))
-        .collect();
-    lines.sort();
-    (before, after, lines)
+    (before, after, progress_lines(s, &changed, &["Container", "Network", "Volume"]))
 }
 
 /// A network whose configuration changed is recreated (its containers stopped, then started
@@ -216,21 +216,14 @@ async fn a_changed_network_is_recreated_and_a_changed_volume_kept_as_docker_comp
 #[tokio::test]
 async fn up_yes_recreates_a_changed_volume_as_docker_compose_2_40_does() {
     async fn recreate(s: &Stack, rcompose: bool) -> (bool, bool, Vec<String>) {
-        let run = |args: &'static [&'static str]| async move {
-            if rcompose {
-                s.rcompose(args).await
-            } else {
-                s.docker_compose(args).await
-            }
-        };
-        let made = run(&["up", "-d"]).await;
+        let made = s.by(rcompose, &["up", "-d"]).await;
         assert!(made.status.success(), "{}", text(&made));
         let app = s.container("app", 1);
         let wrote = std::process::Command::new("docker").args(["exec", &app, "sh", "-c", "echo lost > /data/f"]).output().unwrap();
         assert!(wrote.status.success());
         let before = ids(s).await;
         s.write(&NETWORKED.replace("  vdata: {}", "  vdata: {labels: {y: \"2\"}}"));
-        let changed = run(&["up", "-d", "-y"]).await;
+        let changed = s.by(rcompose, &["up", "-d", "-y"]).await;
         assert!(changed.status.success(), "{}", text(&changed));
         let after = ids(s).await;
         let volume = format!("volume {}_vdata", s.name);
@@ -240,12 +233,7 @@ async fn up_yes_recreates_a_changed_volume_as_docker_compose_2_40_does() {
             .unwrap();
         assert_eq!(String::from_utf8_lossy(&labels.stdout).trim(), "2", "the volume has its new configuration");
         let data = std::process::Command::new("docker").args(["exec", &app, "ls", "/data"]).output().unwrap();
-        let mut lines: Vec<String> = String::from_utf8_lossy(&changed.stderr)
-            .lines()
-            .map(|l| l.replace(&s.name, "P").trim().to_string())
-            .filter(|l| l.starts_with("Container") || l.starts_with("Volume"))
-            .collect();
-        lines.sort();
+        let lines = progress_lines(s, &changed, &["Container", "Volume"]);
         // (A volume's identity is its creation time, to the second: an emptied volume with the
         // new labels is the proof that it was made anew.)
         assert!(after.contains_key(&volume));

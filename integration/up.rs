@@ -45,6 +45,16 @@ impl Stack {
         run("docker", self.dir.path(), &self.name, &all).await
     }
 
+    /// Runs `args` with rcompose when `rcompose`, else with Docker Compose (2.40.3), for tests
+    /// that do one thing with both tools and compare.
+    pub async fn by(&self, rcompose: bool, args: &[&str]) -> Output {
+        if rcompose {
+            self.rcompose(args).await
+        } else {
+            self.docker_compose(args).await
+        }
+    }
+
     /// Runs Docker Compose 2.26.1 (`harness::compose_2_26`) as `docker-compose -p <name> args...`.
     pub async fn docker_compose_2_26(&self, binary: &Path, args: &[&str]) -> Output {
         run(&binary.display().to_string(), self.dir.path(), &self.name, args).await
