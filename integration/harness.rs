@@ -184,6 +184,22 @@ pub fn rcompose_ok(dir: &std::path::Path, args: &[&str]) -> String {
     out
 }
 
+/// A `dockerd` of a test's own, in a network namespace of its own (`unshare --net`: nothing it
+/// does to interfaces reaches the host's), with its configuration (`daemon.json`), data root,
+/// exec root and pid file under `dir`; the caller adds its addresses and options.
+pub fn dockerd_in(dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new("unshare");
+    cmd.args(["--net", "dockerd", "--config-file"])
+        .arg(dir.join("daemon.json"))
+        .arg("--data-root")
+        .arg(dir.join("data"))
+        .arg("--exec-root")
+        .arg(dir.join("exec"))
+        .arg("--pidfile")
+        .arg(dir.join("dockerd.pid"));
+    cmd
+}
+
 /// A reference missing: outside CI a note and the comparison is skipped (rcompose never needs
 /// the reference); under CI (`CI=true`, set by `.ci/run`, which installs both references) a
 /// failure, so that a comparison never passes by finding nothing to compare with.

@@ -215,16 +215,7 @@ impl SecondEngine {
         // In a network namespace of its own: a dockerd started with `--bridge=none` deletes the
         // `docker0` interface of the namespace it runs in, which would cut the main engine's
         // default bridge; alone in its namespace it touches nothing of the host's.
-        let child = Command::new("unshare")
-            .args(["--net", "dockerd"])
-            .arg("--config-file")
-            .arg(d.join("daemon.json"))
-            .arg("--data-root")
-            .arg(d.join("data"))
-            .arg("--exec-root")
-            .arg(d.join("exec"))
-            .arg("--pidfile")
-            .arg(d.join("dockerd.pid"))
+        let child = crate::harness::dockerd_in(d)
             .args(["-H", &self.host(), "--bridge=none", "--iptables=false", "--ip6tables=false"])
             .args(["--default-address-pool", "base=10.213.0.0/16,size=24"])
             .stdout(log.try_clone().unwrap())

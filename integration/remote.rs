@@ -362,15 +362,7 @@ impl TlsEngine {
         std::fs::write(d.join("daemon.json"), "{}").unwrap();
         let log = std::fs::File::create(d.join("dockerd.log")).unwrap();
         let certs = d.join("certs");
-        let child = Command::new("unshare")
-            .args(["--net", "dockerd", "--config-file"])
-            .arg(d.join("daemon.json"))
-            .arg("--data-root")
-            .arg(d.join("data"))
-            .arg("--exec-root")
-            .arg(d.join("exec"))
-            .arg("--pidfile")
-            .arg(d.join("dockerd.pid"))
+        let child = crate::harness::dockerd_in(d)
             .arg("-H")
             .arg(format!("unix://{}", d.join("sock").display()))
             .args(["-H", "tcp://0.0.0.0:2376", "--tlsverify", "--tlscacert"])
