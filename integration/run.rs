@@ -344,8 +344,14 @@ fn command(pty: &mut Pty, line: &str) {
 fn size_becomes(pty: &mut Pty, want: &str) {
     for _ in 0..50 {
         command(pty, "echo size=$(stty size)=");
-        pty.expect("size=$(stty size)=");
-        let shown = pty.expect("=\r");
+        // The typed line is echoed first, and redrawn in pieces when a resize lands while it is
+        // typed; the answer is the next line whose last `size=` is not the command's own.
+        let shown = loop {
+            let line = pty.expect("=\r");
+            if line.rfind("size=").is_some_and(|at| !line[at + "size=".len()..].starts_with("$(")) {
+                break line;
+            }
+        };
         if shown.contains(&format!("size={want}=")) {
             return;
         }
